@@ -1,0 +1,56 @@
+/* engine/record.c — the spelling of the record interface's enums, as scenarios and reports use it. */
+#include "engine/record.h"
+
+const char *engine_job_state_name(engine_job_state s)
+{
+    switch (s) {
+    case ENGINE_JOB_IN_PROGRESS: return "in_progress";
+    case ENGINE_JOB_SUCCEEDED: return "succeeded";
+    case ENGINE_JOB_FAILED: return "failed";
+    case ENGINE_JOB_CANCELLED: return "cancelled";
+    }
+    return "?";
+}
+
+const char *engine_event_kind_name(engine_event_kind k)
+{
+    static const char *const names[ENGINE_EV_COUNT] = {
+        [ENGINE_EV_MISSED_CYCLE] = "missed_cycle",
+        [ENGINE_EV_RESYNC_REQUIRED] = "resync_required",
+        [ENGINE_EV_RESYNC_STARTED] = "resync_started",
+        [ENGINE_EV_RESYNC_COMPLETED] = "resync_completed",
+        [ENGINE_EV_HEALTH_CHANGED] = "health_changed",
+        [ENGINE_EV_STORAGE_FULL] = "storage_full",
+        [ENGINE_EV_REPLICATION_FAILED] = "replication_failed",
+        [ENGINE_EV_REPLICATION_RESUMED] = "replication_resumed",
+        [ENGINE_EV_INITIAL_REPLICATION_STARTED] = "initial_replication_started",
+        [ENGINE_EV_INITIAL_REPLICATION_COMPLETED] = "initial_replication_completed",
+        [ENGINE_EV_DIGEST_MISMATCH] = "digest_mismatch",
+        [ENGINE_EV_CONFIG_WARNING] = "config_warning",
+        [ENGINE_EV_NOTE] = "note",
+    };
+    if ((int)k < 0 || k >= ENGINE_EV_COUNT)
+        return "?";
+    return names[k];
+}
+
+const char *engine_health_name(engine_health h)
+{
+    switch (h) {
+    case ENGINE_HEALTH_NONE: return "none";
+    case ENGINE_HEALTH_NORMAL: return "normal";
+    case ENGINE_HEALTH_WARNING: return "warning";
+    case ENGINE_HEALTH_CRITICAL: return "critical";
+    }
+    return "?";
+}
+
+const char *engine_rp_kind_name(engine_rp_kind k)
+{
+    switch (k) {
+    case ENGINE_RP_LATEST: return "latest";
+    case ENGINE_RP_HOURLY: return "hourly";
+    case ENGINE_RP_APP_CONSISTENT: return "app_consistent";
+    }
+    return "?";
+}

@@ -1,0 +1,156 @@
+/* engine/record.h — what the engine reports while it runs, as callbacks a recorder implements.
+ *
+ * The engine never reads anything back through this interface: reports/ stores what it is told (SQLite),
+ * computes metrics and evaluates expectations. An engine_recorder is a table of optional callbacks plus
+ * an opaque ctx; a NULL callback is skipped. engine_new copies the table; ctx must outlive the engine.
+ *
+ * Strings passed to callbacks are valid only during the call (copy them). Indices are those of the
+ * scenario (vm into drs_scenario.vms, pair into recovery.cloud_pairs, site into sites, storage into
+ * that site's storage); -1 means "not about one". Times are ns since the scenario start. */
+#ifndef ENGINE_RECORD_H
+#define ENGINE_RECORD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* --- jobs (the vault's Jobs tab) --- */
+
+typedef enum engine_job_state {
+    ENGINE_JOB_IN_PROGRESS,
+    ENGINE_JOB_SUCCEEDED,
+    ENGINE_JOB_FAILED,
+    ENGINE_JOB_CANCELLED
+} engine_job_state;
+
+/* "in_progress", "succeeded", "failed", "cancelled" (the scenario format's spelling). */
+const char *engine_job_state_name(engine_job_state s);
+
+typedef struct engine_job_info {
+    uint64_t id;      /* unique within a run, from 1 */
+    const char *name; /* as SCENARIO-FORMAT lists them: "Enable Protection", "Resynchronize", ... */
+    int vm;           /* the VM concerned, or -1 */
+    int pair;         /* the cloud pair concerned, or -1 */
+    int site;         /* the site concerned (registration, mappings), or -1 */
+    const char *subject; /* display name of what it is about: VM, cloud or VMM name */
+} engine_job_info;
+
+/* --- events --- */
+
+typedef enum engine_event_kind {
+    ENGINE_EV_MISSED_CYCLE,       /* a cycle came due while the previous log was still in flight */
+    ENGINE_EV_RESYNC_REQUIRED,    /* the log outgrew its limit (or could not be sent) */
+    ENGINE_EV_RESYNC_STARTED,
+    ENGINE_EV_RESYNC_COMPLETED,
+    ENGINE_EV_HEALTH_CHANGED,     /* old_value/new_value are engine_health values */
+    ENGINE_EV_STORAGE_FULL,       /* replica storage could not take a point or the base copy */
+    ENGINE_EV_REPLICATION_FAILED, /* a transfer was abandoned, the target was unreachable... */
+    ENGINE_EV_REPLICATION_RESUMED,
+    ENGINE_EV_INITIAL_REPLICATION_STARTED,
+    ENGINE_EV_INITIAL_REPLICATION_COMPLETED,
+    ENGINE_EV_DIGEST_MISMATCH,    /* an applied replica digest differs from the recorded primary one */
+    ENGINE_EV_CONFIG_WARNING,     /* a rule warning at configuration time (detail says which) */
+    ENGINE_EV_NOTE,               /* anything else worth a line in the log */
+    ENGINE_EV_COUNT
+} engine_event_kind;
+
+/* Short snake_case names used by scenario expectations: "missed_cycle", "resync_required",
+ * "resync_started", "resync_completed", "health_changed", "storage_full", "replication_failed",
+ * "replication_resumed", "initial_replication_started", "initial_replication_completed",
+ * "digest_mismatch", "config_warning", "note". */
+const char *engine_event_kind_name(engine_event_kind k);
+
+typedef enum engine_health {
+    ENGINE_HEALTH_NONE,    /* not protected */
+    ENGINE_HEALTH_NORMAL,
+    ENGINE_HEALTH_WARNING,
+    ENGINE_HEALTH_CRITICAL
+} engine_health;
+
+/* "none", "normal", "warning", "critical". */
+const char *engine_health_name(engine_health h);
+
+typedef struct engine_event_info {
+    int64_t at_ns;
+    engine_event_kind kind;
+    int vm; /* or -1 */
+    int pair; /* or -1 */
+    int old_value, new_value; /* health_changed: engine_health values; otherwise 0 */
+    const char *detail; /* human-readable, never NULL */
+} engine_event_info;
+
+/* --- recovery points --- */
+
+typedef enum engine_rp_kind {
+    ENGINE_RP_LATEST,         /* the newest point: replaced by each cycle */
+    ENGINE_RP_HOURLY,         /* an additional (hourly) point kept for the retention */
+    ENGINE_RP_APP_CONSISTENT  /* an hourly point that is also a VSS application-consistent snapshot */
+} engine_rp_kind;
+
+const char *engine_rp_kind_name(engine_rp_kind k); /* "latest", "hourly", "app_consistent" */
+
+typedef enum engine_rp_change {
+    ENGINE_RP_CREATED, /* the log was closed at the primary (captured_ns = now) */
+    ENGINE_RP_APPLIED, /* fully applied at the replica: usable for failover from now on */
+    ENGINE_RP_PRUNED   /* aged out (or replaced, for the latest point) and merged away */
+} engine_rp_change;
+
+typedef struct engine_rp_info {
+    int vm;
+    uint64_t id;          /* unique per VM, increasing with capture time */
+    engine_rp_kind kind;
+    int64_t captured_ns;  /* primary time the point stands for */
+    int64_t applied_ns;   /* -1 until applied */
+    uint64_t bytes;       /* replica storage it holds (the delta bytes written since the previous one) */
+    uint64_t primary_digest; /* XOR over the VM's disks of each disk's primary digest at capture */
+} engine_rp_info;
+
+/* --- one replication cycle --- */
+
+typedef struct engine_cycle_info {
+    int vm;
+    int64_t captured_ns;  /* when the log was closed */
+    int64_t sent_ns;      /* when the transfer started */
+    int64_t applied_ns;   /* when it was applied at the replica */
+    uint64_t raw_bytes;   /* bytes taken from the log (per the change-tracking mode) */
+    uint64_t wire_bytes;  /* after compression */
+    double cpu_seconds;   /* host CPU spent compressing (reported, never used for timing) */
+    bool first_after_ir;  /* the catch-up delta sent once the initial copy was in place */
+} engine_cycle_info;
+
+typedef struct engine_ir_info {
+    int vm;
+    const char *method;   /* "network" or "offline" */
+    int64_t requested_ns; /* when protection asked for it */
+    int64_t start_ns;     /* when copying began (a scheduled start waits for its time of day) */
+    int64_t end_ns;       /* when the first usable recovery point was applied */
+    uint64_t raw_bytes, wire_bytes; /* of the base copy */
+} engine_ir_info;
+
+typedef struct engine_recorder {
+    void *ctx;
+    /* A job began (state in_progress). */
+    void (*job_started)(void *ctx, const engine_job_info *job, int64_t at_ns);
+    /* A step of a job began (step names such as "Prerequisites check", "Initial replication"). */
+    void (*job_step)(void *ctx, uint64_t job_id, const char *step, engine_job_state state,
+                     int64_t at_ns);
+    /* A job ended; reason is "" on success, the refusal or failure otherwise. */
+    void (*job_ended)(void *ctx, uint64_t job_id, engine_job_state state, const char *reason,
+                      int64_t at_ns);
+    void (*event)(void *ctx, const engine_event_info *ev);
+    void (*recovery_point)(void *ctx, engine_rp_change change, const engine_rp_info *rp,
+                           int64_t at_ns);
+    /* A delta cycle was applied at the replica. */
+    void (*cycle)(void *ctx, const engine_cycle_info *cy);
+    /* RPO breakpoint: at at_ns the newest applied point of vm became the one captured at
+     * captured_ns. RPO(t) = t - captured_ns until the next breakpoint; undefined before the first. */
+    void (*rpo_point)(void *ctx, int vm, int64_t at_ns, int64_t captured_ns);
+    /* Initial replication of vm finished (first usable point applied). */
+    void (*initial_replication)(void *ctx, const engine_ir_info *ir);
+    /* Replica storage held by vm on a classification changed to used_bytes (base + retained points). */
+    void (*replica_storage)(void *ctx, int site, int storage, int vm, uint64_t used_bytes,
+                            int64_t at_ns);
+    /* The engine's health view of vm changed (also sent as an ENGINE_EV_HEALTH_CHANGED event). */
+    void (*health)(void *ctx, int vm, engine_health old_h, engine_health new_h, int64_t at_ns);
+} engine_recorder;
+
+#endif

@@ -1,0 +1,322 @@
+/* reports/reports.h — what a run showed: exact metrics, the run's results, the SQLite results database,
+ * the scenario's expectations, the terminal summary and JUnit XML.
+ *
+ * reports/ reads what the run recorded and never steers it. The flow of a run:
+ *
+ *     report_results *r = report_results_new(scenario);          // caller owns r
+ *     report_db *db = report_db_open("results.db", &err);        // optional; caller owns db
+ *     report_db_run_begin(db, &info, &run_id, &err);             // run row 'incomplete', committed
+ *     report_results_attach_db(r, db);                           // rows stream into the run
+ *     engine_recorder rec = report_results_recorder(r);          // give it to engine_new
+ *     ... every sample interval: report_results_add_link_sample(), report_results_sample()
+ *     ... report_results_add_failover(), report_results_add_diags() as they come
+ *     report_results_finish(r, end_ns);
+ *     int code = report_expect_evaluate(r, scenario->expect, scenario->expect_count);
+ *     report_summary_write(r, stdout); report_junit_write(r, "junit.xml", &err);
+ *     report_db_run_end(db, r, "complete", code, &err);
+ *     report_db_close(db); report_results_free(r);
+ *
+ * Units: times and durations are int64 nanoseconds since the scenario start, sizes are bytes, rates are
+ * bytes per second. Indices (vm, link, plan, pair, site, storage) are those of the drs_scenario the
+ * results were made from; -1 means "not about one". Nothing here is thread-safe. */
+#ifndef REPORT_REPORTS_H
+#define REPORT_REPORTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "engine/desc.h"
+#include "engine/error.h"
+#include "engine/record.h"
+
+/* ------------------------------------------------------------------------------------------------ */
+/* Exact RPO statistics (metrics.c)                                                                  */
+/* ------------------------------------------------------------------------------------------------ */
+
+/* One breakpoint of RPO(t): from at_ns on, the newest applied point is the one captured at
+ * captured_ns, so RPO(t) = t - captured_ns until the next breakpoint. captured_ns < 0 makes RPO
+ * undefined from at_ns on (protection ended). RPO is undefined before the first breakpoint.
+ * Breakpoints are given in non-decreasing at_ns order. */
+typedef struct report_rpo_point {
+    int64_t at_ns;
+    int64_t captured_ns;
+} report_rpo_point;
+
+/* Statistics of RPO(t) over a window, time-weighted and exact: each linear piece of length L starting
+ * at value a spends equal time at every value of [a, a + L], so the distribution of RPO over time is a
+ * mixture of uniform distributions and its quantiles are solved in closed form. */
+typedef struct report_rpo_stats {
+    bool defined;       /* false when RPO is undefined over the whole window; the rest is then 0 */
+    int64_t covered_ns; /* time of the window where RPO is defined */
+    int64_t max_ns;     /* supremum of RPO over the window */
+    double mean_ns;     /* time average */
+    double p50_ns, p95_ns, p99_ns; /* r such that RPO <= r for that fraction of the covered time */
+    int64_t above_ns;   /* time with RPO > threshold */
+} report_rpo_stats;
+
+/* Statistics of RPO over [from_ns, end_ns] (clipped to where RPO is defined). threshold_ns feeds
+ * above_ns. Returns false only when memory is exhausted (out is then zeroed). */
+bool report_rpo_compute(const report_rpo_point *pts, size_t n, int64_t from_ns, int64_t end_ns,
+                        int64_t threshold_ns, report_rpo_stats *out);
+
+/* The q-quantile (0 <= q <= 1) of RPO over [from_ns, end_ns]; -1 when undefined or out of memory. */
+double report_rpo_quantile(const report_rpo_point *pts, size_t n, int64_t from_ns, int64_t end_ns,
+                           double q);
+
+/* RPO at t_ns, or -1 when undefined there. */
+int64_t report_rpo_at(const report_rpo_point *pts, size_t n, int64_t t_ns);
+
+/* One throughput sample of a link: bytes that crossed it during [at_ns - interval_ns, at_ns), and the
+ * link's capacity over that interval (utilization = bytes / (interval * capacity)). */
+typedef struct report_link_sample {
+    int64_t at_ns, interval_ns;
+    double wire_bytes;
+    double capacity_Bps; /* 0 while the link is down: utilization counts as 0 */
+} report_link_sample;
+
+/* Utilization and throughput of a link from its samples, time-weighted by interval. The p95 of a
+ * sampled series is the smallest sample value v such that samples <= v cover at least 95 % of the
+ * sampled time (no interpolation: every reported value was observed). */
+typedef struct report_util_stats {
+    bool defined;          /* false without samples */
+    double p95, max;       /* utilization, fractions of the capacity */
+    double p95_Bps, peak_Bps; /* throughput */
+} report_util_stats;
+
+/* Over the samples that end after from_ns. Returns false only when memory is exhausted. */
+bool report_util_compute(const report_link_sample *s, size_t n, int64_t from_ns,
+                         report_util_stats *out);
+
+/* raw / wire, or 0 when nothing went on the wire. */
+double report_ratio(double raw, double wire);
+
+/* ------------------------------------------------------------------------------------------------ */
+/* SHA-256 (sha256.c)                                                                                */
+/* ------------------------------------------------------------------------------------------------ */
+
+void report_sha256(const void *data, size_t n, uint8_t digest[32]);
+/* Hex digest (64 characters and a NUL) of a file's bytes. */
+bool report_sha256_file(const char *path, char hex[65], drs_error *err);
+
+/* ------------------------------------------------------------------------------------------------ */
+/* Run results (results.c)                                                                           */
+/* ------------------------------------------------------------------------------------------------ */
+
+typedef struct report_results report_results;
+typedef struct report_db report_db;
+
+/* Per VM. Pointers inside are owned by the results. */
+typedef struct report_vm_stats {
+    const char *name;
+    int link; /* the link its replication crosses (from its cloud pair), -1 when none */
+    /* Bytes: cycles plus the base copy when it went over the network (an offline copy is shipped). */
+    uint64_t raw_bytes, wire_bytes;
+    uint64_t cycle_raw_bytes, cycle_wire_bytes;
+    uint64_t ir_raw_bytes, ir_wire_bytes;
+    double cpu_seconds;
+    char ir_method[16];                  /* "network", "offline", "" before it finished */
+    int64_t ir_requested_ns, ir_start_ns, ir_end_ns; /* -1 until initial replication finished */
+    uint64_t cycles_completed, cycles_missed;
+    uint64_t resyncs_required, resyncs_started, resyncs_completed;
+    uint64_t rp_created, rp_applied, rp_pruned, rp_app_consistent_created;
+    /* Additional (hourly, app-consistent included) points applied and not yet pruned. */
+    uint32_t rp_additional_now, rp_additional_max;
+    uint32_t rp_app_consistent_now;
+    bool rp_latest_now;               /* a latest point is applied and not pruned */
+    int64_t rp_newest_applied_capture_ns; /* -1 when none */
+    uint64_t replica_storage_bytes, replica_storage_peak_bytes; /* summed over classifications */
+    engine_health health, worst_health;
+    int64_t health_first_ns[4]; /* first time each engine_health level was entered; -1 never */
+} report_vm_stats;
+
+typedef struct report_link_stats {
+    const char *name;
+    uint64_t raw_bytes, wire_bytes; /* of the VMs whose replication crosses it */
+    size_t sample_count;
+    report_util_stats util;         /* valid after report_results_finish */
+} report_link_stats;
+
+typedef struct report_class_stats {
+    const char *name; /* storage classification; the same name at two sites is one classification */
+    uint64_t used_bytes, peak_bytes; /* replica storage of every VM on it, summed */
+} report_class_stats;
+
+typedef struct report_job_step {
+    char *name;
+    engine_job_state state;
+    int64_t at_ns;
+} report_job_step;
+
+typedef struct report_job {
+    uint64_t id;
+    char *name, *subject;
+    int vm, pair, site;
+    engine_job_state state;
+    int64_t started_ns, ended_ns; /* ended_ns -1 while in progress */
+    char *reason;                 /* "" on success */
+    report_job_step *steps;
+    size_t step_count, step_cap;
+} report_job;
+
+/* A failover, test failover or failback, as the run driver measured it. A recovery plan gives one
+ * record with vm = -1, and may add one per VM with both plan and vm set. */
+typedef struct report_failover {
+    drs_action_do kind; /* DRS_DO_TEST_FAILOVER, _PLANNED_FAILOVER, _UNPLANNED_FAILOVER, _FAILBACK */
+    int plan, vm;
+    int64_t started_ns;
+    int64_t ended_ns;       /* the last VM running (plan: last group and its actions); -1 never */
+    bool succeeded;
+    int64_t failure_ns;     /* primary time of the failure loss is measured from; -1 none */
+    int64_t rp_captured_ns; /* capture time of the point used; -1 none */
+    int64_t data_loss_ns;   /* failure_ns - rp_captured_ns; 0 for a planned failover; -1 unknown */
+    uint64_t data_loss_bytes;
+    bool verified;          /* replica digest equals the recorded digest of the point, every VM */
+    char detail[256];
+} report_failover;
+
+/* One evaluated expectation. A "*" scope gives one result per subject. */
+typedef struct report_expect_result {
+    char path[32];   /* "expect[3]" */
+    char name[160];  /* "rpo.p99 vm=sql-01 after 1d00h00m" */
+    char bound[96];  /* "<= 10m00s", "succeeded by 12h00m00s", "never" */
+    char actual[224];
+    bool pass;
+} report_expect_result;
+
+/* New, empty results for a run of sc. Copies every name it needs: sc may be freed afterwards. Derives
+ * which link each VM's replication crosses from its cloud pair. The caller owns the result and frees
+ * it with report_results_free. NULL when memory is exhausted. */
+report_results *report_results_new(const drs_scenario *sc);
+void report_results_free(report_results *r); /* NULL is a no-op; does not close an attached db */
+
+/* A recorder table whose ctx is r, for engine_new. r must outlive the engine. */
+engine_recorder report_results_recorder(report_results *r);
+
+/* From now on every row (jobs, steps, events, recovery points, samples, failovers, findings) is also
+ * written into db's current run (report_db_run_begin first). db is not owned; it must outlive r or be
+ * detached with NULL. Database failures are sticky in db: see report_db_run_end. */
+void report_results_attach_db(report_results *r, report_db *db);
+
+/* Things the engine does not report, from the run driver: */
+/* A throughput sample of a link (raw_bytes before compression, for the raw series; may equal wire). */
+void report_results_add_link_sample(report_results *r, int link, int64_t at_ns, int64_t interval_ns,
+                                    double raw_bytes, double wire_bytes, double capacity_Bps);
+void report_results_add_failover(report_results *r, const report_failover *f); /* copied */
+void report_results_add_diags(report_results *r, const drs_diags *d);        /* copied */
+/* Called every sample interval: records RPO, replica storage and health of every VM at at_ns as
+ * samples (for charts; statistics never use them) and lets the database commit a batch. */
+void report_results_sample(report_results *r, int64_t at_ns);
+/* The run ended at end_ns (usually the scenario duration): fixes the window of the statistics and
+ * computes link utilization. Recording after this is a bug (asserted). */
+void report_results_finish(report_results *r, int64_t end_ns);
+
+/* Reading. Counts and indices follow the scenario; pointers stay valid until report_results_free
+ * (job pointers until the next job is recorded). */
+const char *report_results_scenario_name(const report_results *r);
+uint64_t report_results_seed(const report_results *r);
+int64_t report_results_end_ns(const report_results *r); /* -1 before finish */
+size_t report_results_vm_count(const report_results *r);
+const report_vm_stats *report_results_vm(const report_results *r, size_t vm);
+size_t report_results_link_count(const report_results *r);
+const report_link_stats *report_results_link(const report_results *r, size_t link);
+const report_link_sample *report_results_link_samples(const report_results *r, size_t link,
+                                                      size_t *n);
+size_t report_results_class_count(const report_results *r);
+const report_class_stats *report_results_class(const report_results *r, size_t c);
+size_t report_results_plan_count(const report_results *r);
+const char *report_results_plan_name(const report_results *r, size_t plan);
+size_t report_results_job_count(const report_results *r);
+const report_job *report_results_job(const report_results *r, size_t i);
+size_t report_results_failover_count(const report_results *r);
+const report_failover *report_results_failover(const report_results *r, size_t i);
+const drs_diags *report_results_diags(const report_results *r);
+/* Events are streamed to the database, not kept: here are their counts and first times per kind and
+ * VM (vm = -1: events about no VM). */
+uint64_t report_results_event_count(const report_results *r, engine_event_kind kind, int vm);
+int64_t report_results_event_first_ns(const report_results *r, engine_event_kind kind, int vm);
+uint64_t report_results_event_total(const report_results *r); /* every event, every VM */
+uint64_t report_results_rp_rows(const report_results *r);      /* distinct recovery points seen */
+uint64_t report_results_sample_rows(const report_results *r);  /* samples written */
+const report_rpo_point *report_results_rpo_points(const report_results *r, size_t vm, size_t *n);
+/* RPO statistics of vm over [from_ns, end of run]. */
+bool report_results_rpo(const report_results *r, size_t vm, int64_t from_ns, int64_t threshold_ns,
+                        report_rpo_stats *out);
+
+/* The value of a scenario metric (SCENARIO-FORMAT "expect" table: "rpo.p99", "bytes.wire",
+ * "failover.rto", ...) for one subject. Durations in ns, sizes in bytes, booleans 0/1. Returns false
+ * when the metric is unknown, does not apply to the scope, or has no value (why says which). For
+ * failover metrics over several failovers of the subject, the worst one counts (largest RTO and loss,
+ * verified only if every one was). */
+bool report_results_metric(const report_results *r, const char *metric, drs_scope scope, int index,
+                           int64_t after_ns, int64_t threshold_ns, double *value, char *why,
+                           size_t why_n);
+/* Metric names that apply to a scope, NULL-terminated; for the metrics table and tools. */
+const char *const *report_metric_names(drs_scope scope);
+drs_value_unit report_metric_unit(const char *metric);
+
+/* Evaluated expectations (after report_expect_evaluate). */
+size_t report_results_expect_count(const report_results *r);
+const report_expect_result *report_results_expect(const report_results *r, size_t i);
+size_t report_results_expect_failed(const report_results *r);
+
+/* ------------------------------------------------------------------------------------------------ */
+/* Expectations (expect.c)                                                                           */
+/* ------------------------------------------------------------------------------------------------ */
+
+/* Evaluates every expectation (after report_results_finish) into r's expectation results, replacing
+ * earlier ones. Validation expectations are checked against the diags given with
+ * report_results_add_diags. Returns the exit code: 0 when every one held, 1 when one failed. */
+int report_expect_evaluate(report_results *r, const drs_expect *ex, size_t n);
+
+/* ------------------------------------------------------------------------------------------------ */
+/* Output (summary.c, junit.c)                                                                       */
+/* ------------------------------------------------------------------------------------------------ */
+
+/* The terminal summary: every line fits in 100 columns. */
+void report_summary_write(const report_results *r, FILE *out);
+
+/* JUnit XML: one testsuite (the scenario), one testcase per expectation result, a failure element with
+ * the expected bound and the actual value for the failing ones. */
+void report_junit_fprint(const report_results *r, FILE *out);
+bool report_junit_write(const report_results *r, const char *path, drs_error *err);
+
+/* ------------------------------------------------------------------------------------------------ */
+/* Results database (db.c)                                                                           */
+/* ------------------------------------------------------------------------------------------------ */
+
+/* Opens (creating if needed) a results database, one file for any number of runs. The caller owns the
+ * handle and closes it with report_db_close. NULL with err filled (DRS_EIO) on failure. */
+report_db *report_db_open(const char *path, drs_error *err);
+/* Commits what is pending and closes. A run that was begun and not ended stays 'incomplete'. */
+void report_db_close(report_db *db);
+
+typedef struct report_run_info {
+    const char *scenario_name;
+    const char *scenario_path;   /* may be NULL */
+    const char *scenario_sha256; /* hex, from report_sha256_file */
+    uint64_t seed;
+    const char *drsim_version;
+    int64_t duration_ns;         /* simulated time the scenario asks for */
+} report_run_info;
+
+/* Inserts the run row with status 'incomplete' and commits it at once, so that a killed run leaves a
+ * row that says it did not finish; then opens the first batch transaction. */
+bool report_db_run_begin(report_db *db, const report_run_info *info, int64_t *run_id,
+                         drs_error *err);
+/* Writes the failovers' and expectations' results and every metric of r, sets status ('complete',
+ * 'failed' or 'invalid'), exit code and end time, and commits. Reports (here, once) the first error any
+ * earlier row write met. */
+bool report_db_run_end(report_db *db, const report_results *r, const char *status, int exit_code,
+                       drs_error *err);
+/* Commits the pending batch now. Rows are otherwise committed every batch_rows rows (default 20000)
+ * and, at most once a second of wall-clock time, at a sample. */
+bool report_db_flush(report_db *db, drs_error *err);
+void report_db_set_batch_rows(report_db *db, size_t rows);
+int64_t report_db_run_id(const report_db *db); /* current run, -1 when none */
+
+/* The schema, as SQL (for the README and `sqlite3 .schema`). */
+extern const char report_db_schema[];
+
+#endif

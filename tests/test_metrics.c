@@ -1,0 +1,233 @@
+/* tests/test_metrics.c — exact RPO statistics and link utilization against hand calculations. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reports/reports.h"
+
+#define S INT64_C(1000000000)
+
+/* Within a nanosecond: the quantiles end in one floating-point division. */
+static void assert_ns(double got, double want)
+{
+    if (fabs(got - want) > 1.0)
+        fail_msg("got %.3f ns, want %.3f ns", got, want);
+}
+
+/* A sawtooth: the point captured at k*I is applied at k*I + a, for k = 0..teeth (the last one closes
+ * the last tooth). RPO runs from a to a + I on every tooth. */
+static size_t sawtooth(report_rpo_point *p, int teeth, int64_t a, int64_t interval)
+{
+    for (int k = 0; k <= teeth; k++)
+        p[k] = (report_rpo_point){k * interval + a, k * interval};
+    return (size_t)teeth + 1;
+}
+
+static void test_sawtooth_has_closed_form_statistics(void **state)
+{
+    (void)state;
+    report_rpo_point p[11];
+    const int64_t a = 60 * S, I = 300 * S;
+    size_t n = sawtooth(p, 10, a, I);
+    report_rpo_stats st;
+    /* Window [0, 10 I + a]: RPO undefined before a, then ten whole teeth. */
+    assert_true(report_rpo_compute(p, n, 0, 10 * I + a, a + 4 * I / 5, &st));
+    assert_true(st.defined);
+    assert_int_equal(st.covered_ns, 10 * I);
+    /* Uniform over [a, a + I]: mean and median a + I/2 = 210 s, p95 a + 0.95 I = 345 s,
+     * p99 a + 0.99 I = 357 s, max a + I = 360 s. */
+    assert_ns(st.mean_ns, 210.0 * S);
+    assert_ns(st.p50_ns, 210.0 * S);
+    assert_ns(st.p95_ns, 345.0 * S);
+    assert_ns(st.p99_ns, 357.0 * S);
+    assert_int_equal(st.max_ns, 360 * S);
+    /* Above a + 0.8 I: the top fifth of every tooth, 10 * 60 s. */
+    assert_int_equal(st.above_ns, 600 * S);
+}
+
+static void test_outage_tooth_weighs_by_its_duration(void **state)
+{
+    (void)state;
+    /* Nine teeth of I = 300 s, then a 3600 s tooth (an outage), every one starting at a = 60 s.
+     * Pieces: nine over [60, 360] s and one over [60, 3660] s; T = 2700 + 3600 = 6300 s. */
+    const int64_t a = 60 * S, I = 300 * S, G = 3600 * S;
+    report_rpo_point p[11];
+    for (int k = 0; k <= 9; k++)
+        p[k] = (report_rpo_point){k * I + a, k * I};
+    p[10] = (report_rpo_point){9 * I + G + a, 9 * I + G};
+    int64_t end = p[10].at_ns;
+    report_rpo_stats st;
+    assert_true(report_rpo_compute(p, 11, 0, end, 600 * S, &st));
+    assert_int_equal(st.covered_ns, 6300 * S);
+    /* mean = (2700 * 210 + 3600 * 1860) / 6300 = 7263000 / 6300 s */
+    assert_ns(st.mean_ns, 7263000.0 / 6300.0 * 1e9);
+    /* Up to 360 s all ten pieces count: 3000 s of time. p50 needs 3150 s: 150 s more of the long
+     * piece alone, r = 510 s. p95 needs 5985 s: r = 360 + 2985 = 3345 s. p99: 360 + 3237 = 3597 s. */
+    assert_ns(st.p50_ns, 510.0 * S);
+    assert_ns(st.p95_ns, 3345.0 * S);
+    assert_ns(st.p99_ns, 3597.0 * S);
+    assert_int_equal(st.max_ns, 3660 * S);
+    /* Above 600 s: only the long piece, from 600 to 3660 s. */
+    assert_int_equal(st.above_ns, 3060 * S);
+}
+
+static void test_undefined_gap_is_left_out(void **state)
+{
+    (void)state;
+    /* Two teeth, then protection stops for 1000 s (undefined), then three more teeth (the points
+     * captured at 2I, 3I, 4I + 1000 s, each held for I); a = 60, I = 300. Only the five teeth count:
+     * same statistics as a plain sawtooth. */
+    const int64_t a = 60 * S, I = 300 * S;
+    report_rpo_point p[7] = {
+        {a, 0}, {I + a, I}, {2 * I + a, -1}, /* undefined from 2I + a */
+        {2 * I + a + 1000 * S, 2 * I + 1000 * S}, {3 * I + a + 1000 * S, 3 * I + 1000 * S},
+        {4 * I + a + 1000 * S, 4 * I + 1000 * S}, {5 * I + a + 1000 * S, -1}};
+    report_rpo_stats st;
+    assert_true(report_rpo_compute(p, 7, 0, 10000 * S, 0, &st));
+    assert_int_equal(st.covered_ns, 5 * I);
+    assert_ns(st.mean_ns, 210.0 * S);
+    assert_ns(st.p95_ns, 345.0 * S);
+    assert_int_equal(st.max_ns, 360 * S);
+    assert_int_equal(report_rpo_at(p, 7, 2 * I + a + 10 * S), -1);
+    assert_int_equal(report_rpo_at(p, 7, 2 * I + a + 1000 * S + 7 * S), a + 7 * S);
+}
+
+static void test_after_window_starts_mid_tooth(void **state)
+{
+    (void)state;
+    /* Sawtooth a = 60 s, I = 300 s, ten teeth; after = the middle of tooth 5 (5 I + a + I/2).
+     * The window holds half a tooth over [210, 360] s (150 s) and four whole teeth: T = 1350 s.
+     * mean = (150 * 285 + 1200 * 210) / 1350 s. Mass below 210 s is 4 * 150 = 600 s, five pieces
+     * above: p50 = 210 + (675 - 600) / 5 = 225 s, p95 = 210 + (1282.5 - 600) / 5 = 346.5 s. */
+    const int64_t a = 60 * S, I = 300 * S;
+    report_rpo_point p[11];
+    size_t n = sawtooth(p, 10, a, I);
+    report_rpo_stats st;
+    assert_true(report_rpo_compute(p, n, 5 * I + a + I / 2, 10 * I + a, 0, &st));
+    assert_int_equal(st.covered_ns, 1350 * S);
+    assert_ns(st.mean_ns, (150.0 * 285 + 1200.0 * 210) / 1350.0 * 1e9);
+    assert_ns(st.p50_ns, 225.0 * S);
+    assert_ns(st.p95_ns, 346.5 * S);
+    assert_int_equal(st.max_ns, 360 * S);
+}
+
+static void test_quantile_ends_and_rpo_at(void **state)
+{
+    (void)state;
+    const int64_t a = 60 * S, I = 300 * S;
+    report_rpo_point p[11];
+    size_t n = sawtooth(p, 10, a, I);
+    /* q = 0 is the smallest value (a), q = 1 the largest (a + I). */
+    assert_ns(report_rpo_quantile(p, n, 0, 10 * I + a, 0.0), 60.0 * S);
+    assert_ns(report_rpo_quantile(p, n, 0, 10 * I + a, 1.0), 360.0 * S);
+    assert_ns(report_rpo_quantile(p, n, 0, 10 * I + a, 0.25), 135.0 * S);
+    /* Before the first applied point: undefined; then t - capture. */
+    assert_int_equal(report_rpo_at(p, n, a - 1), -1);
+    assert_int_equal(report_rpo_at(p, n, a), a);
+    assert_int_equal(report_rpo_at(p, n, 3 * I + a + 17 * S), a + 17 * S);
+    /* A window before the first point has no statistics. */
+    report_rpo_stats st;
+    assert_true(report_rpo_compute(p, n, 0, a, 0, &st));
+    assert_false(st.defined);
+    assert_true(report_rpo_quantile(p, n, 0, a, 0.5) < 0);
+}
+
+static void test_utilization_p95_is_an_observed_sample(void **state)
+{
+    (void)state;
+    /* 20 one-minute samples on a 1 MB/s link carrying 1 %..20 % of it. 19 of 20 samples (95 %) are
+     * at most 19 %, so p95 = 0.19; max = 0.20; throughput p95 = 0.19 MB/s, peak 0.2 MB/s. */
+    report_link_sample s[20];
+    for (int k = 0; k < 20; k++)
+        s[k] = (report_link_sample){(k + 1) * 60 * S, 60 * S, (k + 1) / 100.0 * 60e6, 1e6};
+    report_util_stats u;
+    assert_true(report_util_compute(s, 20, 0, &u));
+    assert_true(u.defined);
+    assert_true(fabs(u.p95 - 0.19) < 1e-12);
+    assert_true(fabs(u.max - 0.20) < 1e-12);
+    assert_true(fabs(u.p95_Bps - 0.19e6) < 1e-6);
+    assert_true(fabs(u.peak_Bps - 0.20e6) < 1e-6);
+    /* Restricted to samples ending after 10 min: 11 %..20 %, ten samples; 95 % of them needs all
+     * but half of one, so p95 = 0.20. */
+    assert_true(report_util_compute(s, 20, 10 * 60 * S, &u));
+    assert_true(fabs(u.p95 - 0.20) < 1e-12);
+    /* A down link (capacity 0) counts as idle. */
+    report_link_sample down = {60 * S, 60 * S, 0, 0};
+    assert_true(report_util_compute(&down, 1, 0, &u));
+    assert_true(u.max == 0.0);
+    assert_true(report_ratio(300, 100) == 3.0);
+    assert_true(report_ratio(300, 0) == 0.0);
+}
+
+static void test_utilization_weighs_by_interval(void **state)
+{
+    (void)state;
+    /* 90 s at 10 % and 10 s at 90 %: 90 % of the time at 10 %, so p95 lands on the 90 % sample. With
+     * 96 s at 10 % and 4 s at 90 %, p95 = 10 %. */
+    report_link_sample s[2] = {{90 * S, 90 * S, 0.1 * 90e6, 1e6}, {100 * S, 10 * S, 0.9 * 10e6, 1e6}};
+    report_util_stats u;
+    assert_true(report_util_compute(s, 2, 0, &u));
+    assert_true(fabs(u.p95 - 0.9) < 1e-12);
+    report_link_sample t[2] = {{96 * S, 96 * S, 0.1 * 96e6, 1e6}, {100 * S, 4 * S, 0.9 * 4e6, 1e6}};
+    assert_true(report_util_compute(t, 2, 0, &u));
+    assert_true(fabs(u.p95 - 0.1) < 1e-12);
+}
+
+static void test_sha256_fips_vectors(void **state)
+{
+    (void)state;
+    /* FIPS 180-2 examples: "abc", the empty string, and the two-block 448-bit message. */
+    static const struct {
+        const char *msg, *hex;
+    } v[] = {
+        {"abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
+        {"", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+        {"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+         "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"},
+    };
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        uint8_t d[32];
+        char hex[65];
+        report_sha256(v[i].msg, strlen(v[i].msg), d);
+        for (int j = 0; j < 32; j++)
+            snprintf(hex + 2 * j, 3, "%02x", d[j]);
+        assert_string_equal(hex, v[i].hex);
+    }
+    /* A million 'a' (FIPS 180-2 third example) through the file path. */
+    char path[] = "/tmp/drsim-sha-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    for (int i = 0; i < 1000000; i++)
+        fputc('a', f);
+    fclose(f);
+    char hex[65];
+    drs_error err = {0};
+    assert_true(report_sha256_file(path, hex, &err));
+    assert_string_equal(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+    remove(path);
+    assert_false(report_sha256_file("/nonexistent/drsim/x.json", hex, &err));
+    assert_int_equal(err.code, DRS_EIO);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sawtooth_has_closed_form_statistics),
+        cmocka_unit_test(test_outage_tooth_weighs_by_its_duration),
+        cmocka_unit_test(test_undefined_gap_is_left_out),
+        cmocka_unit_test(test_after_window_starts_mid_tooth),
+        cmocka_unit_test(test_quantile_ends_and_rpo_at),
+        cmocka_unit_test(test_utilization_p95_is_an_observed_sample),
+        cmocka_unit_test(test_utilization_weighs_by_interval),
+        cmocka_unit_test(test_sha256_fips_vectors),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,715 @@
+/* model/disk.c — versioned extents, the incremental digest, the change log, replica operations.
+ *
+ * Two maps live here. The content map (extent -> version) starts as an open-addressing hash with linear
+ * probing and turns into a plain array over the active extents (the part writes land in) once a quarter
+ * of them are populated: at a load of at most 1/2 a hash slot costs 32 bytes per entry, an array 8 per
+ * extent, so from that point on the array is never worse and it is much faster. Extents outside the
+ * active part (possible only through apply/copy) stay in the hash.
+ *
+ * The log keeps, per extent touched since it opened, the bytes written to it (saturated at the extent
+ * size: that is the extent's coalesced content), in a hash or, once the content map is an array, in a
+ * parallel array of 32-bit counters. A list of the extents touched makes take and reset cost
+ * O(extents touched), not O(disk). */
+#include "model/disk.h"
+
+#include <assert.h>
+#include <gsl/gsl_cdf.h>
+#include <limits.h>
+#include <math.h>
+#include <string.h>
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Hash map uint64 -> uint64, linear probing, backward-shift deletion. Keys are stored as extent + 1
+ * so that 0 marks an empty slot. */
+
+typedef struct dmap_slot {
+    uint64_t key;
+    uint64_t val;
+} dmap_slot;
+
+typedef struct dmap {
+    dmap_slot *slots;
+    size_t cap; /* power of two, or 0 */
+    size_t count;
+    unsigned shift; /* 64 - log2(cap) */
+} dmap;
+
+static void *xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size);
+    if (!p)
+        abort(); /* out of memory: nothing sensible to simulate */
+    return p;
+}
+
+static inline size_t dmap_home(const dmap *m, uint64_t key)
+{
+    return (size_t)((key * UINT64_C(0x9E3779B97F4A7C15)) >> m->shift);
+}
+
+static void dmap_free(dmap *m)
+{
+    free(m->slots);
+    memset(m, 0, sizeof *m);
+}
+
+static void dmap_init_cap(dmap *m, size_t cap)
+{
+    unsigned bits = 0;
+    while (((size_t)1 << bits) < cap)
+        bits++;
+    m->cap = (size_t)1 << bits;
+    m->shift = 64u - bits;
+    if (bits == 0) { /* a shift by 64 is undefined; keep one-slot maps out */
+        m->cap = 2;
+        m->shift = 63;
+    }
+    m->slots = xcalloc(m->cap, sizeof *m->slots);
+    m->count = 0;
+}
+
+static void dmap_rehash(dmap *m, size_t cap)
+{
+    dmap old = *m;
+    dmap_init_cap(m, cap);
+    for (size_t i = 0; i < old.cap; i++) {
+        if (!old.slots[i].key)
+            continue;
+        size_t j = dmap_home(m, old.slots[i].key);
+        while (m->slots[j].key)
+            j = (j + 1) & (m->cap - 1);
+        m->slots[j] = old.slots[i];
+        m->count++;
+    }
+    free(old.slots);
+}
+
+static inline dmap_slot *dmap_find(const dmap *m, uint64_t extent)
+{
+    if (!m->count)
+        return NULL;
+    uint64_t key = extent + 1;
+    size_t j = dmap_home(m, key);
+    for (;;) {
+        dmap_slot *s = &m->slots[j];
+        if (s->key == key)
+            return s;
+        if (!s->key)
+            return NULL;
+        j = (j + 1) & (m->cap - 1);
+    }
+}
+
+/* Slot of extent, inserted with val 0 when absent (*fresh says so). */
+static inline dmap_slot *dmap_upsert(dmap *m, uint64_t extent, bool *fresh)
+{
+    if ((m->count + 1) * 2 > m->cap)
+        dmap_rehash(m, m->cap ? m->cap * 2 : 16);
+    uint64_t key = extent + 1;
+    size_t j = dmap_home(m, key);
+    for (;;) {
+        dmap_slot *s = &m->slots[j];
+        if (s->key == key) {
+            *fresh = false;
+            return s;
+        }
+        if (!s->key) {
+            s->key = key;
+            s->val = 0;
+            m->count++;
+            *fresh = true;
+            return s;
+        }
+        j = (j + 1) & (m->cap - 1);
+    }
+}
+
+/* Removes the slot (which must belong to m), shifting later members of its cluster back. */
+static void dmap_remove_slot(dmap *m, dmap_slot *s)
+{
+    size_t mask = m->cap - 1;
+    size_t hole = (size_t)(s - m->slots);
+    size_t j = hole;
+    for (;;) {
+        j = (j + 1) & mask;
+        if (!m->slots[j].key)
+            break;
+        size_t home = dmap_home(m, m->slots[j].key);
+        /* the entry at j may move to the hole when its home is not in (hole, j] cyclically */
+        bool stays = (hole <= j) ? (hole < home && home <= j) : (hole < home || home <= j);
+        if (!stays) {
+            m->slots[hole] = m->slots[j];
+            hole = j;
+        }
+    }
+    m->slots[hole].key = 0;
+    m->slots[hole].val = 0;
+    m->count--;
+}
+
+/* Empties the map; a table much larger than what it last held is given back. */
+static void dmap_clear(dmap *m)
+{
+    if (!m->cap)
+        return;
+    if (m->cap > 64 && m->count * 8 < m->cap) {
+        dmap_free(m);
+        return;
+    }
+    memset(m->slots, 0, m->cap * sizeof *m->slots);
+    m->count = 0;
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+
+enum { DISK_REGIONS = 8 };
+
+/* Fluid fidelity: writes spread uniformly over a region, accumulated for the coalesced estimate. */
+typedef struct disk_region {
+    uint64_t first, extents, writes, bytes;
+} disk_region;
+
+typedef struct disk_log {
+    int64_t opened_ns;
+    uint64_t writes, bytes, coalesced;
+    double comp_bytes;     /* sum of bytes x compressibility */
+    dmap bytes_map;        /* extent -> bytes in this log (saturated), outside the dense array */
+    uint32_t *dense_bytes; /* per active extent: 0 untouched, else 1 + bytes in this log (saturated) */
+    uint64_t *touched;     /* extents touched in this log, each once */
+    size_t touched_count, touched_cap;
+    disk_region regions[DISK_REGIONS]; /* fluid */
+    size_t region_count;
+    uint64_t fluid_direct_coalesced; /* fluid: from model_disk_write */
+} disk_log;
+
+struct model_disk {
+    uint64_t size_bytes, used_bytes, extent_bytes;
+    uint64_t extent_count;  /* of the whole disk */
+    uint64_t active_extents;
+    bool fluid;
+    uint32_t writer_id;
+    uint64_t counter; /* versions stamped so far */
+    uint64_t digest;
+    uint64_t written; /* extents with a version */
+    dmap map;         /* extent -> version, for extents not in dense */
+    uint64_t *dense;  /* versions of extents [0, active_extents), once dense */
+    uint64_t map_low; /* hash entries with extent < active_extents */
+    uint64_t lifetime_bytes, lifetime_writes;
+    disk_log log;
+};
+
+static inline uint64_t mix64(uint64_t z)
+{
+    z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
+    return z ^ (z >> 31);
+}
+
+uint64_t model_disk_digest_term(uint64_t extent, uint64_t version)
+{
+    if (!version)
+        return 0;
+    return mix64(mix64(extent + UINT64_C(0x9E3779B97F4A7C15)) ^ version);
+}
+
+model_disk *model_disk_new(const model_disk_config *cfg, int64_t now_ns, drs_error *err)
+{
+    uint64_t ext = cfg->extent_bytes ? cfg->extent_bytes : MODEL_DISK_DEFAULT_EXTENT_BYTES;
+    if (cfg->size_bytes == 0) {
+        drs_fail(err, DRS_EINPUT, "", "disk size must be positive");
+        return NULL;
+    }
+    if (cfg->used_bytes > cfg->size_bytes) {
+        drs_fail(err, DRS_EINPUT, "", "used size %llu exceeds disk size %llu",
+                 (unsigned long long)cfg->used_bytes, (unsigned long long)cfg->size_bytes);
+        return NULL;
+    }
+    if (ext > (UINT64_C(1) << 30)) {
+        drs_fail(err, DRS_EINPUT, "", "extent size %llu exceeds 1 GiB", (unsigned long long)ext);
+        return NULL;
+    }
+    if (cfg->writer_id >= (UINT32_C(1) << MODEL_DISK_WRITER_BITS)) {
+        drs_fail(err, DRS_EINTERNAL, "", "writer id %u out of range", (unsigned)cfg->writer_id);
+        return NULL;
+    }
+    model_disk *d = xcalloc(1, sizeof *d);
+    d->size_bytes = cfg->size_bytes;
+    d->used_bytes = cfg->used_bytes;
+    d->extent_bytes = ext;
+    d->extent_count = (cfg->size_bytes + ext - 1) / ext;
+    uint64_t active = cfg->used_bytes ? cfg->used_bytes : cfg->size_bytes;
+    d->active_extents = (active + ext - 1) / ext;
+    d->fluid = cfg->fluid;
+    d->writer_id = cfg->writer_id;
+    d->log.opened_ns = now_ns;
+    return d;
+}
+
+static void log_free(disk_log *l)
+{
+    dmap_free(&l->bytes_map);
+    free(l->dense_bytes);
+    free(l->touched);
+}
+
+void model_disk_free(model_disk *d)
+{
+    if (!d)
+        return;
+    dmap_free(&d->map);
+    free(d->dense);
+    log_free(&d->log);
+    free(d);
+}
+
+uint64_t model_disk_size_bytes(const model_disk *d) { return d->size_bytes; }
+uint64_t model_disk_used_bytes(const model_disk *d) { return d->used_bytes; }
+uint64_t model_disk_extent_bytes(const model_disk *d) { return d->extent_bytes; }
+uint64_t model_disk_active_extents(const model_disk *d) { return d->active_extents; }
+bool model_disk_is_fluid(const model_disk *d) { return d->fluid; }
+uint64_t model_disk_digest(const model_disk *d) { return d->digest; }
+uint64_t model_disk_written_extents(const model_disk *d) { return d->written; }
+uint64_t model_disk_lifetime_bytes(const model_disk *d) { return d->lifetime_bytes; }
+uint64_t model_disk_lifetime_writes(const model_disk *d) { return d->lifetime_writes; }
+uint64_t model_disk_log_bytes(const model_disk *d) { return d->log.bytes; }
+uint64_t model_disk_log_writes(const model_disk *d) { return d->log.writes; }
+
+size_t model_disk_memory_bytes(const model_disk *d)
+{
+    size_t n = d->map.cap * sizeof(dmap_slot) + d->log.bytes_map.cap * sizeof(dmap_slot) +
+               d->log.touched_cap * sizeof(uint64_t);
+    if (d->dense)
+        n += (size_t)d->active_extents * sizeof(uint64_t);
+    if (d->log.dense_bytes)
+        n += (size_t)d->active_extents * sizeof(uint32_t);
+    return n;
+}
+
+uint64_t model_disk_version(const model_disk *d, uint64_t extent)
+{
+    if (d->dense && extent < d->active_extents)
+        return d->dense[extent];
+    const dmap_slot *s = dmap_find(&d->map, extent);
+    return s ? s->val : 0;
+}
+
+/* From hash to array: worth it once the active part is a quarter populated (see the file comment). */
+static void disk_go_dense(model_disk *d)
+{
+    uint64_t n = d->active_extents;
+    d->dense = xcalloc((size_t)n, sizeof *d->dense);
+    d->log.dense_bytes = xcalloc((size_t)n, sizeof *d->log.dense_bytes);
+    dmap rest = {0};
+    for (size_t i = 0; i < d->map.cap; i++) {
+        dmap_slot *s = &d->map.slots[i];
+        if (!s->key)
+            continue;
+        uint64_t e = s->key - 1;
+        if (e < n) {
+            d->dense[e] = s->val;
+        } else {
+            bool fresh;
+            dmap_upsert(&rest, e, &fresh)->val = s->val;
+        }
+    }
+    dmap_free(&d->map);
+    d->map = rest;
+    d->map_low = 0;
+    dmap lrest = {0};
+    for (size_t i = 0; i < d->log.bytes_map.cap; i++) {
+        dmap_slot *s = &d->log.bytes_map.slots[i];
+        if (!s->key)
+            continue;
+        uint64_t e = s->key - 1;
+        if (e < n) {
+            d->log.dense_bytes[e] = (uint32_t)(s->val + 1);
+        } else {
+            bool fresh;
+            dmap_upsert(&lrest, e, &fresh)->val = s->val;
+        }
+    }
+    dmap_free(&d->log.bytes_map);
+    d->log.bytes_map = lrest;
+}
+
+/* Sets the version of extent (0 removes it), keeping digest and counts. Returns the old version. */
+static inline uint64_t disk_set_version(model_disk *d, uint64_t extent, uint64_t v)
+{
+    uint64_t old;
+    if (d->dense && extent < d->active_extents) {
+        old = d->dense[extent];
+        d->dense[extent] = v;
+    } else if (v) {
+        bool fresh;
+        dmap_slot *s = dmap_upsert(&d->map, extent, &fresh);
+        old = s->val;
+        s->val = v;
+        if (fresh && extent < d->active_extents && ++d->map_low * 4 >= d->active_extents &&
+            !d->dense)
+            disk_go_dense(d);
+    } else {
+        dmap_slot *s = dmap_find(&d->map, extent);
+        if (!s)
+            return 0;
+        old = s->val;
+        dmap_remove_slot(&d->map, s);
+        if (extent < d->active_extents)
+            d->map_low--;
+    }
+    d->written += (uint64_t)(v != 0) - (uint64_t)(old != 0);
+    d->digest += model_disk_digest_term(extent, v) - model_disk_digest_term(extent, old);
+    return old;
+}
+
+uint64_t model_disk_log_extent_bytes(const model_disk *d, uint64_t extent)
+{
+    if (d->log.dense_bytes && extent < d->active_extents)
+        return d->log.dense_bytes[extent] ? d->log.dense_bytes[extent] - 1u : 0;
+    const dmap_slot *s = dmap_find(&d->log.bytes_map, extent);
+    return s ? s->val : 0;
+}
+
+static void log_push_touched(disk_log *l, uint64_t extent)
+{
+    if (l->touched_count == l->touched_cap) {
+        l->touched_cap = l->touched_cap ? l->touched_cap * 2 : 64;
+        l->touched = realloc(l->touched, l->touched_cap * sizeof *l->touched);
+        if (!l->touched)
+            abort();
+    }
+    l->touched[l->touched_count++] = extent;
+}
+
+/* Adds bytes written to extent in the open log; keeps coalesced bytes as sum of min(extent, bytes). */
+static inline void disk_log_extent(model_disk *d, uint64_t extent, uint64_t bytes)
+{
+    disk_log *l = &d->log;
+    uint64_t e_bytes = d->extent_bytes;
+    if (l->dense_bytes && extent < d->active_extents) {
+        uint32_t *b = &l->dense_bytes[extent];
+        uint64_t prev = *b ? *b - 1u : 0;
+        if (!*b)
+            log_push_touched(l, extent);
+        uint64_t now = prev + bytes < e_bytes ? prev + bytes : e_bytes;
+        *b = (uint32_t)(now + 1);
+        l->coalesced += now - prev;
+        return;
+    }
+    bool fresh;
+    dmap_slot *s = dmap_upsert(&l->bytes_map, extent, &fresh);
+    if (fresh)
+        log_push_touched(l, extent);
+    uint64_t prev = s->val;
+    uint64_t now = prev + bytes < e_bytes ? prev + bytes : e_bytes;
+    s->val = now;
+    l->coalesced += now - prev;
+}
+
+void model_disk_write(model_disk *d, uint64_t first_extent, uint64_t span, uint64_t writes,
+                      uint64_t bytes, double compressibility)
+{
+    assert(span >= 1 && first_extent + span <= d->extent_count);
+    disk_log *l = &d->log;
+    l->writes += writes;
+    l->bytes += bytes;
+    l->comp_bytes += (double)bytes * compressibility;
+    d->lifetime_writes += writes;
+    d->lifetime_bytes += bytes;
+    if (d->fluid) {
+        uint64_t cap = span * d->extent_bytes;
+        l->fluid_direct_coalesced += bytes < cap ? bytes : cap;
+        return;
+    }
+    uint64_t share = bytes / span, extra = bytes % span;
+    for (uint64_t i = 0; i < span; i++) {
+        uint64_t e = first_extent + i;
+        d->counter++;
+        disk_set_version(d, e, (d->counter << MODEL_DISK_WRITER_BITS) | d->writer_id);
+        disk_log_extent(d, e, share + (i < extra));
+    }
+}
+
+void model_disk_write_spread(model_disk *d, uint64_t first_extent, uint64_t region_extents,
+                             uint64_t writes, uint64_t bytes, double compressibility)
+{
+    assert(d->fluid && region_extents >= 1);
+    disk_log *l = &d->log;
+    l->writes += writes;
+    l->bytes += bytes;
+    l->comp_bytes += (double)bytes * compressibility;
+    d->lifetime_writes += writes;
+    d->lifetime_bytes += bytes;
+    if (!writes)
+        return;
+    size_t i;
+    for (i = 0; i < l->region_count; i++)
+        if (l->regions[i].first == first_extent && l->regions[i].extents == region_extents)
+            break;
+    if (i == l->region_count) {
+        if (l->region_count < DISK_REGIONS) {
+            l->region_count++;
+            l->regions[i] = (disk_region){first_extent, region_extents, 0, 0};
+        } else {
+            /* more regions than tracked: fold into the last, which only loosens the estimate */
+            i = DISK_REGIONS - 1;
+            if (region_extents > l->regions[i].extents)
+                l->regions[i].extents = region_extents;
+        }
+    }
+    l->regions[i].writes += writes;
+    l->regions[i].bytes += bytes;
+}
+
+/* Expected coalesced bytes of a region: each of n extents receives c ~ Binomial(writes, 1/n) writes of
+ * s bytes (Poisson when the count does not fit the binomial's argument) and keeps min(extent, c s) = s min(c, m) with m = extent / s; E[min(c, m)] = sum over
+ * j = 1..floor(m) of P(c >= j) + frac(m) P(c >= floor(m) + 1). */
+static double region_coalesced(const disk_region *r, uint64_t extent_bytes)
+{
+    double s = (double)r->bytes / (double)r->writes;
+    double w = (double)r->writes;
+    uint64_t hits = r->writes;
+    if (s > (double)extent_bytes) {
+        /* a write larger than an extent covers k consecutive extents with s / k bytes each */
+        double k = ceil(s / (double)extent_bytes);
+        s /= k;
+        w *= k;
+        hits = (uint64_t)w;
+    }
+    double m = (double)extent_bytes / s;
+    double n = (double)r->extents;
+    bool binomial = hits <= UINT_MAX;
+    double p = 1.0 / n, lambda = w / n;
+    double sum = 0;
+    unsigned jmax = m > 1e6 ? 1000000u : (unsigned)floor(m);
+    for (unsigned j = 1; j <= jmax + 1; j++) {
+        double tail = binomial ? gsl_cdf_binomial_Q(j - 1, p, (unsigned)hits)
+                               : gsl_cdf_poisson_Q(j - 1, lambda);
+        sum += j <= jmax ? tail : tail * (m - floor(m));
+        if (tail < 1e-15)
+            break;
+    }
+    double est = n * s * sum;
+    return est < (double)r->bytes ? est : (double)r->bytes;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static void log_reset(model_disk *d, int64_t now_ns)
+{
+    disk_log *l = &d->log;
+    if (l->dense_bytes) {
+        for (size_t i = 0; i < l->touched_count; i++)
+            if (l->touched[i] < d->active_extents)
+                l->dense_bytes[l->touched[i]] = 0;
+    }
+    dmap_clear(&l->bytes_map);
+    /* a huge log (an outage) should not pin its touched list forever */
+    if (l->touched_cap > 4096 && l->touched_count * 8 < l->touched_cap) {
+        free(l->touched);
+        l->touched = NULL;
+        l->touched_cap = 0;
+    }
+    l->touched_count = 0;
+    l->writes = l->bytes = l->coalesced = 0;
+    l->comp_bytes = 0;
+    l->region_count = 0;
+    l->fluid_direct_coalesced = 0;
+    l->opened_ns = now_ns;
+}
+
+void model_disk_log_take(model_disk *d, int64_t now_ns, drs_delta *out)
+{
+    disk_log *l = &d->log;
+    memset(out, 0, sizeof *out);
+    out->opened_ns = l->opened_ns;
+    out->captured_ns = now_ns;
+    out->writes = l->writes;
+    out->log_bytes = l->bytes;
+    out->compressibility = l->bytes ? l->comp_bytes / (double)l->bytes : 0.0;
+    out->digest = d->digest;
+    if (d->fluid) {
+        double c = (double)l->fluid_direct_coalesced;
+        for (size_t i = 0; i < l->region_count; i++)
+            c += region_coalesced(&l->regions[i], d->extent_bytes);
+        uint64_t cb = (uint64_t)llround(c);
+        out->coalesced_bytes = cb < l->bytes ? cb : l->bytes;
+    } else {
+        out->coalesced_bytes = l->coalesced;
+        if (l->touched_count) {
+            qsort(l->touched, l->touched_count, sizeof *l->touched, cmp_u64);
+            out->extents = malloc(l->touched_count * sizeof *out->extents);
+            if (!out->extents)
+                abort();
+            for (size_t i = 0; i < l->touched_count; i++) {
+                uint64_t e = l->touched[i];
+                out->extents[i] = (drs_extent_version){e, model_disk_version(d, e)};
+            }
+            out->extent_count = l->touched_count;
+        }
+    }
+    log_reset(d, now_ns);
+}
+
+void model_disk_log_discard(model_disk *d, int64_t now_ns)
+{
+    log_reset(d, now_ns);
+}
+
+void model_disk_apply(model_disk *replica, const drs_delta *delta, model_disk_undo *undo)
+{
+    if (undo) {
+        memset(undo, 0, sizeof *undo);
+        undo->digest_before = replica->digest;
+    }
+    if (replica->fluid || !delta->extent_count)
+        return;
+    if (undo) {
+        undo->extents = malloc(delta->extent_count * sizeof *undo->extents);
+        if (!undo->extents)
+            abort();
+        undo->count = delta->extent_count;
+    }
+    for (size_t i = 0; i < delta->extent_count; i++) {
+        const drs_extent_version *ev = &delta->extents[i];
+        assert(ev->extent < replica->extent_count);
+        uint64_t old = disk_set_version(replica, ev->extent, ev->version);
+        if (undo)
+            undo->extents[i] = (drs_extent_version){ev->extent, old};
+    }
+}
+
+void model_disk_revert(model_disk *replica, const model_disk_undo *undo)
+{
+    for (size_t i = undo->count; i-- > 0;)
+        disk_set_version(replica, undo->extents[i].extent, undo->extents[i].version);
+    assert(replica->fluid || replica->digest == undo->digest_before);
+}
+
+void model_disk_undo_free(model_disk_undo *undo)
+{
+    free(undo->extents);
+    undo->extents = NULL;
+    undo->count = 0;
+}
+
+static void disk_drop_content(model_disk *d)
+{
+    dmap_free(&d->map);
+    free(d->dense);
+    d->dense = NULL;
+    free(d->log.dense_bytes);
+    d->log.dense_bytes = NULL;
+    dmap_free(&d->log.bytes_map);
+    d->map_low = 0;
+    d->written = 0;
+    d->digest = 0;
+}
+
+void model_disk_clear(model_disk *d, int64_t now_ns)
+{
+    log_reset(d, now_ns);
+    disk_drop_content(d);
+}
+
+void model_disk_copy_from(model_disk *replica, const model_disk *primary)
+{
+    assert(replica->extent_count == primary->extent_count &&
+           replica->extent_bytes == primary->extent_bytes &&
+           replica->active_extents == primary->active_extents && replica->fluid == primary->fluid);
+    /* the replica's log is not touched; it is normally empty, and its per-extent bytes would not
+     * survive the change of map layout, so drop them with the content */
+    log_reset(replica, replica->log.opened_ns);
+    disk_drop_content(replica);
+    if (primary->fluid)
+        return;
+    if (primary->map.cap) {
+        replica->map = primary->map;
+        replica->map.slots = xcalloc(primary->map.cap, sizeof(dmap_slot));
+        memcpy(replica->map.slots, primary->map.slots, primary->map.cap * sizeof(dmap_slot));
+    }
+    if (primary->dense) {
+        size_t n = (size_t)primary->active_extents;
+        replica->dense = xcalloc(n, sizeof(uint64_t));
+        memcpy(replica->dense, primary->dense, n * sizeof(uint64_t));
+        replica->log.dense_bytes = xcalloc(n, sizeof(uint32_t));
+    }
+    replica->map_low = primary->map_low;
+    replica->written = primary->written;
+    replica->digest = primary->digest;
+}
+
+typedef struct ev_list {
+    drs_extent_version *items;
+    size_t count, cap;
+} ev_list;
+
+static void ev_push(ev_list *l, uint64_t extent, uint64_t version)
+{
+    if (l->count == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 64;
+        l->items = realloc(l->items, l->cap * sizeof *l->items);
+        if (!l->items)
+            abort();
+    }
+    l->items[l->count++] = (drs_extent_version){extent, version};
+}
+
+static int cmp_ev(const void *a, const void *b)
+{
+    uint64_t x = ((const drs_extent_version *)a)->extent, y = ((const drs_extent_version *)b)->extent;
+    return (x > y) - (x < y);
+}
+
+/* Every extent where a holds a version b does not (differs or absent); with_a says which version to
+ * record: a's (true) or 0 (extents only a has, listed from b's side). */
+static void diff_side(const model_disk *a, const model_disk *b, bool only_absent, ev_list *out)
+{
+    if (a->dense) {
+        for (uint64_t e = 0; e < a->active_extents; e++) {
+            uint64_t v = a->dense[e];
+            if (!v)
+                continue;
+            uint64_t w = model_disk_version(b, e);
+            if (only_absent ? w == 0 : w != v)
+                ev_push(out, e, only_absent ? 0 : v);
+        }
+    }
+    for (size_t i = 0; i < a->map.cap; i++) {
+        const dmap_slot *s = &a->map.slots[i];
+        if (!s->key)
+            continue;
+        uint64_t e = s->key - 1, w = model_disk_version(b, e);
+        if (only_absent ? w == 0 : w != s->val)
+            ev_push(out, e, only_absent ? 0 : s->val);
+    }
+}
+
+void model_disk_diff(const model_disk *primary, const model_disk *replica, int64_t now_ns,
+                     drs_delta *out)
+{
+    memset(out, 0, sizeof *out);
+    out->opened_ns = now_ns;
+    out->captured_ns = now_ns;
+    out->digest = primary->digest;
+    out->compressibility = 0.0;
+    if (primary->fluid) {
+        out->log_bytes = out->coalesced_bytes = primary->used_bytes;
+        out->writes = (primary->used_bytes + primary->extent_bytes - 1) / primary->extent_bytes;
+        return;
+    }
+    ev_list l = {0};
+    diff_side(primary, replica, false, &l); /* differs, or only the primary has it */
+    diff_side(replica, primary, true, &l);  /* only the replica has it: remove */
+    if (l.count)
+        qsort(l.items, l.count, sizeof *l.items, cmp_ev);
+    out->extents = l.items;
+    out->extent_count = l.count;
+    out->writes = l.count;
+    uint64_t bytes = (uint64_t)l.count * primary->extent_bytes;
+    uint64_t bound = primary->used_bytes ? primary->used_bytes : primary->size_bytes;
+    out->log_bytes = out->coalesced_bytes = bytes < bound ? bytes : bound;
+}

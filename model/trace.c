@@ -1,0 +1,170 @@
+/* model/trace.c — reading SNIA MSR Cambridge block traces into write records.
+ *
+ * The layout is CSV without a header: Timestamp,Hostname,DiskNumber,Type,Offset,Size,ResponseTime,
+ * the timestamp in Windows filetime ticks (100 ns). Only writes are churn, but reads still mark when
+ * the trace starts and ends, so a replay keeps the recorded idle stretches. */
+#include "model/trace_internal.h"
+#include "model/workload.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* Splits line at commas in place; returns the number of fields (at most max). */
+static size_t trace_split(char *line, char **fields, size_t max)
+{
+    size_t n = 0;
+    char *p = line;
+    while (n < max) {
+        fields[n++] = p;
+        char *c = strchr(p, ',');
+        if (!c)
+            break;
+        *c = '\0';
+        p = c + 1;
+    }
+    return n;
+}
+
+static bool trace_u64(const char *s, uint64_t *out)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    if (*s < '0' || *s > '9')
+        return false;
+    errno = 0;
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+    while (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n')
+        end++;
+    if (errno || *end)
+        return false;
+    *out = (uint64_t)v;
+    return true;
+}
+
+/* Stable merge sort by time: records with equal timestamps keep their file order, so a replay writes
+ * overlapping ranges in the order they were traced. */
+static void trace_sort(trace_write *w, size_t n)
+{
+    trace_write *tmp = malloc(n * sizeof *tmp);
+    if (!tmp)
+        abort();
+    for (size_t width = 1; width < n; width *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * width) {
+            size_t mid = lo + width < n ? lo + width : n;
+            size_t hi = lo + 2 * width < n ? lo + 2 * width : n;
+            size_t i = lo, j = mid, k = lo;
+            while (i < mid && j < hi)
+                tmp[k++] = w[j].at_ns < w[i].at_ns ? w[j++] : w[i++];
+            while (i < mid)
+                tmp[k++] = w[i++];
+            while (j < hi)
+                tmp[k++] = w[j++];
+        }
+        memcpy(w, tmp, n * sizeof *w);
+    }
+    free(tmp);
+}
+
+model_trace *model_trace_load(const char *path, drs_error *err)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        drs_fail(err, DRS_EIO, "", "cannot open trace %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    model_trace *t = calloc(1, sizeof *t);
+    if (!t)
+        abort();
+    size_t cap = 0;
+    char *line = NULL;
+    size_t line_cap = 0;
+    unsigned long lineno = 0;
+    uint64_t first_tick = 0, last_tick = 0;
+    size_t records = 0;
+    bool ok = true;
+    while (getline(&line, &line_cap, f) >= 0) {
+        lineno++;
+        char *fields[8];
+        char *p = line;
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (*p == '\0' || *p == '\n' || *p == '\r' || *p == '#')
+            continue;
+        if (lineno == 1 && strncasecmp(p, "Timestamp", 9) == 0)
+            continue; /* a header some copies of the traces carry */
+        size_t n = trace_split(p, fields, 8);
+        uint64_t tick, offset, size;
+        if (n != 7 || !trace_u64(fields[0], &tick) || !trace_u64(fields[4], &offset) ||
+            !trace_u64(fields[5], &size)) {
+            ok = drs_fail(err, DRS_EINPUT, "",
+                          "%s:%lu: expected Timestamp,Hostname,DiskNumber,Type,Offset,Size,"
+                          "ResponseTime with numeric Timestamp, Offset and Size",
+                          path, lineno);
+            break;
+        }
+        bool is_write = strcasecmp(fields[3], "Write") == 0;
+        if (!is_write && strcasecmp(fields[3], "Read") != 0) {
+            ok = drs_fail(err, DRS_EINPUT, "", "%s:%lu: Type must be Read or Write, got \"%s\"",
+                          path, lineno, fields[3]);
+            break;
+        }
+        if (records == 0 || tick < first_tick)
+            first_tick = tick;
+        if (records == 0 || tick > last_tick)
+            last_tick = tick;
+        records++;
+        if (!is_write || size == 0)
+            continue;
+        if (t->count == cap) {
+            cap = cap ? cap * 2 : 1024;
+            t->writes = realloc(t->writes, cap * sizeof *t->writes);
+            if (!t->writes)
+                abort();
+        }
+        /* at_ns holds the raw tick for now; made relative once the first tick is known */
+        t->writes[t->count++] = (trace_write){(int64_t)tick, offset, size};
+        t->total_bytes += size;
+    }
+    free(line);
+    if (ok && ferror(f))
+        ok = drs_fail(err, DRS_EIO, "", "error reading trace %s", path);
+    fclose(f);
+    if (!ok) {
+        model_trace_free(t);
+        return NULL;
+    }
+    for (size_t i = 0; i < t->count; i++)
+        t->writes[i].at_ns = ((int64_t)((uint64_t)t->writes[i].at_ns - first_tick)) * 100;
+    bool sorted = true;
+    for (size_t i = 1; i < t->count && sorted; i++)
+        sorted = t->writes[i - 1].at_ns <= t->writes[i].at_ns;
+    if (!sorted)
+        trace_sort(t->writes, t->count);
+    t->cum_bytes = malloc((t->count + 1) * sizeof *t->cum_bytes);
+    if (!t->cum_bytes)
+        abort();
+    t->cum_bytes[0] = 0;
+    for (size_t i = 0; i < t->count; i++)
+        t->cum_bytes[i + 1] = t->cum_bytes[i] + t->writes[i].size_bytes;
+    int64_t span_ns = (int64_t)(last_tick - first_tick) * 100;
+    int64_t gap_ns = records > 1 ? span_ns / (int64_t)(records - 1) : 0;
+    t->period_ns = span_ns + (gap_ns > 0 ? gap_ns : 1);
+    return t;
+}
+
+void model_trace_free(model_trace *t)
+{
+    if (!t)
+        return;
+    free(t->writes);
+    free(t->cum_bytes);
+    free(t);
+}
+
+size_t model_trace_write_count(const model_trace *t) { return t->count; }
+uint64_t model_trace_total_bytes(const model_trace *t) { return t->total_bytes; }
+int64_t model_trace_period_ns(const model_trace *t) { return t->period_ns; }

@@ -1,0 +1,337 @@
+/* model/workload.c — batch write generation for steady, poisson, diurnal, bursts and trace workloads.
+ *
+ * Steady, diurnal and bursts share one rate profile: a low rate, and a high rate inside a window that
+ * repeats every period. Its integral from time 0 has a closed form, so the volume of any batch is
+ * exact and independent of how time was cut into batches. */
+#include "model/workload.h"
+
+#include <assert.h>
+#include <gsl/gsl_randist.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include "model/trace_internal.h"
+
+#define NS_PER_DAY (INT64_C(86400) * DRS_NS_PER_S)
+
+struct model_workload {
+    drs_workload_kind kind;
+    uint64_t write_size;
+    double hot_set, hot_share, compressibility;
+    /* rate profile: low_Bps, plus (high - low) inside [win_start, win_start + win_len) mod period */
+    double low_Bps, high_Bps;
+    int64_t period_ns, win_start_ns, win_len_ns;
+    /* trace */
+    const model_trace *trace;
+    model_trace *owned_trace;
+    bool loop;
+    int64_t start_ns;
+};
+
+model_workload *model_workload_new(const drs_workload *desc, const model_trace *trace,
+                                   int64_t start_ns, drs_error *err)
+{
+    model_workload *wl = calloc(1, sizeof *wl);
+    if (!wl)
+        abort();
+    wl->kind = desc->kind;
+    wl->write_size = desc->write_size_bytes ? desc->write_size_bytes : 64 * 1024;
+    wl->hot_set = desc->hot_set;
+    wl->hot_share = desc->hot_share;
+    wl->compressibility = desc->compressibility;
+    wl->start_ns = start_ns;
+    wl->loop = desc->loop;
+    wl->period_ns = NS_PER_DAY;
+    switch (desc->kind) {
+    case DRS_WL_STEADY:
+    case DRS_WL_POISSON:
+        wl->low_Bps = wl->high_Bps = desc->write_rate_Bps;
+        break;
+    case DRS_WL_DIURNAL:
+        wl->low_Bps = desc->base_rate_Bps;
+        wl->high_Bps = desc->peak_rate_Bps;
+        wl->win_start_ns = ((desc->peak_start_ns % NS_PER_DAY) + NS_PER_DAY) % NS_PER_DAY;
+        wl->win_len_ns = (((desc->peak_end_ns - desc->peak_start_ns) % NS_PER_DAY) + NS_PER_DAY) %
+                         NS_PER_DAY;
+        break;
+    case DRS_WL_BURSTS:
+        wl->low_Bps = desc->write_rate_Bps;
+        wl->high_Bps = desc->write_rate_Bps + desc->burst_rate_Bps;
+        if (desc->burst_every_ns > 0) {
+            wl->period_ns = desc->burst_every_ns;
+            wl->win_len_ns = desc->burst_length_ns < desc->burst_every_ns ? desc->burst_length_ns
+                                                                          : desc->burst_every_ns;
+            if (wl->win_len_ns < 0)
+                wl->win_len_ns = 0;
+        }
+        break;
+    case DRS_WL_TRACE:
+        if (trace) {
+            wl->trace = trace;
+        } else {
+            const char *path = desc->resolved_file ? desc->resolved_file : desc->file;
+            if (!path) {
+                drs_fail(err, DRS_EINPUT, "", "workload %s: a trace workload needs a file",
+                         desc->name ? desc->name : "?");
+                free(wl);
+                return NULL;
+            }
+            wl->owned_trace = model_trace_load(path, err);
+            if (!wl->owned_trace) {
+                free(wl);
+                return NULL;
+            }
+            wl->trace = wl->owned_trace;
+        }
+        break;
+    default:
+        drs_fail(err, DRS_EINTERNAL, "", "unknown workload kind %d", (int)desc->kind);
+        free(wl);
+        return NULL;
+    }
+    return wl;
+}
+
+void model_workload_free(model_workload *wl)
+{
+    if (!wl)
+        return;
+    model_trace_free(wl->owned_trace);
+    free(wl);
+}
+
+/* Time in [0, t) spent inside the high window, for t >= 0. */
+static int64_t wl_high_ns(const model_workload *wl, int64_t t)
+{
+    if (wl->win_len_ns <= 0)
+        return 0;
+    int64_t p = wl->period_ns, q = t / p, r = t % p;
+    int64_t a = wl->win_start_ns, end = a + wl->win_len_ns;
+    int64_t in = 0;
+    /* part of [a, min(end, p)) below r */
+    int64_t hi1 = end < p ? end : p;
+    if (r > a)
+        in += (r < hi1 ? r : hi1) - a;
+    /* the wrapped part [0, end - p) */
+    if (end > p)
+        in += r < end - p ? r : end - p;
+    return q * wl->win_len_ns + in;
+}
+
+/* Bytes written in [0, t) by the rate profile. */
+static double wl_integral(const model_workload *wl, int64_t t)
+{
+    if (t <= 0)
+        return 0.0;
+    double hi = (double)wl_high_ns(wl, t);
+    return (wl->low_Bps * (double)t + (wl->high_Bps - wl->low_Bps) * hi) / (double)DRS_NS_PER_S;
+}
+
+/* Whole writes completed by time t under the carry rule. */
+static uint64_t wl_writes_by(const model_workload *wl, int64_t t)
+{
+    return (uint64_t)floor(wl_integral(wl, t) / (double)wl->write_size);
+}
+
+/* w writes spread over slots [first, first + n), each slot being k extents. */
+static void wl_place_region(const model_workload *wl, model_disk *disk, uint64_t first,
+                            uint64_t n, uint64_t k, uint64_t w, gsl_rng *rng)
+{
+    if (!w || !n)
+        return;
+    uint64_t s = wl->write_size;
+    double comp = wl->compressibility;
+    if (model_disk_is_fluid(disk)) {
+        model_disk_write_spread(disk, first * k, n * k, w, w * s, comp);
+        return;
+    }
+    if (w < n) {
+        /* fewer writes than places: one draw per write */
+        assert(n <= gsl_rng_max(rng) - gsl_rng_min(rng) + 1);
+        for (uint64_t i = 0; i < w; i++) {
+            uint64_t slot = first + gsl_rng_uniform_int(rng, (unsigned long)n);
+            model_disk_write(disk, slot * k, k, 1, s, comp);
+        }
+        return;
+    }
+    /* many writes per place: multinomial by successive binomial splitting, one draw per place */
+    uint64_t rem = w;
+    for (uint64_t i = 0; i < n && rem; i++) {
+        uint64_t c;
+        if (i == n - 1) {
+            c = rem;
+        } else {
+            double p = 1.0 / (double)(n - i);
+            c = 0;
+            uint64_t left = rem;
+            while (left) { /* gsl_ran_binomial takes an unsigned int */
+                unsigned part = left > UINT_MAX ? UINT_MAX : (unsigned)left;
+                c += gsl_ran_binomial(rng, p, part);
+                left -= part;
+            }
+        }
+        if (c) {
+            model_disk_write(disk, (first + i) * k, k, c, c * s, comp);
+            rem -= c;
+        }
+    }
+}
+
+/* Splits w writes between the hot part and the rest of the disk's used extents. */
+static void wl_place(const model_workload *wl, model_disk *disk, uint64_t w, gsl_rng *rng)
+{
+    if (!w)
+        return;
+    uint64_t e = model_disk_extent_bytes(disk), a = model_disk_active_extents(disk);
+    uint64_t k = (wl->write_size + e - 1) / e;
+    if (k > a)
+        k = a;
+    if (k < 1)
+        k = 1;
+    uint64_t slots = a / k;
+    uint64_t hot = slots;
+    if (wl->hot_set < 1.0) {
+        double h = round(wl->hot_set * (double)slots);
+        hot = h < 1 ? 1 : (uint64_t)h;
+        if (hot > slots)
+            hot = slots;
+    }
+    uint64_t wh = w;
+    if (hot < slots && wl->hot_share < 1.0) {
+        wh = 0;
+        uint64_t left = w;
+        while (left) {
+            unsigned part = left > UINT_MAX ? UINT_MAX : (unsigned)left;
+            wh += gsl_ran_binomial(rng, wl->hot_share, part);
+            left -= part;
+        }
+    }
+    wl_place_region(wl, disk, 0, hot, k, wh, rng);
+    wl_place_region(wl, disk, hot, slots - hot, k, w - wh, rng);
+}
+
+/* Index of the first trace write at or after rel_ns within a pass. */
+static size_t trace_lower(const model_trace *t, int64_t rel_ns)
+{
+    size_t lo = 0, hi = t->count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (t->writes[mid].at_ns < rel_ns)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* One traced write: offset modulo the used size, wrapping at its end, split exactly over extents. */
+static void trace_emit(const model_workload *wl, model_disk *disk, const trace_write *tw)
+{
+    uint64_t e = model_disk_extent_bytes(disk);
+    uint64_t used = model_disk_active_extents(disk) * e;
+    uint64_t used_b = model_disk_used_bytes(disk) ? model_disk_used_bytes(disk)
+                                                  : model_disk_size_bytes(disk);
+    uint64_t pos = tw->offset_bytes % used_b, left = tw->size_bytes;
+    uint64_t writes = 1;
+    while (left) {
+        uint64_t piece = left < used_b - pos ? left : used_b - pos;
+        uint64_t end = pos + piece;
+        for (uint64_t x = pos; x < end;) {
+            uint64_t ext = x / e;
+            uint64_t stop = (ext + 1) * e < end ? (ext + 1) * e : end;
+            assert(ext * e < used);
+            model_disk_write(disk, ext, 1, writes, stop - x, wl->compressibility);
+            writes = 0;
+            x = stop;
+        }
+        left -= piece;
+        pos = 0;
+    }
+}
+
+/* Calls fn on every pass-relative window of [rel0, rel1) (one per loop pass touched). */
+static void trace_windows(const model_workload *wl, int64_t rel0, int64_t rel1,
+                          void (*fn)(const model_workload *, size_t, size_t, void *), void *arg)
+{
+    const model_trace *t = wl->trace;
+    if (rel1 <= rel0 || !t->count)
+        return;
+    int64_t p = t->period_ns;
+    if (!wl->loop) {
+        fn(wl, trace_lower(t, rel0), trace_lower(t, rel1), arg);
+        return;
+    }
+    for (int64_t k = rel0 / p; k * p < rel1; k++) {
+        int64_t lo = rel0 - k * p, hi = rel1 - k * p;
+        fn(wl, trace_lower(t, lo > 0 ? lo : 0), trace_lower(t, hi < p ? hi : p), arg);
+    }
+}
+
+static void trace_emit_range(const model_workload *wl, size_t i0, size_t i1, void *arg)
+{
+    for (size_t i = i0; i < i1; i++)
+        trace_emit(wl, (model_disk *)arg, &wl->trace->writes[i]);
+}
+
+static void trace_sum_range(const model_workload *wl, size_t i0, size_t i1, void *arg)
+{
+    *(uint64_t *)arg += wl->trace->cum_bytes[i1] - wl->trace->cum_bytes[i0];
+}
+
+void model_workload_generate(model_workload *wl, model_disk *disk, int64_t t0_ns, int64_t t1_ns,
+                             gsl_rng *rng)
+{
+    if (t0_ns < wl->start_ns)
+        t0_ns = wl->start_ns;
+    if (t1_ns <= t0_ns)
+        return;
+    switch (wl->kind) {
+    case DRS_WL_TRACE:
+        trace_windows(wl, t0_ns - wl->start_ns, t1_ns - wl->start_ns, trace_emit_range, disk);
+        return;
+    case DRS_WL_POISSON: {
+        double mean = wl->low_Bps * (double)(t1_ns - t0_ns) / (double)DRS_NS_PER_S /
+                      (double)wl->write_size;
+        uint64_t w = 0;
+        /* gsl_ran_poisson returns an unsigned int: draw very large means in parts */
+        while (mean > 1e9) {
+            w += gsl_ran_poisson(rng, 1e9);
+            mean -= 1e9;
+        }
+        w += gsl_ran_poisson(rng, mean);
+        wl_place(wl, disk, w, rng);
+        return;
+    }
+    default:
+        wl_place(wl, disk, wl_writes_by(wl, t1_ns) - wl_writes_by(wl, t0_ns), rng);
+        return;
+    }
+}
+
+double model_workload_mean_rate_Bps(const model_workload *wl)
+{
+    if (wl->kind == DRS_WL_TRACE)
+        return (double)wl->trace->total_bytes * (double)DRS_NS_PER_S / (double)wl->trace->period_ns;
+    return wl->low_Bps +
+           (wl->high_Bps - wl->low_Bps) * (double)wl->win_len_ns / (double)wl->period_ns;
+}
+
+uint64_t model_workload_bytes_between(const model_workload *wl, int64_t t0_ns, int64_t t1_ns)
+{
+    if (t0_ns < wl->start_ns)
+        t0_ns = wl->start_ns;
+    if (t1_ns <= t0_ns)
+        return 0;
+    switch (wl->kind) {
+    case DRS_WL_TRACE: {
+        uint64_t b = 0;
+        trace_windows(wl, t0_ns - wl->start_ns, t1_ns - wl->start_ns, trace_sum_range, &b);
+        return b;
+    }
+    case DRS_WL_POISSON:
+        return (uint64_t)llround(wl->low_Bps * (double)(t1_ns - t0_ns) / (double)DRS_NS_PER_S);
+    default:
+        return (wl_writes_by(wl, t1_ns) - wl_writes_by(wl, t0_ns)) * wl->write_size;
+    }
+}

@@ -15,9 +15,8 @@ enum { FLOW_FREE, FLOW_WAITING, FLOW_MOVING, FLOW_FINISHED };
 
 #define NO_INDEX UINT32_MAX
 
-/* Sort keys: water-filling orders flows by own cap, a completion batch by start order. */
+/* Sort key of a completion batch: start order. */
 typedef struct link_key {
-    double cap;
     uint64_t seq;
     uint32_t idx;
 } link_key;
@@ -52,7 +51,9 @@ struct model_link {
     uint32_t *moving, n_moving;
     uint32_t *waiting, n_waiting;
     uint32_t *finished, fin_head, fin_tail;
-    link_key *keys; /* sorting room: water-filling order, completion batches */
+    uint32_t *capped, n_capped; /* the moving flows with an own cap, by (cap, seq): water-filling
+                                   order, kept sorted so no event sorts */
+    link_key *keys; /* sorting room for completion batches */
     uint64_t next_seq;
 
     uint64_t bytes_completed;
@@ -141,14 +142,44 @@ static void link_set_add(model_link *l, uint32_t *set, uint32_t *n, uint32_t idx
     ++*n;
 }
 
-static int link_key_cap_cmp(const void *a, const void *b)
+/* Position of (cap, seq) in the sorted capped set: the first element not before it. */
+static uint32_t link_capped_find(const model_link *l, double cap, uint64_t seq)
 {
-    const link_key *x = a, *y = b;
-    if (x->cap < y->cap)
-        return -1;
-    if (x->cap > y->cap)
-        return 1;
-    return x->idx < y->idx ? -1 : x->idx > y->idx;
+    uint32_t lo = 0, hi = l->n_capped;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        const link_flow *m = &l->flows[l->capped[mid]];
+        if (m->cap < cap || (m->cap == cap && m->seq < seq))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* A flow starts competing: into moving[], and into capped[] when it has its own cap. */
+static void link_moving_add(model_link *l, uint32_t idx)
+{
+    link_set_add(l, l->moving, &l->n_moving, idx);
+    const link_flow *f = &l->flows[idx];
+    if (isinf(f->cap))
+        return;
+    uint32_t at = link_capped_find(l, f->cap, f->seq);
+    memmove(l->capped + at + 1, l->capped + at, sizeof *l->capped * (l->n_capped - at));
+    l->capped[at] = idx;
+    l->n_capped++;
+}
+
+static void link_moving_remove(model_link *l, uint32_t idx)
+{
+    const link_flow *f = &l->flows[idx];
+    link_set_remove(l, l->moving, &l->n_moving, f->pos);
+    if (isinf(f->cap))
+        return;
+    uint32_t at = link_capped_find(l, f->cap, f->seq);
+    assert(at < l->n_capped && l->capped[at] == idx);
+    memmove(l->capped + at, l->capped + at + 1, sizeof *l->capped * (l->n_capped - at - 1));
+    l->n_capped--;
 }
 
 static int link_key_seq_cmp(const void *a, const void *b)
@@ -160,8 +191,9 @@ static int link_key_seq_cmp(const void *a, const void *b)
 /* ---- the core: rates, time, events ---- */
 
 /* Max-min fair rates by water-filling. Every moving flow gets min(its cap, level), where level is the
- * largest value with sum(min(cap_i, level)) <= bandwidth. Only flows whose own cap is below the
- * link-wide cap can be bound below the level, so only they are sorted. Then completion instants and
+ * largest value with sum(min(cap_i, level)) <= bandwidth. Only flows with an own cap below the
+ * link-wide cap can be bound below the level; they are walked in cap order until the first one that
+ * the level reaches, so the walk costs only the flows actually bound. Then completion instants and
  * the next event are refreshed. A flow whose rate did not change keeps its completion instant, which
  * keeps float noise from creeping into it at every event.
  *
@@ -174,19 +206,11 @@ static void link_recompute(model_link *l, double credit_s)
     double c = l->flow_cap_Bps;
     double level = 0.0;
     if (l->up && l->bandwidth_Bps > 0.0 && l->n_moving > 0) {
-        uint32_t k = 0;
-        for (uint32_t i = 0; i < l->n_moving; i++) {
-            uint32_t idx = l->moving[i];
-            if (l->flows[idx].cap < c)
-                l->keys[k++] = (link_key){l->flows[idx].cap, 0, idx};
-        }
-        if (k > 1)
-            qsort(l->keys, k, sizeof *l->keys, link_key_cap_cmp);
         double avail = l->bandwidth_Bps;
         uint32_t n = l->n_moving;
-        for (uint32_t i = 0; i < k; i++) {
-            double cap = l->keys[i].cap;
-            if (cap > avail / n)
+        for (uint32_t i = 0; i < l->n_capped; i++) {
+            double cap = l->flows[l->capped[i]].cap;
+            if (cap >= c || cap > avail / n)
                 break;
             avail -= cap;
             n--;
@@ -269,7 +293,7 @@ static void link_step(model_link *l, int64_t t)
             f->state = FLOW_MOVING;
             f->rate = 0.0;
             f->done_ns = INT64_MAX;
-            link_set_add(l, l->moving, &l->n_moving, idx);
+            link_moving_add(l, idx);
         } else {
             i++;
         }
@@ -285,8 +309,8 @@ static void link_step(model_link *l, int64_t t)
                 over_bytes -= f->remaining;
                 freed_Bps += f->rate;
             }
-            link_set_remove(l, l->moving, &l->n_moving, i);
-            l->keys[k++] = (link_key){0.0, f->seq, idx};
+            link_moving_remove(l, idx);
+            l->keys[k++] = (link_key){f->seq, idx};
         } else {
             i++;
         }
@@ -356,6 +380,7 @@ void model_link_free(model_link *l)
     free(l->waiting);
     free(l->finished);
     free(l->keys);
+    free(l->capped);
     free(l);
 }
 
@@ -373,7 +398,7 @@ static bool link_grow(model_link *l)
     if (!keys)
         return false;
     l->keys = keys;
-    uint32_t **sets[] = {&l->moving, &l->waiting, &l->finished};
+    uint32_t **sets[] = {&l->moving, &l->waiting, &l->finished, &l->capped};
     for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++) {
         uint32_t *p = realloc(*sets[i], sizeof *p * n);
         if (!p)
@@ -428,7 +453,7 @@ bool model_link_flow_cancel(model_link *l, int64_t now_ns, model_flow_id id)
     uint32_t idx = (uint32_t)(id & 0xffffffffu);
     switch (f->state) {
     case FLOW_MOVING:
-        link_set_remove(l, l->moving, &l->n_moving, f->pos);
+        link_moving_remove(l, idx);
         l->bytes_cancelled += link_flow_moved(f);
         break;
     case FLOW_WAITING:
@@ -530,6 +555,7 @@ void model_link_set_up(model_link *l, int64_t now_ns, bool up)
             f->done_ns = INT64_MAX;
             link_set_add(l, l->waiting, &l->n_waiting, idx);
         }
+        l->n_capped = 0;
         for (uint32_t i = 0; i < l->n_waiting; i++)
             l->flows[l->waiting[i]].wait_until = INT64_MAX;
     } else {

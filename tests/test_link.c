@@ -96,6 +96,19 @@ static void test_completion_rounds_up_to_the_nanosecond(void **state)
     assert_int_equal(log.n, 1);
     assert_int_equal(log.at[0], 333333333334LL);
     model_link_free(l);
+
+    /* 7 MB/s shared by 4 flows of 861 bytes: 1.75e6 B/s each, 861 / 1.75e6 s = 492 us exactly. In
+     * doubles 861 / 1750000 * 1e9 comes out a hair above 492000, which a bare ceil would turn into
+     * 492,001 ns. */
+    log.n = 0;
+    l = model_link_new(7e6, 0, 0.0, 0.0);
+    for (uintptr_t i = 0; i < 4; i++)
+        model_link_flow_start(l, 0, 861, 0.0, TAG(i));
+    drain(l, INT64_MAX - 1, &log);
+    assert_int_equal(log.n, 4);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(log.at[i], 492000LL);
+    model_link_free(l);
 }
 
 static void test_three_transfers_finish_at_hand_computed_times(void **state)
@@ -164,6 +177,22 @@ static void test_simultaneous_completions_pop_in_start_order(void **state)
     for (int i = 0; i < 1000; i++) {
         assert_int_equal(log->tag[i], (uintptr_t)i);
         assert_int_equal(log->at[i], 1239500000LL);
+    }
+    model_link_free(l);
+
+    /* Start order, not set order: X0..X3 (1 MB each, 4 MB/s, no latency) start together, X0 is
+     * cancelled at once; X1..X3 share 4e6 and all finish at 0.75 s, reported X1, X2, X3. */
+    l = model_link_new(4e6, 0, 0.0, 0.0);
+    model_flow_id x0 = model_link_flow_start(l, 0, 1000000, 0.0, TAG(0));
+    for (uintptr_t i = 1; i < 4; i++)
+        model_link_flow_start(l, 0, 1000000, 0.0, TAG(i));
+    assert_true(model_link_flow_cancel(l, 0, x0));
+    log->n = 0;
+    drain(l, INT64_MAX - 1, log);
+    assert_int_equal(log->n, 3);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(log->tag[i], (uintptr_t)i + 1);
+        assert_int_equal(log->at[i], 750 * MS);
     }
     free(log);
     model_link_free(l);

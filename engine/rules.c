@@ -939,8 +939,8 @@ bool rules_state_pair_modify(rules_state *st, size_t action, drs_diags *out)
     int i = pair_for_action(st, a);
     if (i < 0) {
         drs_diags_add(out, DRS_SEV_ERROR, 10, a->path,
-                      "pair.modify at %s: cloud %s was never configured as the primary of a cloud "
-                      "pair: expected a pair configured in recovery.cloud_pairs, then removed",
+                      "pair.modify at %s: cloud %s is not the primary of any cloud pair configured "
+                      "by then: expected a pair of recovery.cloud_pairs, configured and then removed",
                       when, cloud_name(sc, a->primary_site, a->primary_cloud));
         return false;
     }

@@ -61,7 +61,8 @@ bool rules_registration_key_valid(int64_t key_generated_ns, int64_t at_ns);
 bool rules_copy_frequency_allowed(int64_t copy_frequency_ns);
 
 /* Rule 4: the interval a host of this OS really replicates at when the cloud asks for
- * copy_frequency_ns: the setting on 2012 R2, always 5 minutes on 2012. */
+ * copy_frequency_ns: the setting on 2012 R2, always 5 minutes on 2012. A value the setting does not
+ * offer (an error of the configuration) also gives the 5-minute default. */
 int64_t rules_copy_frequency_effective(int64_t copy_frequency_ns, drs_host_os os);
 
 /* Rule 5: the most additional recovery points a host of this OS keeps (15 or 24). */

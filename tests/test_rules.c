@@ -625,6 +625,14 @@ static void test_modify_to_the_same_vmm_after_remove(void **state)
     drs_diags_clear(&d);
 }
 
+static void test_modify_before_any_pair(void **state)
+{
+    drs_scenario *sc = *state;
+    pair_action(sc, 10 * MIN, DRS_DO_PAIR_MODIFY, 0); /* the pair comes only at 20m */
+    expect_only(sc, DRS_SEV_ERROR, 10, "timeline[0]",
+                "cloud gold-sea is not the primary of any cloud pair configured by then");
+}
+
 /* ---- rule 11 ----------------------------------------------------------------------------------- */
 
 static void test_network_mapping_from_the_target_side(void **state)
@@ -812,6 +820,43 @@ static void test_existing_replica_settings_differ(void **state)
                 "vms[0].existing_replica.settings.additional_recovery_points", "keeps 8");
 }
 
+/* ---- single steps, as the engine calls them ---------------------------------------------------- */
+
+static void test_pair_settings_check_reports_every_problem(void **state)
+{
+    drs_scenario *sc = *state;
+    drs_diags d = {0};
+    assert_true(rules_pair_settings_check(sc, 0, "recovery.cloud_pairs[0]", &d));
+    assert_int_equal(d.count, 0);
+    settings(sc)->copy_frequency_ns = 10 * MIN;
+    settings(sc)->port = 0;
+    assert_false(rules_pair_settings_check(sc, 0, "recovery.cloud_pairs[0]", &d));
+    assert_int_equal(d.count, 2);
+    expect_diag(&d, DRS_SEV_ERROR, 4, "recovery.cloud_pairs[0].settings.copy_frequency", "10m");
+    expect_diag(&d, DRS_SEV_ERROR, 8, "recovery.cloud_pairs[0].settings.port", "port 0");
+    drs_diags_clear(&d);
+}
+
+static void test_vm_check_with_a_changed_target(void **state)
+{
+    drs_scenario *sc = *state;
+    /* The same VM against a pair retargeted to a new Dublin cloud: the mapping still targets
+     * dublin, so nothing changes; against a (hypothetical) third site it would be unmapped. */
+    drs_cloud_pair p = sc->recovery.cloud_pairs[0];
+    drs_diags d = {0};
+    assert_true(rules_vm_protection_check(sc, 0, &p, 30 * MIN, &d));
+    assert_int_equal(d.count, 0);
+    p.target_site = 2;
+    assert_true(rules_vm_protection_check(sc, 0, &p, 30 * MIN, &d));
+    assert_int_equal(d.count, 2); /* network (rule 11) and disk (rule 12) warnings */
+    assert_int_equal(drs_diags_errors(&d), 0);
+    /* Before the mappings were made (25m) both warn as well. */
+    p.target_site = 1;
+    assert_true(rules_vm_protection_check(sc, 0, &p, 24 * MIN, &d));
+    assert_int_equal(d.count, 4);
+    drs_diags_clear(&d);
+}
+
 /* ---- the state in a run: refused steps change nothing ------------------------------------------ */
 
 static void test_run_state_refuses_and_does_not_apply(void **state)
@@ -881,6 +926,7 @@ int main(void)
         T(test_modify_after_remove_and_modify_needs_another_remove),
         T(test_remove_of_an_unpaired_cloud),
         T(test_modify_to_the_same_vmm_after_remove),
+        T(test_modify_before_any_pair),
         T(test_network_mapping_from_the_target_side),
         T(test_network_mapping_to_the_same_vmm),
         T(test_unmapped_network_warns),
@@ -897,6 +943,8 @@ int main(void)
         T(test_timeline_protect_later_is_fine),
         T(test_primary_without_cloud_sync_warns),
         T(test_existing_replica_settings_differ),
+        T(test_pair_settings_check_reports_every_problem),
+        T(test_vm_check_with_a_changed_target),
         T(test_run_state_refuses_and_does_not_apply),
     };
 #undef T

@@ -1,9 +1,10 @@
 /* model/link.c — flows on a WAN link: latency, max-min fair sharing under caps, outages, accounting.
  *
- * The link keeps its flows in one pool (array + free list) and three index sets: waiting (in latency
- * or stalled by an outage), moving (competing for bandwidth) and finished (a FIFO of completions not
- * yet popped). Time advances event by event: between two events every rate is constant, so remaining
- * bytes move linearly and each moving flow knows its completion instant at its current rate. */
+ * The link keeps its flows in one pool (array + free list) and index sets: waiting (in latency or
+ * stalled by an outage), moving (competing for bandwidth), capped (the moving flows with an own cap,
+ * sorted for water-filling) and finished (a FIFO of completions not yet popped). Time advances event
+ * by event: between two events every rate is constant, so remaining bytes move linearly and each
+ * moving flow knows its completion instant at its current rate. */
 #include "link.h"
 
 #include <assert.h>
@@ -83,8 +84,8 @@ static void link_update_flow_cap(model_link *l)
  * the flow's size). Shaving that much off before rounding up keeps a completion that is mathematically
  * on a whole nanosecond from being pushed one nanosecond late; the shave is bounded (1e-4 ns for the
  * byte noise) so that it can never pull a completion a whole nanosecond early in practice. Returns at
- * least now + 1, so time always progresses; completion is decided by this
- * instant, never by remaining reaching zero, so a crumb of a byte cannot make a flow linger. */
+ * least now + 1, so time always progresses. Completion is decided by this instant, never by remaining
+ * reaching zero, so a crumb of a byte left by rounding cannot make a flow linger. */
 static int64_t link_finish_ns(int64_t now, double remaining, double noise_bytes, double rate)
 {
     if (remaining <= 0.0)
@@ -258,9 +259,8 @@ static void link_move_bytes(model_link *l, int64_t t)
     double secs = (double)dt;
     for (uint32_t i = 0; i < l->n_moving; i++) {
         link_flow *f = &l->flows[l->moving[i]];
-        if (f->rate > 0.0) {
+        if (f->rate > 0.0)
             f->remaining -= f->rate * secs / 1e9;
-        }
     }
     l->now_ns = t;
 }
@@ -327,8 +327,10 @@ static void link_step(model_link *l, int64_t t)
         l->bytes_completed += f->size;
         link_finished_push(l, l->keys[i].idx);
     }
-    /* How long ago the finished flows really ended (rate-weighted when several end here). */
-    link_recompute(l, freed_Bps > 0.0 ? over_bytes / freed_Bps : 0.0);
+    /* How long ago the finished flows really ended (rate-weighted when several end here); never more
+     * than the nanosecond the rounding can cost. */
+    double credit_s = freed_Bps > 0.0 ? over_bytes / freed_Bps : 0.0;
+    link_recompute(l, credit_s < 1e-9 ? credit_s : 1e-9);
     assert(l->next_ns > t);
 }
 

@@ -31,8 +31,8 @@
  * (generation check) and refused, never confused with a newer flow.
  *
  * Cost: no allocation per flow once the pool has grown to the peak number of flows (pool + free list).
- * Each event (flow start, completion, change) is O(flows), plus O(k log k) for the k flows whose own cap
- * is below the link-wide cap. */
+ * Each event (flow start, latency expiry, completion, change) is O(flows) with small constants; flows
+ * with an own cap are kept sorted on insertion, so no event sorts (tests/bench/bench_link.c). */
 #ifndef MODEL_LINK_H
 #define MODEL_LINK_H
 

@@ -395,6 +395,49 @@ static void test_set_bandwidth_mid_transfer(void **state)
     model_link_free(l);
 }
 
+static void test_set_latency_applies_to_new_flows_only(void **state)
+{
+    (void)state;
+    /* 1 MB/s, latency 100 ms. A (1 MB) starts at 0 and keeps its 100 ms. At 50 ms latency drops to
+     * 10 ms; B (1 MB) starts then and competes from 60 ms.
+     * 60..100 ms  B alone: 40,000 moved, 960,000 left.
+     * from 100 ms A, B at 0.5e6: B needs 1.92 s -> done 2.02 s; A moved 960,000, 40,000 left.
+     * then A alone: 40 ms -> done 2.06 s (check: 2 MB busy from 60 ms = 2.06 s). */
+    model_link *l = model_link_new(1e6, 100 * MS, 0.0, 0.0);
+    model_link_flow_start(l, 0, 1000000, 0.0, TAG('A'));
+    model_link_set_latency(l, 50 * MS, 10 * MS);
+    assert_int_equal(model_link_latency_ns(l), 10 * MS);
+    model_link_flow_start(l, 50 * MS, 1000000, 0.0, TAG('B'));
+    assert_int_equal(model_link_next_event(l), 60 * MS);
+    done_log log = {0};
+    drain(l, INT64_MAX - 1, &log);
+    assert_int_equal(log.n, 2);
+    assert_int_equal(log.tag[0], 'B');
+    assert_int_equal(log.at[0], 2020 * MS);
+    assert_int_equal(log.tag[1], 'A');
+    assert_int_equal(log.at[1], 2060 * MS);
+    model_link_free(l);
+}
+
+static void test_set_replication_cap_mid_transfer(void **state)
+{
+    (void)state;
+    /* 10 MB on 10 MB/s, no latency. At 0.5 s (5e6 left) a 1 MB/s cap; at 1.5 s (4e6 left) the cap is
+     * lifted: 4e6 at 10e6 = 0.4 s -> done 1.9 s. */
+    model_link *l = model_link_new(10e6, 0, 0.0, 0.0);
+    model_flow_id f = model_link_flow_start(l, 0, 10000000, 0.0, TAG(1));
+    model_link_set_replication_cap(l, 500 * MS, 1e6);
+    assert_true(model_link_flow_rate_Bps(l, f) == 1e6);
+    assert_int_equal(model_link_next_event(l), 5500 * MS);
+    model_link_set_replication_cap(l, 1500 * MS, 0.0);
+    assert_true(model_link_replication_cap_Bps(l) == 0.0);
+    done_log log = {0};
+    drain(l, INT64_MAX - 1, &log);
+    assert_int_equal(log.n, 1);
+    assert_int_equal(log.at[0], 1900 * MS);
+    model_link_free(l);
+}
+
 static void test_cancel_frees_the_share(void **state)
 {
     (void)state;
@@ -647,6 +690,8 @@ int main(void)
         cmocka_unit_test(test_outage_shifts_completion_by_its_length_plus_reconnect),
         cmocka_unit_test(test_outage_during_latency_and_start_while_down),
         cmocka_unit_test(test_set_bandwidth_mid_transfer),
+        cmocka_unit_test(test_set_latency_applies_to_new_flows_only),
+        cmocka_unit_test(test_set_replication_cap_mid_transfer),
         cmocka_unit_test(test_cancel_frees_the_share),
         cmocka_unit_test(test_bytes_carried_gives_exact_throughput),
         cmocka_unit_test(test_randomized_rates_respect_bandwidth_caps_and_fairness),

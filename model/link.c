@@ -1,10 +1,11 @@
-/* model/link.c — flows on a WAN link: latency, max-min fair sharing under caps, outages, accounting.
+/* model/link.c — flows on a WAN link: latency, max-min fair sharing under caps, outages,
+ * accounting.
  *
  * The link keeps its flows in one pool (array + free list) and index sets: waiting (in latency or
- * stalled by an outage), moving (competing for bandwidth), capped (the moving flows with an own cap,
- * sorted for water-filling) and finished (a FIFO of completions not yet popped). Time advances event
- * by event: between two events every rate is constant, so remaining bytes move linearly and each
- * moving flow knows its completion instant at its current rate. */
+ * stalled by an outage), moving (competing for bandwidth), capped (the moving flows with an own
+ * cap, sorted for water-filling) and finished (a FIFO of completions not yet popped). Time advances
+ * event by event: between two events every rate is constant, so remaining bytes move linearly and
+ * each moving flow knows its completion instant at its current rate. */
 #include "link.h"
 
 #include <assert.h>
@@ -23,17 +24,17 @@ typedef struct link_key {
 } link_key;
 
 typedef struct link_flow {
-    double remaining;  /* bytes still to move, exact at the link's current time */
-    double rate;       /* bytes/s, constant until the next event; 0 unless moving */
-    double cap;        /* own cap, INFINITY when none */
-    double noise;      /* float noise remaining may carry, in bytes (a few ulps of size) */
+    double remaining;   /* bytes still to move, exact at the link's current time */
+    double rate;        /* bytes/s, constant until the next event; 0 unless moving */
+    double cap;         /* own cap, INFINITY when none */
+    double noise;       /* float noise remaining may carry, in bytes (a few ulps of size) */
     int64_t wait_until; /* waiting: when it starts competing (INT64_MAX: link down) */
-    int64_t done_ns;   /* moving: completion at the current rate; finished: completion time */
+    int64_t done_ns;    /* moving: completion at the current rate; finished: completion time */
     uint64_t size;
-    uint64_t seq;      /* start order, breaks ties between completions at one instant */
+    uint64_t seq; /* start order, breaks ties between completions at one instant */
     void *tag;
-    uint32_t gen;      /* bumped when the slot is freed, so stale ids are refused */
-    uint32_t pos;      /* index in moving[] or waiting[]; free-list link when free */
+    uint32_t gen; /* bumped when the slot is freed, so stale ids are refused */
+    uint32_t pos; /* index in moving[] or waiting[]; free-list link when free */
     uint8_t state;
 } link_flow;
 
@@ -54,7 +55,7 @@ struct model_link {
     uint32_t *finished, fin_head, fin_tail;
     uint32_t *capped, n_capped; /* the moving flows with an own cap, by (cap, seq): water-filling
                                    order, kept sorted so no event sorts */
-    link_key *keys; /* sorting room for completion batches */
+    link_key *keys;             /* sorting room for completion batches */
     uint64_t next_seq;
 
     uint64_t bytes_completed;
@@ -78,14 +79,15 @@ static void link_update_flow_cap(model_link *l)
     l->flow_cap_Bps = m < cap ? m : cap;
 }
 
-/* When a flow with remaining bytes at rate (> 0) finishes, from now: the exact instant rounded up to
- * the nanosecond. The instant carries float noise: a few ulps of the duration from this division, and
- * whatever noise remaining picked up from the subtractions that led to it (noise_bytes, a few ulps of
- * the flow's size). Shaving that much off before rounding up keeps a completion that is mathematically
- * on a whole nanosecond from being pushed one nanosecond late; the shave is bounded (1e-4 ns for the
- * byte noise) so that it can never pull a completion a whole nanosecond early in practice. Returns at
- * least now + 1, so time always progresses. Completion is decided by this instant, never by remaining
- * reaching zero, so a crumb of a byte left by rounding cannot make a flow linger. */
+/* When a flow with remaining bytes at rate (> 0) finishes, from now: the exact instant rounded up
+ * to the nanosecond. The instant carries float noise: a few ulps of the duration from this
+ * division, and whatever noise remaining picked up from the subtractions that led to it
+ * (noise_bytes, a few ulps of the flow's size). Shaving that much off before rounding up keeps a
+ * completion that is mathematically on a whole nanosecond from being pushed one nanosecond late;
+ * the shave is bounded (1e-4 ns for the byte noise) so that it can never pull a completion a whole
+ * nanosecond early in practice. Returns at least now + 1, so time always progresses. Completion is
+ * decided by this instant, never by remaining reaching zero, so a crumb of a byte left by rounding
+ * cannot make a flow linger. */
 static int64_t link_finish_ns(int64_t now, double remaining, double noise_bytes, double rate)
 {
     if (remaining <= 0.0)
@@ -191,17 +193,18 @@ static int link_key_seq_cmp(const void *a, const void *b)
 
 /* ---- the core: rates, time, events ---- */
 
-/* Max-min fair rates by water-filling. Every moving flow gets min(its cap, level), where level is the
- * largest value with sum(min(cap_i, level)) <= bandwidth. Only flows with an own cap below the
+/* Max-min fair rates by water-filling. Every moving flow gets min(its cap, level), where level is
+ * the largest value with sum(min(cap_i, level)) <= bandwidth. Only flows with an own cap below the
  * link-wide cap can be bound below the level; they are walked in cap order until the first one that
  * the level reaches, so the walk costs only the flows actually bound. Then completion instants and
- * the next event are refreshed. A flow whose rate did not change keeps its completion instant, which
- * keeps float noise from creeping into it at every event.
+ * the next event are refreshed. A flow whose rate did not change keeps its completion instant,
+ * which keeps float noise from creeping into it at every event.
  *
- * credit_s: completions are rounded up to the nanosecond, so a flow that finishes at t really finished
- * up to a nanosecond earlier and the others should have had its share since then. Each flow that was
- * already moving gets the extra bytes its new rate would have moved over credit_s; without this the
- * sub-nanosecond losses add up over a chain of completions and push later ones late. */
+ * credit_s: completions are rounded up to the nanosecond, so a flow that finishes at t really
+ * finished up to a nanosecond earlier and the others should have had its share since then. Each
+ * flow that was already moving gets the extra bytes its new rate would have moved over credit_s;
+ * without this the sub-nanosecond losses add up over a chain of completions and push later ones
+ * late. */
 static void link_recompute(model_link *l, double credit_s)
 {
     double c = l->flow_cap_Bps;
@@ -248,7 +251,8 @@ static void link_recompute(model_link *l, double credit_s)
 }
 
 /* Moves bytes from the link's current time to t at the current rates (no event in between). A flow
- * finishing at t may go a crumb below zero: that is how far past its exact end t is (see credit_s). */
+ * finishing at t may go a crumb below zero: that is how far past its exact end t is (see credit_s).
+ */
 static void link_move_bytes(model_link *l, int64_t t)
 {
     assert(t >= l->now_ns);
@@ -279,8 +283,8 @@ static void link_finished_push(model_link *l, uint32_t idx)
 }
 
 /* Processes the events at t = l->next_ns: latency expiries, then completions (in start order), then
- * new rates. Flows whose latency ends at t start competing before completions are looked at, so that a
- * zero-byte flow finishes at the end of its latency. */
+ * new rates. Flows whose latency ends at t start competing before completions are looked at, so
+ * that a zero-byte flow finishes at the end of its latency. */
 static void link_step(model_link *l, int64_t t)
 {
     link_move_bytes(l, t);
@@ -327,8 +331,8 @@ static void link_step(model_link *l, int64_t t)
         l->bytes_completed += f->size;
         link_finished_push(l, l->keys[i].idx);
     }
-    /* How long ago the finished flows really ended (rate-weighted when several end here); never more
-     * than the nanosecond the rounding can cost. */
+    /* How long ago the finished flows really ended (rate-weighted when several end here); never
+     * more than the nanosecond the rounding can cost. */
     double credit_s = freed_Bps > 0.0 ? over_bytes / freed_Bps : 0.0;
     link_recompute(l, credit_s < 1e-9 ? credit_s : 1e-9);
     assert(l->next_ns > t);
@@ -568,12 +572,30 @@ void model_link_set_up(model_link *l, int64_t now_ns, bool up)
     link_refresh(l);
 }
 
-double model_link_bandwidth_Bps(const model_link *l) { return l->bandwidth_Bps; }
-int64_t model_link_latency_ns(const model_link *l) { return l->latency_ns; }
-double model_link_loss(const model_link *l) { return l->loss; }
-double model_link_replication_cap_Bps(const model_link *l) { return l->rep_cap_Bps; }
-bool model_link_is_up(const model_link *l) { return l->up; }
-double model_link_flow_cap_Bps(const model_link *l) { return l->flow_cap_Bps; }
+double model_link_bandwidth_Bps(const model_link *l)
+{
+    return l->bandwidth_Bps;
+}
+int64_t model_link_latency_ns(const model_link *l)
+{
+    return l->latency_ns;
+}
+double model_link_loss(const model_link *l)
+{
+    return l->loss;
+}
+double model_link_replication_cap_Bps(const model_link *l)
+{
+    return l->rep_cap_Bps;
+}
+bool model_link_is_up(const model_link *l)
+{
+    return l->up;
+}
+double model_link_flow_cap_Bps(const model_link *l)
+{
+    return l->flow_cap_Bps;
+}
 
 /* ---- accounting ---- */
 

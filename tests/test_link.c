@@ -120,7 +120,8 @@ static void test_three_transfers_finish_at_hand_computed_times(void **state)
      * from 1.51 s   A, B, C at 1e6/3: C (0.5e6) needs 1.5 s -> C done at 3.01 s;
      *               A left 1.25e6, B left 0.25e6.
      * from 3.01 s   A, B at 0.5e6: B needs 0.5 s -> B done at 3.51 s; A left 1e6.
-     * from 3.51 s   A alone at 1e6 -> A done at 4.51 s (check: 4.5 MB busy 4.5 s after 10 ms idle). */
+     * from 3.51 s   A alone at 1e6 -> A done at 4.51 s (check: 4.5 MB busy 4.5 s after 10 ms idle).
+     */
     model_link *l = model_link_new(1e6, 10 * MS, 0.0, 0.0);
     done_log log = {0};
     model_link_flow_start(l, 0, 3000000, 0.0, TAG('A'));
@@ -224,8 +225,8 @@ static void test_zero_byte_flow_costs_only_the_latency(void **state)
 static void test_replication_cap_limits_every_flow(void **state)
 {
     (void)state;
-    /* 10 MB/s link, 3 MB/s replication cap, two flows of 3 MB: fair share would be 5e6 each, the cap
-     * holds each at 3e6, so both finish at 1 s (not 0.6 s) and 4 MB/s stays unused. */
+    /* 10 MB/s link, 3 MB/s replication cap, two flows of 3 MB: fair share would be 5e6 each, the
+     * cap holds each at 3e6, so both finish at 1 s (not 0.6 s) and 4 MB/s stays unused. */
     model_link *l = model_link_new(10e6, 0, 0.0, 3e6);
     model_flow_id a = model_link_flow_start(l, 0, 3000000, 0.0, TAG(1));
     model_link_flow_start(l, 0, 3000000, 0.0, TAG(2));
@@ -334,10 +335,10 @@ static void test_outage_shifts_completion_by_its_length_plus_reconnect(void **st
 static void test_outage_during_latency_and_start_while_down(void **state)
 {
     (void)state;
-    /* Latency 100 ms, 1 MB/s. A (1 MB) starts at 0; outage 50 ms..1 s stops its handshake; at 1 s it
-     * pays the full 100 ms again, competes from 1.1 s.
-     * B (1 MB) starts at 0.5 s while down; it waits for the link, then 100 ms: also from 1.1 s.
-     * From 1.1 s both at 0.5e6 -> both done at 3.1 s, A first (started first). */
+    /* Latency 100 ms, 1 MB/s. A (1 MB) starts at 0; outage 50 ms..1 s stops its handshake; at 1 s
+     * it pays the full 100 ms again, competes from 1.1 s. B (1 MB) starts at 0.5 s while down; it
+     * waits for the link, then 100 ms: also from 1.1 s. From 1.1 s both at 0.5e6 -> both done
+     * at 3.1 s, A first (started first). */
     model_link *l = model_link_new(1e6, 100 * MS, 0.0, 0.0);
     model_link_flow_start(l, 0, 1000000, 0.0, TAG('A'));
     model_link_set_up(l, 50 * MS, false);
@@ -422,8 +423,8 @@ static void test_set_latency_applies_to_new_flows_only(void **state)
 static void test_set_replication_cap_mid_transfer(void **state)
 {
     (void)state;
-    /* 10 MB on 10 MB/s, no latency. At 0.5 s (5e6 left) a 1 MB/s cap; at 1.5 s (4e6 left) the cap is
-     * lifted: 4e6 at 10e6 = 0.4 s -> done 1.9 s. */
+    /* 10 MB on 10 MB/s, no latency. At 0.5 s (5e6 left) a 1 MB/s cap; at 1.5 s (4e6 left) the cap
+     * is lifted: 4e6 at 10e6 = 0.4 s -> done 1.9 s. */
     model_link *l = model_link_new(10e6, 0, 0.0, 0.0);
     model_flow_id f = model_link_flow_start(l, 0, 10000000, 0.0, TAG(1));
     model_link_set_replication_cap(l, 500 * MS, 1e6);
@@ -526,7 +527,10 @@ static uint64_t rng_next(void)
     rng_state ^= rng_state >> 27;
     return rng_state * 0x2545f4914f6cdd1dULL;
 }
-static double rng_unit(void) { return (double)(rng_next() >> 11) / 9007199254740992.0; }
+static double rng_unit(void)
+{
+    return (double)(rng_next() >> 11) / 9007199254740992.0;
+}
 
 typedef struct live_flow {
     model_flow_id id;
@@ -536,8 +540,8 @@ typedef struct live_flow {
 } live_flow;
 
 /* Checks rates against max-min fairness: within the bandwidth, each flow within its caps, all flows
- * not at a cap at one common level no lower than any capped flow, and no bandwidth idle while a flow
- * could use more. */
+ * not at a cap at one common level no lower than any capped flow, and no bandwidth idle while a
+ * flow could use more. */
 static void check_rates(model_link *l, int64_t now, const live_flow *fl, int n)
 {
     model_link_stats st;
@@ -596,8 +600,8 @@ static void test_randomized_rates_respect_bandwidth_caps_and_fairness(void **sta
             live_flow *f = &fl[nfl++];
             f->size = (uint64_t)(rng_unit() * 5e6);
             f->cap = rng_unit() < 0.3 ? 1e5 + rng_unit() * 4e6 : INFINITY;
-            f->id = model_link_flow_start(l, now, f->size, isinf(f->cap) ? 0.0 : f->cap,
-                                          TAG(nfl - 1));
+            f->id =
+                model_link_flow_start(l, now, f->size, isinf(f->cap) ? 0.0 : f->cap, TAG(nfl - 1));
             f->alive = true;
         } else if (u < 0.55 && nfl > 0) {
             live_flow *f = &fl[rng_next() % (uint64_t)nfl];

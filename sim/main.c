@@ -1,13 +1,249 @@
-/* sim/main.c — the drsim command line. */
+/* sim/main.c — the drsim command line: dispatching commands, their help, and `validate`.
+ *
+ * Exit codes (the same for every command): 0 success and every expectation held; 1 a run finished and
+ * an expectation failed; 2 bad input (every problem listed, each with its JSON path); 3 internal error
+ * or a command that is not available. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "engine/error.h"
+#include "engine/rules.h"
+#include "sim/scenario.h"
+#include "sim/version.h"
+
+enum { EXIT_OK = 0, EXIT_EXPECTATION = 1, EXIT_INPUT = 2, EXIT_INTERNAL = 3 };
+
+typedef struct main_cmd {
+    const char *name;
+    const char *summary;
+    const char *help;
+    int (*run)(int argc, char **argv); /* argv[0] is the command's name */
+} main_cmd;
+
+static const char main_usage[] =
+    "usage: drsim COMMAND [ARGS]\n"
+    "\n"
+    "Rehearse site-to-site disaster recovery: simulate Site Recovery replicating Hyper-V VMs between two\n"
+    "VMM sites, as a scenario file describes, and check RPO, bandwidth, failover and data loss.\n"
+    "\n"
+    "commands:\n";
+
+static const char main_exit_codes[] =
+    "exit status: 0 success (every expectation held); 1 an expectation failed; 2 bad input, with every\n"
+    "problem listed; 3 internal error.\n";
+
+static const char help_run[] =
+    "usage: drsim run SCENARIO.json [--db FILE] [--html FILE] [--junit FILE] [--seed N] [--quiet]\n"
+    "\n"
+    "Simulate the scenario from start to end and check its expectations. The configuration is checked\n"
+    "first, as `drsim validate` does; a scenario with errors is not run.\n"
+    "\n"
+    "options:\n"
+    "  --db FILE      the SQLite results database to add this run to (default: the scenario's path with\n"
+    "                 .db instead of .json). One database holds any number of runs.\n"
+    "  --html FILE    also write a self-contained HTML report of the run\n"
+    "  --junit FILE   also write the expectations as JUnit XML, one test case each, for CI\n"
+    "  --seed N       use seed N (a whole number >= 0) instead of the scenario's \"seed\"; the same\n"
+    "                 scenario and seed always give the same results\n"
+    "  --quiet        print only problems and failed expectations, not the summary\n"
+    "  -h, --help     show this help\n"
+    "\n"
+    "exit status: 0 every expectation held; 1 an expectation failed; 2 bad input; 3 internal error.\n";
+
+static const char help_validate[] =
+    "usage: drsim validate SCENARIO.json\n"
+    "\n"
+    "Check a scenario without running it: its JSON, keys, types, units, ranges and names, then the Site\n"
+    "Recovery configuration rules. Prints every problem, one per line:\n"
+    "  error: PATH: message           (PATH is the JSON path, e.g. vms[3].disks[0].size)\n"
+    "  warning: PATH: message (rule N) (N when a configuration rule is concerned)\n"
+    "and a summary line.\n"
+    "\n"
+    "options:\n"
+    "  -h, --help     show this help\n"
+    "\n"
+    "exit status: 0 no errors (warnings allowed); 2 at least one error; 3 internal error.\n";
+
+static const char help_plan[] =
+    "usage: drsim plan SCENARIO.json --target-rpo DURATION [--percentile P] [--vary KEY=LOW..HIGH]...\n"
+    "                 [--grid N] [--shard I/N]\n"
+    "\n"
+    "Capacity planning: run the scenario over a grid of variations and report which meet an RPO target\n"
+    "(e.g. the bandwidth needed for a 15-minute RPO).\n"
+    "\n"
+    "options:\n"
+    "  --target-rpo D       the RPO every VM must meet, a duration such as 15m (required)\n"
+    "  --percentile P       which RPO statistic must meet it: 50, 95, 99 or 100 (the maximum);\n"
+    "                       default 99\n"
+    "  --vary KEY=LOW..HIGH a value to vary between two bounds, in the units of the scenario, e.g.\n"
+    "                       link.bandwidth=10Mbps..1Gbps or settings.copy_frequency=30s..15m;\n"
+    "                       repeat for several dimensions\n"
+    "  --grid N             points per varied dimension, bounds included (default 8)\n"
+    "  --shard I/N          compute only part I of N of the grid (1 <= I <= N), to spread a large plan\n"
+    "                       over machines; combine the parts with `drsim merge`\n"
+    "  -h, --help           show this help\n";
+
+static const char help_report[] =
+    "usage: drsim report RESULTS.db [--run ID] [--html FILE]\n"
+    "\n"
+    "Show a stored run again: its summary on the terminal, and optionally an HTML report.\n"
+    "\n"
+    "options:\n"
+    "  --run ID       the run to show (see `drsim runs`); default the latest run in the database\n"
+    "  --html FILE    write the run's HTML report to FILE\n"
+    "  -h, --help     show this help\n";
+
+static const char help_runs[] =
+    "usage: drsim runs RESULTS.db\n"
+    "\n"
+    "List the runs stored in a results database: id, scenario, seed, start, end, status and how many\n"
+    "expectations held.\n"
+    "\n"
+    "options:\n"
+    "  -h, --help     show this help\n";
+
+static const char help_merge[] =
+    "usage: drsim merge OUT.db IN.db...\n"
+    "\n"
+    "Copy the runs of several results databases (for instance the shards of a `drsim plan --shard`)\n"
+    "into one. OUT.db is created when missing; runs already in it are kept.\n"
+    "\n"
+    "options:\n"
+    "  -h, --help     show this help\n";
+
+/* ---- validate --------------------------------------------------------------------------------- */
+
+static int main_validate(int argc, char **argv)
+{
+    const char *file = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (argv[i][0] == '-' && argv[i][1]) {
+            fprintf(stderr, "drsim validate: unknown option '%s' (see drsim validate --help)\n", argv[i]);
+            return EXIT_INPUT;
+        }
+        if (file) {
+            fprintf(stderr, "drsim validate: one scenario at a time, got '%s' and '%s'\n", file, argv[i]);
+            return EXIT_INPUT;
+        }
+        file = argv[i];
+    }
+    if (!file) {
+        fprintf(stderr, "drsim validate: missing the scenario file (see drsim validate --help)\n");
+        return EXIT_INPUT;
+    }
+    drs_diags diags = {0};
+    drs_scenario *sc = sim_scenario_load(file, &diags);
+    if (sc)
+        engine_rules_check(sc, &diags);
+    sim_diags_print(stdout, &diags);
+    size_t errors = drs_diags_errors(&diags), warnings = diags.count - errors;
+    if (errors)
+        printf("%s: %zu error%s, %zu warning%s\n", file, errors, errors == 1 ? "" : "s", warnings,
+               warnings == 1 ? "" : "s");
+    else
+        printf("%s: valid (%zu warning%s)\n", file, warnings, warnings == 1 ? "" : "s");
+    drs_scenario_free(sc);
+    drs_diags_clear(&diags);
+    if (fflush(stdout) != 0)
+        return EXIT_INTERNAL;
+    return errors ? EXIT_INPUT : EXIT_OK;
+}
+
+/* ---- run -------------------------------------------------------------------------------------- *
+ * The simulation driver plugs in here: main_run parses the options of help_run and returns the exit
+ * code of the run. Until it exists the command says so. */
+
+static int main_run(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    fprintf(stderr, "drsim run: not yet available in this build\n");
+    return EXIT_INTERNAL;
+}
+
+/* ---- plan, report, runs, merge: not yet available ---------------------------------------------- */
+
+static int main_not_yet(int argc, char **argv)
+{
+    (void)argc;
+    fprintf(stderr, "drsim %s: not yet available in this build\n", argv[0]);
+    return EXIT_INTERNAL;
+}
+
+/* ---- dispatch --------------------------------------------------------------------------------- */
+
+static const main_cmd main_cmds[] = {
+    {"run", "simulate a scenario and check its expectations", help_run, main_run},
+    {"validate", "check a scenario and list every problem", help_validate, main_validate},
+    {"plan", "find the bandwidth or settings that meet an RPO target", help_plan, main_not_yet},
+    {"report", "show a stored run again, optionally as HTML", help_report, main_not_yet},
+    {"runs", "list the runs in a results database", help_runs, main_not_yet},
+    {"merge", "combine results databases", help_merge, main_not_yet},
+};
+#define MAIN_NCMDS (sizeof main_cmds / sizeof main_cmds[0])
+
+static void main_print_usage(FILE *out)
+{
+    fputs(main_usage, out);
+    for (size_t i = 0; i < MAIN_NCMDS; i++)
+        fprintf(out, "  %-10s %s\n", main_cmds[i].name, main_cmds[i].summary);
+    fputs("\n`drsim COMMAND --help` describes a command and its options; `drsim --version` prints the "
+          "version.\n\n",
+          out);
+    fputs(main_exit_codes, out);
+}
+
+static const main_cmd *main_find(const char *name)
+{
+    for (size_t i = 0; i < MAIN_NCMDS; i++)
+        if (!strcmp(main_cmds[i].name, name))
+            return &main_cmds[i];
+    return NULL;
+}
+
+static bool main_is_help(const char *a)
+{
+    return !strcmp(a, "--help") || !strcmp(a, "-h");
+}
 
 int main(int argc, char **argv)
 {
-    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-        printf("usage: drsim COMMAND [OPTIONS]\n");
-        return argc < 2 ? 2 : 0;
+    if (argc < 2) {
+        main_print_usage(stderr);
+        return EXIT_INPUT;
     }
-    fprintf(stderr, "drsim: unknown command '%s'\n", argv[1]);
-    return 2;
+    const char *name = argv[1];
+    if (main_is_help(name)) {
+        main_print_usage(stdout);
+        return EXIT_OK;
+    }
+    if (!strcmp(name, "--version")) {
+        printf("drsim %s\n", sim_version());
+        return EXIT_OK;
+    }
+    if (!strcmp(name, "help")) {
+        const main_cmd *cmd = argc > 2 ? main_find(argv[2]) : NULL;
+        if (argc > 2 && !cmd) {
+            fprintf(stderr, "drsim: unknown command '%s'\n", argv[2]);
+            return EXIT_INPUT;
+        }
+        if (cmd)
+            fputs(cmd->help, stdout);
+        else
+            main_print_usage(stdout);
+        return EXIT_OK;
+    }
+    const main_cmd *cmd = main_find(name);
+    if (!cmd) {
+        fprintf(stderr, "drsim: unknown command '%s' (see drsim --help)\n", name);
+        return EXIT_INPUT;
+    }
+    for (int i = 2; i < argc; i++) {
+        if (main_is_help(argv[i])) {
+            fputs(cmd->help, stdout);
+            return EXIT_OK;
+        }
+    }
+    return cmd->run(argc - 1, argv + 1);
 }

@@ -341,10 +341,11 @@ static void units_rate_hint(const char *u, char *why, size_t n)
         snprintf(why, n, "bit rates are written bps, kbps, Mbps, Gbps or Tbps (case matters: Mbps, not \"%s\")",
                  e);
     else if (len >= 3 && !strcmp(u + len - 3, "b/s"))
-        snprintf(why, n, "write bits per second as %.*sbps, bytes per second as %.*sB/s", (int)(len - 3), u,
-                 (int)(len - 3), u);
+        snprintf(why, n, "\"%s\": write bits per second as bps, kbps, Mbps, Gbps; bytes per second as B/s, KB/s, "
+                 "MB/s, MiB/s (case matters)", e);
     else if (len >= 2 && !strcmp(u + len - 2, "/s"))
-        snprintf(why, n, "byte rates are a size unit per second: B/s, KB/s, MB/s, GB/s, KiB/s, MiB/s, GiB/s ...");
+        snprintf(why, n, "\"%s\": byte rates are a size unit per second: B/s, KB/s, MB/s, GB/s, KiB/s, MiB/s, GiB/s "
+                 "(case matters)", e);
     else
         snprintf(why, n, "unknown unit \"%s\"; use bps, kbps, Mbps, Gbps, Tbps or a size per second such as MB/s",
                  e);

@@ -1,5 +1,5 @@
-/* engine/rules.c — the thirteen configuration rules of Site Recovery, as checks of single steps and as
- * a replay of a whole scenario's configuration in time order (see rules.h). */
+/* engine/rules.c — the thirteen configuration rules of Site Recovery, as checks of single steps and
+ * as a replay of a whole scenario's configuration in time order (see rules.h). */
 #include "engine/rules.h"
 
 #include <inttypes.h>
@@ -9,7 +9,7 @@
 
 #define PATH_MAX_LEN 128
 
-/* ---- Small helpers ----------------------------------------------------------------------------- */
+/* ---- Small helpers --------------------------------------------------------------------------- */
 
 /* A duration as a person writes it in a scenario: "5d", "1d2h30m", "30s", "1.5s", "0s". */
 static const char *fmt_dur(int64_t ns, char *buf, size_t n)
@@ -77,7 +77,7 @@ static const char *vmm_name(const drs_scenario *sc, int site)
     return site_ok(sc, site) ? str_or_empty(sc->sites[site].vmm.name) : "?";
 }
 
-/* The hosts of (site, cloud) that run os, as "hv-1, hv-2" (at most what fits). Returns the count. */
+/* The hosts of (site, cloud) that run os, as "hv-1, hv-2" (as many as fit); returns the count. */
 static size_t hosts_with_os(const drs_scenario *sc, int site, int cloud, drs_host_os os, char *buf,
                             size_t n)
 {
@@ -97,7 +97,7 @@ static size_t hosts_with_os(const drs_scenario *sc, int site, int cloud, drs_hos
     return count;
 }
 
-/* ---- Pure predicates --------------------------------------------------------------------------- */
+/* ---- Pure predicates ------------------------------------------------------------------------- */
 
 bool rules_registration_key_valid(int64_t key_generated_ns, int64_t at_ns)
 {
@@ -152,7 +152,7 @@ bool rules_cloud_has_os(const drs_scenario *sc, int site, int cloud, drs_host_os
     return hosts_with_os(sc, site, cloud, os, names, sizeof names) > 0;
 }
 
-/* ---- Rule 2 ------------------------------------------------------------------------------------ */
+/* ---- Rule 2 ---------------------------------------------------------------------------------- */
 
 bool rules_vmm_check(const drs_scenario *sc, size_t site, drs_diags *out)
 {
@@ -167,17 +167,18 @@ bool rules_vmm_check(const drs_scenario *sc, size_t site, drs_diags *out)
             continue;
         char path[PATH_MAX_LEN];
         snprintf(path, sizeof path, "sites[%zu].vmm.nodes[%zu].provider_version", site, j);
-        drs_diags_add(out, DRS_SEV_ERROR, 2, path,
-                      "node %s of clustered VMM server %s runs provider version \"%s\", but node %s "
-                      "runs \"%s\": every node of a cluster must run the same provider version",
-                      str_or_empty(vmm->nodes[j].name), str_or_empty(vmm->name), got,
-                      str_or_empty(vmm->nodes[0].name), want);
+        drs_diags_add(
+            out, DRS_SEV_ERROR, 2, path,
+            "node %s of clustered VMM server %s runs provider version \"%s\", but node %s "
+            "runs \"%s\": every node of a cluster must run the same provider version",
+            str_or_empty(vmm->nodes[j].name), str_or_empty(vmm->name), got,
+            str_or_empty(vmm->nodes[0].name), want);
         ok = false;
     }
     return ok;
 }
 
-/* ---- Rule 1 ------------------------------------------------------------------------------------ */
+/* ---- Rule 1 ---------------------------------------------------------------------------------- */
 
 bool rules_registration_check(const drs_scenario *sc, size_t reg, drs_diags *out)
 {
@@ -204,7 +205,7 @@ bool rules_registration_check(const drs_scenario *sc, size_t reg, drs_diags *out
     return false;
 }
 
-/* ---- Rules 3 to 9 on a pair description -------------------------------------------------------- */
+/* ---- Rules 3 to 9 on a pair description ------------------------------------------------------ */
 
 /* Rule 3, second half: the target cloud exists and belongs to the other VMM server. */
 static bool pair_target_check(const drs_scenario *sc, const drs_cloud_pair *p, const char *path,
@@ -220,11 +221,12 @@ static bool pair_target_check(const drs_scenario *sc, const drs_cloud_pair *p, c
         return false;
     }
     if (p->target_site == p->primary_site) {
-        drs_diags_add(out, DRS_SEV_ERROR, 3, at,
-                      "target cloud %s is managed by %s, the VMM server of primary cloud %s: expected "
-                      "a cloud managed by the other VMM server",
-                      cloud_name(sc, p->target_site, p->target_cloud), vmm_name(sc, p->target_site),
-                      cloud_name(sc, p->primary_site, p->primary_cloud));
+        drs_diags_add(
+            out, DRS_SEV_ERROR, 3, at,
+            "target cloud %s is managed by %s, the VMM server of primary cloud %s: expected "
+            "a cloud managed by the other VMM server",
+            cloud_name(sc, p->target_site, p->target_cloud), vmm_name(sc, p->target_site),
+            cloud_name(sc, p->primary_site, p->primary_cloud));
         return false;
     }
     return true;
@@ -243,24 +245,25 @@ static bool copy_frequency_check(const drs_scenario *sc, const drs_cloud_pair *p
                       "copy frequency %s is not offered: expected 30s, 5m or 15m", got);
         return false;
     }
-    size_t n = hosts_with_os(sc, p->primary_site, p->primary_cloud, DRS_OS_2012, hosts,
-                             sizeof hosts);
+    size_t n =
+        hosts_with_os(sc, p->primary_site, p->primary_cloud, DRS_OS_2012, hosts, sizeof hosts);
     if (n > 0 && f != RULES_COPY_FREQUENCY_DEFAULT_NS)
-        drs_diags_add(out, DRS_SEV_WARNING, 4, at,
-                      "copy frequency %s applies only to Windows Server 2012 R2 hosts; cloud %s has "
-                      "%zu Windows Server 2012 host(s) (%s), which replicate every 5m instead",
-                      got, cloud_name(sc, p->primary_site, p->primary_cloud), n, hosts);
+        drs_diags_add(
+            out, DRS_SEV_WARNING, 4, at,
+            "copy frequency %s applies only to Windows Server 2012 R2 hosts; cloud %s has "
+            "%zu Windows Server 2012 host(s) (%s), which replicate every 5m instead",
+            got, cloud_name(sc, p->primary_site, p->primary_cloud), n, hosts);
     return true;
 }
 
-/* Rule 5: the limit is the lower one if either cloud has a 2012 host (it keeps 15 points at most). */
-static bool recovery_points_check(const drs_scenario *sc, const drs_cloud_pair *p,
-                                  const char *path, drs_diags *out)
+/* Rule 5: the lower limit applies if either cloud has a 2012 host (it keeps 15 points at most). */
+static bool recovery_points_check(const drs_scenario *sc, const drs_cloud_pair *p, const char *path,
+                                  drs_diags *out)
 {
     char at[PATH_MAX_LEN], hosts[96];
     int v = p->settings.additional_recovery_points;
-    size_t old = hosts_with_os(sc, p->primary_site, p->primary_cloud, DRS_OS_2012, hosts,
-                               sizeof hosts);
+    size_t old =
+        hosts_with_os(sc, p->primary_site, p->primary_cloud, DRS_OS_2012, hosts, sizeof hosts);
     if (old == 0)
         old = hosts_with_os(sc, p->target_site, p->target_cloud, DRS_OS_2012, hosts, sizeof hosts);
     drs_host_os os = old ? DRS_OS_2012 : DRS_OS_2012R2;
@@ -331,8 +334,8 @@ static bool auth_check(const drs_scenario *sc, const drs_cloud_pair *p, const ch
             ok = false;
         }
     }
-    size_t n = hosts_with_os(sc, p->primary_site, p->primary_cloud, DRS_OS_2012, hosts,
-                             sizeof hosts);
+    size_t n =
+        hosts_with_os(sc, p->primary_site, p->primary_cloud, DRS_OS_2012, hosts, sizeof hosts);
     if (n == 0)
         n = hosts_with_os(sc, p->target_site, p->target_cloud, DRS_OS_2012, hosts, sizeof hosts);
     if (n > 0 && s->authentication == DRS_AUTH_KERBEROS)
@@ -414,8 +417,8 @@ static int file_server_site(const drs_scenario *sc, const char *name)
 }
 
 /* Rule 9 for one location: on a file server of want_site, not on a Hyper-V host. */
-static bool location_check(const drs_scenario *sc, const char *loc, int want_site,
-                           const char *what, const char *side, const char *at, drs_diags *out)
+static bool location_check(const drs_scenario *sc, const char *loc, int want_site, const char *what,
+                           const char *side, const char *at, drs_diags *out)
 {
     char server[64];
     int host_site = -1;
@@ -427,10 +430,11 @@ static bool location_check(const drs_scenario *sc, const char *loc, int want_sit
         return false;
     }
     if (name_is_host(sc, server, &host_site)) {
-        drs_diags_add(out, DRS_SEV_ERROR, 9, at,
-                      "offline %s location \"%s\" is on Hyper-V host %s of site %s: expected a file "
-                      "server, since Hyper-V does not support loopback",
-                      what, loc, server, site_name(sc, host_site));
+        drs_diags_add(
+            out, DRS_SEV_ERROR, 9, at,
+            "offline %s location \"%s\" is on Hyper-V host %s of site %s: expected a file "
+            "server, since Hyper-V does not support loopback",
+            what, loc, server, site_name(sc, host_site));
         return false;
     }
     int fs_site = file_server_site(sc, server);
@@ -484,7 +488,7 @@ bool rules_pair_settings_check(const drs_scenario *sc, size_t pair, const char *
     return rules_pair_desc_check(sc, &sc->recovery.cloud_pairs[pair], path, out);
 }
 
-/* ---- Rules 11 and 12: mappings ----------------------------------------------------------------- */
+/* ---- Rules 11 and 12: mappings --------------------------------------------------------------- */
 
 /* A mapping's sites against the pairs of the scenario: the source on a pair's primary site, the
  * target on that pair's target site. */
@@ -565,7 +569,7 @@ static bool mapped_by(const drs_mapping *maps, size_t count, int site, int index
     return false;
 }
 
-/* ---- What protecting one VM checks about the VM ------------------------------------------------ */
+/* ---- What protecting one VM checks about the VM ---------------------------------------------- */
 
 static int classification_index(const drs_site *s, const char *name)
 {
@@ -663,13 +667,14 @@ bool rules_vm_protection_check(const drs_scenario *sc, size_t vm, const drs_clou
     if (v->vmm_recovery_points >= 0 &&
         v->vmm_recovery_points < pair->settings.additional_recovery_points) {
         snprintf(at, sizeof at, "vms[%zu].vmm_recovery_points", vm);
-        drs_diags_add(out, DRS_SEV_ERROR, 5, at,
-                      "VM %s has %d recovery points in the VMM console, fewer than the %d additional "
-                      "recovery points of cloud %s: expected at least %d",
-                      str_or_empty(v->name), v->vmm_recovery_points,
-                      pair->settings.additional_recovery_points,
-                      cloud_name(sc, pair->primary_site, pair->primary_cloud),
-                      pair->settings.additional_recovery_points);
+        drs_diags_add(
+            out, DRS_SEV_ERROR, 5, at,
+            "VM %s has %d recovery points in the VMM console, fewer than the %d additional "
+            "recovery points of cloud %s: expected at least %d",
+            str_or_empty(v->name), v->vmm_recovery_points,
+            pair->settings.additional_recovery_points,
+            cloud_name(sc, pair->primary_site, pair->primary_cloud),
+            pair->settings.additional_recovery_points);
         ok = false;
     }
 
@@ -681,11 +686,12 @@ bool rules_vm_protection_check(const drs_scenario *sc, size_t vm, const drs_clou
                       v->networks[j], pair->target_site, at_ns))
             continue;
         snprintf(at, sizeof at, "vms[%zu].networks[%zu]", vm, j);
-        drs_diags_add(out, DRS_SEV_WARNING, 11, at,
-                      "network %s of VM %s has no mapping to a network of %s when protection is "
-                      "enabled at %s: after a failover the VM comes up without a network connection",
-                      network_name(sc, v->site, v->networks[j]), str_or_empty(v->name),
-                      vmm_name(sc, pair->target_site), when);
+        drs_diags_add(
+            out, DRS_SEV_WARNING, 11, at,
+            "network %s of VM %s has no mapping to a network of %s when protection is "
+            "enabled at %s: after a failover the VM comes up without a network connection",
+            network_name(sc, v->site, v->networks[j]), str_or_empty(v->name),
+            vmm_name(sc, pair->target_site), when);
     }
 
     int host_default = -1;
@@ -712,7 +718,7 @@ bool rules_vm_protection_check(const drs_scenario *sc, size_t vm, const drs_clou
     return ok;
 }
 
-/* ---- Configuration over time ------------------------------------------------------------------- */
+/* ---- Configuration over time ----------------------------------------------------------------- */
 
 typedef struct rules_pair_now {
     bool configured; /* configured and not removed since */
@@ -723,9 +729,9 @@ typedef struct rules_pair_now {
 struct rules_state {
     const drs_scenario *sc;
     bool apply_refused;
-    bool *registered;   /* per site */
-    bool *vmm_checked;  /* per site: rule 2 judged at its first registration */
-    bool *synced;       /* per site: its registration synchronised all clouds */
+    bool *registered;      /* per site */
+    bool *vmm_checked;     /* per site: rule 2 judged at its first registration */
+    bool *synced;          /* per site: its registration synchronised all clouds */
     rules_pair_now *pairs; /* per recovery.cloud_pairs entry */
 };
 
@@ -805,7 +811,7 @@ bool rules_state_pair_current(const rules_state *st, size_t pair, drs_cloud_pair
     return true;
 }
 
-/* The configured pair (other than `except`) that holds (site, cloud) as primary or target, or -1. */
+/* The configured pair (other than `except`) holding (site, cloud) as primary or target, or -1. */
 static int pair_holding(const rules_state *st, int site, int cloud, size_t except)
 {
     for (size_t i = 0; i < st->sc->recovery.cloud_pair_count; i++) {
@@ -841,14 +847,14 @@ static bool pair_step_check(rules_state *st, size_t i, const drs_cloud_pair *p,
         else
             snprintf(at, sizeof at, "%s", step_path);
         snprintf(other, sizeof other, "recovery.cloud_pairs[%d]", holder);
-        drs_diags_add(out, DRS_SEV_ERROR, 3, at,
-                      "cloud %s is already in the cloud pair %s (%s -> %s): a cloud belongs to at "
-                      "most one pair, as primary or as target",
-                      cloud_name(sc, ends[e][0], ends[e][1]), other,
-                      cloud_name(sc, sc->recovery.cloud_pairs[holder].primary_site,
-                                 sc->recovery.cloud_pairs[holder].primary_cloud),
-                      cloud_name(sc, st->pairs[holder].target_site,
-                                 st->pairs[holder].target_cloud));
+        drs_diags_add(
+            out, DRS_SEV_ERROR, 3, at,
+            "cloud %s is already in the cloud pair %s (%s -> %s): a cloud belongs to at "
+            "most one pair, as primary or as target",
+            cloud_name(sc, ends[e][0], ends[e][1]), other,
+            cloud_name(sc, sc->recovery.cloud_pairs[holder].primary_site,
+                       sc->recovery.cloud_pairs[holder].primary_cloud),
+            cloud_name(sc, st->pairs[holder].target_site, st->pairs[holder].target_cloud));
         ok = false;
     }
     for (int e = 0; e < 2; e++) {
@@ -872,12 +878,12 @@ static bool pair_step_check(rules_state *st, size_t i, const drs_cloud_pair *p,
             snprintf(at, sizeof at, "%s.primary", step_path);
         else
             snprintf(at, sizeof at, "%s", step_path);
-        drs_diags_add(out, DRS_SEV_WARNING, 13, at,
-                      "VMM server %s registered without synchronising all clouds (sync_all_clouds), "
-                      "so cloud %s reaches the vault only if synchronised from its properties in the "
-                      "VMM console: drsim assumes it was",
-                      vmm_name(sc, p->primary_site),
-                      cloud_name(sc, p->primary_site, p->primary_cloud));
+        drs_diags_add(
+            out, DRS_SEV_WARNING, 13, at,
+            "VMM server %s registered without synchronising all clouds (sync_all_clouds), "
+            "so cloud %s reaches the vault only if synchronised from its properties in the "
+            "VMM console: drsim assumes it was",
+            vmm_name(sc, p->primary_site), cloud_name(sc, p->primary_site, p->primary_cloud));
     }
     return ok;
 }
@@ -938,10 +944,11 @@ bool rules_state_pair_modify(rules_state *st, size_t action, drs_diags *out)
     fmt_dur(a->at_ns, when, sizeof when);
     int i = pair_for_action(st, a);
     if (i < 0) {
-        drs_diags_add(out, DRS_SEV_ERROR, 10, a->path,
-                      "pair.modify at %s: cloud %s is not the primary of any cloud pair configured "
-                      "by then: expected a pair of recovery.cloud_pairs, configured and then removed",
-                      when, cloud_name(sc, a->primary_site, a->primary_cloud));
+        drs_diags_add(
+            out, DRS_SEV_ERROR, 10, a->path,
+            "pair.modify at %s: cloud %s is not the primary of any cloud pair configured "
+            "by then: expected a pair of recovery.cloud_pairs, configured and then removed",
+            when, cloud_name(sc, a->primary_site, a->primary_cloud));
         return false;
     }
     drs_cloud_pair p = sc->recovery.cloud_pairs[i];
@@ -950,13 +957,14 @@ bool rules_state_pair_modify(rules_state *st, size_t action, drs_diags *out)
     p.at_ns = a->at_ns;
     bool ok = true;
     if (st->pairs[i].configured) {
-        drs_diags_add(out, DRS_SEV_ERROR, 10, a->path,
-                      "pair.modify at %s changes the target of cloud %s from %s to %s without "
-                      "removing the pair first: the target location or cloud of a pair changes only "
-                      "by a pair.remove of it and configuring it again",
-                      when, cloud_name(sc, p.primary_site, p.primary_cloud),
-                      cloud_name(sc, st->pairs[i].target_site, st->pairs[i].target_cloud),
-                      cloud_name(sc, p.target_site, p.target_cloud));
+        drs_diags_add(
+            out, DRS_SEV_ERROR, 10, a->path,
+            "pair.modify at %s changes the target of cloud %s from %s to %s without "
+            "removing the pair first: the target location or cloud of a pair changes only "
+            "by a pair.remove of it and configuring it again",
+            when, cloud_name(sc, p.primary_site, p.primary_cloud),
+            cloud_name(sc, st->pairs[i].target_site, st->pairs[i].target_cloud),
+            cloud_name(sc, p.target_site, p.target_cloud));
         ok = false;
     }
     /* Judged as a new pair: its own old configuration no longer holds the clouds. */
@@ -1012,8 +1020,8 @@ bool rules_state_protect(rules_state *st, size_t vm, int64_t at_ns, const char *
                 else if (later_ns < 0 || p->at_ns < later_ns)
                     later_ns = p->at_ns;
             }
-            is_target |= st->pairs[i].target_site == v->site &&
-                         st->pairs[i].target_cloud == h->cloud;
+            is_target |=
+                st->pairs[i].target_site == v->site && st->pairs[i].target_cloud == h->cloud;
         }
         char why[96], t[32];
         if (removed)
@@ -1025,11 +1033,12 @@ bool rules_state_protect(rules_state *st, size_t vm, int64_t at_ns, const char *
             snprintf(why, sizeof why, "it is the target cloud of a pair, not a primary");
         else
             snprintf(why, sizeof why, "it is the primary of no cloud pair");
-        drs_diags_add(out, DRS_SEV_ERROR, 13, path,
-                      "protection of VM %s is enabled at %s, but cloud %s is not configured for "
-                      "protection then (%s): expected its host's cloud to be the primary of a cloud "
-                      "pair configured at or before %s",
-                      str_or_empty(v->name), when, cloud_name(sc, v->site, h->cloud), why, when);
+        drs_diags_add(
+            out, DRS_SEV_ERROR, 13, path,
+            "protection of VM %s is enabled at %s, but cloud %s is not configured for "
+            "protection then (%s): expected its host's cloud to be the primary of a cloud "
+            "pair configured at or before %s",
+            str_or_empty(v->name), when, cloud_name(sc, v->site, h->cloud), why, when);
         return false;
     }
     drs_cloud_pair now;
@@ -1037,7 +1046,7 @@ bool rules_state_protect(rules_state *st, size_t vm, int64_t at_ns, const char *
     return rules_vm_protection_check(sc, vm, &now, at_ns, out) && ok;
 }
 
-/* ---- The whole scenario ------------------------------------------------------------------------ */
+/* ---- The whole scenario ---------------------------------------------------------------------- */
 
 enum step_kind {
     STEP_REGISTER,
@@ -1127,7 +1136,7 @@ void engine_rules_check(const struct drs_scenario *sc, drs_diags *out)
         }
         }
     }
-    /* A VMM server that never registers still gets rule 2 judged: `validate` lists every problem. */
+    /* A VMM server that never registers still gets rule 2 judged: validate lists every problem. */
     for (size_t s = 0; s < sc->site_count; s++)
         if (!st->vmm_checked[s])
             rules_vmm_check(sc, s, out);

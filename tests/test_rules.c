@@ -1,5 +1,5 @@
-/* tests/test_rules.c — the thirteen configuration rules: the fixture scenario is clean, and breaking
- * each rule gives the expected problem (severity, rule number, exact JSON path, message). */
+/* tests/test_rules.c — the thirteen configuration rules: the fixture scenario is clean, and
+ * breaking each rule gives the expected problem (severity, rule number, exact JSON path, text). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,13 +11,14 @@
 #include <cmocka.h>
 
 #include "engine/rules.h"
+#include "sim/scenario.h"
 #include "support/scenario_fixture.h"
 
 #define MIN FIXTURE_MIN
 #define HOUR FIXTURE_HOUR
 #define DAY FIXTURE_DAY
 
-/* ---- helpers ----------------------------------------------------------------------------------- */
+/* ---- helpers --------------------------------------------------------------------------------- */
 
 static int setup(void **state)
 {
@@ -42,8 +43,8 @@ static void dump(const drs_diags *d)
 {
     for (size_t i = 0; i < d->count; i++)
         print_message("  %s rule %d %s: %s\n",
-                      d->items[i].severity == DRS_SEV_ERROR ? "error" : "warning",
-                      d->items[i].rule, d->items[i].err.path, d->items[i].err.message);
+                      d->items[i].severity == DRS_SEV_ERROR ? "error" : "warning", d->items[i].rule,
+                      d->items[i].err.path, d->items[i].err.message);
 }
 
 static size_t count_rule(const drs_diags *d, int rule)
@@ -54,8 +55,8 @@ static size_t count_rule(const drs_diags *d, int rule)
     return n;
 }
 
-/* Asserts a problem with this rule and path exists, with the given severity and a message containing
- * fragment (several problems may share a path: any one of them may match). */
+/* Asserts a problem with this rule and path exists, with the given severity and a message
+ * containing fragment (several problems may share a path: any one of them may match). */
 static void expect_diag(const drs_diags *d, drs_severity sev, int rule, const char *path,
                         const char *fragment)
 {
@@ -99,14 +100,14 @@ static drs_pair_settings *settings(drs_scenario *sc)
     return &sc->recovery.cloud_pairs[0].settings;
 }
 
-/* ---- the fixture ------------------------------------------------------------------------------- */
+/* ---- the fixture ----------------------------------------------------------------------------- */
 
 static void test_fixture_has_no_problems(void **state)
 {
     expect_clean(*state);
 }
 
-/* ---- rule 1 ------------------------------------------------------------------------------------ */
+/* ---- rule 1 ---------------------------------------------------------------------------------- */
 
 static void test_key_predicate_boundaries(void **state)
 {
@@ -119,7 +120,7 @@ static void test_key_predicate_boundaries(void **state)
     assert_false(rules_registration_key_valid(DAY, DAY - 1)); /* used before it existed */
 }
 
-/* Shifts the fixture so vmm-dub registers at 5d with a key from 0; everything after it moves along. */
+/* Shifts the fixture so vmm-dub registers at at_ns with a key from 0; later steps move along. */
 static void register_dublin_late(drs_scenario *sc, int64_t at_ns)
 {
     sc->recovery.registrations[1].at_ns = at_ns;
@@ -154,7 +155,7 @@ static void test_key_used_before_generation_is_refused(void **state)
     expect_only(sc, DRS_SEV_ERROR, 1, "recovery.registrations[0].at", "generated only at 11m");
 }
 
-/* ---- rule 2 ------------------------------------------------------------------------------------ */
+/* ---- rule 2 ---------------------------------------------------------------------------------- */
 
 static void add_node(drs_scenario *sc, int site, const char *name, const char *version)
 {
@@ -186,7 +187,7 @@ static void test_unregistered_cluster_still_checked(void **state)
 {
     drs_scenario *sc = *state;
     add_node(sc, 1, "vmm-dub-2", "3.6.0");
-    /* Without any registration of vmm-dub, the pair fails rule 13 too; rule 2 must still be there. */
+    /* With no registration of vmm-dub the pair fails rule 13 too; rule 2 must still be there. */
     sc->recovery.registrations[1].site = 0;
     drs_diags d = check(sc);
     expect_diag(&d, DRS_SEV_ERROR, 2, "sites[1].vmm.nodes[1].provider_version", "same provider");
@@ -194,7 +195,7 @@ static void test_unregistered_cluster_still_checked(void **state)
     drs_diags_clear(&d);
 }
 
-/* ---- rule 3 ------------------------------------------------------------------------------------ */
+/* ---- rule 3 ---------------------------------------------------------------------------------- */
 
 static void test_primary_cloud_in_two_pairs(void **state)
 {
@@ -249,7 +250,7 @@ static void test_target_cloud_not_found(void **state)
     drs_diags_clear(&d);
 }
 
-/* ---- rule 4 ------------------------------------------------------------------------------------ */
+/* ---- rule 4 ---------------------------------------------------------------------------------- */
 
 static void test_copy_frequency_values(void **state)
 {
@@ -282,9 +283,9 @@ static void test_copy_frequency_on_2012_host_warns_and_uses_5m(void **state)
     settings(sc)->copy_frequency_ns = 30 * DRS_NS_PER_S;
     expect_only(sc, DRS_SEV_WARNING, 4, "recovery.cloud_pairs[0].settings.copy_frequency",
                 "(hv-sea-1), which replicate every 5m instead");
-    assert_int_equal(rules_copy_frequency_effective(settings(sc)->copy_frequency_ns,
-                                                    sc->sites[0].hosts[0].os),
-                     5 * MIN);
+    assert_int_equal(
+        rules_copy_frequency_effective(settings(sc)->copy_frequency_ns, sc->sites[0].hosts[0].os),
+        5 * MIN);
 }
 
 static void test_copy_frequency_5m_on_2012_is_silent(void **state)
@@ -303,7 +304,7 @@ static void test_copy_frequency_warns_for_a_mixed_cloud(void **state)
                 "1 Windows Server 2012 host(s) (hv-sea-old)");
 }
 
-/* ---- rule 5 ------------------------------------------------------------------------------------ */
+/* ---- rule 5 ---------------------------------------------------------------------------------- */
 
 static void set_points(drs_scenario *sc, int points)
 {
@@ -353,7 +354,7 @@ static void test_vmm_console_points_below_cloud(void **state)
     expect_clean(sc);
 }
 
-/* ---- rule 6 ------------------------------------------------------------------------------------ */
+/* ---- rule 6 ---------------------------------------------------------------------------------- */
 
 static void test_app_consistent_not_less_than_points(void **state)
 {
@@ -390,7 +391,7 @@ static void test_app_consistent_off_needs_no_points(void **state)
                 "less than the number of additional recovery points");
 }
 
-/* ---- rule 7 ------------------------------------------------------------------------------------ */
+/* ---- rule 7 ---------------------------------------------------------------------------------- */
 
 static void test_kerberos_needs_it_on_both_sites(void **state)
 {
@@ -424,7 +425,7 @@ static void test_port_on_2012_hosts_warns(void **state)
                 "port 9000 has no effect");
 }
 
-/* ---- rule 8 ------------------------------------------------------------------------------------ */
+/* ---- rule 8 ---------------------------------------------------------------------------------- */
 
 static void test_port_range(void **state)
 {
@@ -475,7 +476,7 @@ static void test_port_in_use_outside_the_clouds_is_fine(void **state)
     expect_clean(sc);
 }
 
-/* ---- rule 9 ------------------------------------------------------------------------------------ */
+/* ---- rule 9 ---------------------------------------------------------------------------------- */
 
 static void go_offline(drs_scenario *sc, const char *exp, const char *imp)
 {
@@ -543,7 +544,7 @@ static void test_offline_location_missing_or_unknown(void **state)
                 "names nas-9, which is no file server of any site");
 }
 
-/* ---- rule 10 ----------------------------------------------------------------------------------- */
+/* ---- rule 10 --------------------------------------------------------------------------------- */
 
 static drs_action *pair_action(drs_scenario *sc, int64_t at, drs_action_do what, int target_cloud)
 {
@@ -633,7 +634,7 @@ static void test_modify_before_any_pair(void **state)
                 "cloud gold-sea is not the primary of any cloud pair configured by then");
 }
 
-/* ---- rule 11 ----------------------------------------------------------------------------------- */
+/* ---- rule 11 --------------------------------------------------------------------------------- */
 
 static void test_network_mapping_from_the_target_side(void **state)
 {
@@ -682,7 +683,7 @@ static void test_network_mapped_after_protection_warns(void **state)
     drs_diags_clear(&d);
 }
 
-/* ---- rule 12 ----------------------------------------------------------------------------------- */
+/* ---- rule 12 --------------------------------------------------------------------------------- */
 
 static void test_storage_mapping_from_the_target_side(void **state)
 {
@@ -719,7 +720,7 @@ static void test_disk_on_named_unmapped_classification(void **state)
     expect_only(sc, DRS_SEV_WARNING, 12, "vms[1].disks[0]", "classification sea-slow");
 }
 
-/* ---- rule 13 ----------------------------------------------------------------------------------- */
+/* ---- rule 13 --------------------------------------------------------------------------------- */
 
 static void test_protect_before_the_pair(void **state)
 {
@@ -792,8 +793,7 @@ static void test_primary_without_cloud_sync_warns(void **state)
     sc->recovery.registrations[1].sync_all_clouds = false; /* target side: nothing to say */
     expect_clean(sc);
     sc->recovery.registrations[0].sync_all_clouds = false;
-    expect_only(sc, DRS_SEV_WARNING, 13, "recovery.cloud_pairs[0].primary",
-                "drsim assumes it was");
+    expect_only(sc, DRS_SEV_WARNING, 13, "recovery.cloud_pairs[0].primary", "drsim assumes it was");
 }
 
 static void test_existing_replica_settings_differ(void **state)
@@ -820,7 +820,7 @@ static void test_existing_replica_settings_differ(void **state)
                 "vms[0].existing_replica.settings.additional_recovery_points", "keeps 8");
 }
 
-/* ---- single steps, as the engine calls them ---------------------------------------------------- */
+/* ---- single steps, as the engine calls them -------------------------------------------------- */
 
 static void test_pair_settings_check_reports_every_problem(void **state)
 {
@@ -857,7 +857,69 @@ static void test_vm_check_with_a_changed_target(void **state)
     drs_diags_clear(&d);
 }
 
-/* ---- the state in a run: refused steps change nothing ------------------------------------------ */
+/* ---- through the loader: the example of the scenario format ---------------------------------- */
+
+/* The documented two-site example, with offline initial replication and one pair.modify that was
+ * not preceded by a pair.remove. The loader resolves names; the rules must find exactly that one
+ * problem. */
+static const char example_json[] =
+    "{ \"drsim\": 1, \"name\": \"two-site-basic\", \"seed\": 42, \"duration\": \"3d\", "
+    "\"sample_interval\": \"1m\", \"sites\": [ { \"name\": \"seattle\", \"vmm\": { \"name\": "
+    "\"vmm-sea\", \"nodes\": [ { \"name\": \"vmm-sea-1\", \"provider_version\": \"3.5.741\" } ], "
+    "\"internet\": true }, \"kerberos\": false, \"clouds\": [ \"gold-sea\" ], \"hosts\": [ { "
+    "\"name\": \"hv-sea-1\", \"os\": \"2012R2\", \"cloud\": \"gold-sea\", \"storage\": "
+    "\"sea-fast\", "
+    "\"ports_in_use\": [ 443 ] } ], \"networks\": [ { \"name\": \"corp-sea\", \"subnets\": [ "
+    "\"10.1.0.0/16\" ] } ], \"storage\": [ { \"classification\": \"sea-fast\", \"capacity\": "
+    "\"20TiB\", \"read_rate\": \"1GB/s\", \"write_rate\": \"800MB/s\" } ], \"file_servers\": [ "
+    "\"fs-sea\" ] }, { \"name\": \"dublin\", \"vmm\": { \"name\": \"vmm-dub\", \"nodes\": [ { "
+    "\"name\": \"vmm-dub-1\", \"provider_version\": \"3.5.741\" } ], \"internet\": true }, "
+    "\"kerberos\": false, \"clouds\": [ \"gold-dub\" ], \"hosts\": [ { \"name\": \"hv-dub-1\", "
+    "\"os\": \"2012R2\", \"cloud\": \"gold-dub\", \"storage\": \"dub-fast\" } ], \"networks\": [ { "
+    "\"name\": \"corp-dub\", \"subnets\": [ \"10.2.0.0/16\" ] } ], \"storage\": [ { "
+    "\"classification\": \"dub-fast\", \"capacity\": \"20TiB\", \"read_rate\": \"1GB/s\", "
+    "\"write_rate\": \"800MB/s\" } ], \"file_servers\": [ \"fs-dub\" ] } ], \"links\": [ { "
+    "\"name\": \"wan\", \"between\": [ \"seattle\", \"dublin\" ], \"bandwidth\": \"200Mbps\", "
+    "\"latency\": \"40ms\" } ], \"workloads\": [ { \"name\": \"oltp\", \"kind\": \"steady\", "
+    "\"write_rate\": \"2MB/s\", \"write_size\": \"64KiB\", \"compressibility\": 0.6 } ], \"vms\": "
+    "[ { \"name\": \"sql-01\", \"host\": \"hv-sea-1\", \"networks\": [ \"corp-sea\" ], "
+    "\"boot_time\": \"90s\", \"vmm_recovery_points\": 4, \"disks\": [ { \"name\": \"data\", "
+    "\"size\": \"100GiB\", \"used\": \"60GiB\", \"workload\": \"oltp\", \"storage\": \"sea-fast\" "
+    "} ] "
+    "} ], \"recovery\": { \"vault\": { \"name\": \"contoso-dr\", \"region\": \"westeurope\", "
+    "\"created\": \"0\" }, \"registrations\": [ { \"vmm\": \"vmm-sea\", \"key_generated\": \"0\", "
+    "\"at\": \"10m\", \"sync_all_clouds\": true }, { \"vmm\": \"vmm-dub\", \"key_generated\": "
+    "\"0\", \"at\": \"12m\" } ], \"cloud_pairs\": [ { \"primary\": \"gold-sea\", \"target\": "
+    "\"gold-dub\", \"at\": \"20m\", \"settings\": { \"copy_frequency\": \"5m\", "
+    "\"additional_recovery_points\": 4, \"app_consistent_frequency\": \"2h\", "
+    "\"compression\": true, \"authentication\": \"https\", \"port\": 8084, "
+    "\"initial_replication\": { \"method\": \"offline\", \"export\": "
+    "\"fs-sea:\\\\\\\\fs-sea\\\\export\", \"import\": \"fs-dub:\\\\\\\\fs-dub\\\\import\", "
+    "\"shipping_time\": \"2d\" }, \"change_tracking\": \"log\", \"delete_replica_on_disable\": "
+    "true } } ], \"network_mappings\": [ { \"source\": \"corp-sea\", \"target\": \"corp-dub\", "
+    "\"at\": \"25m\" } ], \"storage_mappings\": [ { \"source\": \"sea-fast\", \"target\": "
+    "\"dub-fast\", \"at\": \"25m\" } ], \"protect\": [ { \"vm\": \"sql-01\", \"at\": \"30m\" } ] "
+    "}, "
+    "\"timeline\": [ { \"at\": \"1h\", \"do\": \"pair.modify\", \"primary\": \"gold-sea\", "
+    "\"target\": \"gold-dub\" } ], \"expect\": [] }";
+
+static void test_loaded_example_breaks_only_rule_10(void **state)
+{
+    (void)state;
+    drs_diags d = {0};
+    drs_scenario *sc = sim_scenario_load_string(example_json, "example.json", "", &d);
+    if (!sc)
+        dump(&d);
+    assert_non_null(sc);
+    assert_int_equal(d.count, 0);
+    engine_rules_check(sc, &d);
+    assert_int_equal(d.count, 1);
+    expect_diag(&d, DRS_SEV_ERROR, 10, "timeline[0]", "without removing the pair first");
+    drs_diags_clear(&d);
+    drs_scenario_free(sc);
+}
+
+/* ---- the state in a run: refused steps change nothing ---------------------------------------- */
 
 static void test_run_state_refuses_and_does_not_apply(void **state)
 {
@@ -946,6 +1008,7 @@ int main(void)
         T(test_pair_settings_check_reports_every_problem),
         T(test_vm_check_with_a_changed_target),
         T(test_run_state_refuses_and_does_not_apply),
+        cmocka_unit_test(test_loaded_example_breaks_only_rule_10),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,236 @@
+/* engine/engine_internal.h — the engine's state, shared by the files of engine/ and nobody else.
+ *
+ * Every figure the engine follows is one named constant here, with where it comes from. */
+#ifndef ENGINE_ENGINE_INTERNAL_H
+#define ENGINE_ENGINE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/engine.h"
+#include "engine/rules.h"
+
+#define ENGINE_NS_PER_MIN (60 * DRS_NS_PER_S)
+#define ENGINE_NS_PER_HOUR (60 * ENGINE_NS_PER_MIN)
+#define ENGINE_NS_PER_DAY (24 * ENGINE_NS_PER_HOUR)
+
+/* Health is judged over a sliding window of this length (Hyper-V's monitoring period; FACTS). */
+#define ENGINE_HEALTH_WINDOW_NS ENGINE_NS_PER_HOUR
+/* Warning when this fraction or more of the cycles due in the window were missed. */
+#define ENGINE_HEALTH_MISSED_FRACTION 0.20
+/* Warning when no log reached the replica for more than this. */
+#define ENGINE_HEALTH_STALE_NS ENGINE_NS_PER_HOUR
+/* Resynchronization is required when the VM's logs outgrow this fraction of its virtual disks' total
+ * size (Hyper-V team blog on resynchronization, 2013). */
+#define ENGINE_RESYNC_LOG_FRACTION 0.5
+/* A required resynchronization starts by itself after this delay (Hyper-V's "start automatically"
+ * choice, with a margin that leaves the Critical state visible to monitoring). */
+#define ENGINE_RESYNC_START_DELAY_NS (30 * ENGINE_NS_PER_MIN)
+/* Additional recovery points are taken every hour (the seed's "each recovery point contains an hour's
+ * worth of data"). */
+#define ENGINE_RP_HOURLY_NS ENGINE_NS_PER_HOUR
+/* Content compressibility assumed for a disk without a workload (nothing is known of its data). */
+#define ENGINE_IDLE_DISK_COMPRESSIBILITY 0.5
+/* Configuration jobs (registration, cloud configuration, mappings, finalize) take no simulated time:
+ * `drsim validate` replays the same steps without durations, and the two must agree on what is
+ * configured when. */
+#define ENGINE_CONFIG_JOB_NS 0
+/* Work done by "Enable Protection" before copying begins (prerequisites check, enabling replication on
+ * both hosts) and by "Finalize Protection". Zero keeps initial replication starting at the protect
+ * time, which is what a scenario's reader expects. */
+#define ENGINE_ENABLE_PREP_NS 0
+#define ENGINE_FINALIZE_NS 0
+
+/* The pieces of a VM's cycle machine. */
+typedef enum eng_phase { ENG_PHASE_IDLE, ENG_PHASE_SENDING, ENG_PHASE_APPLYING } eng_phase;
+
+/* What the cycle in flight carries. */
+typedef enum eng_payload {
+    ENG_PAYLOAD_DELTA,  /* a log cycle */
+    ENG_PAYLOAD_RESYNC  /* the differing extents found by a resynchronization */
+} eng_payload;
+
+/* A retained (hourly or app-consistent) recovery point at the replica. */
+typedef struct eng_point {
+    uint64_t id;
+    engine_rp_kind kind;
+    int64_t captured_ns, applied_ns;
+    uint64_t bytes;          /* replica storage it holds: sum of disk_bytes */
+    uint64_t primary_digest; /* XOR of per-disk digests */
+    uint64_t *disk_bytes;    /* per disk (points into eng_vm.point_disk_bytes) */
+    uint64_t *disk_digest;   /* per disk */
+} eng_point;
+
+typedef struct engine engine;
+
+typedef struct eng_vm {
+    engine *e;
+    int index;
+    const drs_vm *desc;
+    size_t disks;
+    int src_site, src_host;
+    engine_vm_state state;
+    bool protected_; /* from Enable Protection until disabled */
+
+    /* placement */
+    int pair, tgt_site, tgt_host;
+    int *disk_storage;          /* target classification per disk (index in tgt_site's storage) */
+    drs_pair_settings settings; /* the pair's settings when protection was enabled */
+    int64_t interval_ns;
+    uint64_t total_size_bytes, used_bytes;
+
+    /* jobs */
+    uint64_t enable_job, resync_job;
+
+    /* initial replication */
+    int64_t ir_requested_ns, ir_start_ns;
+    uint64_t ir_raw_bytes, ir_wire_bytes;
+    bool ir_done;
+    engine_timer_id ir_timer;
+    engine_transfer_id ir_transfer;
+    int ir_stage; /* offline: 0 export, 1 shipping, 2 import */
+
+    /* cycles */
+    engine_timer_id tick_timer, apply_timer, hourly_timer, stale_timer, resync_timer;
+    int64_t next_tick_ns;
+    eng_phase phase;
+    eng_payload payload;
+    engine_transfer_id transfer;
+    drs_delta *cur; /* per disk, the payload in flight */
+    uint64_t cur_raw, cur_wire;
+    double cur_cpu;
+    int64_t cur_captured_ns, cur_sent_ns;
+    bool cur_first;          /* the catch-up after the base copy */
+    uint64_t cur_id;         /* recovery point id of the payload in flight */
+    engine_rp_kind cur_kind; /* kind the point in flight becomes when applied */
+    bool send_pending;       /* a cycle was missed: send as soon as the one in flight is applied */
+    bool retry_pending;      /* the payload in flight failed: send it again at the next tick */
+    bool err_transfer, err_storage; /* replication in error (Critical) */
+    uint64_t cycles_completed, cycles_missed;
+
+    /* recovery points */
+    uint64_t next_point_id;
+    bool has_latest;
+    uint64_t latest_id;
+    int64_t latest_captured_ns, latest_applied_ns;
+    engine_rp_kind latest_kind;
+    uint64_t latest_bytes, latest_digest;
+    engine_rp_kind mark_next;  /* the kind the next capture takes (hourly mark) */
+    bool mark_pending;
+    int64_t next_app_ns;       /* when the next app-consistent snapshot is due */
+    eng_point *points;         /* retained, oldest first; capacity = retention + 1 */
+    size_t point_count, point_cap;
+    uint64_t *point_disk_bytes, *point_disk_digest; /* point_cap * disks */
+    uint64_t *bucket_bytes;    /* per disk: bytes applied since the newest retained point */
+    uint64_t *disk_used;       /* per disk: replica storage reserved now (base + bucket + points) */
+    bool base_kept;            /* a replica left in place by an earlier disable holds its base */
+    uint64_t *disk_digest;     /* per disk: primary digest of the newest applied point */
+
+    /* health */
+    engine_health health;
+    int64_t last_apply_ns;
+    int64_t *win_ns;
+    bool *win_missed;
+    size_t win_cap, win_head, win_count;
+} eng_vm;
+
+/* One step of the recovery section, scheduled by engine_start. */
+typedef enum eng_step_kind {
+    ENG_STEP_REGISTER,
+    ENG_STEP_PAIR,
+    ENG_STEP_NET_MAP,
+    ENG_STEP_STORAGE_MAP,
+    ENG_STEP_PROTECT
+} eng_step_kind;
+
+typedef struct eng_step {
+    engine *e;
+    eng_step_kind kind;
+    size_t index;
+} eng_step;
+
+struct engine {
+    const drs_scenario *sc;
+    engine_platform pf;
+    engine_recorder rec;
+    rules_state *rules;
+    uint64_t next_job_id;
+    eng_vm *vms;
+    bool *storage_mapped; /* per recovery.storage_mappings entry: its job succeeded */
+    eng_step *steps;
+    size_t step_count;
+    engine_timer_id *step_timers;
+};
+
+/* engine.c */
+int64_t eng_now(const engine *e);
+void eng_event(engine *e, engine_event_kind kind, int vm, int pair, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+void eng_cancel_timer(engine *e, engine_timer_id *id);
+void eng_cancel_transfer(engine *e, engine_transfer_id *id);
+
+/* jobs.c */
+uint64_t eng_job_begin(engine *e, const char *name, int vm, int pair, int site, const char *subject);
+void eng_job_step(engine *e, uint64_t job, const char *step, engine_job_state state);
+void eng_job_end(engine *e, uint64_t job, engine_job_state state, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* A job refused at once: begins and fails with the reason of the first error in d. */
+uint64_t eng_job_refuse_diags(engine *e, const char *name, int vm, int pair, int site,
+                              const char *subject, const drs_diags *d);
+/* Reports every warning of d as a config_warning event. */
+void eng_diags_warn(engine *e, int vm, int pair, const drs_diags *d);
+
+/* vault.c */
+void eng_step_fire(void *arg);
+int eng_vm_pair_now(const engine *e, int vm, drs_cloud_pair *pair_out);
+
+/* protection.c */
+uint64_t eng_protect_at(engine *e, int vm, const char *path);
+void eng_protection_fail(eng_vm *v, const char *reason);
+void eng_protection_ir_complete(eng_vm *v);
+void eng_protection_release_replica(eng_vm *v, bool delete_replica);
+
+/* initial_replication.c */
+void eng_ir_begin(eng_vm *v);
+void eng_ir_stop(eng_vm *v);
+
+/* replication.c */
+void eng_cycles_start(eng_vm *v, bool send_now);
+void eng_cycles_stop(eng_vm *v);
+void eng_cycles_abort(eng_vm *v);
+void eng_cycle_send(eng_vm *v, eng_payload payload, bool first);
+uint64_t eng_vm_backlog(const eng_vm *v);
+double eng_disk_compressibility(const engine *e, const drs_vm *vm, size_t disk);
+uint64_t eng_wire_bytes(const eng_vm *v, uint64_t raw, double compressibility);
+
+/* recovery_points.c */
+bool eng_rp_init(eng_vm *v);
+void eng_rp_free(eng_vm *v);
+void eng_rp_start(eng_vm *v);
+void eng_rp_stop(eng_vm *v);
+engine_rp_kind eng_rp_next_kind(eng_vm *v);
+void eng_rp_created(eng_vm *v, uint64_t id, engine_rp_kind kind, int64_t captured_ns,
+                    uint64_t digest, uint64_t bytes);
+/* Reserves replica storage for an applied payload; false (nothing reserved) when full. */
+bool eng_rp_reserve(eng_vm *v, const drs_delta *per_disk, eng_payload payload);
+void eng_rp_applied(eng_vm *v, uint64_t id, engine_rp_kind kind, int64_t captured_ns,
+                    const uint64_t *disk_digest, uint64_t raw_bytes);
+bool eng_storage_reserve_base(eng_vm *v);
+void eng_storage_report(eng_vm *v);
+void eng_rp_drop_all(eng_vm *v);
+
+/* health.c */
+bool eng_health_init(eng_vm *v);
+void eng_health_free(eng_vm *v);
+void eng_health_tick(eng_vm *v, int64_t due_ns, bool missed);
+void eng_health_applied(eng_vm *v);
+void eng_health_eval(eng_vm *v);
+void eng_health_reset(eng_vm *v);
+
+/* resync.c */
+void eng_resync_check(eng_vm *v);
+void eng_resync_require(eng_vm *v, const char *why);
+void eng_resync_applied(eng_vm *v);
+
+#endif

@@ -1,0 +1,126 @@
+/* engine/health.c — Replication Health of a VM, judged over a sliding window.
+ *
+ * Critical: replication in error (a log that cannot be sent or applied, replica storage full) or
+ * resynchronization required. Warning: ENGINE_HEALTH_MISSED_FRACTION or more of the cycles due in the
+ * last ENGINE_HEALTH_WINDOW_NS were missed, no log reached the replica for more than
+ * ENGINE_HEALTH_STALE_NS, initial replication not complete, resynchronization in progress, or
+ * replication paused (the primary host is down). Normal otherwise.
+ *
+ * The window is a ring of the cycles that came due (time, missed), sized for one window of the VM's
+ * interval, so judging it never allocates. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "engine/engine_internal.h"
+
+bool eng_health_init(eng_vm *v)
+{
+    size_t cap = (size_t)(ENGINE_HEALTH_WINDOW_NS / v->interval_ns) + 2;
+    if (cap > v->win_cap) {
+        eng_health_free(v);
+        v->win_ns = calloc(cap, sizeof *v->win_ns);
+        v->win_missed = calloc(cap, sizeof *v->win_missed);
+        if (!v->win_ns || !v->win_missed)
+            return false;
+        v->win_cap = cap;
+    }
+    v->win_head = v->win_count = 0;
+    v->last_apply_ns = eng_now(v->e);
+    return true;
+}
+
+void eng_health_free(eng_vm *v)
+{
+    eng_cancel_timer(v->e, &v->stale_timer);
+    free(v->win_ns);
+    free(v->win_missed);
+    v->win_ns = NULL;
+    v->win_missed = NULL;
+    v->win_cap = v->win_head = v->win_count = 0;
+}
+
+void eng_health_tick(eng_vm *v, int64_t due_ns, bool missed)
+{
+    size_t slot = (v->win_head + v->win_count) % v->win_cap;
+    if (v->win_count == v->win_cap) { /* full: the oldest is overwritten */
+        v->win_head = (v->win_head + 1) % v->win_cap;
+        v->win_count--;
+    }
+    v->win_ns[slot] = due_ns;
+    v->win_missed[slot] = missed;
+    v->win_count++;
+}
+
+/* Fraction of the cycles due in (now - window, now] that were missed; 0 when none came due. */
+static double missed_fraction(eng_vm *v, int64_t now)
+{
+    while (v->win_count > 0 && v->win_ns[v->win_head] <= now - ENGINE_HEALTH_WINDOW_NS) {
+        v->win_head = (v->win_head + 1) % v->win_cap;
+        v->win_count--;
+    }
+    if (v->win_count == 0)
+        return 0.0;
+    size_t missed = 0;
+    for (size_t i = 0; i < v->win_count; i++)
+        missed += v->win_missed[(v->win_head + i) % v->win_cap];
+    return (double)missed / (double)v->win_count;
+}
+
+static void stale(void *arg)
+{
+    eng_vm *v = arg;
+    v->stale_timer = 0;
+    eng_health_eval(v);
+}
+
+void eng_health_applied(eng_vm *v)
+{
+    engine *e = v->e;
+    eng_cancel_timer(e, &v->stale_timer);
+    /* "More than" the limit: judged one nanosecond after it. */
+    v->stale_timer =
+        e->pf.timer_at(e->pf.ctx, v->last_apply_ns + ENGINE_HEALTH_STALE_NS + 1, stale, v);
+}
+
+static engine_health judge(eng_vm *v)
+{
+    engine *e = v->e;
+    if (!v->protected_)
+        return ENGINE_HEALTH_NONE;
+    if (v->state == ENGINE_VM_RESYNC_REQUIRED || v->err_transfer || v->err_storage)
+        return ENGINE_HEALTH_CRITICAL;
+    int64_t now = eng_now(e);
+    if (!v->ir_done || v->state == ENGINE_VM_RESYNCING)
+        return ENGINE_HEALTH_WARNING;
+    if (missed_fraction(v, now) >= ENGINE_HEALTH_MISSED_FRACTION)
+        return ENGINE_HEALTH_WARNING;
+    if (now - v->last_apply_ns > ENGINE_HEALTH_STALE_NS)
+        return ENGINE_HEALTH_WARNING;
+    if (!e->pf.site_up(e->pf.ctx, v->src_site) ||
+        !e->pf.host_up(e->pf.ctx, v->src_site, v->src_host))
+        return ENGINE_HEALTH_WARNING;
+    return ENGINE_HEALTH_NORMAL;
+}
+
+void eng_health_eval(eng_vm *v)
+{
+    engine *e = v->e;
+    engine_health h = judge(v);
+    if (h == v->health)
+        return;
+    engine_health old = v->health;
+    v->health = h;
+    if (!v->protected_)
+        eng_cancel_timer(e, &v->stale_timer);
+    if (e->rec.health)
+        e->rec.health(e->rec.ctx, v->index, old, h, eng_now(e));
+    if (e->rec.event) {
+        char detail[96];
+        snprintf(detail, sizeof detail, "health %s -> %s", engine_health_name(old),
+                 engine_health_name(h));
+        engine_event_info ev = {.at_ns = eng_now(e), .kind = ENGINE_EV_HEALTH_CHANGED,
+                                .vm = v->index, .pair = v->pair, .old_value = (int)old,
+                                .new_value = (int)h, .detail = detail};
+        e->rec.event(e->rec.ctx, &ev);
+    }
+}

@@ -1,0 +1,72 @@
+/* engine/jobs.c — ASR jobs as the vault's Jobs tab shows them: ids, steps, states, reasons. */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "engine/engine_internal.h"
+
+uint64_t eng_job_begin(engine *e, const char *name, int vm, int pair, int site, const char *subject)
+{
+    uint64_t id = e->next_job_id++;
+    if (e->rec.job_started) {
+        engine_job_info j = {.id = id, .name = name, .vm = vm, .pair = pair, .site = site,
+                             .subject = subject ? subject : ""};
+        e->rec.job_started(e->rec.ctx, &j, eng_now(e));
+    }
+    return id;
+}
+
+void eng_job_step(engine *e, uint64_t job, const char *step, engine_job_state state)
+{
+    if (job && e->rec.job_step)
+        e->rec.job_step(e->rec.ctx, job, step, state, eng_now(e));
+}
+
+void eng_job_end(engine *e, uint64_t job, engine_job_state state, const char *fmt, ...)
+{
+    if (!job || !e->rec.job_ended)
+        return;
+    char reason[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(reason, sizeof reason, fmt, ap);
+    va_end(ap);
+    e->rec.job_ended(e->rec.ctx, job, state, reason, eng_now(e));
+}
+
+/* The first error of d, as "path: message (rule N)". */
+static void first_error(const drs_diags *d, char *buf, size_t n)
+{
+    for (size_t i = 0; i < d->count; i++) {
+        const drs_diag *g = &d->items[i];
+        if (g->severity != DRS_SEV_ERROR)
+            continue;
+        if (g->rule)
+            snprintf(buf, n, "%s%s%s (rule %d)", g->err.path, g->err.path[0] ? ": " : "",
+                     g->err.message, g->rule);
+        else
+            snprintf(buf, n, "%s%s%s", g->err.path, g->err.path[0] ? ": " : "", g->err.message);
+        return;
+    }
+    snprintf(buf, n, "refused");
+}
+
+uint64_t eng_job_refuse_diags(engine *e, const char *name, int vm, int pair, int site,
+                              const char *subject, const drs_diags *d)
+{
+    char reason[400];
+    first_error(d, reason, sizeof reason);
+    uint64_t job = eng_job_begin(e, name, vm, pair, site, subject);
+    eng_job_step(e, job, "Prerequisites check", ENGINE_JOB_FAILED);
+    eng_job_end(e, job, ENGINE_JOB_FAILED, "%s", reason);
+    return job;
+}
+
+void eng_diags_warn(engine *e, int vm, int pair, const drs_diags *d)
+{
+    for (size_t i = 0; i < d->count; i++) {
+        const drs_diag *g = &d->items[i];
+        if (g->severity == DRS_SEV_WARNING)
+            eng_event(e, ENGINE_EV_CONFIG_WARNING, vm, pair, "%s: %s (rule %d)", g->err.path,
+                      g->err.message, g->rule);
+    }
+}

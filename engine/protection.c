@@ -1,0 +1,247 @@
+/* engine/protection.c — the protection lifecycle of a VM: "Enable Protection" (prerequisites,
+ * placement of the replica, initial replication), "Finalize Protection", and "Disable Protection". */
+#include <stdio.h>
+#include <string.h>
+
+#include "engine/engine_internal.h"
+
+/* The replica host: the first host of the target cloud that is up (else the first of the cloud), so
+ * placement is deterministic. -1 when the cloud has no host. */
+static int pick_target_host(engine *e, int site, int cloud)
+{
+    const drs_site *s = &e->sc->sites[site];
+    int first = -1;
+    for (size_t h = 0; h < s->host_count; h++) {
+        if (s->hosts[h].cloud != cloud)
+            continue;
+        if (first < 0)
+            first = (int)h;
+        if (e->pf.host_up(e->pf.ctx, site, (int)h))
+            return (int)h;
+    }
+    return first;
+}
+
+static int classification_index(const drs_site *s, const char *name)
+{
+    for (size_t i = 0; name && i < s->storage_count; i++)
+        if (strcmp(s->storage[i].classification, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* Rule 12: a disk's replica goes to the classification its own is mapped to (by a mapping whose job
+ * succeeded), otherwise to the replica host's default location. -1 when there is neither. */
+static int place_disk(engine *e, const eng_vm *v, size_t disk)
+{
+    const drs_site *src = &e->sc->sites[v->src_site];
+    const drs_disk *dk = &v->desc->disks[disk];
+    int src_storage = dk->storage ? classification_index(src, dk->storage)
+                                  : src->hosts[v->src_host].storage;
+    const drs_recovery *r = &e->sc->recovery;
+    for (size_t m = 0; src_storage >= 0 && m < r->storage_mapping_count; m++) {
+        const drs_mapping *mp = &r->storage_mappings[m];
+        if (e->storage_mapped[m] && mp->source_site == v->src_site && mp->source == src_storage &&
+            mp->target_site == v->tgt_site && mp->target >= 0)
+            return mp->target;
+    }
+    int def = e->sc->sites[v->tgt_site].hosts[v->tgt_host].storage;
+    if (def < 0 && e->sc->sites[v->tgt_site].storage_count > 0)
+        def = 0;
+    return def;
+}
+
+static uint64_t refuse(engine *e, int vm, const char *reason)
+{
+    drs_diags d = {0};
+    drs_diags_add(&d, DRS_SEV_ERROR, 0, "", "%s", reason);
+    uint64_t job = eng_job_refuse_diags(e, "Enable Protection", vm, -1, e->sc->vms[vm].site,
+                                        e->sc->vms[vm].name, &d);
+    drs_diags_clear(&d);
+    return job;
+}
+
+uint64_t eng_protect_at(engine *e, int vm, const char *path)
+{
+    eng_vm *v = &e->vms[vm];
+    if (v->protected_)
+        return 0;
+    const char *name = "Enable Protection";
+    drs_diags d = {0};
+    if (!e->pf.vmm_online(e->pf.ctx, v->src_site) || !e->pf.site_up(e->pf.ctx, v->src_site)) {
+        drs_diags_clear(&d);
+        char why[160];
+        snprintf(why, sizeof why, "VMM server %s cannot reach the vault",
+                 e->sc->sites[v->src_site].vmm.name);
+        return refuse(e, vm, why);
+    }
+    if (!rules_state_protect(e->rules, (size_t)vm, eng_now(e), path, &d)) {
+        uint64_t job = eng_job_refuse_diags(e, name, vm, -1, v->src_site, v->desc->name, &d);
+        drs_diags_clear(&d);
+        return job;
+    }
+    drs_cloud_pair pair;
+    int p = eng_vm_pair_now(e, vm, &pair);
+    if (p < 0 || pair.target_site < 0 || pair.target_cloud < 0) {
+        drs_diags_clear(&d);
+        return refuse(e, vm, "the VM's cloud is not configured for protection (rule 13)");
+    }
+    v->pair = p;
+    v->tgt_site = pair.target_site;
+    v->tgt_host = pick_target_host(e, pair.target_site, pair.target_cloud);
+    if (v->tgt_host < 0) {
+        drs_diags_clear(&d);
+        return refuse(e, vm, "the target cloud has no Hyper-V host to hold the replica");
+    }
+    for (size_t k = 0; k < v->disks; k++) {
+        v->disk_storage[k] = place_disk(e, v, k);
+        if (v->disk_storage[k] < 0) {
+            drs_diags_clear(&d);
+            return refuse(e, vm, "the replica host has no storage for the replica's disks");
+        }
+    }
+    v->settings = pair.settings;
+    drs_host_os os = e->sc->sites[v->src_site].hosts[v->src_host].os;
+    v->interval_ns = rules_copy_frequency_effective(pair.settings.copy_frequency_ns, os);
+    if (!eng_rp_init(v) || !eng_health_init(v)) {
+        drs_diags_clear(&d);
+        return refuse(e, vm, "out of memory");
+    }
+    if (v->base_kept) { /* an earlier replica left in place is replaced by the new one */
+        for (size_t k = 0; k < v->disks; k++)
+            if (v->disk_used[k])
+                e->pf.storage_release(e->pf.ctx, v->tgt_site, v->disk_storage[k], v->disk_used[k]);
+        memset(v->disk_used, 0, v->disks * sizeof *v->disk_used);
+        v->base_kept = false;
+    }
+    v->protected_ = true;
+    v->ir_done = false;
+    v->has_latest = false;
+    v->err_storage = v->err_transfer = false;
+    v->state = ENGINE_VM_ENABLING;
+    v->enable_job = eng_job_begin(e, name, vm, p, v->src_site, v->desc->name);
+    eng_job_step(e, v->enable_job, "Prerequisites check", ENGINE_JOB_SUCCEEDED);
+    eng_diags_warn(e, vm, p, &d);
+    drs_diags_clear(&d);
+    eng_job_step(e, v->enable_job, "Enabling replication on the primary and replica hosts",
+                 ENGINE_JOB_SUCCEEDED);
+    eng_health_eval(v);
+    eng_ir_begin(v);
+    return v->enable_job;
+}
+
+uint64_t engine_protect(engine *e, int vm)
+{
+    char path[32];
+    snprintf(path, sizeof path, "vms[%d]", vm);
+    return eng_protect_at(e, vm, path);
+}
+
+void eng_protection_ir_complete(eng_vm *v)
+{
+    engine *e = v->e;
+    v->ir_done = true;
+    int64_t now = eng_now(e);
+    if (e->rec.initial_replication) {
+        engine_ir_info ir = {.vm = v->index,
+                             .method = v->settings.initial_replication.method == DRS_IR_OFFLINE
+                                           ? "offline"
+                                           : "network",
+                             .requested_ns = v->ir_requested_ns,
+                             .start_ns = v->ir_start_ns,
+                             .end_ns = now,
+                             .raw_bytes = v->ir_raw_bytes,
+                             .wire_bytes = v->ir_wire_bytes};
+        e->rec.initial_replication(e->rec.ctx, &ir);
+    }
+    eng_event(e, ENGINE_EV_INITIAL_REPLICATION_COMPLETED, v->index, v->pair,
+              "initial replication of %s completed", v->desc->name);
+    eng_job_step(e, v->enable_job, "Initial replication", ENGINE_JOB_SUCCEEDED);
+    eng_job_end(e, v->enable_job, ENGINE_JOB_SUCCEEDED, "%s", "");
+    v->enable_job = 0;
+    uint64_t fin = eng_job_begin(e, "Finalize Protection", v->index, v->pair, v->src_site,
+                                 v->desc->name);
+    eng_job_step(e, fin, "Finalizing protection on the primary and replica", ENGINE_JOB_SUCCEEDED);
+    eng_job_end(e, fin, ENGINE_JOB_SUCCEEDED, "%s", "");
+    eng_rp_start(v);
+}
+
+/* Stops everything the VM has in motion and resets it to "not protected". */
+static void stop_all(eng_vm *v, bool delete_replica)
+{
+    engine *e = v->e;
+    eng_ir_stop(v);
+    eng_cycles_stop(v);
+    eng_rp_stop(v);
+    eng_cancel_timer(e, &v->resync_timer);
+    for (size_t k = 0; k < v->disks; k++)
+        e->pf.log_discard(e->pf.ctx, v->index, (int)k);
+    eng_protection_release_replica(v, delete_replica);
+    v->protected_ = false;
+    v->state = ENGINE_VM_NOT_PROTECTED;
+    v->has_latest = false;
+    v->ir_done = false;
+    v->err_storage = v->err_transfer = false;
+    eng_health_eval(v);
+}
+
+void eng_protection_release_replica(eng_vm *v, bool delete_replica)
+{
+    engine *e = v->e;
+    eng_rp_drop_all(v); /* history goes in every case */
+    if (delete_replica) {
+        for (size_t k = 0; k < v->disks; k++) {
+            if (v->disk_used[k])
+                e->pf.storage_release(e->pf.ctx, v->tgt_site, v->disk_storage[k], v->disk_used[k]);
+            v->disk_used[k] = 0;
+            if (e->pf.replica_delete)
+                e->pf.replica_delete(e->pf.ctx, v->index, (int)k);
+        }
+        v->base_kept = false;
+    } else {
+        v->base_kept = true;
+    }
+    eng_storage_report(v);
+}
+
+void eng_protection_fail(eng_vm *v, const char *reason)
+{
+    engine *e = v->e;
+    eng_event(e, ENGINE_EV_REPLICATION_FAILED, v->index, v->pair, "%s: %s", v->desc->name, reason);
+    uint64_t job = v->enable_job;
+    v->enable_job = 0;
+    if (job) {
+        eng_job_step(e, job, "Initial replication", ENGINE_JOB_FAILED);
+        eng_job_end(e, job, ENGINE_JOB_FAILED, "%s", reason);
+    }
+    stop_all(v, true);
+}
+
+uint64_t engine_unprotect(engine *e, int vm)
+{
+    eng_vm *v = &e->vms[vm];
+    const char *name = "Disable Protection";
+    if (!v->protected_) {
+        drs_diags d = {0};
+        drs_diags_add(&d, DRS_SEV_ERROR, 0, "", "%s is not protected", v->desc->name);
+        uint64_t job = eng_job_refuse_diags(e, name, vm, -1, v->src_site, v->desc->name, &d);
+        drs_diags_clear(&d);
+        return job;
+    }
+    uint64_t job = eng_job_begin(e, name, vm, v->pair, v->src_site, v->desc->name);
+    if (v->enable_job) {
+        eng_job_end(e, v->enable_job, ENGINE_JOB_CANCELLED, "protection disabled");
+        v->enable_job = 0;
+    }
+    if (v->resync_job) {
+        eng_job_end(e, v->resync_job, ENGINE_JOB_CANCELLED, "protection disabled");
+        v->resync_job = 0;
+    }
+    eng_job_step(e, job, "Disabling replication", ENGINE_JOB_SUCCEEDED);
+    bool del = v->settings.delete_replica_on_disable;
+    if (del)
+        eng_job_step(e, job, "Deleting the replica virtual machine", ENGINE_JOB_SUCCEEDED);
+    stop_all(v, del);
+    eng_job_end(e, job, ENGINE_JOB_SUCCEEDED, "%s", "");
+    return job;
+}

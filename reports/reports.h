@@ -180,8 +180,8 @@ typedef struct report_failover {
 typedef struct report_expect_result {
     char path[32];   /* "expect[3]" */
     char name[160];  /* "rpo.p99 vm=sql-01 after 1d00h00m" */
-    char bound[96];  /* "<= 10m00s", "succeeded by 12h00m00s", "never" */
-    char actual[224];
+    char bound[128]; /* "<= 10m00s", "succeeded by 12h00m00s", "never" */
+    char actual[400];
     bool pass;
 } report_expect_result;
 

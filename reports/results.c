@@ -1,0 +1,806 @@
+/* reports/results.c — the run's results in memory: what the engine recorded, folded into per-VM,
+ * per-link, per-classification and per-plan aggregates, and streamed into the database as it comes.
+ *
+ * Memory stays bounded by what a report needs: RPO breakpoints (16 bytes per applied point, needed
+ * for exact statistics), jobs, failovers, link samples, and the recovery points currently retained.
+ * Events and the full recovery-point history go to the database only; here they are counted. */
+#include "reports_internal.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A recovery point a VM holds now (created and not yet pruned). */
+typedef struct live_rp {
+    uint64_t id;
+    engine_rp_kind kind;
+    bool applied;
+} live_rp;
+
+/* Replica storage held by a VM on one classification of one site. */
+typedef struct vm_store {
+    int site, storage;
+    uint64_t used;
+} vm_store;
+
+typedef struct vm_state {
+    report_rpo_point *rpo;
+    size_t rpo_n, rpo_cap;
+    live_rp *live;
+    size_t live_n, live_cap;
+    vm_store *store;
+    size_t store_n, store_cap;
+} vm_state;
+
+typedef struct link_state {
+    report_link_sample *samples;
+    size_t n, cap;
+} link_state;
+
+struct report_results {
+    char *scenario_name;
+    uint64_t seed;
+    int64_t end_ns;
+    bool finished;
+
+    size_t vm_count, link_count, class_count, plan_count;
+    report_vm_stats *vms;
+    vm_state *vst;
+    report_link_stats *links;
+    link_state *lst;
+    report_class_stats *classes;
+    char **plan_names;
+    size_t site_count;
+    int **class_of; /* [site][storage] -> index into classes */
+    size_t *storage_count; /* per site */
+
+    report_job *jobs;
+    size_t job_count, job_cap;
+    report_failover *failovers;
+    size_t failover_count, failover_cap;
+    drs_diags diags;
+    report_expect_result *expects;
+    size_t expect_count, expect_cap;
+
+    /* [kind * (vm_count + 1) + vm + 1]: slot 0 of each kind is "about no VM" */
+    uint64_t *ev_count;
+    int64_t *ev_first;
+    uint64_t ev_total, rp_rows, sample_rows;
+
+    report_db *db;
+};
+
+/* Grows *arr (of elements of size sz) to hold at least need; geometric, so appends are amortized
+ * O(1) and the hot path rarely allocates. Aborts on out-of-memory: a run cannot go on without its
+ * results, and there is no useful way to continue. */
+static void grow(void **arr, size_t *cap, size_t need, size_t sz)
+{
+    if (need <= *cap)
+        return;
+    size_t c = *cap ? *cap : 8;
+    while (c < need)
+        c *= 2;
+    void *p = realloc(*arr, c * sz);
+    if (!p)
+        abort();
+    *arr = p;
+    *cap = c;
+}
+
+static char *dup_str(const char *s)
+{
+    if (!s)
+        s = "";
+    size_t n = strlen(s) + 1;
+    char *p = malloc(n);
+    if (p)
+        memcpy(p, s, n);
+    return p;
+}
+
+static char *must_dup(const char *s)
+{
+    char *p = dup_str(s);
+    if (!p)
+        abort();
+    return p;
+}
+
+/* The link between the VM's site and the target site of the cloud pair its host's cloud belongs to. */
+static int vm_link(const drs_scenario *sc, const drs_vm *vm)
+{
+    if (vm->site < 0 || (size_t)vm->site >= sc->site_count)
+        return -1;
+    const drs_site *site = &sc->sites[vm->site];
+    if (vm->host < 0 || (size_t)vm->host >= site->host_count)
+        return -1;
+    int cloud = site->hosts[vm->host].cloud;
+    int target = -1;
+    for (size_t i = 0; i < sc->recovery.cloud_pair_count; i++) {
+        const drs_cloud_pair *p = &sc->recovery.cloud_pairs[i];
+        if (p->primary_site == vm->site && p->primary_cloud == cloud)
+            target = p->target_site;
+    }
+    if (target < 0)
+        return -1;
+    for (size_t i = 0; i < sc->link_count; i++) {
+        const drs_link *l = &sc->links[i];
+        if ((l->site_a == vm->site && l->site_b == target) ||
+            (l->site_b == vm->site && l->site_a == target))
+            return (int)i;
+    }
+    return -1;
+}
+
+report_results *report_results_new(const drs_scenario *sc)
+{
+    report_results *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->end_ns = -1;
+    r->seed = sc->seed;
+    r->scenario_name = dup_str(sc->name);
+    r->vm_count = sc->vm_count;
+    r->link_count = sc->link_count;
+    r->plan_count = sc->recovery.plan_count;
+    r->site_count = sc->site_count;
+    size_t slots = (r->vm_count + 1) * ENGINE_EV_COUNT;
+    r->vms = calloc(r->vm_count ? r->vm_count : 1, sizeof *r->vms);
+    r->vst = calloc(r->vm_count ? r->vm_count : 1, sizeof *r->vst);
+    r->links = calloc(r->link_count ? r->link_count : 1, sizeof *r->links);
+    r->lst = calloc(r->link_count ? r->link_count : 1, sizeof *r->lst);
+    r->plan_names = calloc(r->plan_count ? r->plan_count : 1, sizeof *r->plan_names);
+    r->class_of = calloc(r->site_count ? r->site_count : 1, sizeof *r->class_of);
+    r->storage_count = calloc(r->site_count ? r->site_count : 1, sizeof *r->storage_count);
+    r->ev_count = calloc(slots, sizeof *r->ev_count);
+    r->ev_first = malloc(slots * sizeof *r->ev_first);
+    size_t total_storage = 0;
+    for (size_t s = 0; s < sc->site_count; s++)
+        total_storage += sc->sites[s].storage_count;
+    r->classes = calloc(total_storage ? total_storage : 1, sizeof *r->classes);
+    if (!r->scenario_name || !r->vms || !r->vst || !r->links || !r->lst || !r->plan_names ||
+        !r->class_of || !r->storage_count || !r->ev_count || !r->ev_first || !r->classes) {
+        report_results_free(r);
+        return NULL;
+    }
+    for (size_t i = 0; i < slots; i++)
+        r->ev_first[i] = -1;
+    for (size_t i = 0; i < r->vm_count; i++) {
+        report_vm_stats *v = &r->vms[i];
+        if (!(v->name = dup_str(sc->vms[i].name))) {
+            report_results_free(r);
+            return NULL;
+        }
+        v->link = vm_link(sc, &sc->vms[i]);
+        v->ir_requested_ns = v->ir_start_ns = v->ir_end_ns = -1;
+        v->rp_newest_applied_capture_ns = -1;
+        for (int h = 0; h < 4; h++)
+            v->health_first_ns[h] = -1;
+        v->health = v->worst_health = ENGINE_HEALTH_NONE;
+        v->health_first_ns[ENGINE_HEALTH_NONE] = 0;
+    }
+    for (size_t i = 0; i < r->link_count; i++)
+        if (!(r->links[i].name = dup_str(sc->links[i].name))) {
+            report_results_free(r);
+            return NULL;
+        }
+    for (size_t i = 0; i < r->plan_count; i++)
+        if (!(r->plan_names[i] = dup_str(sc->recovery.plans[i].name))) {
+            report_results_free(r);
+            return NULL;
+        }
+    /* Classifications by name: the same name at two sites is one classification. */
+    for (size_t s = 0; s < sc->site_count; s++) {
+        const drs_site *site = &sc->sites[s];
+        r->storage_count[s] = site->storage_count;
+        r->class_of[s] = calloc(site->storage_count ? site->storage_count : 1, sizeof(int));
+        if (!r->class_of[s]) {
+            report_results_free(r);
+            return NULL;
+        }
+        for (size_t k = 0; k < site->storage_count; k++) {
+            const char *name = site->storage[k].classification ? site->storage[k].classification : "";
+            size_t c = 0;
+            while (c < r->class_count && strcmp(r->classes[c].name, name) != 0)
+                c++;
+            if (c == r->class_count) {
+                if (!(r->classes[c].name = dup_str(name))) {
+                    report_results_free(r);
+                    return NULL;
+                }
+                r->class_count++;
+            }
+            r->class_of[s][k] = (int)c;
+        }
+    }
+    return r;
+}
+
+static void job_free(report_job *j)
+{
+    free(j->name);
+    free(j->subject);
+    free(j->reason);
+    for (size_t s = 0; s < j->step_count; s++)
+        free(j->steps[s].name);
+    free(j->steps);
+}
+
+void report_results_free(report_results *r)
+{
+    if (!r)
+        return;
+    free(r->scenario_name);
+    if (r->vms)
+        for (size_t i = 0; i < r->vm_count; i++)
+            free((char *)r->vms[i].name);
+    if (r->vst)
+        for (size_t i = 0; i < r->vm_count; i++) {
+            free(r->vst[i].rpo);
+            free(r->vst[i].live);
+            free(r->vst[i].store);
+        }
+    if (r->links)
+        for (size_t i = 0; i < r->link_count; i++)
+            free((char *)r->links[i].name);
+    if (r->lst)
+        for (size_t i = 0; i < r->link_count; i++)
+            free(r->lst[i].samples);
+    if (r->plan_names)
+        for (size_t i = 0; i < r->plan_count; i++)
+            free(r->plan_names[i]);
+    if (r->classes)
+        for (size_t i = 0; i < r->class_count; i++)
+            free((char *)r->classes[i].name);
+    if (r->class_of)
+        for (size_t s = 0; s < r->site_count; s++)
+            free(r->class_of[s]);
+    for (size_t i = 0; i < r->job_count; i++)
+        job_free(&r->jobs[i]);
+    free(r->jobs);
+    free(r->failovers);
+    drs_diags_clear(&r->diags);
+    free(r->expects);
+    free(r->vms);
+    free(r->vst);
+    free(r->links);
+    free(r->lst);
+    free(r->plan_names);
+    free(r->classes);
+    free(r->class_of);
+    free(r->storage_count);
+    free(r->ev_count);
+    free(r->ev_first);
+    free(r);
+}
+
+void report_results_attach_db(report_results *r, report_db *db)
+{
+    r->db = db;
+}
+
+/* ---- recording (the engine's callbacks) ---------------------------------------------------------- */
+
+static bool vm_ok(const report_results *r, int vm)
+{
+    return vm >= 0 && (size_t)vm < r->vm_count;
+}
+
+static const char *vm_name(const report_results *r, int vm)
+{
+    return vm_ok(r, vm) ? r->vms[vm].name : NULL;
+}
+
+static report_job *job_find(report_results *r, uint64_t id)
+{
+    /* Recent jobs are the likely ones. */
+    for (size_t i = r->job_count; i-- > 0;)
+        if (r->jobs[i].id == id)
+            return &r->jobs[i];
+    return NULL;
+}
+
+static void rec_job_started(void *ctx, const engine_job_info *job, int64_t at_ns)
+{
+    report_results *r = ctx;
+    assert(!r->finished);
+    grow((void **)&r->jobs, &r->job_cap, r->job_count + 1, sizeof *r->jobs);
+    report_job *j = &r->jobs[r->job_count++];
+    memset(j, 0, sizeof *j);
+    j->id = job->id;
+    j->name = must_dup(job->name);
+    j->subject = must_dup(job->subject);
+    j->reason = must_dup("");
+    j->vm = job->vm;
+    j->pair = job->pair;
+    j->site = job->site;
+    j->state = ENGINE_JOB_IN_PROGRESS;
+    j->started_ns = at_ns;
+    j->ended_ns = -1;
+    if (r->db)
+        report_db_put_job(r->db, j, vm_name(r, j->vm));
+}
+
+static void rec_job_step(void *ctx, uint64_t job_id, const char *step, engine_job_state state,
+                         int64_t at_ns)
+{
+    report_results *r = ctx;
+    assert(!r->finished);
+    report_job *j = job_find(r, job_id);
+    if (!j)
+        return; /* a step of a job never started: nothing to attach it to */
+    grow((void **)&j->steps, &j->step_cap, j->step_count + 1, sizeof *j->steps);
+    report_job_step *st = &j->steps[j->step_count++];
+    st->name = must_dup(step);
+    st->state = state;
+    st->at_ns = at_ns;
+    if (r->db)
+        report_db_put_job_step(r->db, job_id, j->step_count - 1, st);
+}
+
+static void rec_job_ended(void *ctx, uint64_t job_id, engine_job_state state, const char *reason,
+                          int64_t at_ns)
+{
+    report_results *r = ctx;
+    assert(!r->finished);
+    report_job *j = job_find(r, job_id);
+    if (!j)
+        return;
+    j->state = state;
+    j->ended_ns = at_ns;
+    free(j->reason);
+    j->reason = must_dup(reason);
+    if (r->db)
+        report_db_put_job(r->db, j, vm_name(r, j->vm));
+}
+
+static void health_set(report_results *r, int vm, engine_health h, int64_t at_ns)
+{
+    if (!vm_ok(r, vm) || h < ENGINE_HEALTH_NONE || h > ENGINE_HEALTH_CRITICAL)
+        return;
+    report_vm_stats *v = &r->vms[vm];
+    if (v->health == h)
+        return; /* the same change arrives as a callback and as an event */
+    v->health = h;
+    if (h > v->worst_health)
+        v->worst_health = h;
+    if (v->health_first_ns[h] < 0)
+        v->health_first_ns[h] = at_ns;
+}
+
+static void rec_event(void *ctx, const engine_event_info *ev)
+{
+    report_results *r = ctx;
+    assert(!r->finished);
+    if (ev->kind < 0 || ev->kind >= ENGINE_EV_COUNT)
+        return;
+    size_t slot = (size_t)ev->kind * (r->vm_count + 1) + (vm_ok(r, ev->vm) ? (size_t)ev->vm + 1 : 0);
+    r->ev_count[slot]++;
+    if (r->ev_first[slot] < 0)
+        r->ev_first[slot] = ev->at_ns;
+    r->ev_total++;
+    if (vm_ok(r, ev->vm)) {
+        report_vm_stats *v = &r->vms[ev->vm];
+        switch (ev->kind) {
+        case ENGINE_EV_MISSED_CYCLE: v->cycles_missed++; break;
+        case ENGINE_EV_RESYNC_REQUIRED: v->resyncs_required++; break;
+        case ENGINE_EV_RESYNC_STARTED: v->resyncs_started++; break;
+        case ENGINE_EV_RESYNC_COMPLETED: v->resyncs_completed++; break;
+        case ENGINE_EV_HEALTH_CHANGED: health_set(r, ev->vm, (engine_health)ev->new_value, ev->at_ns); break;
+        default: break;
+        }
+    }
+    if (r->db)
+        report_db_put_event(r->db, r->ev_total, ev, vm_name(r, ev->vm));
+}
+
+static live_rp *live_find(vm_state *s, uint64_t id)
+{
+    for (size_t i = s->live_n; i-- > 0;)
+        if (s->live[i].id == id)
+            return &s->live[i];
+    return NULL;
+}
+
+static bool rp_additional(engine_rp_kind k)
+{
+    return k == ENGINE_RP_HOURLY || k == ENGINE_RP_APP_CONSISTENT;
+}
+
+static void rp_mark_applied(report_vm_stats *v, live_rp *p, const engine_rp_info *rp)
+{
+    if (p->applied)
+        return;
+    p->applied = true;
+    v->rp_applied++;
+    if (rp_additional(p->kind)) {
+        v->rp_additional_now++;
+        if (v->rp_additional_now > v->rp_additional_max)
+            v->rp_additional_max = v->rp_additional_now;
+    }
+    if (p->kind == ENGINE_RP_APP_CONSISTENT)
+        v->rp_app_consistent_now++;
+    if (p->kind == ENGINE_RP_LATEST)
+        v->rp_latest_now = true;
+    if (rp->captured_ns > v->rp_newest_applied_capture_ns)
+        v->rp_newest_applied_capture_ns = rp->captured_ns;
+}
+
+static live_rp *live_add(report_results *r, vm_state *s, const engine_rp_info *rp)
+{
+    grow((void **)&s->live, &s->live_cap, s->live_n + 1, sizeof *s->live);
+    live_rp *p = &s->live[s->live_n++];
+    *p = (live_rp){rp->id, rp->kind, false};
+    r->rp_rows++;
+    return p;
+}
+
+static void rec_recovery_point(void *ctx, engine_rp_change change, const engine_rp_info *rp,
+                               int64_t at_ns)
+{
+    report_results *r = ctx;
+    assert(!r->finished);
+    if (!vm_ok(r, rp->vm))
+        return;
+    report_vm_stats *v = &r->vms[rp->vm];
+    vm_state *s = &r->vst[rp->vm];
+    live_rp *p = live_find(s, rp->id);
+    switch (change) {
+    case ENGINE_RP_CREATED:
+        if (!p) {
+            live_add(r, s, rp);
+            v->rp_created++;
+            if (rp->kind == ENGINE_RP_APP_CONSISTENT)
+                v->rp_app_consistent_created++;
+        }
+        break;
+    case ENGINE_RP_APPLIED:
+        if (!p)
+            p = live_add(r, s, rp);
+        p->kind = rp->kind; /* a latest point may be kept on as an hourly one */
+        rp_mark_applied(v, p, rp);
+        break;
+    case ENGINE_RP_PRUNED:
+        if (!p) {
+            r->rp_rows++; /* never seen alive: the database gets a row for it all the same */
+        } else {
+            if (p->applied) {
+                if (rp_additional(p->kind))
+                    v->rp_additional_now--;
+                if (p->kind == ENGINE_RP_APP_CONSISTENT)
+                    v->rp_app_consistent_now--;
+            }
+            *p = s->live[--s->live_n];
+            bool latest = false;
+            for (size_t i = 0; i < s->live_n; i++)
+                latest |= s->live[i].applied && s->live[i].kind == ENGINE_RP_LATEST;
+            v->rp_latest_now = latest;
+        }
+        v->rp_pruned++;
+        break;
+    }
+    if (r->db)
+        report_db_put_rp(r->db, v->name, change, rp, at_ns);
+}
+
+static void rec_cycle(void *ctx, const engine_cycle_info *cy)
+{
+    report_results *r = ctx;
+    assert(!r->finished);
+    if (!vm_ok(r, cy->vm))
+        return;
+    report_vm_stats *v = &r->vms[cy->vm];
+    v->cycles_completed++;
+    v->cycle_raw_bytes += cy->raw_bytes;
+    v->cycle_wire_bytes += cy->wire_bytes;
+    v->raw_bytes += cy->raw_bytes;
+    v->wire_bytes += cy->wire_bytes;
+    v->cpu_seconds += cy->cpu_seconds;
+    if (v->link >= 0) {
+        r->links[v->link].raw_bytes += cy->raw_bytes;
+        r->links[v->link].wire_bytes += cy->wire_bytes;
+    }
+}
+
+static void rec_rpo_point(void *ctx, int vm, int64_t at_ns, int64_t captured_ns)
+{
+    report_results *r = ctx;
+    assert(!r->finished);
+    if (!vm_ok(r, vm))
+        return;
+    vm_state *s = &r->vst[vm];
+    assert(s->rpo_n == 0 || at_ns >= s->rpo[s->rpo_n - 1].at_ns);
+    /* Two breakpoints at one instant: the later one alone holds from then on. */
+    if (s->rpo_n > 0 && s->rpo[s->rpo_n - 1].at_ns == at_ns) {
+        s->rpo[s->rpo_n - 1].captured_ns = captured_ns;
+        return;
+    }
+    grow((void **)&s->rpo, &s->rpo_cap, s->rpo_n + 1, sizeof *s->rpo);
+    s->rpo[s->rpo_n++] = (report_rpo_point){at_ns, captured_ns};
+}
+
+static void rec_initial_replication(void *ctx, const engine_ir_info *ir)
+{
+    report_results *r = ctx;
+    assert(!r->finished);
+    if (!vm_ok(r, ir->vm))
+        return;
+    report_vm_stats *v = &r->vms[ir->vm];
+    snprintf(v->ir_method, sizeof v->ir_method, "%s", ir->method ? ir->method : "");
+    v->ir_requested_ns = ir->requested_ns;
+    v->ir_start_ns = ir->start_ns;
+    v->ir_end_ns = ir->end_ns;
+    v->ir_raw_bytes += ir->raw_bytes;
+    v->ir_wire_bytes += ir->wire_bytes;
+    /* A shipped copy never crosses the link. */
+    if (strcmp(v->ir_method, "offline") != 0) {
+        v->raw_bytes += ir->raw_bytes;
+        v->wire_bytes += ir->wire_bytes;
+        if (v->link >= 0) {
+            r->links[v->link].raw_bytes += ir->raw_bytes;
+            r->links[v->link].wire_bytes += ir->wire_bytes;
+        }
+    }
+}
+
+static void rec_replica_storage(void *ctx, int site, int storage, int vm, uint64_t used_bytes,
+                                int64_t at_ns)
+{
+    (void)at_ns;
+    report_results *r = ctx;
+    assert(!r->finished);
+    int c = -1;
+    if (site >= 0 && (size_t)site < r->site_count && storage >= 0 &&
+        (size_t)storage < r->storage_count[site])
+        c = r->class_of[site][storage];
+    uint64_t old = 0;
+    if (vm_ok(r, vm)) {
+        vm_state *s = &r->vst[vm];
+        vm_store *e = NULL;
+        for (size_t i = 0; i < s->store_n && !e; i++)
+            if (s->store[i].site == site && s->store[i].storage == storage)
+                e = &s->store[i];
+        if (!e) {
+            grow((void **)&s->store, &s->store_cap, s->store_n + 1, sizeof *s->store);
+            e = &s->store[s->store_n++];
+            *e = (vm_store){site, storage, 0};
+        }
+        old = e->used;
+        e->used = used_bytes;
+        report_vm_stats *v = &r->vms[vm];
+        v->replica_storage_bytes = v->replica_storage_bytes - old + used_bytes;
+        if (v->replica_storage_bytes > v->replica_storage_peak_bytes)
+            v->replica_storage_peak_bytes = v->replica_storage_bytes;
+    }
+    if (c >= 0) {
+        report_class_stats *cl = &r->classes[c];
+        /* Without a VM the report is the classification's own total. */
+        cl->used_bytes = vm_ok(r, vm) ? cl->used_bytes - old + used_bytes : used_bytes;
+        if (cl->used_bytes > cl->peak_bytes)
+            cl->peak_bytes = cl->used_bytes;
+    }
+}
+
+static void rec_health(void *ctx, int vm, engine_health old_h, engine_health new_h, int64_t at_ns)
+{
+    (void)old_h;
+    report_results *r = ctx;
+    assert(!r->finished);
+    health_set(r, vm, new_h, at_ns);
+}
+
+engine_recorder report_results_recorder(report_results *r)
+{
+    return (engine_recorder){
+        .ctx = r,
+        .job_started = rec_job_started,
+        .job_step = rec_job_step,
+        .job_ended = rec_job_ended,
+        .event = rec_event,
+        .recovery_point = rec_recovery_point,
+        .cycle = rec_cycle,
+        .rpo_point = rec_rpo_point,
+        .initial_replication = rec_initial_replication,
+        .replica_storage = rec_replica_storage,
+        .health = rec_health,
+    };
+}
+
+/* ---- from the run driver ------------------------------------------------------------------------- */
+
+static void put_sample(report_results *r, int64_t at_ns, const char *kind, const char *subject,
+                       double value)
+{
+    r->sample_rows++;
+    if (r->db)
+        report_db_put_sample(r->db, at_ns, kind, subject, value);
+}
+
+void report_results_add_link_sample(report_results *r, int link, int64_t at_ns, int64_t interval_ns,
+                                    double raw_bytes, double wire_bytes, double capacity_Bps)
+{
+    assert(!r->finished);
+    if (link < 0 || (size_t)link >= r->link_count || interval_ns <= 0)
+        return;
+    link_state *l = &r->lst[link];
+    grow((void **)&l->samples, &l->cap, l->n + 1, sizeof *l->samples);
+    l->samples[l->n++] = (report_link_sample){at_ns, interval_ns, wire_bytes, capacity_Bps};
+    r->links[link].sample_count = l->n;
+    double secs = (double)interval_ns / 1e9;
+    const char *name = r->links[link].name;
+    put_sample(r, at_ns, "link_raw_Bps", name, raw_bytes / secs);
+    put_sample(r, at_ns, "link_wire_Bps", name, wire_bytes / secs);
+    put_sample(r, at_ns, "link_utilization", name,
+               capacity_Bps > 0 ? wire_bytes / secs / capacity_Bps : 0.0);
+}
+
+void report_results_add_failover(report_results *r, const report_failover *f)
+{
+    assert(!r->finished);
+    grow((void **)&r->failovers, &r->failover_cap, r->failover_count + 1, sizeof *r->failovers);
+    report_failover *c = &r->failovers[r->failover_count++];
+    *c = *f;
+    c->detail[sizeof c->detail - 1] = '\0';
+    if (r->db)
+        report_db_put_failover(
+            r->db, r->failover_count, c,
+            c->plan >= 0 && (size_t)c->plan < r->plan_count ? r->plan_names[c->plan] : NULL,
+            vm_name(r, c->vm));
+}
+
+void report_results_add_diags(report_results *r, const drs_diags *d)
+{
+    for (size_t i = 0; i < d->count; i++) {
+        const drs_diag *g = &d->items[i];
+        /* Grow through the list's own function, then keep the problem exactly as it was. */
+        drs_diags_add(&r->diags, g->severity, g->rule, "", "%s", "");
+        r->diags.items[r->diags.count - 1] = *g;
+        if (r->db)
+            report_db_put_diag(r->db, r->diags.count, &r->diags.items[r->diags.count - 1]);
+    }
+}
+
+void report_results_sample(report_results *r, int64_t at_ns)
+{
+    assert(!r->finished);
+    for (size_t i = 0; i < r->vm_count; i++) {
+        const vm_state *s = &r->vst[i];
+        int64_t rpo = report_rpo_at(s->rpo, s->rpo_n, at_ns);
+        if (rpo >= 0)
+            put_sample(r, at_ns, "rpo_s", r->vms[i].name, (double)rpo / 1e9);
+        if (s->store_n > 0)
+            put_sample(r, at_ns, "replica_storage_bytes", r->vms[i].name,
+                       (double)r->vms[i].replica_storage_bytes);
+    }
+    if (r->db)
+        report_db_tick(r->db);
+}
+
+void report_results_finish(report_results *r, int64_t end_ns)
+{
+    assert(!r->finished);
+    r->finished = true;
+    r->end_ns = end_ns;
+    for (size_t i = 0; i < r->link_count; i++)
+        if (!report_util_compute(r->lst[i].samples, r->lst[i].n, INT64_MIN, &r->links[i].util))
+            abort();
+}
+
+/* ---- reading ------------------------------------------------------------------------------------- */
+
+const char *report_results_scenario_name(const report_results *r) { return r->scenario_name; }
+uint64_t report_results_seed(const report_results *r) { return r->seed; }
+int64_t report_results_end_ns(const report_results *r) { return r->end_ns; }
+size_t report_results_vm_count(const report_results *r) { return r->vm_count; }
+size_t report_results_link_count(const report_results *r) { return r->link_count; }
+size_t report_results_class_count(const report_results *r) { return r->class_count; }
+size_t report_results_plan_count(const report_results *r) { return r->plan_count; }
+size_t report_results_job_count(const report_results *r) { return r->job_count; }
+size_t report_results_failover_count(const report_results *r) { return r->failover_count; }
+const drs_diags *report_results_diags(const report_results *r) { return &r->diags; }
+uint64_t report_results_event_total(const report_results *r) { return r->ev_total; }
+uint64_t report_results_rp_rows(const report_results *r) { return r->rp_rows; }
+uint64_t report_results_sample_rows(const report_results *r) { return r->sample_rows; }
+size_t report_results_expect_count(const report_results *r) { return r->expect_count; }
+
+const report_vm_stats *report_results_vm(const report_results *r, size_t vm)
+{
+    assert(vm < r->vm_count);
+    return &r->vms[vm];
+}
+
+const report_link_stats *report_results_link(const report_results *r, size_t link)
+{
+    assert(link < r->link_count);
+    return &r->links[link];
+}
+
+const report_link_sample *report_results_link_samples(const report_results *r, size_t link,
+                                                      size_t *n)
+{
+    assert(link < r->link_count);
+    *n = r->lst[link].n;
+    return r->lst[link].samples;
+}
+
+const report_class_stats *report_results_class(const report_results *r, size_t c)
+{
+    assert(c < r->class_count);
+    return &r->classes[c];
+}
+
+const char *report_results_plan_name(const report_results *r, size_t plan)
+{
+    assert(plan < r->plan_count);
+    return r->plan_names[plan];
+}
+
+const report_job *report_results_job(const report_results *r, size_t i)
+{
+    assert(i < r->job_count);
+    return &r->jobs[i];
+}
+
+const report_failover *report_results_failover(const report_results *r, size_t i)
+{
+    assert(i < r->failover_count);
+    return &r->failovers[i];
+}
+
+uint64_t report_results_event_count(const report_results *r, engine_event_kind kind, int vm)
+{
+    if (kind < 0 || kind >= ENGINE_EV_COUNT || (vm >= 0 && !vm_ok(r, vm)))
+        return 0;
+    return r->ev_count[(size_t)kind * (r->vm_count + 1) + (size_t)(vm + 1)];
+}
+
+int64_t report_results_event_first_ns(const report_results *r, engine_event_kind kind, int vm)
+{
+    if (kind < 0 || kind >= ENGINE_EV_COUNT || (vm >= 0 && !vm_ok(r, vm)))
+        return -1;
+    return r->ev_first[(size_t)kind * (r->vm_count + 1) + (size_t)(vm + 1)];
+}
+
+const report_rpo_point *report_results_rpo_points(const report_results *r, size_t vm, size_t *n)
+{
+    assert(vm < r->vm_count);
+    *n = r->vst[vm].rpo_n;
+    return r->vst[vm].rpo;
+}
+
+bool report_results_rpo(const report_results *r, size_t vm, int64_t from_ns, int64_t threshold_ns,
+                        report_rpo_stats *out)
+{
+    assert(vm < r->vm_count);
+    int64_t end = r->end_ns;
+    if (end < 0) /* before finish: up to the last breakpoint */
+        end = r->vst[vm].rpo_n ? r->vst[vm].rpo[r->vst[vm].rpo_n - 1].at_ns : 0;
+    return report_rpo_compute(r->vst[vm].rpo, r->vst[vm].rpo_n, from_ns, end, threshold_ns, out);
+}
+
+const report_expect_result *report_results_expect(const report_results *r, size_t i)
+{
+    assert(i < r->expect_count);
+    return &r->expects[i];
+}
+
+size_t report_results_expect_failed(const report_results *r)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->expect_count; i++)
+        n += !r->expects[i].pass;
+    return n;
+}
+
+void report_results_expect_reset(report_results *r)
+{
+    r->expect_count = 0;
+}
+
+report_expect_result *report_results_expect_add(report_results *r)
+{
+    grow((void **)&r->expects, &r->expect_cap, r->expect_count + 1, sizeof *r->expects);
+    report_expect_result *e = &r->expects[r->expect_count++];
+    memset(e, 0, sizeof *e);
+    return e;
+}

@@ -1,0 +1,252 @@
+/* reports/values.c — the scenario format's metric names ("rpo.p99", "bytes.wire", "failover.rto",
+ * ...) and their value for one VM, link, classification or plan of a run. Expectations and the
+ * database's metrics table both read metrics through here, so they can never disagree. */
+#include "reports.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define SC_VM (1u << DRS_SCOPE_VM)
+#define SC_LINK (1u << DRS_SCOPE_LINK)
+#define SC_PLAN (1u << DRS_SCOPE_PLAN)
+#define SC_CLASS (1u << DRS_SCOPE_CLASSIFICATION)
+
+typedef struct metric_def {
+    const char *name;
+    unsigned scopes;
+    drs_value_unit unit;
+} metric_def;
+
+static const metric_def metric_defs[] = {
+    {"rpo.max", SC_VM, DRS_UNIT_DURATION},
+    {"rpo.mean", SC_VM, DRS_UNIT_DURATION},
+    {"rpo.p50", SC_VM, DRS_UNIT_DURATION},
+    {"rpo.p95", SC_VM, DRS_UNIT_DURATION},
+    {"rpo.p99", SC_VM, DRS_UNIT_DURATION},
+    {"rpo.time_above", SC_VM, DRS_UNIT_DURATION},
+    {"initial_replication.time", SC_VM, DRS_UNIT_DURATION},
+    {"compression.ratio", SC_VM | SC_LINK, DRS_UNIT_NUMBER},
+    {"bytes.raw", SC_VM | SC_LINK, DRS_UNIT_SIZE},
+    {"bytes.wire", SC_VM | SC_LINK, DRS_UNIT_SIZE},
+    {"link.utilization.p95", SC_LINK, DRS_UNIT_NUMBER},
+    {"link.utilization.max", SC_LINK, DRS_UNIT_NUMBER},
+    {"replica_storage.peak", SC_VM | SC_CLASS, DRS_UNIT_SIZE},
+    {"recovery_points.additional.max", SC_VM, DRS_UNIT_COUNT},
+    {"recovery_points.app_consistent.created", SC_VM, DRS_UNIT_COUNT},
+    {"cycles.missed", SC_VM, DRS_UNIT_COUNT},
+    {"cycles.completed", SC_VM, DRS_UNIT_COUNT},
+    {"resyncs", SC_VM, DRS_UNIT_COUNT},
+    {"failover.rto", SC_PLAN | SC_VM, DRS_UNIT_DURATION},
+    {"failover.data_loss", SC_PLAN | SC_VM, DRS_UNIT_DURATION},
+    {"failover.data_loss_bytes", SC_PLAN | SC_VM, DRS_UNIT_SIZE},
+    {"failover.verified", SC_PLAN | SC_VM, DRS_UNIT_BOOL},
+};
+#define METRIC_COUNT (sizeof metric_defs / sizeof metric_defs[0])
+
+static const metric_def *metric_find(const char *name)
+{
+    for (size_t i = 0; i < METRIC_COUNT; i++)
+        if (strcmp(metric_defs[i].name, name) == 0)
+            return &metric_defs[i];
+    return NULL;
+}
+
+const char *const *report_metric_names(drs_scope scope)
+{
+    /* Built once per scope from the table; the table is small and constant. */
+    static const char *lists[DRS_SCOPE_CLASSIFICATION + 1][METRIC_COUNT + 1];
+    static bool built;
+    if (!built) {
+        for (int s = 0; s <= DRS_SCOPE_CLASSIFICATION; s++) {
+            size_t k = 0;
+            for (size_t i = 0; i < METRIC_COUNT; i++)
+                if (metric_defs[i].scopes & (1u << s))
+                    lists[s][k++] = metric_defs[i].name;
+            lists[s][k] = NULL;
+        }
+        built = true;
+    }
+    if (scope < DRS_SCOPE_NONE || scope > DRS_SCOPE_CLASSIFICATION)
+        scope = DRS_SCOPE_NONE;
+    return lists[scope];
+}
+
+drs_value_unit report_metric_unit(const char *metric)
+{
+    const metric_def *m = metric_find(metric);
+    return m ? m->unit : DRS_UNIT_NUMBER;
+}
+
+/* The worst of the failovers about the subject: a plan's own records (vm = -1) when it has any,
+ * otherwise every record of the plan; for a VM, every record naming it. */
+static bool failover_value(const report_results *r, const char *metric, drs_scope scope, int index,
+                           double *value, char *why, size_t why_n)
+{
+    size_t n = report_results_failover_count(r);
+    bool plan_level = false;
+    if (scope == DRS_SCOPE_PLAN)
+        for (size_t i = 0; i < n; i++) {
+            const report_failover *f = report_results_failover(r, i);
+            plan_level |= f->plan == index && f->vm < 0;
+        }
+    size_t found = 0;
+    double worst = 0;
+    bool verified = true;
+    for (size_t i = 0; i < n; i++) {
+        const report_failover *f = report_results_failover(r, i);
+        bool mine = scope == DRS_SCOPE_PLAN ? f->plan == index && (!plan_level || f->vm < 0)
+                                            : f->vm == index;
+        if (!mine)
+            continue;
+        found++;
+        if (strcmp(metric, "failover.rto") == 0) {
+            if (f->ended_ns < 0) {
+                snprintf(why, why_n, "a failover did not finish");
+                return false;
+            }
+            double rto = (double)(f->ended_ns - f->started_ns);
+            worst = found == 1 || rto > worst ? rto : worst;
+        } else if (strcmp(metric, "failover.data_loss") == 0) {
+            if (f->data_loss_ns < 0) {
+                snprintf(why, why_n, "data loss unknown (no recovery point used)");
+                return false;
+            }
+            worst = found == 1 || (double)f->data_loss_ns > worst ? (double)f->data_loss_ns : worst;
+        } else if (strcmp(metric, "failover.data_loss_bytes") == 0) {
+            double b = (double)f->data_loss_bytes;
+            worst = found == 1 || b > worst ? b : worst;
+        } else {
+            verified = verified && f->verified;
+        }
+    }
+    if (found == 0) {
+        snprintf(why, why_n, "no failover");
+        return false;
+    }
+    *value = strcmp(metric, "failover.verified") == 0 ? (verified ? 1.0 : 0.0) : worst;
+    return true;
+}
+
+static bool vm_value(const report_results *r, const char *metric, int vm, int64_t after_ns,
+                     int64_t threshold_ns, double *value, char *why, size_t why_n)
+{
+    const report_vm_stats *v = report_results_vm(r, (size_t)vm);
+    if (strncmp(metric, "rpo.", 4) == 0) {
+        report_rpo_stats st;
+        if (!report_results_rpo(r, (size_t)vm, after_ns, threshold_ns, &st) || !st.defined) {
+            snprintf(why, why_n, "RPO undefined (no recovery point applied%s)",
+                     after_ns > 0 ? " in the window" : "");
+            return false;
+        }
+        const char *s = metric + 4;
+        *value = strcmp(s, "max") == 0         ? (double)st.max_ns
+                 : strcmp(s, "mean") == 0      ? st.mean_ns
+                 : strcmp(s, "p50") == 0       ? st.p50_ns
+                 : strcmp(s, "p95") == 0       ? st.p95_ns
+                 : strcmp(s, "p99") == 0       ? st.p99_ns
+                                               : (double)st.above_ns;
+        return true;
+    }
+    if (strcmp(metric, "initial_replication.time") == 0) {
+        if (v->ir_end_ns < 0) {
+            snprintf(why, why_n, "initial replication did not complete");
+            return false;
+        }
+        *value = (double)(v->ir_end_ns - v->ir_start_ns);
+        return true;
+    }
+    if (strcmp(metric, "compression.ratio") == 0) {
+        if (v->wire_bytes == 0) {
+            snprintf(why, why_n, "nothing sent");
+            return false;
+        }
+        *value = report_ratio((double)v->raw_bytes, (double)v->wire_bytes);
+        return true;
+    }
+    /* Resynchronizations: episodes the engine required or started (one may come without the other
+     * when a run ends in between, or an operator starts one). */
+    uint64_t resyncs = v->resyncs_required > v->resyncs_started ? v->resyncs_required
+                                                                : v->resyncs_started;
+    *value = strcmp(metric, "bytes.raw") == 0                                ? (double)v->raw_bytes
+             : strcmp(metric, "bytes.wire") == 0                             ? (double)v->wire_bytes
+             : strcmp(metric, "replica_storage.peak") == 0 ? (double)v->replica_storage_peak_bytes
+             : strcmp(metric, "recovery_points.additional.max") == 0 ? (double)v->rp_additional_max
+             : strcmp(metric, "recovery_points.app_consistent.created") == 0
+                 ? (double)v->rp_app_consistent_created
+             : strcmp(metric, "cycles.missed") == 0    ? (double)v->cycles_missed
+             : strcmp(metric, "cycles.completed") == 0 ? (double)v->cycles_completed
+                                                       : (double)resyncs;
+    return true;
+}
+
+static bool link_value(const report_results *r, const char *metric, int link, int64_t after_ns,
+                       double *value, char *why, size_t why_n)
+{
+    const report_link_stats *l = report_results_link(r, (size_t)link);
+    if (strncmp(metric, "link.utilization.", 17) == 0) {
+        report_util_stats u = l->util;
+        if (after_ns > 0 || !u.defined) {
+            size_t n;
+            const report_link_sample *s = report_results_link_samples(r, (size_t)link, &n);
+            if (!report_util_compute(s, n, after_ns, &u) || !u.defined) {
+                snprintf(why, why_n, "no throughput samples");
+                return false;
+            }
+        }
+        *value = strcmp(metric + 17, "p95") == 0 ? u.p95 : u.max;
+        return true;
+    }
+    if (strcmp(metric, "compression.ratio") == 0) {
+        if (l->wire_bytes == 0) {
+            snprintf(why, why_n, "nothing sent");
+            return false;
+        }
+        *value = report_ratio((double)l->raw_bytes, (double)l->wire_bytes);
+        return true;
+    }
+    *value = strcmp(metric, "bytes.raw") == 0 ? (double)l->raw_bytes : (double)l->wire_bytes;
+    return true;
+}
+
+bool report_results_metric(const report_results *r, const char *metric, drs_scope scope, int index,
+                           int64_t after_ns, int64_t threshold_ns, double *value, char *why,
+                           size_t why_n)
+{
+    char dummy[8];
+    if (!why) {
+        why = dummy;
+        why_n = sizeof dummy;
+    }
+    why[0] = '\0';
+    const metric_def *m = metric_find(metric);
+    if (!m) {
+        snprintf(why, why_n, "unknown metric \"%s\"", metric);
+        return false;
+    }
+    if (scope <= DRS_SCOPE_NONE || scope > DRS_SCOPE_CLASSIFICATION || !(m->scopes & (1u << scope))) {
+        snprintf(why, why_n, "%s does not apply to this scope", metric);
+        return false;
+    }
+    size_t count = scope == DRS_SCOPE_VM     ? report_results_vm_count(r)
+                   : scope == DRS_SCOPE_LINK ? report_results_link_count(r)
+                   : scope == DRS_SCOPE_PLAN ? report_results_plan_count(r)
+                                             : report_results_class_count(r);
+    if (index < 0 || (size_t)index >= count) {
+        snprintf(why, why_n, "no such subject");
+        return false;
+    }
+    if (strncmp(metric, "failover.", 9) == 0)
+        return failover_value(r, metric, scope, index, value, why, why_n);
+    switch (scope) {
+    case DRS_SCOPE_VM:
+        return vm_value(r, metric, index, after_ns, threshold_ns, value, why, why_n);
+    case DRS_SCOPE_LINK:
+        return link_value(r, metric, index, after_ns, value, why, why_n);
+    case DRS_SCOPE_CLASSIFICATION:
+        *value = (double)report_results_class(r, (size_t)index)->peak_bytes;
+        return true;
+    default:
+        snprintf(why, why_n, "%s does not apply to this scope", metric);
+        return false;
+    }
+}

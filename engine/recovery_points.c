@@ -164,27 +164,36 @@ void eng_rp_applied(eng_vm *v, uint64_t id, engine_rp_kind kind, int64_t capture
     uint64_t digest = 0;
     for (size_t k = 0; k < v->disks; k++)
         digest ^= disk_digest[k];
+    size_t keep = retention(v);
+    bool retained = kind != ENGINE_RP_LATEST && keep > 0;
+    /* A retained point holds the hour's deltas (the bucket); the latest holds its own delta. */
+    uint64_t bytes = raw_bytes;
+    if (retained) {
+        bytes = 0;
+        for (size_t k = 0; k < v->disks; k++)
+            bytes += v->bucket_bytes[k];
+    }
     /* The previous latest point is replaced unless it is kept as an additional point. */
     if (v->has_latest && v->latest_kind == ENGINE_RP_LATEST)
         rp_record(v, ENGINE_RP_PRUNED, v->latest_id, ENGINE_RP_LATEST, v->latest_captured_ns,
                   v->latest_applied_ns, v->latest_bytes, v->latest_digest);
     v->has_latest = true;
     v->latest_id = id;
-    v->latest_kind = kind;
+    v->latest_kind = retained ? kind : ENGINE_RP_LATEST;
     v->latest_captured_ns = captured_ns;
     v->latest_applied_ns = now;
-    v->latest_bytes = raw_bytes;
+    v->latest_bytes = bytes;
     v->latest_digest = digest;
-    rp_record(v, ENGINE_RP_APPLIED, id, kind, captured_ns, now, raw_bytes, digest);
+    rp_record(v, ENGINE_RP_APPLIED, id, v->latest_kind, captured_ns, now, bytes, digest);
     if (e->rec.rpo_point)
         e->rec.rpo_point(e->rec.ctx, v->index, now, captured_ns);
-    size_t keep = retention(v);
-    if (kind != ENGINE_RP_LATEST && keep > 0) {
+    if (retained) {
         if (v->point_count == v->point_cap)
             prune_oldest(v);
         eng_point *p = &v->points[v->point_count];
         if (!p->disk_bytes) {
-            /* First use of the slot: hand it its rows of the per-disk arrays. */
+            /* First use of the slot: hand it its rows of the per-disk arrays (slots are used in
+             * order and pruning rotates rows, so row `slot` is free). */
             size_t slot = v->point_count;
             p->disk_bytes = &v->point_disk_bytes[slot * v->disks];
             p->disk_digest = &v->point_disk_digest[slot * v->disks];
@@ -194,11 +203,10 @@ void eng_rp_applied(eng_vm *v, uint64_t id, engine_rp_kind kind, int64_t capture
         p->captured_ns = captured_ns;
         p->applied_ns = now;
         p->primary_digest = digest;
-        p->bytes = 0;
+        p->bytes = bytes;
         for (size_t k = 0; k < v->disks; k++) {
             p->disk_bytes[k] = v->bucket_bytes[k];
             p->disk_digest[k] = disk_digest[k];
-            p->bytes += v->bucket_bytes[k];
             v->bucket_bytes[k] = 0;
         }
         v->point_count++;

@@ -2,13 +2,14 @@
  *
  * Two maps live here. The content map (extent -> version) starts as an open-addressing hash with linear
  * probing and turns into a plain array over the active extents (the part writes land in) once a quarter
- * of them are populated: at a load of at most 1/2 a hash slot costs 32 bytes per entry, an array 8 per
- * extent, so from that point on the array is never worse and it is much faster. Extents outside the
- * active part (possible only through apply/copy) stay in the hash.
+ * of them are populated: at a load of at most 1/2 a hash slot costs 32 bytes per entry (plus a log
+ * entry), an array cell 12 per extent (version and log bytes), so from about then on the array is no
+ * worse and it is much faster. Extents outside the active part (possible only through apply/copy)
+ * stay in the hash.
  *
  * The log keeps, per extent touched since it opened, the bytes written to it (saturated at the extent
- * size: that is the extent's coalesced content), in a hash or, once the content map is an array, in a
- * parallel array of 32-bit counters. A list of the extents touched makes take and reset cost
+ * size: that is the extent's coalesced content), in a hash or, once the content map is an array, in
+ * the extent's cell next to its version. A list of the extents touched makes take and reset cost
  * O(extents touched), not O(disk). */
 #include "model/disk.h"
 
@@ -169,12 +170,29 @@ typedef struct disk_region {
     uint64_t first, extents, writes, bytes;
 } disk_region;
 
+/* One extent of the dense form: its version and its bytes in the open log side by side, so a stamp
+ * touches one cache line. 32-bit parts keep the cell at 12 bytes. log: 0 untouched in the open log,
+ * else 1 + bytes written to it (saturated at the extent size). */
+typedef struct dense_cell {
+    uint32_t v_lo, v_hi, log;
+} dense_cell;
+
+static inline uint64_t cell_version(const dense_cell *c)
+{
+    return (uint64_t)c->v_hi << 32 | c->v_lo;
+}
+
+static inline void cell_set_version(dense_cell *c, uint64_t v)
+{
+    c->v_lo = (uint32_t)v;
+    c->v_hi = (uint32_t)(v >> 32);
+}
+
 typedef struct disk_log {
     int64_t opened_ns;
     uint64_t writes, bytes, coalesced;
     double comp_bytes;     /* sum of bytes x compressibility */
     dmap bytes_map;        /* extent -> bytes in this log (saturated), outside the dense array */
-    uint32_t *dense_bytes; /* per active extent: 0 untouched, else 1 + bytes in this log (saturated) */
     uint64_t *touched;     /* extents touched in this log, each once */
     size_t touched_count, touched_cap;
     disk_region regions[DISK_REGIONS]; /* fluid */
@@ -191,8 +209,8 @@ struct model_disk {
     uint64_t counter; /* versions stamped so far */
     uint64_t digest;
     uint64_t written; /* extents with a version */
-    dmap map;         /* extent -> version, for extents not in dense */
-    uint64_t *dense;  /* versions of extents [0, active_extents), once dense */
+    dmap map;           /* extent -> version, for extents not in cells */
+    dense_cell *cells;  /* extents [0, active_extents), once dense */
     uint64_t map_low; /* hash entries with extent < active_extents */
     uint64_t lifetime_bytes, lifetime_writes;
     disk_log log;
@@ -248,7 +266,6 @@ model_disk *model_disk_new(const model_disk_config *cfg, int64_t now_ns, drs_err
 static void log_free(disk_log *l)
 {
     dmap_free(&l->bytes_map);
-    free(l->dense_bytes);
     free(l->touched);
 }
 
@@ -257,7 +274,7 @@ void model_disk_free(model_disk *d)
     if (!d)
         return;
     dmap_free(&d->map);
-    free(d->dense);
+    free(d->cells);
     log_free(&d->log);
     free(d);
 }
@@ -278,17 +295,15 @@ size_t model_disk_memory_bytes(const model_disk *d)
 {
     size_t n = d->map.cap * sizeof(dmap_slot) + d->log.bytes_map.cap * sizeof(dmap_slot) +
                d->log.touched_cap * sizeof(uint64_t);
-    if (d->dense)
-        n += (size_t)d->active_extents * sizeof(uint64_t);
-    if (d->log.dense_bytes)
-        n += (size_t)d->active_extents * sizeof(uint32_t);
+    if (d->cells)
+        n += (size_t)d->active_extents * sizeof(dense_cell);
     return n;
 }
 
 uint64_t model_disk_version(const model_disk *d, uint64_t extent)
 {
-    if (d->dense && extent < d->active_extents)
-        return d->dense[extent];
+    if (d->cells && extent < d->active_extents)
+        return cell_version(&d->cells[extent]);
     const dmap_slot *s = dmap_find(&d->map, extent);
     return s ? s->val : 0;
 }
@@ -297,8 +312,7 @@ uint64_t model_disk_version(const model_disk *d, uint64_t extent)
 static void disk_go_dense(model_disk *d)
 {
     uint64_t n = d->active_extents;
-    d->dense = xcalloc((size_t)n, sizeof *d->dense);
-    d->log.dense_bytes = xcalloc((size_t)n, sizeof *d->log.dense_bytes);
+    d->cells = xcalloc((size_t)n, sizeof *d->cells);
     dmap rest = {0};
     for (size_t i = 0; i < d->map.cap; i++) {
         dmap_slot *s = &d->map.slots[i];
@@ -306,7 +320,7 @@ static void disk_go_dense(model_disk *d)
             continue;
         uint64_t e = s->key - 1;
         if (e < n) {
-            d->dense[e] = s->val;
+            cell_set_version(&d->cells[e], s->val);
         } else {
             bool fresh;
             dmap_upsert(&rest, e, &fresh)->val = s->val;
@@ -322,7 +336,7 @@ static void disk_go_dense(model_disk *d)
             continue;
         uint64_t e = s->key - 1;
         if (e < n) {
-            d->log.dense_bytes[e] = (uint32_t)(s->val + 1);
+            d->cells[e].log = (uint32_t)(s->val + 1);
         } else {
             bool fresh;
             dmap_upsert(&lrest, e, &fresh)->val = s->val;
@@ -336,16 +350,16 @@ static void disk_go_dense(model_disk *d)
 static inline uint64_t disk_set_version(model_disk *d, uint64_t extent, uint64_t v)
 {
     uint64_t old;
-    if (d->dense && extent < d->active_extents) {
-        old = d->dense[extent];
-        d->dense[extent] = v;
+    if (d->cells && extent < d->active_extents) {
+        old = cell_version(&d->cells[extent]);
+        cell_set_version(&d->cells[extent], v);
     } else if (v) {
         bool fresh;
         dmap_slot *s = dmap_upsert(&d->map, extent, &fresh);
         old = s->val;
         s->val = v;
         if (fresh && extent < d->active_extents && ++d->map_low * 4 >= d->active_extents &&
-            !d->dense)
+            !d->cells)
             disk_go_dense(d);
     } else {
         dmap_slot *s = dmap_find(&d->map, extent);
@@ -363,8 +377,8 @@ static inline uint64_t disk_set_version(model_disk *d, uint64_t extent, uint64_t
 
 uint64_t model_disk_log_extent_bytes(const model_disk *d, uint64_t extent)
 {
-    if (d->log.dense_bytes && extent < d->active_extents)
-        return d->log.dense_bytes[extent] ? d->log.dense_bytes[extent] - 1u : 0;
+    if (d->cells && extent < d->active_extents)
+        return d->cells[extent].log ? d->cells[extent].log - 1u : 0;
     const dmap_slot *s = dmap_find(&d->log.bytes_map, extent);
     return s ? s->val : 0;
 }
@@ -385,8 +399,8 @@ static inline void disk_log_extent(model_disk *d, uint64_t extent, uint64_t byte
 {
     disk_log *l = &d->log;
     uint64_t e_bytes = d->extent_bytes;
-    if (l->dense_bytes && extent < d->active_extents) {
-        uint32_t *b = &l->dense_bytes[extent];
+    if (d->cells && extent < d->active_extents) {
+        uint32_t *b = &d->cells[extent].log;
         uint64_t prev = *b ? *b - 1u : 0;
         if (!*b)
             log_push_touched(l, extent);
@@ -492,19 +506,65 @@ static double region_coalesced(const disk_region *r, uint64_t extent_bytes)
     return est < (double)r->bytes ? est : (double)r->bytes;
 }
 
-static int cmp_u64(const void *a, const void *b)
+void model_extents_sort(uint64_t *a, size_t n, uint64_t *tmp)
 {
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return (x > y) - (x < y);
+    if (n < 48) {
+        for (size_t i = 1; i < n; i++) {
+            uint64_t x = a[i];
+            size_t j = i;
+            for (; j > 0 && a[j - 1] > x; j--)
+                a[j] = a[j - 1];
+            a[j] = x;
+        }
+        return;
+    }
+    uint64_t max = 0;
+    for (size_t i = 0; i < n; i++)
+        max |= a[i];
+    uint64_t *src = a, *dst = tmp;
+    for (unsigned shift = 0; shift < 64 && (max >> shift); shift += 8) {
+        size_t count[256] = {0};
+        for (size_t i = 0; i < n; i++)
+            count[(src[i] >> shift) & 0xff]++;
+        size_t pos = 0;
+        for (unsigned b = 0; b < 256; b++) {
+            size_t c = count[b];
+            count[b] = pos;
+            pos += c;
+        }
+        for (size_t i = 0; i < n; i++)
+            dst[count[(src[i] >> shift) & 0xff]++] = src[i];
+        uint64_t *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != a)
+        memcpy(a, src, n * sizeof *a);
+}
+
+/* The touched list in extent order; usually already sorted, since batches are applied in order. */
+static void log_sort_touched(disk_log *l)
+{
+    size_t n = l->touched_count;
+    bool sorted = true;
+    for (size_t i = 1; i < n && sorted; i++)
+        sorted = l->touched[i - 1] < l->touched[i];
+    if (sorted)
+        return;
+    uint64_t *tmp = malloc(n * sizeof *tmp);
+    if (!tmp)
+        abort();
+    model_extents_sort(l->touched, n, tmp);
+    free(tmp);
 }
 
 static void log_reset(model_disk *d, int64_t now_ns)
 {
     disk_log *l = &d->log;
-    if (l->dense_bytes) {
+    if (d->cells) {
         for (size_t i = 0; i < l->touched_count; i++)
             if (l->touched[i] < d->active_extents)
-                l->dense_bytes[l->touched[i]] = 0;
+                d->cells[l->touched[i]].log = 0;
     }
     dmap_clear(&l->bytes_map);
     /* a huge log (an outage) should not pin its touched list forever */
@@ -540,7 +600,7 @@ void model_disk_log_take(model_disk *d, int64_t now_ns, drs_delta *out)
     } else {
         out->coalesced_bytes = l->coalesced;
         if (l->touched_count) {
-            qsort(l->touched, l->touched_count, sizeof *l->touched, cmp_u64);
+            log_sort_touched(l);
             out->extents = malloc(l->touched_count * sizeof *out->extents);
             if (!out->extents)
                 abort();
@@ -599,10 +659,8 @@ void model_disk_undo_free(model_disk_undo *undo)
 static void disk_drop_content(model_disk *d)
 {
     dmap_free(&d->map);
-    free(d->dense);
-    d->dense = NULL;
-    free(d->log.dense_bytes);
-    d->log.dense_bytes = NULL;
+    free(d->cells);
+    d->cells = NULL;
     dmap_free(&d->log.bytes_map);
     d->map_low = 0;
     d->written = 0;
@@ -631,11 +689,13 @@ void model_disk_copy_from(model_disk *replica, const model_disk *primary)
         replica->map.slots = xcalloc(primary->map.cap, sizeof(dmap_slot));
         memcpy(replica->map.slots, primary->map.slots, primary->map.cap * sizeof(dmap_slot));
     }
-    if (primary->dense) {
+    if (primary->cells) {
         size_t n = (size_t)primary->active_extents;
-        replica->dense = xcalloc(n, sizeof(uint64_t));
-        memcpy(replica->dense, primary->dense, n * sizeof(uint64_t));
-        replica->log.dense_bytes = xcalloc(n, sizeof(uint32_t));
+        replica->cells = xcalloc(n, sizeof(dense_cell));
+        for (size_t e = 0; e < n; e++) {
+            replica->cells[e].v_lo = primary->cells[e].v_lo;
+            replica->cells[e].v_hi = primary->cells[e].v_hi;
+        }
     }
     replica->map_low = primary->map_low;
     replica->written = primary->written;
@@ -668,9 +728,9 @@ static int cmp_ev(const void *a, const void *b)
  * record: a's (true) or 0 (extents only a has, listed from b's side). */
 static void diff_side(const model_disk *a, const model_disk *b, bool only_absent, ev_list *out)
 {
-    if (a->dense) {
+    if (a->cells) {
         for (uint64_t e = 0; e < a->active_extents; e++) {
-            uint64_t v = a->dense[e];
+            uint64_t v = cell_version(&a->cells[e]);
             if (!v)
                 continue;
             uint64_t w = model_disk_version(b, e);

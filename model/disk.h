@@ -128,6 +128,10 @@ void model_disk_clear(model_disk *d, int64_t now_ns);
 void model_disk_diff(const model_disk *primary, const model_disk *replica, int64_t now_ns,
                      drs_delta *out);
 
+/* Sorts extent numbers ascending (radix sort; insertion sort when short). tmp must hold n values.
+ * Shared by the log and the workloads, whose batches are applied in extent order for locality. */
+void model_extents_sort(uint64_t *a, size_t n, uint64_t *tmp);
+
 /* The digest term of one (extent, version) pair; 0 for version 0. Exposed for tests and checks. */
 uint64_t model_disk_digest_term(uint64_t extent, uint64_t version);
 

@@ -27,6 +27,9 @@ struct model_workload {
     model_trace *owned_trace;
     bool loop;
     int64_t start_ns;
+    /* scratch for a batch's drawn places (and the sort's buffer), grown geometrically */
+    uint64_t *draws, *sort_tmp;
+    size_t draws_cap;
 };
 
 model_workload *model_workload_new(const drs_workload *desc, const model_trace *trace,
@@ -98,6 +101,8 @@ void model_workload_free(model_workload *wl)
     if (!wl)
         return;
     model_trace_free(wl->owned_trace);
+    free(wl->draws);
+    free(wl->sort_tmp);
     free(wl);
 }
 
@@ -135,7 +140,7 @@ static uint64_t wl_writes_by(const model_workload *wl, int64_t t)
 }
 
 /* w writes spread over slots [first, first + n), each slot being k extents. */
-static void wl_place_region(const model_workload *wl, model_disk *disk, uint64_t first,
+static void wl_place_region(model_workload *wl, model_disk *disk, uint64_t first,
                             uint64_t n, uint64_t k, uint64_t w, gsl_rng *rng)
 {
     if (!w || !n)
@@ -146,12 +151,32 @@ static void wl_place_region(const model_workload *wl, model_disk *disk, uint64_t
         model_disk_write_spread(disk, first * k, n * k, w, w * s, comp);
         return;
     }
-    if (w < n) {
-        /* fewer writes than places: one draw per write */
-        assert(n <= gsl_rng_max(rng) - gsl_rng_min(rng) + 1);
-        for (uint64_t i = 0; i < w; i++) {
-            uint64_t slot = first + gsl_rng_uniform_int(rng, (unsigned long)n);
-            model_disk_write(disk, slot * k, k, 1, s, comp);
+    if (w < 8 * n) {
+        /* not many more writes than places: one draw per write (cheaper than a binomial per place
+         * up to a few writes per place), applied in extent order (the disk's arrays are then walked
+         * forward, and rewrites of one place in the batch become one stamp) */
+        assert(n - 1 <= gsl_rng_max(rng) - gsl_rng_min(rng));
+        if (w > wl->draws_cap) {
+            size_t cap = wl->draws_cap ? wl->draws_cap : 256;
+            while (cap < w)
+                cap *= 2;
+            free(wl->draws);
+            free(wl->sort_tmp);
+            wl->draws = malloc(cap * sizeof *wl->draws);
+            wl->sort_tmp = malloc(cap * sizeof *wl->sort_tmp);
+            if (!wl->draws || !wl->sort_tmp)
+                abort();
+            wl->draws_cap = cap;
+        }
+        for (uint64_t i = 0; i < w; i++)
+            wl->draws[i] = gsl_rng_uniform_int(rng, (unsigned long)n);
+        model_extents_sort(wl->draws, (size_t)w, wl->sort_tmp);
+        for (uint64_t i = 0; i < w;) {
+            uint64_t j = i + 1;
+            while (j < w && wl->draws[j] == wl->draws[i])
+                j++;
+            model_disk_write(disk, (first + wl->draws[i]) * k, k, j - i, (j - i) * s, comp);
+            i = j;
         }
         return;
     }
@@ -179,7 +204,7 @@ static void wl_place_region(const model_workload *wl, model_disk *disk, uint64_t
 }
 
 /* Splits w writes between the hot part and the rest of the disk's used extents. */
-static void wl_place(const model_workload *wl, model_disk *disk, uint64_t w, gsl_rng *rng)
+static void wl_place(model_workload *wl, model_disk *disk, uint64_t w, gsl_rng *rng)
 {
     if (!w)
         return;

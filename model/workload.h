@@ -18,9 +18,10 @@
  *
  * Placement (all but trace): the first hot_set of the disk's used extents receives hot_share of the
  * writes, the rest the remainder, uniformly within each part. A write of write_size covers
- * ceil(write_size / extent size) consecutive extents. When a batch has fewer writes than a part has
- * places, each write draws its place; otherwise per-place counts are drawn by binomial splitting, so a
- * batch costs O(min(writes, extents)).
+ * ceil(write_size / extent size) consecutive extents. When a batch has fewer than 8 writes per place
+ * of a part, each write draws its place (then sorted, so the disk is walked in extent order);
+ * otherwise per-place counts are drawn by binomial splitting, so a batch costs
+ * O(min(writes, 8 x extents)).
  *
  * Because volumes of the deterministic kinds depend only on absolute time, a disk may switch workload
  * at any time (workload.set): free the old model_workload and create the new one with start_ns = now.

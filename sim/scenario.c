@@ -553,12 +553,17 @@ void sc_name_add(sc_ctx *c, sc_kind kind, const char *name, int a, int b, const 
     }
 }
 
+void sc_name_broken(sc_ctx *c, sc_kind kind)
+{
+    c->broken[kind] = true;
+}
+
 const sc_name *sc_resolve(sc_ctx *c, sc_kind kind, const char *name, const char *path)
 {
     if (!name)
         return NULL;
     const sc_name *e = sc_name_find(c, kind, name);
-    if (e)
+    if (e || c->broken[kind])
         return e;
     /* Suggest among the names of this kind: only on the error path, so a linear pass is fine. */
     const char *best = NULL;

@@ -49,6 +49,9 @@ typedef struct sc_ctx {
     size_t name_count, name_cap;
     size_t *table; /* open addressing: name index + 1, 0 = empty */
     size_t table_cap;
+    /* A kind some of whose definitions could not be read: a reference to an unknown name of it may
+     * mean the broken one, so it is not reported again (the first problem already fails the load). */
+    bool broken[SC_KIND_COUNT];
 } sc_ctx;
 
 typedef enum sc_need { SC_OPTIONAL, SC_REQUIRED } sc_need;
@@ -108,6 +111,8 @@ const char *sc_kind_name(sc_kind k);
 /* Registers a name; a duplicate within the kind is reported at path. NULL names are ignored. */
 void sc_name_add(sc_ctx *c, sc_kind kind, const char *name, int a, int b, const char *path);
 const sc_name *sc_name_find(const sc_ctx *c, sc_kind kind, const char *name);
+/* Marks a kind whose definitions could not all be read (see sc_ctx.broken). */
+void sc_name_broken(sc_ctx *c, sc_kind kind);
 /* Finds name or reports "no KIND named 'x'" (with a suggestion) at path. NULL name: returns NULL. */
 const sc_name *sc_resolve(sc_ctx *c, sc_kind kind, const char *name, const char *path);
 /* Reads key as a name of kind and resolves it; returns NULL when absent or unresolved. */

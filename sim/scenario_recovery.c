@@ -297,20 +297,27 @@ static void sc_load_plans(sc_ctx *c, drs_recovery *r, const json_t *rec)
 {
     char p[SC_PATH], q[SC_PATH], gp[SC_PATH], t[SC_PATH], u[SC_PATH];
     const json_t *a = sc_section(c, rec, "recovery_plans", p);
-    if (!a)
+    if (!a) {
+        if (sc_has(rec, "recovery_plans"))
+            sc_name_broken(c, SC_PLAN);
         return;
+    }
     r->plan_count = json_array_size(a);
     r->plans = sc_calloc(r->plan_count, sizeof *r->plans);
     for (size_t i = 0; i < r->plan_count; i++) {
         const json_t *v = json_array_get(a, i);
         drs_recovery_plan *pl = &r->plans[i];
         sc_path_index(q, p, i);
-        if (!sc_expect_object(c, v, q))
+        if (!sc_expect_object(c, v, q)) {
+            sc_name_broken(c, SC_PLAN);
             continue;
+        }
         sc_check_keys(c, v, q, sc_plan_keys);
         if (sc_get_name(c, v, q, "name", SC_REQUIRED, &pl->name)) {
             sc_path_key(t, q, "name");
             sc_name_add(c, SC_PLAN, pl->name, (int)i, -1, t);
+        } else {
+            sc_name_broken(c, SC_PLAN);
         }
         const json_t *groups = sc_get_array(c, v, q, "groups", SC_REQUIRED);
         if (!groups)
@@ -367,8 +374,10 @@ void sc_load_recovery(sc_ctx *c, const json_t *root)
     const json_t *rec = json_object_get(root, "recovery");
     if (!rec)
         return;
-    if (!sc_expect_object(c, rec, "recovery"))
+    if (!sc_expect_object(c, rec, "recovery")) {
+        sc_name_broken(c, SC_PLAN);
         return;
+    }
     drs_recovery *r = &c->sc->recovery;
     sc_check_keys(c, rec, "recovery", sc_recovery_keys);
     sc_load_vault(c, r, rec);

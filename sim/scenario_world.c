@@ -51,14 +51,19 @@ static void sc_load_vmm(sc_ctx *c, drs_site *s, int si, const json_t *site, cons
     const json_t *v = json_object_get(site, "vmm");
     if (!v) {
         sc_error(c, p, "missing required key 'vmm'");
+        sc_name_broken(c, SC_VMM);
         return;
     }
-    if (!sc_expect_object(c, v, p))
+    if (!sc_expect_object(c, v, p)) {
+        sc_name_broken(c, SC_VMM);
         return;
+    }
     sc_check_keys(c, v, p, sc_vmm_keys);
     if (sc_get_name(c, v, p, "name", SC_REQUIRED, &s->vmm.name)) {
         sc_path_key(q, p, "name");
         sc_name_add(c, SC_VMM, s->vmm.name, si, -1, q);
+    } else {
+        sc_name_broken(c, SC_VMM);
     }
     s->vmm.internet = true;
     sc_get_bool(c, v, p, "internet", SC_OPTIONAL, &s->vmm.internet);
@@ -82,8 +87,11 @@ static void sc_load_vmm(sc_ctx *c, drs_site *s, int si, const json_t *site, cons
 static void sc_load_storage(sc_ctx *c, drs_site *s, int si, const json_t *site, const char *sp)
 {
     const json_t *a = sc_get_array(c, site, sp, "storage", SC_OPTIONAL);
-    if (!a)
+    if (!a) {
+        if (sc_has(site, "storage"))
+            sc_name_broken(c, SC_CLASSIFICATION);
         return;
+    }
     char p[SC_PATH], q[SC_PATH], r[SC_PATH];
     sc_path_key(p, sp, "storage");
     s->storage_count = json_array_size(a);
@@ -92,13 +100,16 @@ static void sc_load_storage(sc_ctx *c, drs_site *s, int si, const json_t *site, 
         const json_t *v = json_array_get(a, i);
         drs_storage *st = &s->storage[i];
         sc_path_index(q, p, i);
-        if (!sc_expect_object(c, v, q))
-            continue;
-        sc_check_keys(c, v, q, sc_storage_keys);
-        if (sc_get_name(c, v, q, "classification", SC_REQUIRED, &st->classification)) {
+        if (!sc_expect_object(c, v, q) ||
+            !sc_get_name(c, v, q, "classification", SC_REQUIRED, &st->classification)) {
+            sc_name_broken(c, SC_CLASSIFICATION);
+            if (!json_is_object(v))
+                continue;
+        } else {
             sc_path_key(r, q, "classification");
             sc_name_add(c, SC_CLASSIFICATION, st->classification, si, (int)i, r);
         }
+        sc_check_keys(c, v, q, sc_storage_keys);
         if (sc_get_size(c, v, q, "capacity", SC_REQUIRED, &st->capacity_bytes) && st->capacity_bytes == 0) {
             sc_path_key(r, q, "capacity");
             sc_error(c, r, "expected a capacity larger than 0");
@@ -111,8 +122,11 @@ static void sc_load_storage(sc_ctx *c, drs_site *s, int si, const json_t *site, 
 static void sc_load_networks(sc_ctx *c, drs_site *s, int si, const json_t *site, const char *sp)
 {
     const json_t *a = sc_get_array(c, site, sp, "networks", SC_OPTIONAL);
-    if (!a)
+    if (!a) {
+        if (sc_has(site, "networks"))
+            sc_name_broken(c, SC_NETWORK);
         return;
+    }
     char p[SC_PATH], q[SC_PATH], r[SC_PATH], t[SC_PATH];
     sc_path_key(p, sp, "networks");
     s->network_count = json_array_size(a);
@@ -121,12 +135,16 @@ static void sc_load_networks(sc_ctx *c, drs_site *s, int si, const json_t *site,
         const json_t *v = json_array_get(a, i);
         drs_network *n = &s->networks[i];
         sc_path_index(q, p, i);
-        if (!sc_expect_object(c, v, q))
+        if (!sc_expect_object(c, v, q)) {
+            sc_name_broken(c, SC_NETWORK);
             continue;
+        }
         sc_check_keys(c, v, q, sc_network_keys);
         if (sc_get_name(c, v, q, "name", SC_REQUIRED, &n->name)) {
             sc_path_key(r, q, "name");
             sc_name_add(c, SC_NETWORK, n->name, si, (int)i, r);
+        } else {
+            sc_name_broken(c, SC_NETWORK);
         }
         if (sc_get_str_array(c, v, q, "subnets", SC_OPTIONAL, &n->subnets, &n->subnet_count)) {
             sc_path_key(r, q, "subnets");
@@ -143,8 +161,11 @@ static void sc_load_networks(sc_ctx *c, drs_site *s, int si, const json_t *site,
 static void sc_load_hosts(sc_ctx *c, drs_site *s, int si, const json_t *site, const char *sp)
 {
     const json_t *a = sc_get_array(c, site, sp, "hosts", SC_OPTIONAL);
-    if (!a)
+    if (!a) {
+        if (sc_has(site, "hosts"))
+            sc_name_broken(c, SC_HOST);
         return;
+    }
     static const char *const oses[] = {"2012", "2012R2", NULL};
     char p[SC_PATH], q[SC_PATH], r[SC_PATH], t[SC_PATH];
     sc_path_key(p, sp, "hosts");
@@ -156,12 +177,16 @@ static void sc_load_hosts(sc_ctx *c, drs_site *s, int si, const json_t *site, co
         h->cloud = h->storage = -1;
         h->os = DRS_OS_2012R2;
         sc_path_index(q, p, i);
-        if (!sc_expect_object(c, v, q))
+        if (!sc_expect_object(c, v, q)) {
+            sc_name_broken(c, SC_HOST);
             continue;
+        }
         sc_check_keys(c, v, q, sc_host_keys);
         if (sc_get_name(c, v, q, "name", SC_REQUIRED, &h->name)) {
             sc_path_key(r, q, "name");
             sc_name_add(c, SC_HOST, h->name, si, (int)i, r);
+        } else {
+            sc_name_broken(c, SC_HOST);
         }
         int os = DRS_OS_2012R2;
         if (sc_get_enum(c, v, q, "os", SC_OPTIONAL, oses, &os))
@@ -197,12 +222,37 @@ static void sc_load_hosts(sc_ctx *c, drs_site *s, int si, const json_t *site, co
     }
 }
 
+/* Everything a site defines is unknown when the sites cannot be read. */
+static void sc_sites_broken(sc_ctx *c)
+{
+    static const sc_kind kinds[] = {SC_SITE,    SC_VMM,           SC_CLOUD,      SC_HOST,
+                                    SC_NETWORK, SC_CLASSIFICATION, SC_FILE_SERVER};
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
+        sc_name_broken(c, kinds[k]);
+}
+
+/* Registers the entries of a list of names that were read (a bad entry leaves a NULL). */
+static void sc_add_names(sc_ctx *c, sc_kind kind, char **names, size_t n, bool ok, int si, const char *sp,
+                         const char *key)
+{
+    char q[SC_PATH], r[SC_PATH];
+    if (!ok)
+        sc_name_broken(c, kind);
+    sc_path_key(q, sp, key);
+    for (size_t k = 0; names && k < n; k++) {
+        sc_path_index(r, q, k);
+        sc_name_add(c, kind, names[k], si, (int)k, r);
+    }
+}
+
 void sc_load_sites(sc_ctx *c, const json_t *root)
 {
     drs_scenario *sc = c->sc;
     const json_t *a = sc_get_array(c, root, "", "sites", SC_REQUIRED);
-    if (!a)
+    if (!a) {
+        sc_sites_broken(c);
         return;
+    }
     if (json_array_size(a) == 0) {
         sc_error(c, "sites", "expected at least one site");
         return;
@@ -211,40 +261,40 @@ void sc_load_sites(sc_ctx *c, const json_t *root)
         sc_warn(c, "sites", "only one site: there is nowhere to replicate to");
     sc->site_count = json_array_size(a);
     sc->sites = sc_calloc(sc->site_count, sizeof *sc->sites);
-    char p[SC_PATH], q[SC_PATH], r[SC_PATH];
+    char p[SC_PATH], q[SC_PATH];
+    /* Two passes: hosts name clouds and classifications, and a host naming another site's cloud is
+     * worth a precise message, so every site's names are known before any host is read. */
     for (size_t i = 0; i < sc->site_count; i++) {
         const json_t *v = json_array_get(a, i);
         drs_site *s = &sc->sites[i];
         int si = (int)i;
         sc_path_index(p, "sites", i);
-        if (!sc_expect_object(c, v, p))
+        if (!sc_expect_object(c, v, p)) {
+            sc_sites_broken(c);
             continue;
+        }
         sc_check_keys(c, v, p, sc_site_keys);
         if (sc_get_name(c, v, p, "name", SC_REQUIRED, &s->name)) {
             sc_path_key(q, p, "name");
             sc_name_add(c, SC_SITE, s->name, si, -1, q);
+        } else {
+            sc_name_broken(c, SC_SITE);
         }
         sc_load_vmm(c, s, si, v, p);
         sc_get_bool(c, v, p, "kerberos", SC_OPTIONAL, &s->kerberos);
-        sc_get_str_array(c, v, p, "clouds", SC_OPTIONAL, &s->clouds, &s->cloud_count);
-        if (s->clouds) { /* register the good entries even when another entry is bad */
-            sc_path_key(q, p, "clouds");
-            for (size_t k = 0; k < s->cloud_count; k++) {
-                sc_path_index(r, q, k);
-                sc_name_add(c, SC_CLOUD, s->clouds[k], si, (int)k, r);
-            }
-        }
-        sc_get_str_array(c, v, p, "file_servers", SC_OPTIONAL, &s->file_servers, &s->file_server_count);
-        if (s->file_servers) {
-            sc_path_key(q, p, "file_servers");
-            for (size_t k = 0; k < s->file_server_count; k++) {
-                sc_path_index(r, q, k);
-                sc_name_add(c, SC_FILE_SERVER, s->file_servers[k], si, (int)k, r);
-            }
-        }
+        bool ok = sc_get_str_array(c, v, p, "clouds", SC_OPTIONAL, &s->clouds, &s->cloud_count);
+        sc_add_names(c, SC_CLOUD, s->clouds, s->cloud_count, ok || !sc_has(v, "clouds"), si, p, "clouds");
+        ok = sc_get_str_array(c, v, p, "file_servers", SC_OPTIONAL, &s->file_servers, &s->file_server_count);
+        sc_add_names(c, SC_FILE_SERVER, s->file_servers, s->file_server_count, ok || !sc_has(v, "file_servers"), si,
+                     p, "file_servers");
         sc_load_storage(c, s, si, v, p);
         sc_load_networks(c, s, si, v, p);
-        sc_load_hosts(c, s, si, v, p);
+    }
+    for (size_t i = 0; i < sc->site_count; i++) {
+        const json_t *v = json_array_get(a, i);
+        sc_path_index(p, "sites", i);
+        if (json_is_object(v))
+            sc_load_hosts(c, &sc->sites[i], (int)i, v, p);
     }
 }
 
@@ -257,8 +307,11 @@ void sc_load_links(sc_ctx *c, const json_t *root)
 {
     drs_scenario *sc = c->sc;
     const json_t *a = sc_get_array(c, root, "", "links", SC_OPTIONAL);
-    if (!a)
+    if (!a) {
+        if (sc_has(root, "links"))
+            sc_name_broken(c, SC_LINK);
         return;
+    }
     sc->link_count = json_array_size(a);
     sc->links = sc_calloc(sc->link_count, sizeof *sc->links);
     char p[SC_PATH], q[SC_PATH], r[SC_PATH];
@@ -267,12 +320,16 @@ void sc_load_links(sc_ctx *c, const json_t *root)
         drs_link *l = &sc->links[i];
         l->site_a = l->site_b = -1;
         sc_path_index(p, "links", i);
-        if (!sc_expect_object(c, v, p))
+        if (!sc_expect_object(c, v, p)) {
+            sc_name_broken(c, SC_LINK);
             continue;
+        }
         sc_check_keys(c, v, p, sc_link_keys);
         if (sc_get_name(c, v, p, "name", SC_REQUIRED, &l->name)) {
             sc_path_key(q, p, "name");
             sc_name_add(c, SC_LINK, l->name, (int)i, -1, q);
+        } else {
+            sc_name_broken(c, SC_LINK);
         }
         const json_t *between = sc_get_array(c, v, p, "between", SC_REQUIRED);
         if (between) {
@@ -364,8 +421,11 @@ void sc_load_workloads(sc_ctx *c, const json_t *root)
 {
     drs_scenario *sc = c->sc;
     const json_t *a = sc_get_array(c, root, "", "workloads", SC_OPTIONAL);
-    if (!a)
+    if (!a) {
+        if (sc_has(root, "workloads"))
+            sc_name_broken(c, SC_WORKLOAD);
         return;
+    }
     sc->workload_count = json_array_size(a);
     sc->workloads = sc_calloc(sc->workload_count, sizeof *sc->workloads);
     char p[SC_PATH], q[SC_PATH];
@@ -376,12 +436,16 @@ void sc_load_workloads(sc_ctx *c, const json_t *root)
         w->hot_set = w->hot_share = 1.0;
         w->compressibility = 0.5;
         sc_path_index(p, "workloads", i);
-        if (!sc_expect_object(c, v, p))
+        if (!sc_expect_object(c, v, p)) {
+            sc_name_broken(c, SC_WORKLOAD);
             continue;
+        }
         sc_check_keys(c, v, p, sc_workload_keys);
         if (sc_get_name(c, v, p, "name", SC_REQUIRED, &w->name)) {
             sc_path_key(q, p, "name");
             sc_name_add(c, SC_WORKLOAD, w->name, (int)i, -1, q);
+        } else {
+            sc_name_broken(c, SC_WORKLOAD);
         }
         int kind = -1;
         if (!sc_get_enum(c, v, p, "kind", SC_REQUIRED, sc_workload_kinds, &kind))
@@ -563,8 +627,11 @@ void sc_load_vms(sc_ctx *c, const json_t *root)
 {
     drs_scenario *sc = c->sc;
     const json_t *a = sc_get_array(c, root, "", "vms", SC_OPTIONAL);
-    if (!a)
+    if (!a) {
+        if (sc_has(root, "vms"))
+            sc_name_broken(c, SC_VM);
         return;
+    }
     sc->vm_count = json_array_size(a);
     sc->vms = sc_calloc(sc->vm_count, sizeof *sc->vms);
     char p[SC_PATH], q[SC_PATH], r[SC_PATH];
@@ -577,12 +644,16 @@ void sc_load_vms(sc_ctx *c, const json_t *root)
         vm->existing_replica.additional_recovery_points = -1;
         vm->existing_replica.compression = -1;
         sc_path_index(p, "vms", i);
-        if (!sc_expect_object(c, v, p))
+        if (!sc_expect_object(c, v, p)) {
+            sc_name_broken(c, SC_VM);
             continue;
+        }
         sc_check_keys(c, v, p, sc_vm_keys);
         if (sc_get_name(c, v, p, "name", SC_REQUIRED, &vm->name)) {
             sc_path_key(q, p, "name");
             sc_name_add(c, SC_VM, vm->name, (int)i, -1, q);
+        } else {
+            sc_name_broken(c, SC_VM);
         }
         const sc_name *h = sc_get_ref(c, v, p, "host", SC_REQUIRED, SC_HOST);
         if (h) {

@@ -1,0 +1,357 @@
+/* tests/test_broken.c — `drsim validate` on deliberately broken scenarios, and the command line.
+ *
+ * tests/broken/EXPECTED lists, for every file of tests/broken/, the problems validate must print:
+ * "FILE | JSON PATH | fragment of the message" (path "-": a problem of the whole file). Each file must
+ * make validate exit with 2 and print a line "error: PATH: ...fragment...". The example scenario must
+ * validate cleanly (exit 0). Inputs that are not scenarios at all must not crash the program. */
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#define BROKEN_DIR DRSIM_SOURCE_DIR "/tests/broken"
+
+typedef struct run_result {
+    int exit_code; /* -1 when the program did not exit normally (a signal: a crash) */
+    char *out;     /* stdout and stderr together */
+} run_result;
+
+/* Runs DRSIM_BIN with the given argument string (already quoted) and captures its output. */
+static run_result run_drsim(const char *args)
+{
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "'%s' %s 2>&1", DRSIM_BIN, args);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    size_t cap = 4096, len = 0;
+    char *buf = malloc(cap);
+    assert_non_null(buf);
+    size_t got;
+    while ((got = fread(buf + len, 1, cap - len - 1, p)) > 0) {
+        len += got;
+        if (cap - len < 2) {
+            cap *= 2;
+            buf = realloc(buf, cap);
+            assert_non_null(buf);
+        }
+    }
+    buf[len] = '\0';
+    int status = pclose(p);
+    run_result r = {WIFEXITED(status) ? WEXITSTATUS(status) : -1, buf};
+    return r;
+}
+
+static run_result validate_file(const char *path)
+{
+    char args[1024];
+    snprintf(args, sizeof args, "validate '%s'", path);
+    return run_drsim(args);
+}
+
+/* True when some line of out starts with "error: PATH: " (any error line for "-") and contains frag. */
+static bool output_has(const char *out, const char *path, const char *frag)
+{
+    char prefix[512];
+    if (!strcmp(path, "-"))
+        snprintf(prefix, sizeof prefix, "error: ");
+    else
+        snprintf(prefix, sizeof prefix, "error: %s: ", path);
+    const char *line = out;
+    while (*line) {
+        const char *end = strchr(line, '\n');
+        size_t n = end ? (size_t)(end - line) : strlen(line);
+        if (!strncmp(line, prefix, strlen(prefix))) {
+            char *copy = strndup(line, n);
+            bool hit = strstr(copy, frag) != NULL;
+            free(copy);
+            if (hit)
+                return true;
+        }
+        line += n + (end ? 1 : 0);
+    }
+    return false;
+}
+
+typedef struct expected_line {
+    char file[128], path[256], frag[512];
+} expected_line;
+
+static char *trim(char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' || s[n - 1] == '\r'))
+        s[--n] = '\0';
+    return s;
+}
+
+/* Reads the manifest; returns the number of lines and fills *out (caller frees). */
+static size_t read_expected(expected_line **out)
+{
+    FILE *f = fopen(BROKEN_DIR "/EXPECTED", "r");
+    assert_non_null(f);
+    size_t n = 0, cap = 128;
+    expected_line *v = calloc(cap, sizeof *v);
+    assert_non_null(v);
+    char line[1024];
+    while (fgets(line, sizeof line, f)) {
+        if (line[0] == '#' || !strcmp(trim(line), ""))
+            continue;
+        char *a = strstr(line, " | ");
+        assert_non_null(a);
+        char *b = strstr(a + 3, " | ");
+        assert_non_null(b);
+        *a = *b = '\0';
+        if (n == cap) {
+            cap *= 2;
+            v = realloc(v, cap * sizeof *v);
+            assert_non_null(v);
+        }
+        snprintf(v[n].file, sizeof v[n].file, "%s", trim(line));
+        snprintf(v[n].path, sizeof v[n].path, "%s", trim(a + 3));
+        snprintf(v[n].frag, sizeof v[n].frag, "%s", trim(b + 3));
+        n++;
+    }
+    fclose(f);
+    *out = v;
+    return n;
+}
+
+static void test_every_broken_file_is_refused_with_its_problem(void **state)
+{
+    (void)state;
+    expected_line *exp;
+    size_t n = read_expected(&exp);
+    size_t files = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0 && !strcmp(exp[i].file, exp[i - 1].file))
+            continue; /* the run of the first line of this file checks all its lines */
+        files++;
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s", BROKEN_DIR, exp[i].file);
+        run_result r = validate_file(path);
+        if (r.exit_code != 2) {
+            printf("%s", r.out);
+            fail_msg("%s: exit code %d, expected 2", exp[i].file, r.exit_code);
+        }
+        for (size_t k = i; k < n && !strcmp(exp[k].file, exp[i].file); k++) {
+            if (!output_has(r.out, exp[k].path, exp[k].frag)) {
+                printf("%s", r.out);
+                fail_msg("%s: no error at '%s' containing '%s'", exp[i].file, exp[k].path, exp[k].frag);
+            }
+        }
+        free(r.out);
+    }
+    /* The suite is meant to cover many different mistakes. */
+    assert_true(files >= 40);
+    free(exp);
+}
+
+static void test_every_broken_file_is_in_the_manifest(void **state)
+{
+    (void)state;
+    expected_line *exp;
+    size_t n = read_expected(&exp);
+    DIR *d = opendir(BROKEN_DIR);
+    assert_non_null(d);
+    struct dirent *e;
+    size_t json_files = 0;
+    while ((e = readdir(d))) {
+        size_t len = strlen(e->d_name);
+        if (len < 5 || strcmp(e->d_name + len - 5, ".json"))
+            continue;
+        json_files++;
+        bool listed = false;
+        for (size_t i = 0; i < n && !listed; i++)
+            listed = !strcmp(exp[i].file, e->d_name);
+        if (!listed)
+            fail_msg("tests/broken/%s is not listed in tests/broken/EXPECTED", e->d_name);
+    }
+    closedir(d);
+    assert_true(json_files >= 40);
+    free(exp);
+}
+
+static void test_one_file_with_many_mistakes_reports_all(void **state)
+{
+    (void)state;
+    /* many-mistakes.json has ten independent mistakes in ten sections; each is reported. */
+    run_result r = validate_file(BROKEN_DIR "/many-mistakes.json");
+    assert_int_equal(r.exit_code, 2);
+    size_t errors = 0;
+    for (const char *p = r.out; (p = strstr(p, "error: ")); p++)
+        errors++;
+    if (errors < 10) {
+        printf("%s", r.out);
+        fail_msg("expected at least 10 errors, got %zu", errors);
+    }
+    assert_non_null(strstr(r.out, "many-mistakes.json: 10 errors"));
+    free(r.out);
+}
+
+static void test_example_validates_cleanly(void **state)
+{
+    (void)state;
+    run_result r = validate_file(DRSIM_SOURCE_DIR "/scenarios/examples/two-site-basic.json");
+    if (r.exit_code != 0)
+        printf("%s", r.out);
+    assert_int_equal(r.exit_code, 0);
+    assert_non_null(strstr(r.out, "two-site-basic.json: valid (0 warnings)"));
+    assert_null(strstr(r.out, "error:"));
+    free(r.out);
+}
+
+static void write_bytes(const char *path, const void *data, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(data, 1, n, f), n);
+    fclose(f);
+}
+
+/* Whatever the input, validate exits with 2 and a message, never a crash. */
+static void test_garbage_never_crashes(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/drsim-garbage-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[256];
+    size_t big = 1 << 20;
+    char *buf = malloc(big + 64);
+    assert_non_null(buf);
+
+    /* binary noise from a fixed linear congruential sequence */
+    uint32_t x = 12345;
+    for (size_t i = 0; i < 4096; i++) {
+        x = x * 1103515245u + 12345u;
+        buf[i] = (char)(x >> 24);
+    }
+    snprintf(path, sizeof path, "%s/noise.json", dir);
+    write_bytes(path, buf, 4096);
+    run_result r = validate_file(path);
+    assert_int_equal(r.exit_code, 2);
+    free(r.out);
+
+    /* nesting far deeper than any parser stack */
+    size_t depth = 100000;
+    for (size_t i = 0; i < depth; i++)
+        buf[i] = '[';
+    snprintf(path, sizeof path, "%s/deep.json", dir);
+    write_bytes(path, buf, depth);
+    r = validate_file(path);
+    assert_int_equal(r.exit_code, 2);
+    free(r.out);
+
+    /* a megabyte-long key and value */
+    memcpy(buf, "{\"", 2);
+    memset(buf + 2, 'k', big - 10);
+    memcpy(buf + big - 8, "\": 1}", 5);
+    snprintf(path, sizeof path, "%s/longkey.json", dir);
+    write_bytes(path, buf, big - 3);
+    r = validate_file(path);
+    assert_int_equal(r.exit_code, 2);
+    assert_non_null(strstr(r.out, "unknown key"));
+    free(r.out);
+
+    /* control characters and a NUL escape inside names */
+    const char *nasty = "{\"drsim\": 1, \"duration\": \"1d\", \"sites\": [{\"name\": \"a\\nb\\u0001\","
+                        " \"vmm\": {\"name\": \"v\"}}], \"vms\": [{\"name\": \"x\", \"host\": \"h\\t\\u0000z\","
+                        " \"disks\": [{\"name\": \"d\", \"size\": \"1\\nGiB\"}]}]}";
+    snprintf(path, sizeof path, "%s/nasty.json", dir);
+    write_bytes(path, nasty, strlen(nasty));
+    r = validate_file(path);
+    assert_int_equal(r.exit_code, 2);
+    free(r.out);
+
+    /* a folder and a missing file */
+    r = validate_file(dir);
+    assert_int_equal(r.exit_code, 2);
+    assert_non_null(strstr(r.out, "cannot read"));
+    free(r.out);
+    snprintf(path, sizeof path, "%s/missing.json", dir);
+    r = validate_file(path);
+    assert_int_equal(r.exit_code, 2);
+    assert_non_null(strstr(r.out, "No such file"));
+    free(r.out);
+
+    free(buf);
+    const char *names[] = {"noise.json", "deep.json", "longkey.json", "nasty.json"};
+    for (size_t i = 0; i < 4; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        unlink(path);
+    }
+    rmdir(dir);
+}
+
+static void test_help_describes_every_command_and_option(void **state)
+{
+    (void)state;
+    run_result r = run_drsim("--help");
+    assert_int_equal(r.exit_code, 0);
+    const char *cmds[] = {"run", "validate", "plan", "report", "runs", "merge"};
+    for (size_t i = 0; i < 6; i++) {
+        char want[32];
+        snprintf(want, sizeof want, "  %s ", cmds[i]);
+        assert_non_null(strstr(r.out, want));
+    }
+    free(r.out);
+
+    struct {
+        const char *args;
+        const char *options[6];
+    } per_cmd[] = {
+        {"run --help", {"--db", "--html", "--junit", "--seed", "--quiet", NULL}},
+        {"plan --help", {"--target-rpo", "--percentile", "--vary", "--grid", "--shard", NULL}},
+        {"report --help", {"--run", "--html", NULL}},
+        {"validate --help", {"usage: drsim validate", NULL}},
+        {"runs --help", {"usage: drsim runs", NULL}},
+        {"merge --help", {"usage: drsim merge", NULL}},
+        {"help run", {"--junit", NULL}},
+    };
+    for (size_t i = 0; i < sizeof per_cmd / sizeof per_cmd[0]; i++) {
+        r = run_drsim(per_cmd[i].args);
+        assert_int_equal(r.exit_code, 0);
+        for (size_t k = 0; per_cmd[i].options[k]; k++)
+            if (!strstr(r.out, per_cmd[i].options[k]))
+                fail_msg("'drsim %s' does not mention %s", per_cmd[i].args, per_cmd[i].options[k]);
+        free(r.out);
+    }
+}
+
+static void test_command_line_mistakes_exit_2(void **state)
+{
+    (void)state;
+    const char *bad[] = {"", "frobnicate", "validate", "validate --strict x.json", "validate a.json b.json"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        run_result r = run_drsim(bad[i]);
+        if (r.exit_code != 2)
+            fail_msg("'drsim %s' exited %d, expected 2", bad[i], r.exit_code);
+        assert_true(strlen(r.out) > 0);
+        free(r.out);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_every_broken_file_is_refused_with_its_problem),
+        cmocka_unit_test(test_every_broken_file_is_in_the_manifest),
+        cmocka_unit_test(test_one_file_with_many_mistakes_reports_all),
+        cmocka_unit_test(test_example_validates_cleanly),
+        cmocka_unit_test(test_garbage_never_crashes),
+        cmocka_unit_test(test_help_describes_every_command_and_option),
+        cmocka_unit_test(test_command_line_mistakes_exit_2),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

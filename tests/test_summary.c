@@ -1,0 +1,271 @@
+/* tests/test_summary.c — the terminal summary fits 100 columns and shows the key numbers; JUnit XML
+ * is well-formed, escaped, and fails exactly the failing expectations. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "reports/reports.h"
+
+#define S INT64_C(1000000000)
+#define MIN (60 * S)
+
+#define LONG_VM "sql-01-with-a-very-long-name-that-no-column-could-ever-hold-in-one-hundred"
+
+static drs_storage dub_storage[] = {{.classification = "dub-fast"}};
+static char *sea_clouds[] = {"gold-sea"};
+static char *dub_clouds[] = {"gold-dub"};
+static drs_host sea_hosts[] = {{.name = "hv-sea-1", .cloud = 0, .storage = -1}};
+static drs_host dub_hosts[] = {{.name = "hv-dub-1", .cloud = 0, .storage = 0}};
+static drs_site sites[] = {
+    {.name = "sea", .clouds = sea_clouds, .cloud_count = 1, .hosts = sea_hosts, .host_count = 1},
+    {.name = "dub", .clouds = dub_clouds, .cloud_count = 1, .hosts = dub_hosts, .host_count = 1,
+     .storage = dub_storage, .storage_count = 1}};
+static drs_link links[] = {{.name = "wan", .site_a = 0, .site_b = 1, .bandwidth_Bps = 1e6}};
+static drs_vm vms[] = {{.name = LONG_VM, .site = 0, .host = 0}, {.name = "web<&>'\"01", .site = 0, .host = 0}};
+static drs_cloud_pair pairs[] = {{.primary_site = 0, .primary_cloud = 0, .target_site = 1, .target_cloud = 0}};
+static drs_recovery_plan plans[] = {{.name = "erp"}};
+
+/* One VM on a sawtooth: the point captured at k * 5 min is applied at k * 5 min + 1 min, from 0 to
+ * 2 h; the run ends at 2 h 1 min, so 24 whole teeth where RPO runs 1..6 min: p50 3m30s, p95 5m45s, max 6m00s. Initial replication 0..12 min.
+ * 24 cycles of 4 MB raw and 1 MB wire: ratio 4.00. The link carried 30 MB in one minute of 40
+ * (50 %) and 6 MB in each other minute (10 %). An unplanned failover of erp: RTO 20 min, loss 4 min. */
+static report_results *summary_run(void)
+{
+    drs_scenario sc = {.name = "summary & <friends>", .seed = 99, .duration_ns = 2 * 3600 * S,
+                       .sites = sites, .site_count = 2, .links = links, .link_count = 1, .vms = vms,
+                       .vm_count = 2,
+                       .recovery = {.cloud_pairs = pairs, .cloud_pair_count = 1, .plans = plans,
+                                    .plan_count = 1}};
+    report_results *r = report_results_new(&sc);
+    assert_non_null(r);
+    engine_recorder rec = report_results_recorder(r);
+    for (int64_t c = 0; c < 2 * 3600 * S; c += 5 * MIN)
+        rec.rpo_point(rec.ctx, 0, c + MIN, c);
+    engine_ir_info ir = {.vm = 0, .method = "offline", .start_ns = 0, .end_ns = 12 * MIN,
+                         .raw_bytes = 1000000000, .wire_bytes = 1000000000};
+    rec.initial_replication(rec.ctx, &ir);
+    for (int i = 0; i < 24; i++) {
+        engine_cycle_info cy = {.vm = 0, .raw_bytes = 4000000, .wire_bytes = 1000000};
+        rec.cycle(rec.ctx, &cy);
+    }
+    rec.health(rec.ctx, 0, ENGINE_HEALTH_NONE, ENGINE_HEALTH_NORMAL, 12 * MIN);
+    rec.health(rec.ctx, 1, ENGINE_HEALTH_NONE, ENGINE_HEALTH_CRITICAL, 50 * MIN);
+    engine_event_info ev = {.at_ns = 20 * MIN, .kind = ENGINE_EV_MISSED_CYCLE, .vm = 1, .pair = 0,
+                            .detail = ""};
+    rec.event(rec.ctx, &ev);
+    engine_job_info j = {.id = 1, .name = "Enable Protection", .vm = 1, .pair = 0, .site = -1,
+                         .subject = "web<&>'\"01"};
+    rec.job_started(rec.ctx, &j, 0);
+    rec.job_ended(rec.ctx, 1, ENGINE_JOB_FAILED,
+                  "the VM's cloud is not configured for protection, and this reason is long enough "
+                  "to run past the right edge of any terminal",
+                  MIN);
+    engine_rp_info rp = {.vm = 0, .id = 1, .kind = ENGINE_RP_HOURLY, .captured_ns = 0};
+    rec.recovery_point(rec.ctx, ENGINE_RP_CREATED, &rp, 0);
+    rec.recovery_point(rec.ctx, ENGINE_RP_APPLIED, &rp, MIN);
+    rec.replica_storage(rec.ctx, 1, 0, 0, 3 * (UINT64_C(1) << 30), MIN);
+    for (int m = 1; m <= 40; m++)
+        report_results_add_link_sample(r, 0, m * MIN, MIN, m == 1 ? 30e6 : 6e6, m == 1 ? 30e6 : 6e6,
+                                       1e6);
+    report_failover f = {.kind = DRS_DO_UNPLANNED_FAILOVER, .plan = 0, .vm = -1,
+                         .started_ns = 3600 * S, .ended_ns = 3600 * S + 20 * MIN, .succeeded = true,
+                         .failure_ns = 3600 * S, .rp_captured_ns = 3600 * S - 4 * MIN,
+                         .data_loss_ns = 4 * MIN, .data_loss_bytes = 0, .verified = true};
+    report_results_add_failover(r, &f);
+    drs_diags d = {0};
+    drs_diags_add(&d, DRS_SEV_WARNING, 11, "vms[1].networks[0]",
+                  "network \"corp-sea\" is not mapped to a target network: the VM would fail over "
+                  "without a connection, which a rehearsal reports as an error");
+    report_results_add_diags(r, &d);
+    drs_diags_clear(&d);
+    report_results_finish(r, 2 * 3600 * S + MIN);
+
+    static drs_expect ex[2] = {
+        {.kind = DRS_EXPECT_METRIC, .path = "expect[0]", .name = "rpo.max", .scope = DRS_SCOPE_VM,
+         .target = LONG_VM, .unit = DRS_UNIT_DURATION, .has_max = true, .max = 600e9},
+        {.kind = DRS_EXPECT_HEALTH, .path = "expect[1]", .name = "critical", .scope = DRS_SCOPE_VM,
+         .target = "*", .never = true},
+    };
+    /* rpo.max holds (6 min); critical never: holds for the first VM, fails for the second. */
+    assert_int_equal(report_expect_evaluate(r, ex, 2), 1);
+    return r;
+}
+
+/* The output of fn(r, f) as a string; caller frees. */
+static char *capture(void (*fn)(const report_results *, FILE *), const report_results *r)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    fn(r, f);
+    fclose(f);
+    return buf;
+}
+
+static void test_summary_fits_100_columns(void **state)
+{
+    (void)state;
+    report_results *r = summary_run();
+    char *out = capture(report_summary_write, r);
+    size_t lines = 0;
+    for (char *p = out; *p;) {
+        char *nl = strchr(p, '\n');
+        assert_non_null(nl); /* every line ends */
+        if ((size_t)(nl - p) > 100)
+            fail_msg("line of %zu columns: %.*s", (size_t)(nl - p), (int)(nl - p), p);
+        lines++;
+        p = nl + 1;
+    }
+    assert_true(lines > 15);
+    free(out);
+    report_results_free(r);
+}
+
+static void test_summary_shows_key_numbers(void **state)
+{
+    (void)state;
+    report_results *r = summary_run();
+    char *out = capture(report_summary_write, r);
+    /* RPO of the sawtooth over [1 min, 2 h 1 min]: p50 = 1 + 5/2 = 3.5 min -> "3m30s"; p95 = 1 + 0.95 * 5
+     * = 5.75 min -> "5m45s"; max 6 min. Initial replication 12 min. Ratio: offline base copy is not
+     * on the wire, so 96 MB / 24 MB = 4.00. Link p95: 39 of 40 minutes at 10 % -> "10.0%", max 50 %. */
+    static const char *const want[] = {
+        "3m30s", "5m45s", "6m00s", "12m00s", "4.00", "10.0%", "50.0%", "critical",
+        /* failover: RTO and loss */
+        "20m00s", "4m00s", "unplanned",
+        /* retained points and replica storage */
+        "3.0 GiB",
+        /* findings: the rule warning, the missed cycle, the failed job */
+        "warning rule 11", "missed cycles", "Enable Protection",
+        /* expectations */
+        "expectations: 2 passed, 1 failed", "FAIL", "seed 99",
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        if (!strstr(out, want[i]))
+            fail_msg("summary lacks \"%s\":\n%s", want[i], out);
+    free(out);
+    report_results_free(r);
+}
+
+/* A small well-formedness check: tags nest and close, attribute values are quoted, every '&' starts
+ * one of the five predefined entities, and no '<' appears inside an attribute or text. */
+static void assert_well_formed(const char *x)
+{
+    char stack[16][64];
+    int depth = 0;
+    const char *p = x;
+    while (*p) {
+        if (*p == '&') {
+            static const char *const ent[] = {"&amp;", "&lt;", "&gt;", "&quot;", "&apos;"};
+            bool ok = false;
+            for (int i = 0; i < 5; i++)
+                ok |= strncmp(p, ent[i], strlen(ent[i])) == 0;
+            if (!ok)
+                fail_msg("bare '&' at: %.30s", p);
+            p++;
+            continue;
+        }
+        if (*p != '<') {
+            p++;
+            continue;
+        }
+        if (p[1] == '?') {
+            p = strstr(p, "?>");
+            assert_non_null(p);
+            p += 2;
+            continue;
+        }
+        bool closing = p[1] == '/';
+        const char *name = p + (closing ? 2 : 1);
+        size_t n = strcspn(name, " />");
+        assert_true(n > 0 && n < 64);
+        /* Scan to the end of the tag, through quoted attribute values. */
+        const char *q = name + n;
+        while (*q && *q != '>') {
+            if (*q == '"') {
+                const char *end = strchr(q + 1, '"');
+                assert_non_null(end);
+                for (const char *c = q + 1; c < end; c++)
+                    if (*c == '<')
+                        fail_msg("'<' inside an attribute: %.40s", q);
+                q = end;
+            } else if (*q == '<') {
+                fail_msg("'<' inside a tag: %.40s", q);
+            }
+            q++;
+        }
+        assert_int_equal(*q, '>');
+        bool empty = q[-1] == '/';
+        if (closing) {
+            assert_true(depth > 0);
+            depth--;
+            if (strncmp(stack[depth], name, n) != 0 || stack[depth][n] != '\0')
+                fail_msg("</%.*s> closes <%s>", (int)n, name, stack[depth]);
+        } else if (!empty) {
+            assert_true(depth < 16);
+            memcpy(stack[depth], name, n);
+            stack[depth][n] = '\0';
+            depth++;
+        }
+        p = q + 1;
+    }
+    assert_int_equal(depth, 0);
+}
+
+static size_t count(const char *hay, const char *needle)
+{
+    size_t n = 0;
+    for (const char *p = hay; (p = strstr(p, needle)); p++)
+        n++;
+    return n;
+}
+
+static void test_junit_fails_exactly_the_failing_expectations(void **state)
+{
+    (void)state;
+    report_results *r = summary_run();
+    char *x = capture(report_junit_fprint, r);
+    assert_well_formed(x);
+    /* Three results (rpo.max; critical never x 2 VMs), one failing: web-01's critical at 50 min. */
+    assert_int_equal(count(x, "<testcase "), 3);
+    assert_int_equal(count(x, "<failure "), 1);
+    assert_non_null(strstr(x, "tests=\"3\" failures=\"1\""));
+    /* The failing case names its VM, escaped, and carries expected and actual. */
+    assert_non_null(strstr(x, "health critical vm=web&lt;&amp;&gt;&apos;&quot;01\">"));
+    assert_non_null(strstr(x, "expected: never\nactual: reached critical at 50m00s</failure>"));
+    assert_non_null(strstr(x, "<testsuite name=\"summary &amp; &lt;friends&gt;\""));
+    free(x);
+
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/drsim-junit-%d.xml", (int)getpid());
+    drs_error err = {0};
+    assert_true(report_junit_write(r, path, &err));
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char head[64] = {0};
+    assert_true(fread(head, 1, sizeof head - 1, f) > 0);
+    fclose(f);
+    assert_non_null(strstr(head, "<?xml version=\"1.0\""));
+    remove(path);
+    assert_false(report_junit_write(r, "/nonexistent-dir/drsim/junit.xml", &err));
+    assert_int_equal(err.code, DRS_EIO);
+    report_results_free(r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_summary_fits_100_columns),
+        cmocka_unit_test(test_summary_shows_key_numbers),
+        cmocka_unit_test(test_junit_fails_exactly_the_failing_expectations),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -175,7 +175,8 @@ uint64_t eng_job_begin(engine *e, const char *name, int vm, int pair, int site, 
 void eng_job_step(engine *e, uint64_t job, const char *step, engine_job_state state);
 void eng_job_end(engine *e, uint64_t job, engine_job_state state, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-/* A job refused at once: begins and fails with the reason of the first error in d. */
+/* A job refused at once: begins and fails with the reason of the first error in d ("rule N: path:
+ * message"). */
 uint64_t eng_job_refuse_diags(engine *e, const char *name, int vm, int pair, int site,
                               const char *subject, const drs_diags *d);
 /* Reports every warning of d as a config_warning event. */

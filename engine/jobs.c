@@ -25,7 +25,7 @@ void eng_job_end(engine *e, uint64_t job, engine_job_state state, const char *fm
 {
     if (!job || !e->rec.job_ended)
         return;
-    char reason[256];
+    char reason[512];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(reason, sizeof reason, fmt, ap);
@@ -33,7 +33,7 @@ void eng_job_end(engine *e, uint64_t job, engine_job_state state, const char *fm
     e->rec.job_ended(e->rec.ctx, job, state, reason, eng_now(e));
 }
 
-/* The first error of d, as "path: message (rule N)". */
+/* The first error of d, as "rule N: path: message" (the rule first, so a cut-off reason keeps it). */
 static void first_error(const drs_diags *d, char *buf, size_t n)
 {
     for (size_t i = 0; i < d->count; i++) {
@@ -41,8 +41,8 @@ static void first_error(const drs_diags *d, char *buf, size_t n)
         if (g->severity != DRS_SEV_ERROR)
             continue;
         if (g->rule)
-            snprintf(buf, n, "%s%s%s (rule %d)", g->err.path, g->err.path[0] ? ": " : "",
-                     g->err.message, g->rule);
+            snprintf(buf, n, "rule %d: %s%s%s", g->rule, g->err.path, g->err.path[0] ? ": " : "",
+                     g->err.message);
         else
             snprintf(buf, n, "%s%s%s", g->err.path, g->err.path[0] ? ": " : "", g->err.message);
         return;

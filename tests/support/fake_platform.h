@@ -77,7 +77,7 @@ typedef struct fake_job {
     char name[48];
     int vm;
     engine_job_state state;
-    char reason[200];
+    char reason[400];
     int64_t started_ns, ended_ns;
 } fake_job;
 

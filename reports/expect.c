@@ -108,6 +108,8 @@ static void for_subjects(report_results *r, const drs_expect *e, drs_scope scope
             one(r, e, (int)i);
         if (n == 0) {
             report_expect_result *x = report_results_expect_add(r);
+            x->kind = e->kind;
+            x->subject = -1;
             snprintf(x->path, sizeof x->path, "%s", e->path);
             snprintf(x->name, sizeof x->name, "%s %s=*", e->name, scope_name(scope));
             snprintf(x->bound, sizeof x->bound, "every %s", scope_name(scope));
@@ -121,6 +123,8 @@ static void for_subjects(report_results *r, const drs_expect *e, drs_scope scope
             return;
         }
     report_expect_result *x = report_results_expect_add(r);
+    x->kind = e->kind;
+    x->subject = -1;
     snprintf(x->path, sizeof x->path, "%s", e->path);
     snprintf(x->name, sizeof x->name, "%s %s=%s", e->name, scope_name(scope), target);
     snprintf(x->bound, sizeof x->bound, "a %s named %s", scope_name(scope), target);
@@ -137,6 +141,10 @@ static report_expect_result *result_for(report_results *r, const drs_expect *e, 
                  subject_name(r, e->scope, (size_t)index));
     else
         snprintf(x->name, sizeof x->name, "%s", what);
+    x->kind = e->kind;
+    x->scope = index >= 0 ? e->scope : DRS_SCOPE_NONE;
+    x->subject = index;
+    x->unit = e->unit;
     return x;
 }
 
@@ -157,6 +165,11 @@ static void check_metric(report_results *r, const drs_expect *e, int index)
                  report_format_duration(e->after_ns, d, sizeof d));
     }
     metric_bound(e, unit, x->bound, sizeof x->bound);
+    x->unit = unit;
+    x->has_min = e->has_min || e->has_equals;
+    x->has_max = e->has_max || e->has_equals;
+    x->min = e->has_equals ? e->equals : e->min;
+    x->max = e->has_equals ? e->equals : e->max;
     double v;
     char why[128];
     if (!report_results_metric(r, e->name, e->scope, index, e->after_ns, e->threshold_ns, &v, why,
@@ -167,6 +180,8 @@ static void check_metric(report_results *r, const drs_expect *e, int index)
     }
     format_value(v, unit, x->actual, sizeof x->actual);
     x->pass = metric_holds(e, unit, v);
+    x->has_value = true;
+    x->value = v;
 }
 
 /* ---- jobs ---------------------------------------------------------------------------------------- */

@@ -183,6 +183,15 @@ typedef struct report_expect_result {
     char bound[128]; /* "<= 10m00s", "succeeded by 12h00m00s", "never" */
     char actual[400];
     bool pass;
+    /* The same as numbers, for charts (metric expectations only; kind says which). */
+    drs_expect_kind kind;
+    drs_scope scope;
+    int subject;          /* index in its scope, -1 when none */
+    drs_value_unit unit;
+    bool has_value;       /* false when the metric had no value (actual says why) */
+    double value;         /* ns, bytes, fraction, count or 0/1 */
+    bool has_min, has_max;
+    double min, max;      /* equals sets both */
 } report_expect_result;
 
 /* New, empty results for a run of sc. Copies every name it needs: sc may be freed afterwards. Derives
@@ -195,8 +204,10 @@ void report_results_free(report_results *r); /* NULL is a no-op; does not close 
 engine_recorder report_results_recorder(report_results *r);
 
 /* From now on every row (jobs, steps, events, recovery points, samples, failovers, findings) is also
- * written into db's current run (report_db_run_begin first). db is not owned; it must outlive r or be
- * detached with NULL. Database failures are sticky in db: see report_db_run_end. */
+ * written into db's current run (report_db_run_begin first). Diags, failovers and jobs recorded
+ * before are written at once; events, recovery points and samples are not kept, so attach before
+ * the engine starts. db is not owned; it must outlive r or be detached with NULL. Database failures
+ * are sticky in db: see report_db_run_end. */
 void report_results_attach_db(report_results *r, report_db *db);
 
 /* Things the engine does not report, from the run driver: */
@@ -281,6 +292,10 @@ void report_summary_write(const report_results *r, FILE *out);
  * the expected bound and the actual value for the failing ones. */
 void report_junit_fprint(const report_results *r, FILE *out);
 bool report_junit_write(const report_results *r, const char *path, drs_error *err);
+
+/* One self-contained HTML page (html.c): inline CSS and SVG charts, nothing fetched. */
+void report_html_fprint(const report_results *r, FILE *out);
+bool report_html_write(const report_results *r, const char *path, drs_error *err);
 
 /* ------------------------------------------------------------------------------------------------ */
 /* Results database (db.c)                                                                           */

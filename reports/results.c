@@ -277,6 +277,27 @@ void report_results_free(report_results *r)
 void report_results_attach_db(report_results *r, report_db *db)
 {
     r->db = db;
+    if (!db)
+        return;
+    /* What was recorded before the database came along and is still held here goes in now, so
+     * that attaching after report_results_add_diags (the natural order: validate, then open the
+     * database) loses nothing. Events, points and samples are not held: attach before the run. */
+    for (size_t i = 0; i < r->diags.count; i++)
+        report_db_put_diag(db, i + 1, &r->diags.items[i]);
+    for (size_t i = 0; i < r->failover_count; i++) {
+        const report_failover *f = &r->failovers[i];
+        report_db_put_failover(
+            db, i + 1, f,
+            f->plan >= 0 && (size_t)f->plan < r->plan_count ? r->plan_names[f->plan] : NULL,
+            f->vm >= 0 && (size_t)f->vm < r->vm_count ? r->vms[f->vm].name : NULL);
+    }
+    for (size_t i = 0; i < r->job_count; i++) {
+        const report_job *j = &r->jobs[i];
+        report_db_put_job(db, j, j->vm >= 0 && (size_t)j->vm < r->vm_count ? r->vms[j->vm].name
+                                                                            : NULL);
+        for (size_t k = 0; k < j->step_count; k++)
+            report_db_put_job_step(db, j->id, k, &j->steps[k]);
+    }
 }
 
 /* ---- recording (the engine's callbacks) ---------------------------------------------------------- */

@@ -162,6 +162,13 @@ static void test_rpo_bounds(void **state)
     assert_string_equal(report_results_expect(r, 0)->bound, "<= 31m00s");
     e.max = 30.0 * 60e9;
     assert_false(passes(r, e));
+    /* The same as numbers, for charts. */
+    const report_expect_result *x = report_results_expect(r, 0);
+    assert_true(x->has_value && x->value == 31.0 * 60e9);
+    assert_true(x->has_max && !x->has_min && x->max == 30.0 * 60e9);
+    assert_int_equal(x->scope, DRS_SCOPE_VM);
+    assert_int_equal(x->subject, 0);
+    assert_int_equal(x->unit, DRS_UNIT_DURATION);
     /* From 41 min on, every tooth runs 1..6 min: the 30 min bound holds there. */
     e.after_ns = 41 * MIN;
     assert_true(passes(r, e));

@@ -412,6 +412,39 @@ static void test_open_and_end_report_errors(void **state)
     assert_non_null(strstr(report_db_schema, "CREATE TABLE IF NOT EXISTS recovery_points"));
 }
 
+static void test_attach_writes_what_came_before(void **state)
+{
+    (void)state;
+    /* The driver validates first, then opens the database: problems found before must still be
+     * stored. */
+    drs_scenario sc = scenario();
+    report_results *r = report_results_new(&sc);
+    drs_diags d = {0};
+    drs_diags_add(&d, DRS_SEV_WARNING, 4, "recovery.cloud_pairs[0].settings.copy_frequency",
+                  "30s needs 2012 R2 hosts; 5m is used");
+    report_results_add_diags(r, &d);
+    drs_diags_clear(&d);
+    drs_error err = {0};
+    report_db *db = report_db_open(db_path, &err);
+    assert_non_null(db);
+    report_run_info info = {.scenario_name = "x", .scenario_sha256 = "00", .drsim_version = "0"};
+    int64_t id;
+    assert_true(report_db_run_begin(db, &info, &id, &err));
+    report_results_attach_db(r, db);
+    report_results_finish(r, 0);
+    assert_true(report_db_run_end(db, r, "complete", 0, &err));
+    report_db_close(db);
+    report_results_free(r);
+    sqlite3 *h;
+    assert_int_equal(sqlite3_open(db_path, &h), SQLITE_OK);
+    assert_int_equal(query_int(h, id, "SELECT count(*) FROM findings WHERE run=?1 AND rule=4 AND "
+                                      "severity='warning'"),
+                     1);
+    assert_int_equal(query_int(h, id, "SELECT count(*) FROM runs WHERE id=?1 AND status='complete'"),
+                     1);
+    sqlite3_close(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -420,6 +453,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_killed_run_leaves_consistent_incomplete_run, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_open_and_end_report_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_attach_writes_what_came_before, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

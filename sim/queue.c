@@ -11,18 +11,26 @@
  * the measured work per operation (empty windows skipped, list nodes walked) says the width went
  * stale. Cancel unlinks in O(1) through the links stored in the slot; reschedule is unlink + insert.
  *
- * WHY (measured on this 2-core AMD EPYC VM, hold model, uniform increments, one core; the VM's
- * timing noise is about +-20%, figures are the best of 5 runs of 5 M events, tests/bench/queue.sh):
- *   pending:                         1 k        100 k       1 M
- *   binary heap of pointers         ~17 M/s     ~9 M/s     (the baseline of the brief)
- *   4-ary heap, keys inline in a    23.5 M/s    9.8 M/s     2.0 M/s
- *     64-byte-aligned key array, branch-free min-of-4 tournament, Floyd's bottom-up sift,
- *     grandchild prefetch, the firing event's hole refilled by the handler's own schedule
- *   this calendar queue             (see the end of this comment)
- * The heap, even with every trick above, walks log4(n) ~ 8 dependent levels per event at 100 k, with
- * the deep levels and the slots' position fields out of L1; cachegrind showed ~600 instructions and
- * ~14 L1 misses per event in the sift alone. The calendar queue touches O(1) cache lines per event.
- * CALENDAR-NUMBERS
+ * WHY — measured on this 2-core AMD EPYC VM (no hardware counters; timings swing by 2x with the
+ * neighbours' load, so structures were compared interleaved, best of 5, hold model with uniform
+ * increments, one core, tests/bench/bench_queue.c):
+ *   - binary heap of pointers: about 9 M events/s at 100 k pending (the starting point).
+ *   - 4-ary heap, times inline in a 64-byte-aligned key array with the slot index beside it,
+ *     branch-free min-of-4 tournament, Floyd's bottom-up sift, grandchild prefetch, and the firing
+ *     event's root hole filled directly by the handler's own schedule: 23.5 M/s at 1 k, 9.8 M/s at
+ *     100 k, 2.0 M/s at 1 M on a quiet machine. At 100 k it still walks ~8 dependent levels per event;
+ *     cachegrind counted ~790 instructions, 12 L1 and 4.3 L2-sized misses per event.
+ *   - this calendar queue: 30 M/s at 1 k and 17 M/s at 100 k on a quiet machine (first version,
+ *     before the bucket kept its end times); interleaved with the heap under load, 9.8 vs 4.2 M/s at
+ *     100 k and 12.6 vs 10.6 M/s at 1 k. cachegrind: ~270 instructions, 4.6 L1 and 3.8 L2-sized
+ *     misses per event, most of them the random read of the firing event's slot.
+ *   - window factor (SIM_WIDTH_FACTOR) 1, 2, 4 x mean separation: 6.2, 9.2, 6.0 M/s under load.
+ * The heap would be the safer choice for adversarial time distributions (the calendar degrades
+ * towards a list scan if most events crowd into one window yet differ in time); the self-tuning
+ * rebuild bounds the damage for distributions that drift.
+ *
+ * Memory: slots live in one array grown geometrically and reused through a free list; the bucket
+ * array is reallocated only on a rebuild, at most once per n operations. No allocation per event.
  */
 #include <assert.h>
 #include <stdio.h>
@@ -33,7 +41,9 @@
 #include "sim.h"
 
 #define SIM_MIN_BUCKETS 16u
+#ifndef SIM_WIDTH_FACTOR
 #define SIM_WIDTH_FACTOR 2 /* window = factor x mean separation of the near-future events */
+#endif
 #define SIM_TUNE_OPS 4096u /* operations between checks of the work per operation */
 #define SIM_TUNE_COST 6u   /* average work per operation above which the width is re-estimated */
 
@@ -49,7 +59,10 @@ typedef struct sim_slot {
     uint32_t pending;
 } sim_slot;
 
+/* The times of the ends are kept beside the links so that scanning windows and appending touch only
+ * the bucket array, not the (larger, randomly placed) slots. */
 typedef struct sim_bucket {
+    int64_t head_at, tail_at;
     uint32_t head, tail;
 } sim_bucket;
 
@@ -99,14 +112,16 @@ static inline void sim_link(sim *s, uint32_t sl)
     if (!t) {
         e->prev = e->next = 0;
         b->head = b->tail = sl;
+        b->head_at = b->tail_at = e->at;
         return;
     }
-    if (!sim_before(e, &S[t])) {
+    if (e->at > b->tail_at || (e->at == b->tail_at && S[t].seq < e->seq)) {
         /* The usual case: later than everything in the bucket (a new event has the newest seq). */
         e->prev = t;
         e->next = 0;
         S[t].next = sl;
         b->tail = sl;
+        b->tail_at = e->at;
         return;
     }
     uint32_t p = b->head;
@@ -118,10 +133,12 @@ static inline void sim_link(sim *s, uint32_t sl)
     s->work += walked;
     e->next = p;
     e->prev = S[p].prev;
-    if (e->prev)
+    if (e->prev) {
         S[e->prev].next = sl;
-    else
+    } else {
         b->head = sl;
+        b->head_at = e->at;
+    }
     S[p].prev = sl;
 }
 
@@ -130,14 +147,20 @@ static inline void sim_unlink(sim *s, uint32_t sl)
     sim_slot *S = s->slots;
     sim_slot *e = &S[sl];
     sim_bucket *b = &s->bk[(uint64_t)(e->at >> s->wshift) & (s->nb - 1)];
-    if (e->prev)
+    if (e->prev) {
         S[e->prev].next = e->next;
-    else
+    } else {
         b->head = e->next;
-    if (e->next)
+        if (e->next)
+            b->head_at = S[e->next].at;
+    }
+    if (e->next) {
         S[e->next].prev = e->prev;
-    else
+    } else {
         b->tail = e->prev;
+        if (e->prev)
+            b->tail_at = S[e->prev].at;
+    }
 }
 
 /* The slot of the earliest pending event (0 if none), advancing the current window to it. */
@@ -148,10 +171,10 @@ static uint32_t sim_find_min(sim *s)
     const sim_slot *S = s->slots;
     uint32_t mask = s->nb - 1;
     for (uint32_t i = 0; i < s->nb; i++) {
-        uint32_t h = s->bk[(uint64_t)s->cur & mask].head;
-        if (h && (S[h].at >> s->wshift) == s->cur) {
+        const sim_bucket *b = &s->bk[(uint64_t)s->cur & mask];
+        if (b->head && (b->head_at >> s->wshift) == s->cur) {
             s->work += i;
-            return h;
+            return b->head;
         }
         s->cur++;
     }
@@ -460,6 +483,10 @@ bool sim_step(sim *s)
     if (!sl)
         return false;
     sim_slot *e = &s->slots[sl];
+    /* The next windows' first events are likely next to fire: start fetching their slots. */
+    uint32_t mask = s->nb - 1;
+    __builtin_prefetch(&s->slots[s->bk[(uint64_t)(s->cur + 1) & mask].head]);
+    __builtin_prefetch(&s->slots[s->bk[(uint64_t)(s->cur + 2) & mask].head]);
     sim_handler fn = e->fn;
     void *arg = e->arg;
     assert(e->at >= s->now);

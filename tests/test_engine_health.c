@@ -117,6 +117,15 @@ static void test_overload_degrades_then_resync_recovers(void **state)
     assert_int_equal(missed_in_window(w, t_warn), 3);
     assert_int_equal(missed_in_window(w, t_warn - 1), 2);
     assert_true(fake_count_events(w, ENGINE_EV_MISSED_CYCLE, 0) >= 3);
+    /* A missed cycle's log goes out as soon as the one in flight is applied: once cycles are missed,
+     * each send starts at the previous apply, and carries more than one interval's writes. */
+    size_t chained = 0;
+    for (size_t i = 1; i < w->cycle_count; i++)
+        if (w->cycles[i].captured_ns > t_drop && w->cycles[i].sent_ns == w->cycles[i - 1].applied_ns) {
+            chained++;
+            assert_true((double)w->cycles[i].raw_bytes > 2e6 * (double)(I / SEC));
+        }
+    assert_true(chained >= 3);
 
     /* Bandwidth returns; resync starts by itself, compares, sends the differing extents, and normal
      * cycles resume. */

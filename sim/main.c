@@ -3,12 +3,15 @@
  * Exit codes (the same for every command): 0 success and every expectation held; 1 a run finished and
  * an expectation failed; 2 bad input (every problem listed, each with its JSON path); 3 internal error
  * or a command that is not available. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "engine/error.h"
 #include "engine/rules.h"
+#include "sim/run.h"
 #include "sim/scenario.h"
 #include "sim/version.h"
 
@@ -150,16 +153,61 @@ static int main_validate(int argc, char **argv)
     return errors ? EXIT_INPUT : EXIT_OK;
 }
 
-/* ---- run -------------------------------------------------------------------------------------- *
- * The simulation driver plugs in here: main_run parses the options of help_run and returns the exit
- * code of the run. Until it exists the command says so. */
+/* ---- run -------------------------------------------------------------------------------------- */
+
+/* Takes the value of an option that needs one; NULL (and a message) when it is missing. */
+static const char *main_option_value(int argc, char **argv, int *i)
+{
+    if (*i + 1 >= argc || argv[*i + 1][0] == '\0') {
+        fprintf(stderr, "drsim %s: %s needs a value\n", argv[0], argv[*i]);
+        return NULL;
+    }
+    return argv[++*i];
+}
 
 static int main_run(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "drsim run: not yet available in this build\n");
-    return EXIT_INTERNAL;
+    sim_run_options opt = {.progress = isatty(STDERR_FILENO)};
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char **dst = !strcmp(a, "--db")      ? &opt.db_path
+                           : !strcmp(a, "--html")  ? &opt.html_path
+                           : !strcmp(a, "--junit") ? &opt.junit_path
+                                                   : NULL;
+        if (dst) {
+            if (!(*dst = main_option_value(argc, argv, &i)))
+                return EXIT_INPUT;
+        } else if (!strcmp(a, "--seed")) {
+            const char *v = main_option_value(argc, argv, &i);
+            char *end;
+            if (!v)
+                return EXIT_INPUT;
+            errno = 0;
+            unsigned long long seed = strtoull(v, &end, 10);
+            if (*end || errno || v[0] == '-') {
+                fprintf(stderr, "drsim run: --seed: expected a whole number >= 0, got \"%s\"\n", v);
+                return EXIT_INPUT;
+            }
+            opt.has_seed = true;
+            opt.seed = seed;
+        } else if (!strcmp(a, "--quiet")) {
+            opt.quiet = true;
+            opt.progress = false;
+        } else if (a[0] == '-' && a[1]) {
+            fprintf(stderr, "drsim run: unknown option '%s' (see drsim run --help)\n", a);
+            return EXIT_INPUT;
+        } else if (!opt.scenario_path) {
+            opt.scenario_path = a;
+        } else {
+            fprintf(stderr, "drsim run: one scenario at a time ('%s' is extra)\n", a);
+            return EXIT_INPUT;
+        }
+    }
+    if (!opt.scenario_path) {
+        fprintf(stderr, "drsim run: which scenario? (see drsim run --help)\n");
+        return EXIT_INPUT;
+    }
+    return sim_run_file(&opt);
 }
 
 /* ---- plan, report, runs, merge: not yet available ---------------------------------------------- */

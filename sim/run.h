@@ -1,0 +1,41 @@
+/* sim/run.h — one run of a scenario: load, check, simulate, record, report.
+ *
+ * The driver that puts the pieces together: the loader and the configuration rules, the kernel, the
+ * modelled world (sim/world.h) with the engine bound to it, the timeline, sampling, and reports/ for
+ * the results database, the summary, the expectations and JUnit. */
+#ifndef SIM_RUN_H
+#define SIM_RUN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "engine/desc.h"
+
+typedef struct sim_run_options {
+    const char *scenario_path;
+    const char *db_path;    /* NULL: the scenario's path with .db for .json; "" or "-": none */
+    const char *html_path;  /* NULL: none */
+    const char *junit_path; /* NULL: none */
+    bool has_seed;
+    uint64_t seed;
+    bool quiet;    /* print only problems and failed expectations */
+    bool progress; /* a progress line on stderr (the CLI turns it on when stderr is a terminal) */
+} sim_run_options;
+
+/* Runs the scenario as the options say and returns the exit code: 0 every expectation held, 1 one
+ * failed, 2 bad input (every problem printed with its JSON path; no run is written as complete),
+ * 3 internal error. */
+int sim_run_file(const sim_run_options *opt);
+
+/* The outcome of simulating an already loaded scenario, for tests and planning. */
+typedef struct sim_run_outcome {
+    int exit_code;
+    uint64_t events;  /* kernel events fired */
+    struct report_results *results; /* owned by the caller (report_results_free); NULL on failure */
+} sim_run_outcome;
+
+/* Simulates sc (which must have passed the loader and the rules) without a database or output, and
+ * evaluates its expectations. Returns false only on an internal failure (message on stderr). */
+bool sim_run_scenario(const drs_scenario *sc, sim_run_outcome *out);
+
+#endif

@@ -1,0 +1,51 @@
+/* sim/world.h — the modelled world of one run, and the engine platform bound to it.
+ *
+ * A sim_world instantiates the model (sites and their storage, links, a primary and a replica disk per
+ * virtual disk, workloads and their random streams) from a drs_scenario and binds engine/platform.h to
+ * it and to the kernel: engine timers are kernel events, transfers are flows on the model's links, the
+ * change logs and replica copies are model disks. It also carries out the timeline's hardware faults.
+ *
+ * Writes are generated lazily, in batches: a disk's workload is asked for everything it wrote since
+ * its last batch whenever someone looks at the disk (a log is taken, its size asked, a fault changes
+ * it). Batch boundaries therefore follow the engine's calls, which are deterministic.
+ *
+ * Ownership: sim_world_new borrows the scenario and the kernel (both must outlive the world); the
+ * caller frees the world with sim_world_free. */
+#ifndef SIM_WORLD_H
+#define SIM_WORLD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "engine/desc.h"
+#include "engine/error.h"
+#include "engine/platform.h"
+#include "sim/sim.h"
+
+typedef struct sim_world sim_world;
+
+/* NULL and err (DRS_EINPUT for a trace that cannot be read, DRS_EINTERNAL otherwise) on failure. */
+sim_world *sim_world_new(const drs_scenario *sc, sim *kernel, drs_error *err);
+void sim_world_free(sim_world *w);
+
+/* The platform table for engine_new; its ctx is w. */
+engine_platform sim_world_platform(sim_world *w);
+
+/* Carries out a hardware timeline action (link.*, host.*, site.*, vmm.*, storage.fill,
+ * workload.set) now. Returns false for actions that are not about hardware. */
+bool sim_world_apply(sim_world *w, const drs_action *a);
+
+/* Bytes a link has carried since the start (wire bytes), and its current capacity (0 while down). */
+double sim_world_link_bytes(sim_world *w, int link);
+double sim_world_link_capacity_Bps(const sim_world *w, int link);
+
+/* Generates every disk's writes up to now (end of run, before a failover reads the primaries). */
+void sim_world_catch_up(sim_world *w);
+
+/* Digest of a VM's primary or replica disks, combined (XOR) over its disks — the engine's convention
+ * for a recovery point's primary digest. */
+uint64_t sim_world_vm_digest(sim_world *w, int vm, bool replica);
+/* Bytes a VM wrote (all disks) in total since the start. */
+uint64_t sim_world_vm_written_bytes(sim_world *w, int vm);
+
+#endif

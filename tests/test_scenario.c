@@ -2,6 +2,7 @@
  *
  * Small scenarios are written inline with single quotes (turned into double quotes by load()) so they
  * stay readable. */
+#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -533,6 +534,33 @@ static void test_warnings_do_not_stop_loading(void **state)
     drs_diags_clear(&d);
 }
 
+/* Every file of the broken suite fails to load with at least one error, in-process, so the sanitizers
+ * and valgrind see every error path of the loader (tests/test_broken.c checks the messages). */
+static void test_broken_suite_fails_to_load_without_leaks(void **state)
+{
+    (void)state;
+    DIR *dir = opendir(DRSIM_SOURCE_DIR "/tests/broken");
+    assert_non_null(dir);
+    struct dirent *e;
+    size_t files = 0;
+    while ((e = readdir(dir))) {
+        size_t len = strlen(e->d_name);
+        if (len < 5 || strcmp(e->d_name + len - 5, ".json"))
+            continue;
+        char path[512];
+        snprintf(path, sizeof path, "%s/tests/broken/%s", DRSIM_SOURCE_DIR, e->d_name);
+        drs_diags d = {0};
+        drs_scenario *sc = sim_scenario_load(path, &d);
+        if (sc)
+            fail_msg("%s loaded", e->d_name);
+        assert_true(drs_diags_errors(&d) >= 1);
+        drs_diags_clear(&d);
+        files++;
+    }
+    closedir(dir);
+    assert_true(files >= 40);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -550,6 +578,7 @@ int main(void)
         cmocka_unit_test(test_recovery_point_forms),
         cmocka_unit_test(test_diags_print_one_line_each),
         cmocka_unit_test(test_warnings_do_not_stop_loading),
+        cmocka_unit_test(test_broken_suite_fails_to_load_without_leaks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -226,6 +226,15 @@ static void link_refresh_up(sim_world *w, int li)
     }
 }
 
+/* link.down with `for`: the link comes back by itself. */
+static void link_return(sim *k, void *arg)
+{
+    (void)k;
+    world_link *l = arg;
+    l->admin_up = true;
+    link_refresh_up(l->w, l->index);
+}
+
 static int link_between(const sim_world *w, int a, int b)
 {
     for (size_t i = 0; i < w->sc->link_count; i++) {
@@ -729,6 +738,8 @@ bool sim_world_apply(sim_world *w, const drs_action *a)
     case DRS_DO_LINK_UP:
         w->links[a->link].admin_up = a->what == DRS_DO_LINK_UP;
         link_refresh_up(w, a->link);
+        if (a->what == DRS_DO_LINK_DOWN && a->for_ns > 0)
+            sim_schedule(w->k, now + a->for_ns, link_return, &w->links[a->link]);
         return true;
     case DRS_DO_LINK_SET: {
         model_link *l = w->links[a->link].link;

@@ -243,6 +243,8 @@ static void sc_load_protect(sc_ctx *c, drs_recovery *r, const json_t *rec)
         return;
     r->protect_count = json_array_size(a);
     r->protect = sc_calloc(r->protect_count, sizeof *r->protect);
+    /* first[vm] = 1 + the entry that protected it first: finds repeats in one pass */
+    size_t *first = sc_calloc(c->sc->vm_count, sizeof *first);
     for (size_t i = 0; i < r->protect_count; i++) {
         const json_t *v = json_array_get(a, i);
         drs_protect *pr = &r->protect[i];
@@ -254,12 +256,14 @@ static void sc_load_protect(sc_ctx *c, drs_recovery *r, const json_t *rec)
         const sc_name *vm = sc_get_ref(c, v, q, "vm", SC_REQUIRED, SC_VM);
         if (vm) {
             pr->vm = vm->a;
-            for (size_t k = 0; k < i; k++)
-                if (r->protect[k].vm == vm->a)
-                    sc_warn(c, q, "VM '%s' is already protected by %s[%zu]", vm->name, p, k);
+            if (first[vm->a])
+                sc_warn(c, q, "VM '%s' is already protected by %s[%zu]", vm->name, p, first[vm->a] - 1);
+            else
+                first[vm->a] = i + 1;
         }
         sc_get_duration(c, v, q, "at", SC_OPTIONAL, &pr->at_ns);
     }
+    free(first);
 }
 
 static void sc_load_plan_actions(sc_ctx *c, const json_t *g, const char *gp, const char *key, drs_plan_action **out,
@@ -304,6 +308,8 @@ static void sc_load_plans(sc_ctx *c, drs_recovery *r, const json_t *rec)
     }
     r->plan_count = json_array_size(a);
     r->plans = sc_calloc(r->plan_count, sizeof *r->plans);
+    /* in_plan[vm] = 1 + the plan that last listed it: a VM appears once per plan */
+    size_t *in_plan = sc_calloc(c->sc->vm_count, sizeof *in_plan);
     for (size_t i = 0; i < r->plan_count; i++) {
         const json_t *v = json_array_get(a, i);
         drs_recovery_plan *pl = &r->plans[i];
@@ -352,13 +358,9 @@ static void sc_load_plans(sc_ctx *c, drs_recovery *r, const json_t *rec)
                 if (!vm)
                     continue;
                 grp->vms[k] = vm->a;
-                /* A VM fails over once per plan: look for it in the earlier groups and entries. */
-                for (size_t g2 = 0; g2 <= g; g2++) {
-                    size_t upto = g2 == g ? k : pl->groups[g2].vm_count;
-                    for (size_t k2 = 0; k2 < upto; k2++)
-                        if (pl->groups[g2].vms && pl->groups[g2].vms[k2] == vm->a)
-                            sc_error(c, u, "VM '%s' appears twice in this recovery plan", vm->name);
-                }
+                if (in_plan[vm->a] == i + 1)
+                    sc_error(c, u, "VM '%s' appears twice in this recovery plan", vm->name);
+                in_plan[vm->a] = i + 1;
             }
             for (size_t k = 0; k < n; k++)
                 free(names[k]);
@@ -367,6 +369,7 @@ static void sc_load_plans(sc_ctx *c, drs_recovery *r, const json_t *rec)
             sc_load_plan_actions(c, gv, gp, "after", &grp->after, &grp->after_count);
         }
     }
+    free(in_plan);
 }
 
 void sc_load_recovery(sc_ctx *c, const json_t *root)

@@ -525,11 +525,14 @@ static void test_warnings_do_not_stop_loading(void **state)
     (void)state;
     drs_diags d = {0};
     drs_scenario *sc = load("{'drsim': 1, 'duration': '1d', " SITES ", 'timeline': ["
-                            " {'at': '2d', 'do': 'link.up', 'link': 'wan'}]}",
+                            " {'at': '2d', 'do': 'link.up', 'link': 'wan'}],"
+                            " 'recovery': {'vault': {'name': 'v'}, 'protect': [{'vm': 'vm1'}, {'vm': 'vm1', 'at': '1h'}]}}",
                             &d);
     assert_non_null(sc);
     assert_int_equal(drs_diags_errors(&d), 0);
+    assert_int_equal(d.count, 2);
     assert_true(has_problem(&d, "timeline[0].at", "after the end of the run"));
+    assert_true(has_problem(&d, "recovery.protect[1]", "VM 'vm1' is already protected by recovery.protect[0]"));
     drs_scenario_free(sc);
     drs_diags_clear(&d);
 }

@@ -1,8 +1,8 @@
 /* sim/scenario.c — the scenario loader: reading the file, the top level, the field helpers every
  * section uses, the name index, freeing, and printing problems.
  *
- * The sections live in scenario_world.c (sites, links, workloads, VMs), scenario_recovery.c (the Site
- * Recovery configuration), scenario_timeline.c and scenario_expect.c. */
+ * The sections live in scenario_world.c (sites, links, workloads, VMs), scenario_recovery.c (the
+ * Site Recovery configuration), scenario_timeline.c and scenario_expect.c. */
 #include "scenario.h"
 
 #include <ctype.h>
@@ -15,7 +15,8 @@
 #include "scenario_internal.h"
 #include "units.h"
 
-/* ---- memory ----------------------------------------------------------------------------------- */
+/* ---- memory -----------------------------------------------------------------------------------
+ */
 
 void *sc_calloc(size_t n, size_t size)
 {
@@ -37,12 +38,14 @@ char *sc_strdup(const char *s)
     return p;
 }
 
-/* ---- paths and problems ----------------------------------------------------------------------- */
+/* ---- paths and problems -----------------------------------------------------------------------
+ */
 
 /* Paths longer than SC_PATH are cut: deep enough for any real scenario, and still recognisable. */
 void sc_path_key(char *buf, const char *parent, const char *key)
 {
-    int n = parent && *parent ? snprintf(buf, SC_PATH, "%s.%s", parent, key) : snprintf(buf, SC_PATH, "%s", key);
+    int n = parent && *parent ? snprintf(buf, SC_PATH, "%s.%s", parent, key)
+                              : snprintf(buf, SC_PATH, "%s", key);
     (void)(n >= SC_PATH);
 }
 
@@ -165,7 +168,8 @@ const char *sc_suggest(const char *word, const char *const *candidates, size_t n
     return best;
 }
 
-/* ---- objects and fields ----------------------------------------------------------------------- */
+/* ---- objects and fields -----------------------------------------------------------------------
+ */
 
 bool sc_expect_object(sc_ctx *c, const json_t *v, const char *path)
 {
@@ -188,7 +192,8 @@ void sc_check_keys(sc_ctx *c, const json_t *obj, const char *path, const char *c
         n++;
     const char *key;
     json_t *v;
-    json_object_foreach((json_t *)obj, key, v) {
+    json_object_foreach((json_t *)obj, key, v)
+    {
         bool ok = false;
         for (size_t i = 0; i < n && !ok; i++)
             ok = !strcmp(key, allowed[i]);
@@ -212,8 +217,8 @@ void sc_check_keys(sc_ctx *c, const json_t *obj, const char *path, const char *c
 }
 
 /* The value at key, or NULL; reports a missing required key. */
-static const json_t *sc_field(sc_ctx *c, const json_t *obj, const char *path, const char *key, sc_need need,
-                              char *fpath)
+static const json_t *sc_field(sc_ctx *c, const json_t *obj, const char *path, const char *key,
+                              sc_need need, char *fpath)
 {
     sc_path_key(fpath, path, key);
     const json_t *v = json_is_object(obj) ? json_object_get(obj, key) : NULL;
@@ -229,7 +234,8 @@ static bool sc_type_error(sc_ctx *c, const char *path, const char *what, const j
     return false;
 }
 
-bool sc_get_str(sc_ctx *c, const json_t *obj, const char *path, const char *key, sc_need need, char **out)
+bool sc_get_str(sc_ctx *c, const json_t *obj, const char *path, const char *key, sc_need need,
+                char **out)
 {
     char p[SC_PATH];
     const json_t *v = sc_field(c, obj, path, key, need, p);
@@ -242,7 +248,8 @@ bool sc_get_str(sc_ctx *c, const json_t *obj, const char *path, const char *key,
     return true;
 }
 
-bool sc_get_name(sc_ctx *c, const json_t *obj, const char *path, const char *key, sc_need need, char **out)
+bool sc_get_name(sc_ctx *c, const json_t *obj, const char *path, const char *key, sc_need need,
+                 char **out)
 {
     char p[SC_PATH];
     const json_t *v = sc_field(c, obj, path, key, need, p);
@@ -276,7 +283,8 @@ bool sc_value_duration(sc_ctx *c, const json_t *v, const char *path, int64_t *ou
     return true;
 }
 
-bool sc_get_duration(sc_ctx *c, const json_t *obj, const char *path, const char *key, sc_need need, int64_t *out)
+bool sc_get_duration(sc_ctx *c, const json_t *obj, const char *path, const char *key, sc_need need,
+                     int64_t *out)
 {
     char p[SC_PATH];
     const json_t *v = sc_field(c, obj, path, key, need, p);
@@ -295,8 +303,10 @@ bool sc_value_size(sc_ctx *c, const json_t *v, const char *path, uint64_t *out)
         if (ok)
             *out = (uint64_t)i;
         else
-            drs_fail(&e, DRS_EINPUT, "", "expected a size such as \"100GiB\", got %" JSON_INTEGER_FORMAT
-                     " (sizes cannot be negative)", i);
+            drs_fail(&e, DRS_EINPUT, "",
+                     "expected a size such as \"100GiB\", got %" JSON_INTEGER_FORMAT
+                     " (sizes cannot be negative)",
+                     i);
     } else if (json_is_real(v)) {
         ok = units_size_from_number(json_real_value(v), out, &e);
     } else {
@@ -307,14 +317,16 @@ bool sc_value_size(sc_ctx *c, const json_t *v, const char *path, uint64_t *out)
     return ok;
 }
 
-bool sc_get_size(sc_ctx *c, const json_t *obj, const char *path, const char *key, sc_need need, uint64_t *out)
+bool sc_get_size(sc_ctx *c, const json_t *obj, const char *path, const char *key, sc_need need,
+                 uint64_t *out)
 {
     char p[SC_PATH];
     const json_t *v = sc_field(c, obj, path, key, need, p);
     return v && sc_value_size(c, v, p, out);
 }
 
-bool sc_get_rate(sc_ctx *c, const json_t *obj, const char *path, const char *key, sc_need need, double *out)
+bool sc_get_rate(sc_ctx *c, const json_t *obj, const char *path, const char *key, sc_need need,
+                 double *out)
 {
     char p[SC_PATH];
     const json_t *v = sc_field(c, obj, path, key, need, p);
@@ -326,8 +338,10 @@ bool sc_get_rate(sc_ctx *c, const json_t *obj, const char *path, const char *key
     }
     if (!json_is_string(v)) {
         char got[80];
-        sc_error(c, p, "expected a rate such as \"100Mbps\" or \"2MB/s\", got %s%s", sc_describe(v, got, sizeof got),
-                 json_is_number(v) ? " (rates are strings with a unit: bits or bytes per second)" : "");
+        sc_error(c, p, "expected a rate such as \"100Mbps\" or \"2MB/s\", got %s%s",
+                 sc_describe(v, got, sizeof got),
+                 json_is_number(v) ? " (rates are strings with a unit: bits or bytes per second)"
+                                   : "");
         return false;
     }
     drs_error e = {0};
@@ -338,7 +352,8 @@ bool sc_get_rate(sc_ctx *c, const json_t *obj, const char *path, const char *key
     return true;
 }
 
-bool sc_get_fraction(sc_ctx *c, const json_t *obj, const char *path, const char *key, sc_need need, double *out)
+bool sc_get_fraction(sc_ctx *c, const json_t *obj, const char *path, const char *key, sc_need need,
+                     double *out)
 {
     char p[SC_PATH];
     const json_t *v = sc_field(c, obj, path, key, need, p);
@@ -354,8 +369,8 @@ bool sc_get_fraction(sc_ctx *c, const json_t *obj, const char *path, const char 
     return true;
 }
 
-bool sc_get_number(sc_ctx *c, const json_t *obj, const char *path, const char *key, sc_need need, double lo,
-                   double hi, double *out)
+bool sc_get_number(sc_ctx *c, const json_t *obj, const char *path, const char *key, sc_need need,
+                   double lo, double hi, double *out)
 {
     char p[SC_PATH];
     const json_t *v = sc_field(c, obj, path, key, need, p);
@@ -372,7 +387,8 @@ bool sc_get_number(sc_ctx *c, const json_t *obj, const char *path, const char *k
     return true;
 }
 
-bool sc_get_bool(sc_ctx *c, const json_t *obj, const char *path, const char *key, sc_need need, bool *out)
+bool sc_get_bool(sc_ctx *c, const json_t *obj, const char *path, const char *key, sc_need need,
+                 bool *out)
 {
     char p[SC_PATH];
     const json_t *v = sc_field(c, obj, path, key, need, p);
@@ -384,8 +400,8 @@ bool sc_get_bool(sc_ctx *c, const json_t *obj, const char *path, const char *key
     return true;
 }
 
-bool sc_get_int(sc_ctx *c, const json_t *obj, const char *path, const char *key, sc_need need, long long lo,
-                long long hi, long long *out)
+bool sc_get_int(sc_ctx *c, const json_t *obj, const char *path, const char *key, sc_need need,
+                long long lo, long long hi, long long *out)
 {
     char p[SC_PATH];
     const json_t *v = sc_field(c, obj, path, key, need, p);
@@ -439,7 +455,8 @@ bool sc_get_enum(sc_ctx *c, const json_t *obj, const char *path, const char *key
     return false;
 }
 
-const json_t *sc_get_array(sc_ctx *c, const json_t *obj, const char *path, const char *key, sc_need need)
+const json_t *sc_get_array(sc_ctx *c, const json_t *obj, const char *path, const char *key,
+                           sc_need need)
 {
     char p[SC_PATH];
     const json_t *v = sc_field(c, obj, path, key, need, p);
@@ -475,11 +492,12 @@ bool sc_get_str_array(sc_ctx *c, const json_t *obj, const char *path, const char
     return ok;
 }
 
-/* ---- names ------------------------------------------------------------------------------------ */
+/* ---- names ------------------------------------------------------------------------------------
+ */
 
 static const char *const sc_kind_names[SC_KIND_COUNT] = {
-    "site", "VMM server", "cloud", "host", "network", "storage classification", "file server",
-    "link", "workload", "VM", "recovery plan",
+    "site",        "VMM server", "cloud",    "host", "network",       "storage classification",
+    "file server", "link",       "workload", "VM",   "recovery plan",
 };
 
 const char *sc_kind_name(sc_kind k)
@@ -525,7 +543,8 @@ void sc_name_add(sc_ctx *c, sc_kind kind, const char *name, int a, int b, const 
     if (old) {
         char n[48];
         sc_echo(name, n, sizeof n);
-        sc_error(c, path, "duplicate %s name '%s' (first defined at %s)", sc_kind_name(kind), n, old->path);
+        sc_error(c, path, "duplicate %s name '%s' (first defined at %s)", sc_kind_name(kind), n,
+                 old->path);
         return;
     }
     if (c->name_count == c->name_cap) {
@@ -586,8 +605,8 @@ const sc_name *sc_resolve(sc_ctx *c, sc_kind kind, const char *name, const char 
     return NULL;
 }
 
-const sc_name *sc_get_ref(sc_ctx *c, const json_t *obj, const char *path, const char *key, sc_need need,
-                          sc_kind kind)
+const sc_name *sc_get_ref(sc_ctx *c, const json_t *obj, const char *path, const char *key,
+                          sc_need need, sc_kind kind)
 {
     char *s = NULL;
     const sc_name *e = NULL;
@@ -600,11 +619,13 @@ const sc_name *sc_get_ref(sc_ctx *c, const json_t *obj, const char *path, const 
     return e;
 }
 
-/* ---- the top level ---------------------------------------------------------------------------- */
+/* ---- the top level ----------------------------------------------------------------------------
+ */
 
 static const char *const sc_top_keys[] = {
-    "drsim", "name", "description", "seed", "duration", "sample_interval", "fidelity", "extent_size",
-    "sites", "links", "workloads", "vms", "recovery", "timeline", "expect", NULL,
+    "drsim",    "name",        "description", "seed",  "duration",  "sample_interval",
+    "fidelity", "extent_size", "sites",       "links", "workloads", "vms",
+    "recovery", "timeline",    "expect",      NULL,
 };
 
 static void sc_load_top(sc_ctx *c, const json_t *root)
@@ -631,7 +652,8 @@ static void sc_load_top(sc_ctx *c, const json_t *root)
     sc_get_int(c, root, "", "seed", SC_OPTIONAL, 0, INT64_MAX, &seed);
     sc->seed = (uint64_t)seed;
 
-    if (sc_get_duration(c, root, "", "duration", SC_REQUIRED, &sc->duration_ns) && sc->duration_ns <= 0)
+    if (sc_get_duration(c, root, "", "duration", SC_REQUIRED, &sc->duration_ns) &&
+        sc->duration_ns <= 0)
         sc_error(c, "duration", "the run must last longer than 0");
     sc->sample_interval_ns = 60 * DRS_NS_PER_S;
     if (sc_get_duration(c, root, "", "sample_interval", SC_OPTIONAL, &sc->sample_interval_ns) &&
@@ -647,7 +669,8 @@ static void sc_load_top(sc_ctx *c, const json_t *root)
     uint64_t ext = 0;
     if (sc_get_size(c, root, "", "extent_size", SC_OPTIONAL, &ext)) {
         if (ext < 4096 || ext > (UINT64_C(1) << 30) || ext % 4096 != 0)
-            sc_error(c, "extent_size", "expected a multiple of 4KiB from 4KiB to 1GiB, got %llu bytes",
+            sc_error(c, "extent_size",
+                     "expected a multiple of 4KiB from 4KiB to 1GiB, got %llu bytes",
                      (unsigned long long)ext);
         else
             sc->extent_bytes = ext;
@@ -676,7 +699,9 @@ static drs_scenario *sc_load_json(const char *text, size_t len, const char *file
     while (k < len && isspace((unsigned char)text[k]))
         k++;
     if (k == len) {
-        sc_error(c, "", "%s: the file is empty; a scenario is a JSON object such as {\"drsim\": 1, ...}", file);
+        sc_error(c, "",
+                 "%s: the file is empty; a scenario is a JSON object such as {\"drsim\": 1, ...}",
+                 file);
         return NULL;
     }
     json_error_t jerr;
@@ -759,7 +784,8 @@ drs_scenario *sim_scenario_load(const char *path, drs_diags *diags)
     return sc;
 }
 
-/* ---- freeing ---------------------------------------------------------------------------------- */
+/* ---- freeing ----------------------------------------------------------------------------------
+ */
 
 static void sc_free_strs(char **v, size_t n)
 {
@@ -870,7 +896,8 @@ void drs_scenario_free(drs_scenario *sc)
     free(sc);
 }
 
-/* ---- printing --------------------------------------------------------------------------------- */
+/* ---- printing ---------------------------------------------------------------------------------
+ */
 
 /* Names in messages come from the file: keep control characters out so each problem is one line. */
 static void sc_put_clean(FILE *out, const char *s)

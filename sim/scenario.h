@@ -1,8 +1,9 @@
 /* sim/scenario.h — reading a scenario file into a drs_scenario (engine/desc.h).
  *
- * The loader checks structure, JSON types, units, ranges and name references, and fills in defaults.
- * It does not judge the Site Recovery configuration itself: the configuration rules are the engine's
- * (engine_rules_check). Every problem goes into a drs_diags list with the JSON path it concerns
+ * The loader checks structure, JSON types, units, ranges and name references, and fills in
+ * defaults. It does not judge the Site Recovery configuration itself: the configuration rules are
+ * the engine's (engine_rules_check). Every problem goes into a drs_diags list with the JSON path it
+ * concerns
  * ("vms[3].disks[0].size"); the loader never stops at the first one. */
 #ifndef SIM_SCENARIO_H
 #define SIM_SCENARIO_H
@@ -25,12 +26,12 @@ drs_scenario *sim_scenario_load_string(const char *json_text, const char *name, 
 /* Frees everything the scenario owns, and the scenario. NULL is allowed. */
 void drs_scenario_free(drs_scenario *sc);
 
-/* One line per problem: "error: PATH: message" or "warning: PATH: message", with " (rule N)" when the
- * problem is a configuration rule. Problems without a path print as "error: message". */
+/* One line per problem: "error: PATH: message" or "warning: PATH: message", with " (rule N)" when
+ * the problem is a configuration rule. Problems without a path print as "error: message". */
 void sim_diags_print(FILE *out, const drs_diags *diags);
 
-/* The names accepted in an `expect` entry, NULL-terminated: metric names, job names (matched without
- * regard to case; the scenario stores the spelling below) and event names. */
+/* The names accepted in an `expect` entry, NULL-terminated: metric names, job names (matched
+ * without regard to case; the scenario stores the spelling below) and event names. */
 extern const char *const sim_scenario_metric_names[];
 extern const char *const sim_scenario_job_names[];
 extern const char *const sim_scenario_event_names[];

@@ -1,8 +1,8 @@
 /* sim/scenario_expect.c — what a run must show: the `expect` entries of a scenario.
  *
- * Five forms, told apart by their first key: metric (a statistic within bounds), job (a job reached a
- * state), health (a VM's replication health), event (something happened, or never did) and validation
- * (the configuration is expected to break a rule). */
+ * Five forms, told apart by their first key: metric (a statistic within bounds), job (a job reached
+ * a state), health (a VM's replication health), event (something happened, or never did) and
+ * validation (the configuration is expected to break a rule). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,33 +48,86 @@ static const sc_metric sc_metrics[] = {
 #define SC_NMETRICS (sizeof sc_metrics / sizeof sc_metrics[0])
 
 const char *const sim_scenario_metric_names[] = {
-    "rpo.max", "rpo.mean", "rpo.p50", "rpo.p95", "rpo.p99", "rpo.time_above", "initial_replication.time",
-    "compression.ratio", "bytes.raw", "bytes.wire", "link.utilization.p95", "link.utilization.max",
-    "replica_storage.peak", "recovery_points.additional.max", "recovery_points.app_consistent.created",
-    "cycles.missed", "cycles.completed", "resyncs", "failover.rto", "failover.data_loss",
-    "failover.data_loss_bytes", "failover.verified", NULL,
+    "rpo.max",
+    "rpo.mean",
+    "rpo.p50",
+    "rpo.p95",
+    "rpo.p99",
+    "rpo.time_above",
+    "initial_replication.time",
+    "compression.ratio",
+    "bytes.raw",
+    "bytes.wire",
+    "link.utilization.p95",
+    "link.utilization.max",
+    "replica_storage.peak",
+    "recovery_points.additional.max",
+    "recovery_points.app_consistent.created",
+    "cycles.missed",
+    "cycles.completed",
+    "resyncs",
+    "failover.rto",
+    "failover.data_loss",
+    "failover.data_loss_bytes",
+    "failover.verified",
+    NULL,
 };
 
 const char *const sim_scenario_job_names[] = {
-    "Register VMM Server", "Configure Cloud Protection", "Map Networks", "Map Storage", "Enable Protection",
-    "Finalize Protection", "Test Failover", "Cleanup Test Failover", "Planned Failover", "Unplanned Failover",
-    "Commit", "Cancel Failover", "Reverse Replication", "Resynchronize", "Disable Protection", NULL,
+    "Register VMM Server",
+    "Configure Cloud Protection",
+    "Map Networks",
+    "Map Storage",
+    "Enable Protection",
+    "Finalize Protection",
+    "Test Failover",
+    "Cleanup Test Failover",
+    "Planned Failover",
+    "Unplanned Failover",
+    "Commit",
+    "Cancel Failover",
+    "Reverse Replication",
+    "Resynchronize",
+    "Disable Protection",
+    NULL,
 };
 
 const char *const sim_scenario_event_names[] = {
-    "missed_cycle", "resync_required", "resync_started", "resync_completed", "initial_replication_started",
-    "initial_replication_completed", "recovery_point_created", "app_consistent_point_created", "health_normal",
-    "health_warning", "health_critical", "link_down", "link_up", "host_down", "host_up", "site_down", "site_up",
-    "storage_full", "failover_started", "failover_completed", "failover_failed", "test_failover_cleanup",
-    "replication_paused", "replication_resumed", NULL,
+    "missed_cycle",
+    "resync_required",
+    "resync_started",
+    "resync_completed",
+    "initial_replication_started",
+    "initial_replication_completed",
+    "recovery_point_created",
+    "app_consistent_point_created",
+    "health_normal",
+    "health_warning",
+    "health_critical",
+    "link_down",
+    "link_up",
+    "host_down",
+    "host_up",
+    "site_down",
+    "site_up",
+    "storage_full",
+    "failover_started",
+    "failover_completed",
+    "failover_failed",
+    "test_failover_cleanup",
+    "replication_paused",
+    "replication_resumed",
+    NULL,
 };
 
 static const char *const sc_forms[] = {"metric", "job", "health", "event", "validation", NULL};
-static const char *const sc_all_keys[] = {"metric", "job",    "health", "event", "validation", "vm",
-                                          "link",   "plan",   "classification", "max", "min", "equals",
-                                          "after",  "threshold", "state", "by",   "never", "rule", NULL};
-static const char *const sc_metric_keys[] = {"metric", "vm",    "link",   "plan",      "classification",
-                                             "max",    "min",   "equals", "after",     "threshold", NULL};
+static const char *const sc_all_keys[] = {
+    "metric",         "job",  "health", "event",  "validation", "vm",        "link",  "plan",
+    "classification", "max",  "min",    "equals", "after",      "threshold", "state", "by",
+    "never",          "rule", NULL};
+static const char *const sc_metric_keys[] = {"metric",         "vm",        "link", "plan",
+                                             "classification", "max",       "min",  "equals",
+                                             "after",          "threshold", NULL};
 static const char *const sc_job_keys[] = {"job", "vm", "plan", "state", "by", "never", NULL};
 static const char *const sc_health_keys[] = {"health", "vm", "by", "never", NULL};
 static const char *const sc_event_keys[] = {"event", "vm", "link", "plan", "by", "never", NULL};
@@ -82,12 +135,14 @@ static const char *const sc_validation_keys[] = {"validation", "rule", NULL};
 
 static const char *const sc_scope_keys[] = {"vm", "link", "plan", "classification"};
 static const unsigned sc_scope_bits[] = {SCOPE_VM, SCOPE_LINK, SCOPE_PLAN, SCOPE_CLASS};
-static const drs_scope sc_scope_values[] = {DRS_SCOPE_VM, DRS_SCOPE_LINK, DRS_SCOPE_PLAN, DRS_SCOPE_CLASSIFICATION};
+static const drs_scope sc_scope_values[] = {DRS_SCOPE_VM, DRS_SCOPE_LINK, DRS_SCOPE_PLAN,
+                                            DRS_SCOPE_CLASSIFICATION};
 static const sc_kind sc_scope_kinds[] = {SC_VM, SC_LINK, SC_PLAN, SC_CLASSIFICATION};
 
-/* The scope key among those allowed (bitmask); required unless allowed_none. "*" means every one. */
-static void sc_expect_scope(sc_ctx *c, const json_t *v, const char *p, drs_expect *x, unsigned allowed,
-                            bool allowed_none)
+/* The scope key among those allowed (bitmask); required unless allowed_none. "*" means every one.
+ */
+static void sc_expect_scope(sc_ctx *c, const json_t *v, const char *p, drs_expect *x,
+                            unsigned allowed, bool allowed_none)
 {
     int found = -1;
     for (int k = 0; k < 4; k++) {
@@ -100,7 +155,8 @@ static void sc_expect_scope(sc_ctx *c, const json_t *v, const char *p, drs_expec
             continue;
         }
         if (found >= 0) {
-            sc_error(c, q, "give one scope only: both '%s' and '%s'", sc_scope_keys[found], sc_scope_keys[k]);
+            sc_error(c, q, "give one scope only: both '%s' and '%s'", sc_scope_keys[found],
+                     sc_scope_keys[k]);
             continue;
         }
         found = k;
@@ -111,7 +167,8 @@ static void sc_expect_scope(sc_ctx *c, const json_t *v, const char *p, drs_expec
             for (int k = 0, first = 1; k < 4; k++) {
                 if (allowed & sc_scope_bits[k]) {
                     size_t u = strlen(list);
-                    snprintf(list + u, sizeof list - u, "%s'%s'", first ? "" : " or ", sc_scope_keys[k]);
+                    snprintf(list + u, sizeof list - u, "%s'%s'", first ? "" : " or ",
+                             sc_scope_keys[k]);
                     first = 0;
                 }
             }
@@ -130,7 +187,8 @@ static void sc_expect_scope(sc_ctx *c, const json_t *v, const char *p, drs_expec
 }
 
 /* One bound (max/min/equals) in the metric's unit, as a double. */
-static bool sc_expect_bound(sc_ctx *c, const json_t *v, const char *p, const char *key, int unit, double *out)
+static bool sc_expect_bound(sc_ctx *c, const json_t *v, const char *p, const char *key, int unit,
+                            double *out)
 {
     const json_t *b = json_object_get(v, key);
     if (!b)
@@ -154,7 +212,8 @@ static bool sc_expect_bound(sc_ctx *c, const json_t *v, const char *p, const cha
     }
     case DRS_UNIT_NUMBER:
         if (!json_is_number(b) || json_number_value(b) < 0) {
-            sc_error(c, q, "expected a number of 0 or more, got %s", sc_describe(b, got, sizeof got));
+            sc_error(c, q, "expected a number of 0 or more, got %s",
+                     sc_describe(b, got, sizeof got));
             return false;
         }
         *out = json_number_value(b);
@@ -162,7 +221,8 @@ static bool sc_expect_bound(sc_ctx *c, const json_t *v, const char *p, const cha
     case SC_UNIT_FRACTION: {
         drs_error e = {0};
         if (!json_is_number(b)) {
-            sc_error(c, q, "expected a fraction between 0 and 1, got %s", sc_describe(b, got, sizeof got));
+            sc_error(c, q, "expected a fraction between 0 and 1, got %s",
+                     sc_describe(b, got, sizeof got));
             return false;
         }
         if (!units_check_fraction(json_number_value(b), out, &e)) {
@@ -173,7 +233,8 @@ static bool sc_expect_bound(sc_ctx *c, const json_t *v, const char *p, const cha
     }
     case DRS_UNIT_COUNT:
         if (!json_is_integer(b) || json_integer_value(b) < 0) {
-            sc_error(c, q, "expected a count (a whole number of 0 or more), got %s", sc_describe(b, got, sizeof got));
+            sc_error(c, q, "expected a count (a whole number of 0 or more), got %s",
+                     sc_describe(b, got, sizeof got));
             return false;
         }
         *out = (double)json_integer_value(b);
@@ -206,10 +267,13 @@ static void sc_expect_metric(sc_ctx *c, const json_t *v, const char *p, drs_expe
         if (near)
             sc_error(c, q, "unknown metric '%s' (did you mean '%s'?)", x->name, near);
         else
-            sc_error(c, q, "unknown metric '%s'; metrics are rpo.*, initial_replication.time, compression.ratio, "
-                           "bytes.*, link.utilization.*, replica_storage.peak, recovery_points.*, cycles.*, "
-                           "resyncs, failover.*",
-                     x->name);
+            sc_error(
+                c, q,
+                "unknown metric '%s'; metrics are rpo.*, initial_replication.time, "
+                "compression.ratio, "
+                "bytes.*, link.utilization.*, replica_storage.peak, recovery_points.*, cycles.*, "
+                "resyncs, failover.*",
+                x->name);
         return;
     }
     x->unit = m->unit == SC_UNIT_FRACTION ? DRS_UNIT_NUMBER : (drs_value_unit)m->unit;
@@ -257,8 +321,8 @@ static void sc_expect_when(sc_ctx *c, const json_t *v, const char *p, drs_expect
         sc_error(c, p, "give either 'by' or 'never', not both");
 }
 
-static bool sc_match_name(sc_ctx *c, const json_t *v, const char *p, const char *key, const char *const *names,
-                          bool fold, const char *what, char **out)
+static bool sc_match_name(sc_ctx *c, const json_t *v, const char *p, const char *key,
+                          const char *const *names, bool fold, const char *what, char **out)
 {
     char *s = NULL;
     if (!sc_get_name(c, v, p, key, SC_REQUIRED, &s))
@@ -304,12 +368,15 @@ static void sc_load_one_expect(sc_ctx *c, const json_t *v, const char *p, drs_ex
         }
     }
     if (forms > 1) {
-        sc_error(c, p, "an expectation has one of 'metric', 'job', 'health', 'event' or 'validation', not several");
+        sc_error(c, p,
+                 "an expectation has one of 'metric', 'job', 'health', 'event' or 'validation', "
+                 "not several");
         return;
     }
     if (form < 0) {
         sc_check_keys(c, v, p, sc_all_keys); /* a misspelt "metric" gets its suggestion here */
-        sc_error(c, p, "expected one of the keys 'metric', 'job', 'health', 'event' or 'validation'");
+        sc_error(c, p,
+                 "expected one of the keys 'metric', 'job', 'health', 'event' or 'validation'");
         return;
     }
     switch (form) {
@@ -317,7 +384,8 @@ static void sc_load_one_expect(sc_ctx *c, const json_t *v, const char *p, drs_ex
         sc_expect_metric(c, v, p, x);
         break;
     case 1: {
-        static const char *const states[] = {"in_progress", "succeeded", "failed", "cancelled", NULL};
+        static const char *const states[] = {"in_progress", "succeeded", "failed", "cancelled",
+                                             NULL};
         x->kind = DRS_EXPECT_JOB;
         sc_check_keys(c, v, p, sc_job_keys);
         sc_match_name(c, v, p, "job", sim_scenario_job_names, true, "job", &x->name);

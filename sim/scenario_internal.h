@@ -1,9 +1,9 @@
 /* sim/scenario_internal.h — shared by the pieces of the scenario loader (sim/scenario*.c) only.
  *
- * The loader reads a jansson tree section by section. Each section function receives the JSON value and
- * its path, reports every problem through sc_error/sc_warn, fills what it can and carries on, so one run
- * lists all the mistakes of a file. Names are registered in an index per kind as they are read; later
- * sections resolve references through it. */
+ * The loader reads a jansson tree section by section. Each section function receives the JSON value
+ * and its path, reports every problem through sc_error/sc_warn, fills what it can and carries on,
+ * so one run lists all the mistakes of a file. Names are registered in an index per kind as they
+ * are read; later sections resolve references through it. */
 #ifndef SIM_SCENARIO_INTERNAL_H
 #define SIM_SCENARIO_INTERNAL_H
 
@@ -50,7 +50,8 @@ typedef struct sc_ctx {
     size_t *table; /* open addressing: name index + 1, 0 = empty */
     size_t table_cap;
     /* A kind some of whose definitions could not be read: a reference to an unknown name of it may
-     * mean the broken one, so it is not reported again (the first problem already fails the load). */
+     * mean the broken one, so it is not reported again (the first problem already fails the load).
+     */
     bool broken[SC_KIND_COUNT];
 } sc_ctx;
 
@@ -59,8 +60,10 @@ typedef enum sc_need { SC_OPTIONAL, SC_REQUIRED } sc_need;
 /* ---- paths and problems (scenario.c) ---- */
 void sc_path_key(char *buf, const char *parent, const char *key);
 void sc_path_index(char *buf, const char *parent, size_t i);
-void sc_error(sc_ctx *c, const char *path, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-void sc_warn(sc_ctx *c, const char *path, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void sc_error(sc_ctx *c, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void sc_warn(sc_ctx *c, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* "a string", "the number 42", ... for "got ..." messages. */
 const char *sc_describe(const json_t *v, char *buf, size_t n);
 /* Closest candidate within a small edit distance, or NULL. */
@@ -71,10 +74,12 @@ const char *sc_suggest(const char *word, const char *const *candidates, size_t n
  * when the value is invalid, or absent and SC_REQUIRED; when absent and optional it returns false
  * silently and leaves *out as it was (the caller's default). */
 bool sc_expect_object(sc_ctx *c, const json_t *v, const char *path);
-/* Reports each key of obj not in allowed (NULL-terminated), with a "did you mean" when one is close. */
+/* Reports each key of obj not in allowed (NULL-terminated), with a "did you mean" when one is
+ * close. */
 void sc_check_keys(sc_ctx *c, const json_t *obj, const char *path, const char *const *allowed);
 bool sc_has(const json_t *obj, const char *key);
-bool sc_get_str(sc_ctx *c, const json_t *obj, const char *path, const char *key, sc_need need, char **out);
+bool sc_get_str(sc_ctx *c, const json_t *obj, const char *path, const char *key, sc_need need,
+                char **out);
 bool sc_get_name(sc_ctx *c, const json_t *obj, const char *path, const char *key, sc_need need,
                  char **out); /* a non-empty string */
 bool sc_get_duration(sc_ctx *c, const json_t *obj, const char *path, const char *key, sc_need need,
@@ -94,7 +99,8 @@ bool sc_get_int(sc_ctx *c, const json_t *obj, const char *path, const char *key,
 /* A string that must be one of names (NULL-terminated); *out is its index. */
 bool sc_get_enum(sc_ctx *c, const json_t *obj, const char *path, const char *key, sc_need need,
                  const char *const *names, int *out);
-/* An array (possibly empty). Returns NULL when absent (reporting it if required) or not an array. */
+/* An array (possibly empty). Returns NULL when absent (reporting it if required) or not an array.
+ */
 const json_t *sc_get_array(sc_ctx *c, const json_t *obj, const char *path, const char *key,
                            sc_need need);
 /* An array of non-empty strings, copied. */
@@ -113,11 +119,12 @@ void sc_name_add(sc_ctx *c, sc_kind kind, const char *name, int a, int b, const 
 const sc_name *sc_name_find(const sc_ctx *c, sc_kind kind, const char *name);
 /* Marks a kind whose definitions could not all be read (see sc_ctx.broken). */
 void sc_name_broken(sc_ctx *c, sc_kind kind);
-/* Finds name or reports "no KIND named 'x'" (with a suggestion) at path. NULL name: returns NULL. */
+/* Finds name or reports "no KIND named 'x'" (with a suggestion) at path. NULL name: returns NULL.
+ */
 const sc_name *sc_resolve(sc_ctx *c, sc_kind kind, const char *name, const char *path);
 /* Reads key as a name of kind and resolves it; returns NULL when absent or unresolved. */
-const sc_name *sc_get_ref(sc_ctx *c, const json_t *obj, const char *path, const char *key, sc_need need,
-                          sc_kind kind);
+const sc_name *sc_get_ref(sc_ctx *c, const json_t *obj, const char *path, const char *key,
+                          sc_need need, sc_kind kind);
 
 /* ---- sections ---- */
 void sc_load_sites(sc_ctx *c, const json_t *root);     /* scenario_world.c */

@@ -2,8 +2,8 @@
  * cloud pairs and their protection settings, mappings, protected VMs and recovery plans.
  *
  * Only structure, types, units and references are checked here; whether the configuration obeys the
- * rules of Site Recovery (key validity, one pair per cloud, allowed copy frequencies, ...) is judged by
- * engine_rules_check. */
+ * rules of Site Recovery (key validity, one pair per cloud, allowed copy frequencies, ...) is
+ * judged by engine_rules_check. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,15 +11,25 @@
 
 #define SC_DAY_NS (INT64_C(86400) * DRS_NS_PER_S)
 
-static const char *const sc_recovery_keys[] = {"vault",    "registrations", "cloud_pairs",   "network_mappings",
-                                               "storage_mappings", "protect", "recovery_plans", NULL};
+static const char *const sc_recovery_keys[] = {
+    "vault",   "registrations",  "cloud_pairs", "network_mappings", "storage_mappings",
+    "protect", "recovery_plans", NULL};
 static const char *const sc_vault_keys[] = {"name", "region", "created", NULL};
-static const char *const sc_registration_keys[] = {"vmm", "key_generated", "at", "sync_all_clouds", NULL};
+static const char *const sc_registration_keys[] = {"vmm", "key_generated", "at", "sync_all_clouds",
+                                                   NULL};
 static const char *const sc_pair_keys[] = {"primary", "target", "at", "settings", NULL};
-static const char *const sc_settings_keys[] = {
-    "copy_frequency", "additional_recovery_points", "app_consistent_frequency", "compression", "authentication",
-    "port", "initial_replication", "change_tracking", "delete_replica_on_disable", NULL};
-static const char *const sc_ir_keys[] = {"method", "start", "time", "export", "import", "shipping_time", NULL};
+static const char *const sc_settings_keys[] = {"copy_frequency",
+                                               "additional_recovery_points",
+                                               "app_consistent_frequency",
+                                               "compression",
+                                               "authentication",
+                                               "port",
+                                               "initial_replication",
+                                               "change_tracking",
+                                               "delete_replica_on_disable",
+                                               NULL};
+static const char *const sc_ir_keys[] = {"method", "start",         "time", "export",
+                                         "import", "shipping_time", NULL};
 static const char *const sc_mapping_keys[] = {"source", "target", "at", NULL};
 static const char *const sc_protect_keys[] = {"vm", "at", NULL};
 static const char *const sc_plan_keys[] = {"name", "groups", NULL};
@@ -74,7 +84,8 @@ static void sc_load_registrations(sc_ctx *c, drs_recovery *r, const json_t *rec)
     }
 }
 
-static void sc_load_initial_replication(sc_ctx *c, drs_initial_replication *ir, const json_t *s, const char *sp)
+static void sc_load_initial_replication(sc_ctx *c, drs_initial_replication *ir, const json_t *s,
+                                        const char *sp)
 {
     ir->method = DRS_IR_NETWORK;
     ir->start_now = true;
@@ -106,7 +117,8 @@ static void sc_load_initial_replication(sc_ctx *c, drs_initial_replication *ir, 
         sc_get_enum(c, v, p, "start", SC_OPTIONAL, starts, &st);
         ir->start_now = st == 0;
         if (!ir->start_now) {
-            if (sc_get_duration(c, v, p, "time", SC_REQUIRED, &ir->time_of_day_ns) && ir->time_of_day_ns >= SC_DAY_NS) {
+            if (sc_get_duration(c, v, p, "time", SC_REQUIRED, &ir->time_of_day_ns) &&
+                ir->time_of_day_ns >= SC_DAY_NS) {
                 sc_path_key(q, p, "time");
                 sc_error(c, q, "expected a time of day below 24h");
             }
@@ -125,7 +137,9 @@ static void sc_load_initial_replication(sc_ctx *c, drs_initial_replication *ir, 
         const char *colon = strchr(*dst[k], ':');
         if (!colon || colon == *dst[k] || !colon[1]) {
             sc_path_key(q, p, locs[k]);
-            sc_error(c, q, "expected a location such as \"fs-sea:\\\\\\\\fs-sea\\\\export\" (server:path), got \"%s\"",
+            sc_error(c, q,
+                     "expected a location such as \"fs-sea:\\\\\\\\fs-sea\\\\export\" "
+                     "(server:path), got \"%s\"",
                      *dst[k]);
         }
     }
@@ -151,7 +165,8 @@ static void sc_load_settings(sc_ctx *c, drs_pair_settings *st, const json_t *pai
         long long n = 0;
         if (sc_get_int(c, s, p, "additional_recovery_points", SC_OPTIONAL, 0, 100, &n))
             st->additional_recovery_points = (int)n;
-        sc_get_duration(c, s, p, "app_consistent_frequency", SC_OPTIONAL, &st->app_consistent_frequency_ns);
+        sc_get_duration(c, s, p, "app_consistent_frequency", SC_OPTIONAL,
+                        &st->app_consistent_frequency_ns);
         sc_get_bool(c, s, p, "compression", SC_OPTIONAL, &st->compression);
         static const char *const auths[] = {"https", "kerberos", NULL};
         int au = 0;
@@ -164,7 +179,8 @@ static void sc_load_settings(sc_ctx *c, drs_pair_settings *st, const json_t *pai
         int tr = 0;
         if (sc_get_enum(c, s, p, "change_tracking", SC_OPTIONAL, trackings, &tr))
             st->change_tracking = tr ? DRS_TRACK_COALESCED : DRS_TRACK_LOG;
-        sc_get_bool(c, s, p, "delete_replica_on_disable", SC_OPTIONAL, &st->delete_replica_on_disable);
+        sc_get_bool(c, s, p, "delete_replica_on_disable", SC_OPTIONAL,
+                    &st->delete_replica_on_disable);
     }
     if (!st->port)
         st->port = st->authentication == DRS_AUTH_KERBEROS ? 8083 : 8084;
@@ -204,8 +220,8 @@ static void sc_load_pairs(sc_ctx *c, drs_recovery *r, const json_t *rec)
     }
 }
 
-static void sc_load_mappings(sc_ctx *c, const json_t *rec, const char *key, sc_kind kind, drs_mapping **out,
-                             size_t *count)
+static void sc_load_mappings(sc_ctx *c, const json_t *rec, const char *key, sc_kind kind,
+                             drs_mapping **out, size_t *count)
 {
     char p[SC_PATH], q[SC_PATH];
     const json_t *a = sc_section(c, rec, key, p);
@@ -257,7 +273,8 @@ static void sc_load_protect(sc_ctx *c, drs_recovery *r, const json_t *rec)
         if (vm) {
             pr->vm = vm->a;
             if (first[vm->a])
-                sc_warn(c, q, "VM '%s' is already protected by %s[%zu]", vm->name, p, first[vm->a] - 1);
+                sc_warn(c, q, "VM '%s' is already protected by %s[%zu]", vm->name, p,
+                        first[vm->a] - 1);
             else
                 first[vm->a] = i + 1;
         }
@@ -266,8 +283,8 @@ static void sc_load_protect(sc_ctx *c, drs_recovery *r, const json_t *rec)
     free(first);
 }
 
-static void sc_load_plan_actions(sc_ctx *c, const json_t *g, const char *gp, const char *key, drs_plan_action **out,
-                                 size_t *count)
+static void sc_load_plan_actions(sc_ctx *c, const json_t *g, const char *gp, const char *key,
+                                 drs_plan_action **out, size_t *count)
 {
     const json_t *a = sc_get_array(c, g, gp, key, SC_OPTIONAL);
     if (!a)
@@ -285,7 +302,9 @@ static void sc_load_plan_actions(sc_ctx *c, const json_t *g, const char *gp, con
         sc_check_keys(c, v, q, sc_action_keys);
         bool script = sc_has(v, "script"), manual = sc_has(v, "manual");
         if (script == manual) {
-            sc_error(c, q, "expected exactly one of 'script' (a script's name) or 'manual' (an instruction)");
+            sc_error(
+                c, q,
+                "expected exactly one of 'script' (a script's name) or 'manual' (an instruction)");
         } else if (script) {
             x->kind = DRS_ACTION_SCRIPT;
             sc_get_name(c, v, q, "script", SC_REQUIRED, &x->text);
@@ -386,8 +405,10 @@ void sc_load_recovery(sc_ctx *c, const json_t *root)
     sc_load_vault(c, r, rec);
     sc_load_registrations(c, r, rec);
     sc_load_pairs(c, r, rec);
-    sc_load_mappings(c, rec, "network_mappings", SC_NETWORK, &r->network_mappings, &r->network_mapping_count);
-    sc_load_mappings(c, rec, "storage_mappings", SC_CLASSIFICATION, &r->storage_mappings, &r->storage_mapping_count);
+    sc_load_mappings(c, rec, "network_mappings", SC_NETWORK, &r->network_mappings,
+                     &r->network_mapping_count);
+    sc_load_mappings(c, rec, "storage_mappings", SC_CLASSIFICATION, &r->storage_mappings,
+                     &r->storage_mapping_count);
     sc_load_protect(c, r, rec);
     sc_load_plans(c, r, rec);
 }

@@ -1,7 +1,7 @@
 /* sim/scenario_timeline.c — the timeline of a scenario: actions and faults at points in time.
  *
- * Entries are checked one by one (each `do` accepts its own keys), then ordered by `at`, ties kept in
- * the order they were written, which is the order they fire in. */
+ * Entries are checked one by one (each `do` accepts its own keys), then ordered by `at`, ties kept
+ * in the order they were written, which is the order they fire in. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,7 +27,8 @@ static const sc_do_spec sc_do_specs[DRS_DO_COUNT] = {
     [DRS_DO_WORKLOAD_SET] = {"workload.set", {"vm", "disk", "workload"}},
     [DRS_DO_PROTECT] = {"protect", {"vm"}},
     [DRS_DO_UNPROTECT] = {"unprotect", {"vm"}},
-    [DRS_DO_TEST_FAILOVER] = {"test_failover", {"plan", "vm", "recovery_point", "network", "cleanup_after"}},
+    [DRS_DO_TEST_FAILOVER] = {"test_failover",
+                              {"plan", "vm", "recovery_point", "network", "cleanup_after"}},
     [DRS_DO_PLANNED_FAILOVER] = {"planned_failover", {"plan", "vm"}},
     [DRS_DO_UNPLANNED_FAILOVER] = {"unplanned_failover", {"plan", "vm", "recovery_point"}},
     [DRS_DO_COMMIT] = {"commit", {"plan", "vm"}},
@@ -47,7 +48,8 @@ static void sc_plan_or_vm(sc_ctx *c, const json_t *v, const char *p, drs_action 
                  plan ? ", got both" : "");
         return;
     }
-    const sc_name *e = sc_get_ref(c, v, p, plan ? "plan" : "vm", SC_REQUIRED, plan ? SC_PLAN : SC_VM);
+    const sc_name *e =
+        sc_get_ref(c, v, p, plan ? "plan" : "vm", SC_REQUIRED, plan ? SC_PLAN : SC_VM);
     if (e) {
         if (plan)
             x->plan = e->a;
@@ -63,7 +65,8 @@ static void sc_recovery_point(sc_ctx *c, const json_t *v, const char *p, drs_act
         return;
     char q[SC_PATH];
     sc_path_key(q, p, "recovery_point");
-    static const char *const kinds[] = {"latest", "latest_app_consistent", "latest_processed", NULL};
+    static const char *const kinds[] = {"latest", "latest_app_consistent", "latest_processed",
+                                        NULL};
     if (json_is_string(rp)) {
         for (int k = 0; kinds[k]; k++) {
             if (!strcmp(json_string_value(rp), kinds[k])) {
@@ -79,14 +82,20 @@ static void sc_recovery_point(sc_ctx *c, const json_t *v, const char *p, drs_act
         }
         const char *near = sc_suggest(s, kinds, 3);
         if (near) {
-            sc_error(c, q, "expected \"latest\", \"latest_app_consistent\", \"latest_processed\" or a point in time "
-                           "such as \"6h\", got \"%s\" (did you mean \"%s\"?)", s, near);
+            sc_error(c, q,
+                     "expected \"latest\", \"latest_app_consistent\", \"latest_processed\" or a "
+                     "point in time "
+                     "such as \"6h\", got \"%s\" (did you mean \"%s\"?)",
+                     s, near);
             return;
         }
     }
     char got[80];
-    sc_error(c, q, "expected \"latest\", \"latest_app_consistent\", \"latest_processed\" or a point in time "
-                   "such as \"6h\", got %s", sc_describe(rp, got, sizeof got));
+    sc_error(
+        c, q,
+        "expected \"latest\", \"latest_app_consistent\", \"latest_processed\" or a point in time "
+        "such as \"6h\", got %s",
+        sc_describe(rp, got, sizeof got));
 }
 
 static void sc_load_action(sc_ctx *c, const json_t *v, const char *p, drs_action *x)
@@ -107,9 +116,11 @@ static void sc_load_action(sc_ctx *c, const json_t *v, const char *p, drs_action
     case DRS_DO_LINK_SET:
         if ((e = sc_get_ref(c, v, p, "link", SC_REQUIRED, SC_LINK)))
             x->link = e->a;
-        if (x->what == DRS_DO_LINK_DOWN && sc_get_duration(c, v, p, "for", SC_OPTIONAL, &x->for_ns) && x->for_ns <= 0) {
+        if (x->what == DRS_DO_LINK_DOWN &&
+            sc_get_duration(c, v, p, "for", SC_OPTIONAL, &x->for_ns) && x->for_ns <= 0) {
             sc_path_key(q, p, "for");
-            sc_error(c, q, "expected a duration longer than 0 (leave 'for' out to keep the link down)");
+            sc_error(c, q,
+                     "expected a duration longer than 0 (leave 'for' out to keep the link down)");
         }
         if (x->what == DRS_DO_LINK_SET) {
             bool any = false;
@@ -117,7 +128,8 @@ static void sc_load_action(sc_ctx *c, const json_t *v, const char *p, drs_action
                 any = true;
                 if (x->bandwidth_Bps <= 0) {
                     sc_path_key(q, p, "bandwidth");
-                    sc_error(c, q, "expected a bandwidth larger than 0 (use link.down for an outage)");
+                    sc_error(c, q,
+                             "expected a bandwidth larger than 0 (use link.down for an outage)");
                 }
             }
             any |= sc_get_duration(c, v, p, "latency", SC_OPTIONAL, &x->latency_ns);
@@ -131,7 +143,9 @@ static void sc_load_action(sc_ctx *c, const json_t *v, const char *p, drs_action
             any |= sc_get_rate(c, v, p, "replication_cap", SC_OPTIONAL, &x->replication_cap_Bps);
             if (!any && !sc_has(v, "bandwidth") && !sc_has(v, "latency") && !sc_has(v, "loss") &&
                 !sc_has(v, "replication_cap"))
-                sc_error(c, p, "link.set needs at least one of 'bandwidth', 'latency', 'loss', 'replication_cap'");
+                sc_error(c, p,
+                         "link.set needs at least one of 'bandwidth', 'latency', 'loss', "
+                         "'replication_cap'");
         }
         break;
     case DRS_DO_HOST_DOWN:
@@ -208,7 +222,8 @@ static void sc_load_action(sc_ctx *c, const json_t *v, const char *p, drs_action
             x->primary_site = e->a;
             x->primary_cloud = e->b;
         }
-        if (x->what == DRS_DO_PAIR_MODIFY && (e = sc_get_ref(c, v, p, "target", SC_REQUIRED, SC_CLOUD))) {
+        if (x->what == DRS_DO_PAIR_MODIFY &&
+            (e = sc_get_ref(c, v, p, "target", SC_REQUIRED, SC_CLOUD))) {
             x->target_site = e->a;
             x->target_cloud = e->b;
         }
@@ -282,8 +297,11 @@ void sc_load_timeline(sc_ctx *c, const json_t *root)
             if (near)
                 sc_error(c, q, "unknown action '%s' (did you mean '%s'?)", what, near);
             else
-                sc_error(c, q, "unknown action '%s'; scenarios/README.md lists the timeline actions (link.down, "
-                               "site.down, unplanned_failover, ...)", what);
+                sc_error(c, q,
+                         "unknown action '%s'; scenarios/README.md lists the timeline actions "
+                         "(link.down, "
+                         "site.down, unplanned_failover, ...)",
+                         what);
             free(what);
             continue;
         }

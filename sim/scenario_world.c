@@ -34,7 +34,8 @@ static bool sc_cidr_ok(const char *s)
     return a < 256 && b < 256 && c2 < 256 && d < 256 && len <= 32;
 }
 
-/* ---- sites ------------------------------------------------------------------------------------ */
+/* ---- sites ------------------------------------------------------------------------------------
+ */
 
 static const char *const sc_site_keys[] = {"name",     "vmm",     "kerberos",     "clouds", "hosts",
                                            "networks", "storage", "file_servers", NULL};
@@ -42,7 +43,8 @@ static const char *const sc_vmm_keys[] = {"name", "nodes", "internet", NULL};
 static const char *const sc_node_keys[] = {"name", "provider_version", NULL};
 static const char *const sc_host_keys[] = {"name", "os", "cloud", "storage", "ports_in_use", NULL};
 static const char *const sc_network_keys[] = {"name", "subnets", NULL};
-static const char *const sc_storage_keys[] = {"classification", "capacity", "read_rate", "write_rate", NULL};
+static const char *const sc_storage_keys[] = {"classification", "capacity", "read_rate",
+                                              "write_rate", NULL};
 
 static void sc_load_vmm(sc_ctx *c, drs_site *s, int si, const json_t *site, const char *sp)
 {
@@ -110,7 +112,8 @@ static void sc_load_storage(sc_ctx *c, drs_site *s, int si, const json_t *site, 
             sc_name_add(c, SC_CLASSIFICATION, st->classification, si, (int)i, r);
         }
         sc_check_keys(c, v, q, sc_storage_keys);
-        if (sc_get_size(c, v, q, "capacity", SC_REQUIRED, &st->capacity_bytes) && st->capacity_bytes == 0) {
+        if (sc_get_size(c, v, q, "capacity", SC_REQUIRED, &st->capacity_bytes) &&
+            st->capacity_bytes == 0) {
             sc_path_key(r, q, "capacity");
             sc_error(c, r, "expected a capacity larger than 0");
         }
@@ -151,7 +154,8 @@ static void sc_load_networks(sc_ctx *c, drs_site *s, int si, const json_t *site,
             for (size_t k = 0; k < n->subnet_count; k++) {
                 if (!sc_cidr_ok(n->subnets[k])) {
                     sc_path_index(t, r, k);
-                    sc_error(c, t, "expected an IPv4 subnet such as \"10.1.0.0/16\", got \"%s\"", n->subnets[k]);
+                    sc_error(c, t, "expected an IPv4 subnet such as \"10.1.0.0/16\", got \"%s\"",
+                             n->subnets[k]);
                 }
             }
         }
@@ -211,9 +215,11 @@ static void sc_load_hosts(sc_ctx *c, drs_site *s, int si, const json_t *site, co
             for (size_t k = 0; k < h->port_count; k++) {
                 const json_t *pv = json_array_get(ports, k);
                 sc_path_index(t, r, k);
-                if (!json_is_integer(pv) || json_integer_value(pv) < 1 || json_integer_value(pv) > 65535) {
+                if (!json_is_integer(pv) || json_integer_value(pv) < 1 ||
+                    json_integer_value(pv) > 65535) {
                     char got[80];
-                    sc_error(c, t, "expected a port number from 1 to 65535, got %s", sc_describe(pv, got, sizeof got));
+                    sc_error(c, t, "expected a port number from 1 to 65535, got %s",
+                             sc_describe(pv, got, sizeof got));
                 } else {
                     h->ports_in_use[k] = (int)json_integer_value(pv);
                 }
@@ -225,15 +231,15 @@ static void sc_load_hosts(sc_ctx *c, drs_site *s, int si, const json_t *site, co
 /* Everything a site defines is unknown when the sites cannot be read. */
 static void sc_sites_broken(sc_ctx *c)
 {
-    static const sc_kind kinds[] = {SC_SITE,    SC_VMM,           SC_CLOUD,      SC_HOST,
-                                    SC_NETWORK, SC_CLASSIFICATION, SC_FILE_SERVER};
+    static const sc_kind kinds[] = {SC_SITE,           SC_VMM,        SC_CLOUD, SC_HOST, SC_NETWORK,
+                                    SC_CLASSIFICATION, SC_FILE_SERVER};
     for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
         sc_name_broken(c, kinds[k]);
 }
 
 /* Registers the entries of a list of names that were read (a bad entry leaves a NULL). */
-static void sc_add_names(sc_ctx *c, sc_kind kind, char **names, size_t n, bool ok, int si, const char *sp,
-                         const char *key)
+static void sc_add_names(sc_ctx *c, sc_kind kind, char **names, size_t n, bool ok, int si,
+                         const char *sp, const char *key)
 {
     char q[SC_PATH], r[SC_PATH];
     if (!ok)
@@ -283,10 +289,12 @@ void sc_load_sites(sc_ctx *c, const json_t *root)
         sc_load_vmm(c, s, si, v, p);
         sc_get_bool(c, v, p, "kerberos", SC_OPTIONAL, &s->kerberos);
         bool ok = sc_get_str_array(c, v, p, "clouds", SC_OPTIONAL, &s->clouds, &s->cloud_count);
-        sc_add_names(c, SC_CLOUD, s->clouds, s->cloud_count, ok || !sc_has(v, "clouds"), si, p, "clouds");
-        ok = sc_get_str_array(c, v, p, "file_servers", SC_OPTIONAL, &s->file_servers, &s->file_server_count);
-        sc_add_names(c, SC_FILE_SERVER, s->file_servers, s->file_server_count, ok || !sc_has(v, "file_servers"), si,
-                     p, "file_servers");
+        sc_add_names(c, SC_CLOUD, s->clouds, s->cloud_count, ok || !sc_has(v, "clouds"), si, p,
+                     "clouds");
+        ok = sc_get_str_array(c, v, p, "file_servers", SC_OPTIONAL, &s->file_servers,
+                              &s->file_server_count);
+        sc_add_names(c, SC_FILE_SERVER, s->file_servers, s->file_server_count,
+                     ok || !sc_has(v, "file_servers"), si, p, "file_servers");
         sc_load_storage(c, s, si, v, p);
         sc_load_networks(c, s, si, v, p);
     }
@@ -298,10 +306,11 @@ void sc_load_sites(sc_ctx *c, const json_t *root)
     }
 }
 
-/* ---- links ------------------------------------------------------------------------------------ */
+/* ---- links ------------------------------------------------------------------------------------
+ */
 
-static const char *const sc_link_keys[] = {"name", "between", "bandwidth", "latency", "loss", "replication_cap",
-                                           NULL};
+static const char *const sc_link_keys[] = {"name", "between",         "bandwidth", "latency",
+                                           "loss", "replication_cap", NULL};
 
 void sc_load_links(sc_ctx *c, const json_t *root)
 {
@@ -335,7 +344,8 @@ void sc_load_links(sc_ctx *c, const json_t *root)
         if (between) {
             sc_path_key(q, p, "between");
             if (json_array_size(between) != 2) {
-                sc_error(c, q, "expected two site names, got %zu entries", json_array_size(between));
+                sc_error(c, q, "expected two site names, got %zu entries",
+                         json_array_size(between));
             } else {
                 int ends[2] = {-1, -1};
                 for (size_t k = 0; k < 2; k++) {
@@ -343,7 +353,8 @@ void sc_load_links(sc_ctx *c, const json_t *root)
                     sc_path_index(r, q, k);
                     if (!json_is_string(sv)) {
                         char got[80];
-                        sc_error(c, r, "expected a site name, got %s", sc_describe(sv, got, sizeof got));
+                        sc_error(c, r, "expected a site name, got %s",
+                                 sc_describe(sv, got, sizeof got));
                         continue;
                     }
                     const sc_name *e = sc_resolve(c, SC_SITE, json_string_value(sv), r);
@@ -351,16 +362,19 @@ void sc_load_links(sc_ctx *c, const json_t *root)
                         ends[k] = e->a;
                 }
                 if (ends[0] >= 0 && ends[0] == ends[1])
-                    sc_error(c, q, "a link joins two different sites, got '%s' twice", sc->sites[ends[0]].name);
+                    sc_error(c, q, "a link joins two different sites, got '%s' twice",
+                             sc->sites[ends[0]].name);
                 else {
                     l->site_a = ends[0];
                     l->site_b = ends[1];
                 }
             }
         }
-        if (sc_get_rate(c, v, p, "bandwidth", SC_REQUIRED, &l->bandwidth_Bps) && l->bandwidth_Bps <= 0) {
+        if (sc_get_rate(c, v, p, "bandwidth", SC_REQUIRED, &l->bandwidth_Bps) &&
+            l->bandwidth_Bps <= 0) {
             sc_path_key(q, p, "bandwidth");
-            sc_error(c, q, "expected a bandwidth larger than 0 (use a link.down action for an outage)");
+            sc_error(c, q,
+                     "expected a bandwidth larger than 0 (use a link.down action for an outage)");
         }
         sc_get_duration(c, v, p, "latency", SC_OPTIONAL, &l->latency_ns);
         if (sc_get_fraction(c, v, p, "loss", SC_OPTIONAL, &l->loss) && l->loss >= 1) {
@@ -375,22 +389,28 @@ void sc_load_links(sc_ctx *c, const json_t *root)
     }
 }
 
-/* ---- workloads -------------------------------------------------------------------------------- */
+/* ---- workloads --------------------------------------------------------------------------------
+ */
 
-static const char *const sc_workload_kinds[] = {"steady", "poisson", "diurnal", "bursts", "trace", NULL};
+static const char *const sc_workload_kinds[] = {"steady", "poisson", "diurnal",
+                                                "bursts", "trace",   NULL};
 
 /* Every key any workload may have; then which of them each kind accepts. */
-static const char *const sc_workload_keys[] = {
-    "name",      "kind",      "compressibility", "write_rate", "write_size", "hot_set",
-    "hot_share", "base_rate", "peak_rate",       "peak_start", "peak_end",   "burst_rate",
-    "burst_every", "burst_length", "file",       "format",     "loop",       NULL};
+static const char *const sc_workload_keys[] = {"name",        "kind",         "compressibility",
+                                               "write_rate",  "write_size",   "hot_set",
+                                               "hot_share",   "base_rate",    "peak_rate",
+                                               "peak_start",  "peak_end",     "burst_rate",
+                                               "burst_every", "burst_length", "file",
+                                               "format",      "loop",         NULL};
 static const char *const sc_kind_keys[][14] = {
-    [DRS_WL_STEADY] = {"name", "kind", "compressibility", "write_rate", "write_size", "hot_set", "hot_share", NULL},
-    [DRS_WL_POISSON] = {"name", "kind", "compressibility", "write_rate", "write_size", "hot_set", "hot_share", NULL},
-    [DRS_WL_DIURNAL] = {"name", "kind", "compressibility", "base_rate", "peak_rate", "peak_start", "peak_end",
-                        "write_size", "hot_set", "hot_share", NULL},
-    [DRS_WL_BURSTS] = {"name", "kind", "compressibility", "write_rate", "burst_rate", "burst_every", "burst_length",
-                       "write_size", "hot_set", "hot_share", NULL},
+    [DRS_WL_STEADY] = {"name", "kind", "compressibility", "write_rate", "write_size", "hot_set",
+                       "hot_share", NULL},
+    [DRS_WL_POISSON] = {"name", "kind", "compressibility", "write_rate", "write_size", "hot_set",
+                        "hot_share", NULL},
+    [DRS_WL_DIURNAL] = {"name", "kind", "compressibility", "base_rate", "peak_rate", "peak_start",
+                        "peak_end", "write_size", "hot_set", "hot_share", NULL},
+    [DRS_WL_BURSTS] = {"name", "kind", "compressibility", "write_rate", "burst_rate", "burst_every",
+                       "burst_length", "write_size", "hot_set", "hot_share", NULL},
     [DRS_WL_TRACE] = {"name", "kind", "compressibility", "file", "format", "loop", NULL},
 };
 
@@ -412,8 +432,10 @@ static void sc_load_trace(sc_ctx *c, drs_workload *w, const json_t *v, const cha
     snprintf(w->resolved_file, n, "%s%s%s", dir, slash ? "/" : "", w->file);
     if (access(w->resolved_file, R_OK) != 0) {
         sc_path_key(q, p, "file");
-        sc_error(c, q, "cannot read the trace file '%s' (looked for '%s', relative to the scenario's folder)",
-                 w->file, w->resolved_file);
+        sc_error(
+            c, q,
+            "cannot read the trace file '%s' (looked for '%s', relative to the scenario's folder)",
+            w->file, w->resolved_file);
     }
 }
 
@@ -454,7 +476,8 @@ void sc_load_workloads(sc_ctx *c, const json_t *root)
         /* Keys valid for some kind but not this one: a likely mix-up, say which. */
         const char *key;
         json_t *fv;
-        json_object_foreach((json_t *)v, key, fv) {
+        json_object_foreach((json_t *)v, key, fv)
+        {
             bool known = false, here = false;
             for (size_t k = 0; sc_workload_keys[k]; k++)
                 known |= !strcmp(key, sc_workload_keys[k]);
@@ -462,7 +485,8 @@ void sc_load_workloads(sc_ctx *c, const json_t *root)
                 here |= !strcmp(key, sc_kind_keys[kind][k]);
             if (known && !here) {
                 sc_path_key(q, p, key);
-                sc_error(c, q, "'%s' does not apply to a %s workload", key, sc_workload_kinds[kind]);
+                sc_error(c, q, "'%s' does not apply to a %s workload", key,
+                         sc_workload_kinds[kind]);
             }
         }
         sc_get_fraction(c, v, p, "compressibility", SC_OPTIONAL, &w->compressibility);
@@ -478,7 +502,9 @@ void sc_load_workloads(sc_ctx *c, const json_t *root)
         }
         if (sc_get_fraction(c, v, p, "hot_set", SC_OPTIONAL, &w->hot_set) && w->hot_set <= 0) {
             sc_path_key(q, p, "hot_set");
-            sc_error(c, q, "the hot set must be larger than 0 (it is the part of the disk that is written)");
+            sc_error(
+                c, q,
+                "the hot set must be larger than 0 (it is the part of the disk that is written)");
         }
         sc_get_fraction(c, v, p, "hot_share", SC_OPTIONAL, &w->hot_share);
         switch (w->kind) {
@@ -514,7 +540,8 @@ void sc_load_workloads(sc_ctx *c, const json_t *root)
                 sc_path_key(q, p, "burst_every");
                 sc_error(c, q, "expected a duration longer than 0");
             }
-            if (len && (w->burst_length_ns <= 0 || (ev && w->burst_length_ns >= w->burst_every_ns))) {
+            if (len &&
+                (w->burst_length_ns <= 0 || (ev && w->burst_length_ns >= w->burst_every_ns))) {
                 sc_path_key(q, p, "burst_length");
                 sc_error(c, q, "expected a duration longer than 0 and shorter than burst_every");
             }
@@ -526,14 +553,17 @@ void sc_load_workloads(sc_ctx *c, const json_t *root)
     }
 }
 
-/* ---- VMs -------------------------------------------------------------------------------------- */
+/* ---- VMs --------------------------------------------------------------------------------------
+ */
 
-static const char *const sc_vm_keys[] = {"name", "host", "networks", "boot_time", "vmm_recovery_points",
-                                         "disks", "existing_replica", NULL};
+static const char *const sc_vm_keys[] = {
+    "name", "host", "networks", "boot_time", "vmm_recovery_points", "disks", "existing_replica",
+    NULL};
 static const char *const sc_disk_keys[] = {"name", "size", "used", "workload", "storage", NULL};
 static const char *const sc_replica_keys[] = {"host", "settings", NULL};
-static const char *const sc_replica_settings_keys[] = {"copy_frequency", "additional_recovery_points",
-                                                       "app_consistent_frequency", "compression", NULL};
+static const char *const sc_replica_settings_keys[] = {
+    "copy_frequency", "additional_recovery_points", "app_consistent_frequency", "compression",
+    NULL};
 
 static void sc_load_disks(sc_ctx *c, drs_vm *vm, const json_t *v, const char *vp)
 {
@@ -560,7 +590,8 @@ static void sc_load_disks(sc_ctx *c, drs_vm *vm, const json_t *v, const char *vp
             for (size_t k = 0; k < i; k++) {
                 if (vm->disks[k].name && !strcmp(vm->disks[k].name, d->name)) {
                     sc_path_key(r, q, "name");
-                    sc_error(c, r, "duplicate disk name '%s' in this VM (first at %s[%zu])", d->name, p, k);
+                    sc_error(c, r, "duplicate disk name '%s' in this VM (first at %s[%zu])",
+                             d->name, p, k);
                 }
             }
         }
@@ -570,7 +601,8 @@ static void sc_load_disks(sc_ctx *c, drs_vm *vm, const json_t *v, const char *vp
             sc_error(c, r, "expected a disk size larger than 0");
         }
         d->used_bytes = d->size_bytes;
-        if (sc_get_size(c, dv, q, "used", SC_OPTIONAL, &d->used_bytes) && has_size && d->used_bytes > d->size_bytes) {
+        if (sc_get_size(c, dv, q, "used", SC_OPTIONAL, &d->used_bytes) && has_size &&
+            d->used_bytes > d->size_bytes) {
             sc_path_key(r, q, "used");
             sc_error(c, r, "more is used than the disk holds (used %llu bytes, size %llu bytes)",
                      (unsigned long long)d->used_bytes, (unsigned long long)d->size_bytes);
@@ -603,8 +635,10 @@ static void sc_load_existing_replica(sc_ctx *c, drs_vm *vm, const json_t *v, con
         sc_path_key(q, p, "host");
         const sc_name *h = sc_resolve(c, SC_HOST, x->host, q);
         if (h && vm->site >= 0 && h->a == vm->site)
-            sc_error(c, q, "the replica host '%s' is at the VM's own site; a replica lives at the other site",
-                     x->host);
+            sc_error(
+                c, q,
+                "the replica host '%s' is at the VM's own site; a replica lives at the other site",
+                x->host);
     }
     const json_t *s = json_object_get(e, "settings");
     if (!s)
@@ -617,7 +651,8 @@ static void sc_load_existing_replica(sc_ctx *c, drs_vm *vm, const json_t *v, con
     long long n = 0;
     if (sc_get_int(c, s, q, "additional_recovery_points", SC_OPTIONAL, 0, 1000, &n))
         x->additional_recovery_points = (int)n;
-    sc_get_duration(c, s, q, "app_consistent_frequency", SC_OPTIONAL, &x->app_consistent_frequency_ns);
+    sc_get_duration(c, s, q, "app_consistent_frequency", SC_OPTIONAL,
+                    &x->app_consistent_frequency_ns);
     bool comp;
     if (sc_get_bool(c, s, q, "compression", SC_OPTIONAL, &comp))
         x->compression = comp;
@@ -669,7 +704,9 @@ void sc_load_vms(sc_ctx *c, const json_t *root)
             vm->network_count = nn;
             for (size_t k = 0; k < nn; k++) {
                 sc_path_index(r, q, k);
-                vm->networks[k] = nets[k] ? sc_resolve_at_site(c, SC_NETWORK, nets[k], vm->site, r, "this VM's") : -1;
+                vm->networks[k] =
+                    nets[k] ? sc_resolve_at_site(c, SC_NETWORK, nets[k], vm->site, r, "this VM's")
+                            : -1;
             }
         }
         for (size_t k = 0; k < nn; k++)

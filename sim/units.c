@@ -1,8 +1,9 @@
 /* sim/units.c — parsing durations, sizes, rates and fractions exactly.
  *
- * Numbers are read as an integer part and decimal digits and multiplied by the unit in 128-bit integer
- * arithmetic, so "1.5GiB" is exactly 1610612736 bytes and overflow is detected rather than wrapped.
- * Rates end up as doubles (bytes per second), but are computed from the same exact product. */
+ * Numbers are read as an integer part and decimal digits and multiplied by the unit in 128-bit
+ * integer arithmetic, so "1.5GiB" is exactly 1610612736 bytes and overflow is detected rather than
+ * wrapped. Rates end up as doubles (bytes per second), but are computed from the same exact
+ * product. */
 #include "units.h"
 
 #include <ctype.h>
@@ -19,8 +20,8 @@ typedef struct units_num {
     units_u128 ip;
     units_u128 frac;
     int frac_digits;
-    bool too_big;      /* integer part above 2^64: no unit can make it fit */
-    bool too_precise;  /* more than UNITS_MAX_DECIMALS decimals */
+    bool too_big;     /* integer part above 2^64: no unit can make it fit */
+    bool too_precise; /* more than UNITS_MAX_DECIMALS decimals */
 } units_num;
 
 /* Copy s into buf for a message: cut long input, replace control characters so one problem stays
@@ -50,8 +51,8 @@ static bool units_fail(drs_error *err, const char *what, const char *s, const ch
     va_start(ap, why_fmt);
     vsnprintf(why, sizeof why, why_fmt, ap);
     va_end(ap);
-    return drs_fail(err, DRS_EINPUT, "", "expected %s, got \"%s\" (%s)", what, units_echo(s, got, sizeof got),
-                    why);
+    return drs_fail(err, DRS_EINPUT, "", "expected %s, got \"%s\" (%s)", what,
+                    units_echo(s, got, sizeof got), why);
 }
 
 /* Reads digits[.digits] at p. Returns the end, or NULL when p does not start with a digit. */
@@ -117,8 +118,12 @@ typedef struct units_unit {
 
 /* Largest first: combinations must follow this order. */
 static const units_unit units_duration_units[] = {
-    {"d", UINT64_C(86400000000000)}, {"h", UINT64_C(3600000000000)}, {"m", UINT64_C(60000000000)},
-    {"s", UINT64_C(1000000000)},     {"ms", UINT64_C(1000000)},      {"us", UINT64_C(1000)},
+    {"d", UINT64_C(86400000000000)},
+    {"h", UINT64_C(3600000000000)},
+    {"m", UINT64_C(60000000000)},
+    {"s", UINT64_C(1000000000)},
+    {"ms", UINT64_C(1000000)},
+    {"us", UINT64_C(1000)},
     {"ns", 1},
 };
 #define UNITS_NDUR (sizeof units_duration_units / sizeof units_duration_units[0])
@@ -130,9 +135,11 @@ static void units_duration_hint(const char *u, char *why, size_t n)
 {
     if (!strcmp(u, "M"))
         snprintf(why, n, "\"M\" is not a unit: m is minutes, months are not supported");
-    else if (!strcmp(u, "min") || !strcmp(u, "mins") || !strcmp(u, "minute") || !strcmp(u, "minutes"))
+    else if (!strcmp(u, "min") || !strcmp(u, "mins") || !strcmp(u, "minute") ||
+             !strcmp(u, "minutes"))
         snprintf(why, n, "write minutes as m, e.g. \"5m\"");
-    else if (!strcmp(u, "sec") || !strcmp(u, "secs") || !strcmp(u, "second") || !strcmp(u, "seconds"))
+    else if (!strcmp(u, "sec") || !strcmp(u, "secs") || !strcmp(u, "second") ||
+             !strcmp(u, "seconds"))
         snprintf(why, n, "write seconds as s, e.g. \"30s\"");
     else if (!strcmp(u, "hr") || !strcmp(u, "hrs") || !strcmp(u, "hour") || !strcmp(u, "hours"))
         snprintf(why, n, "write hours as h, e.g. \"2h\"");
@@ -141,12 +148,14 @@ static void units_duration_hint(const char *u, char *why, size_t n)
     else {
         for (size_t i = 0; i < UNITS_NDUR; i++) {
             if (units_ieq(u, units_duration_units[i].name)) {
-                snprintf(why, n, "duration units are lower case: write \"%s\"", units_duration_units[i].name);
+                snprintf(why, n, "duration units are lower case: write \"%s\"",
+                         units_duration_units[i].name);
                 return;
             }
         }
         char e[40];
-        snprintf(why, n, "unknown unit \"%s\"; use d, h, m, s, ms, us or ns", units_echo(u, e, sizeof e));
+        snprintf(why, n, "unknown unit \"%s\"; use d, h, m, s, ms, us or ns",
+                 units_echo(u, e, sizeof e));
     }
 }
 
@@ -162,7 +171,8 @@ bool units_parse_duration(const char *s, int64_t *out_ns, drs_error *err)
     if (*s == '-')
         return units_fail(err, what, s, "durations cannot be negative");
     if (*s == '+' || isspace((unsigned char)*s))
-        return units_fail(err, what, s, "write a number followed by a unit, with no sign or spaces");
+        return units_fail(err, what, s,
+                          "write a number followed by a unit, with no sign or spaces");
 
     units_u128 total = 0;
     size_t next_rank = 0; /* units must come from largest to smallest, each once */
@@ -195,7 +205,8 @@ bool units_parse_duration(const char *s, int64_t *out_ns, drs_error *err)
             return units_fail(err, what, s, "%s", why);
         }
         if (k < next_rank)
-            return units_fail(err, what, s, "combine units from the largest to the smallest, each once");
+            return units_fail(err, what, s,
+                              "combine units from the largest to the smallest, each once");
         next_rank = k + 1;
         units_u128 v;
         if (n.too_big)
@@ -241,17 +252,20 @@ static void units_size_hint(const char *u, char *why, size_t n)
         snprintf(why, n, "\"%s\" reads as bits; sizes are bytes: write %cB or %ciB", e,
                  u[0] == 'k' ? 'k' : u[0], u[0] == 'k' ? 'K' : u[0]);
     else if (len == 1 && strchr("kKMGTP", u[0]))
-        snprintf(why, n, "\"%s\" alone is ambiguous: write %cB (powers of 1000) or %ciB (powers of 1024)", e,
-                 u[0] == 'k' ? 'k' : u[0], u[0] == 'k' ? 'K' : u[0]);
+        snprintf(why, n,
+                 "\"%s\" alone is ambiguous: write %cB (powers of 1000) or %ciB (powers of 1024)",
+                 e, u[0] == 'k' ? 'k' : u[0], u[0] == 'k' ? 'K' : u[0]);
     else if (len == 1 && u[0] == 'b')
         snprintf(why, n, "\"b\" reads as bits; write B for bytes");
     else if ((len == 2 && units_ieq(u, "kb")) || (len == 2 && strchr("mgtp", u[0])) ||
              (len == 3 && units_ieq(u + 1, "ib")))
         snprintf(why, n,
-                 "\"%s\" is ambiguous: size units are case-sensitive, e.g. MB (10^6 bytes) or MiB (2^20 bytes)",
+                 "\"%s\" is ambiguous: size units are case-sensitive, e.g. MB (10^6 bytes) or MiB "
+                 "(2^20 bytes)",
                  e);
     else
-        snprintf(why, n, "unknown unit \"%s\"; use B, KB, MB, GB, TB, PB, KiB, MiB, GiB, TiB or PiB", e);
+        snprintf(why, n,
+                 "unknown unit \"%s\"; use B, KB, MB, GB, TB, PB, KiB, MiB, GiB, TiB or PiB", e);
 }
 
 /* A size: number and an exact unit, or a bare number of bytes. */
@@ -262,7 +276,8 @@ static bool units_size_core(const char *s, const char *what, uint64_t *out, drs_
     if (*s == '-')
         return units_fail(err, what, s, "sizes cannot be negative");
     if (*s == '+' || isspace((unsigned char)*s))
-        return units_fail(err, what, s, "write a number followed by a unit, with no sign or spaces");
+        return units_fail(err, what, s,
+                          "write a number followed by a unit, with no sign or spaces");
     units_num n;
     const char *q = units_scan(s, &n);
     if (!q)
@@ -301,15 +316,19 @@ bool units_parse_size(const char *s, uint64_t *out_bytes, drs_error *err)
 bool units_size_from_number(double v, uint64_t *out_bytes, drs_error *err)
 {
     if (!isfinite(v))
-        return drs_fail(err, DRS_EINPUT, "", "expected a size such as \"100GiB\", got a number that is not finite");
+        return drs_fail(err, DRS_EINPUT, "",
+                        "expected a size such as \"100GiB\", got a number that is not finite");
     if (v < 0)
-        return drs_fail(err, DRS_EINPUT, "", "expected a size such as \"100GiB\", got %g (sizes cannot be negative)", v);
+        return drs_fail(err, DRS_EINPUT, "",
+                        "expected a size such as \"100GiB\", got %g (sizes cannot be negative)", v);
     if (v != floor(v))
-        return drs_fail(err, DRS_EINPUT, "", "expected a size such as \"100GiB\", got %g (not a whole number of bytes)",
+        return drs_fail(err, DRS_EINPUT, "",
+                        "expected a size such as \"100GiB\", got %g (not a whole number of bytes)",
                         v);
     if (v >= 18446744073709551616.0)
-        return drs_fail(err, DRS_EINPUT, "", "expected a size such as \"100GiB\", got %g (too large: sizes stop at 16 EiB)",
-                        v);
+        return drs_fail(
+            err, DRS_EINPUT, "",
+            "expected a size such as \"100GiB\", got %g (too large: sizes stop at 16 EiB)", v);
     *out_bytes = (uint64_t)v;
     return true;
 }
@@ -335,19 +354,31 @@ static void units_rate_hint(const char *u, char *why, size_t n)
     units_echo(u, e, sizeof e);
     size_t len = strlen(u);
     if (len >= 3 && u[len - 3] == 'B' && !strcmp(u + len - 2, "ps"))
-        snprintf(why, n, "\"%s\" is ambiguous: write %.*sB/s for bytes or %.*sbps for bits per second", e,
+        snprintf(why, n,
+                 "\"%s\" is ambiguous: write %.*sB/s for bytes or %.*sbps for bits per second", e,
                  (int)(len - 3), u, (int)(len - 3), u);
-    else if (len >= 3 && units_ieq(u + len - 3, "bps") && len <= 4 && (len == 3 || strchr("kKmMgGtT", u[0])))
-        snprintf(why, n, "bit rates are written bps, kbps, Mbps, Gbps or Tbps (case matters: Mbps, not \"%s\")",
-                 e);
+    else if (len >= 3 && units_ieq(u + len - 3, "bps") && len <= 4 &&
+             (len == 3 || strchr("kKmMgGtT", u[0])))
+        snprintf(
+            why, n,
+            "bit rates are written bps, kbps, Mbps, Gbps or Tbps (case matters: Mbps, not \"%s\")",
+            e);
     else if (len >= 3 && !strcmp(u + len - 3, "b/s"))
-        snprintf(why, n, "\"%s\": write bits per second as bps, kbps, Mbps, Gbps; bytes per second as B/s, KB/s, "
-                 "MB/s, MiB/s (case matters)", e);
+        snprintf(why, n,
+                 "\"%s\": write bits per second as bps, kbps, Mbps, Gbps; bytes per second as B/s, "
+                 "KB/s, "
+                 "MB/s, MiB/s (case matters)",
+                 e);
     else if (len >= 2 && !strcmp(u + len - 2, "/s"))
-        snprintf(why, n, "\"%s\": byte rates are a size unit per second: B/s, KB/s, MB/s, GB/s, KiB/s, MiB/s, GiB/s "
-                 "(case matters)", e);
+        snprintf(why, n,
+                 "\"%s\": byte rates are a size unit per second: B/s, KB/s, MB/s, GB/s, KiB/s, "
+                 "MiB/s, GiB/s "
+                 "(case matters)",
+                 e);
     else
-        snprintf(why, n, "unknown unit \"%s\"; use bps, kbps, Mbps, Gbps, Tbps or a size per second such as MB/s",
+        snprintf(why, n,
+                 "unknown unit \"%s\"; use bps, kbps, Mbps, Gbps, Tbps or a size per second such "
+                 "as MB/s",
                  e);
 }
 
@@ -363,7 +394,8 @@ bool units_parse_rate(const char *s, double *out_Bps, drs_error *err)
     if (*s == '-')
         return units_fail(err, what, s, "rates cannot be negative");
     if (*s == '+' || isspace((unsigned char)*s))
-        return units_fail(err, what, s, "write a number followed by a unit, with no sign or spaces");
+        return units_fail(err, what, s,
+                          "write a number followed by a unit, with no sign or spaces");
     units_num n;
     const char *q = units_scan(s, &n);
     if (!q)
@@ -409,7 +441,8 @@ bool units_parse_rate(const char *s, double *out_Bps, drs_error *err)
 bool units_check_fraction(double v, double *out, drs_error *err)
 {
     if (!isfinite(v))
-        return drs_fail(err, DRS_EINPUT, "", "expected a fraction between 0 and 1, got a number that is not finite");
+        return drs_fail(err, DRS_EINPUT, "",
+                        "expected a fraction between 0 and 1, got a number that is not finite");
     if (v < 0 || v > 1)
         return drs_fail(err, DRS_EINPUT, "", "expected a fraction between 0 and 1, got %g", v);
     *out = v;

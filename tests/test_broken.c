@@ -1,9 +1,10 @@
 /* tests/test_broken.c — `drsim validate` on deliberately broken scenarios, and the command line.
  *
  * tests/broken/EXPECTED lists, for every file of tests/broken/, the problems validate must print:
- * "FILE | JSON PATH | fragment of the message" (path "-": a problem of the whole file). Each file must
- * make validate exit with 2 and print a line "error: PATH: ...fragment...". The example scenario must
- * validate cleanly (exit 0). Inputs that are not scenarios at all must not crash the program. */
+ * "FILE | JSON PATH | fragment of the message" (path "-": a problem of the whole file). Each file
+ * must make validate exit with 2 and print a line "error: PATH: ...fragment...". The example
+ * scenario must validate cleanly (exit 0). Inputs that are not scenarios at all must not crash the
+ * program. */
 #include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -26,7 +27,8 @@ typedef struct run_result {
     char *out;     /* stdout and stderr together */
 } run_result;
 
-/* Starts DRSIM_BIN with the given argument string (already quoted); env is prefixed to the command. */
+/* Starts DRSIM_BIN with the given argument string (already quoted); env is prefixed to the command.
+ */
 static FILE *start_drsim(const char *env, const char *args)
 {
     char cmd[4096];
@@ -69,7 +71,8 @@ static run_result validate_file(const char *path)
     return run_drsim(args);
 }
 
-/* True when some line of out starts with "error: PATH: " (any error line for "-") and contains frag. */
+/* True when some line of out starts with "error: PATH: " (any error line for "-") and contains
+ * frag. */
 static bool output_has(const char *out, const char *path, const char *frag)
 {
     char prefix[512];
@@ -149,7 +152,8 @@ static void check_broken_output(const expected_line *exp, size_t first, size_t n
     for (size_t k = first; k < n && !strcmp(exp[k].file, exp[first].file); k++) {
         if (!output_has(r.out, exp[k].path, exp[k].frag)) {
             printf("%s", r.out);
-            fail_msg("%s: no error at '%s' containing '%s'", exp[first].file, exp[k].path, exp[k].frag);
+            fail_msg("%s: no error at '%s' containing '%s'", exp[first].file, exp[k].path,
+                     exp[k].frag);
         }
     }
 }
@@ -159,9 +163,10 @@ static void test_every_broken_file_is_refused_with_its_problem(void **state)
     (void)state;
     expected_line *exp;
     size_t n = read_expected(&exp);
-    /* Start one process per file, a batch at a time, then collect: process start-up dominates (more so
-     * under sanitizers), and every output is far below a pipe's capacity, so no child blocks. Leaks are
-     * not looked for here (test_scenario loads every broken file in-process under the same checks). */
+    /* Start one process per file, a batch at a time, then collect: process start-up dominates (more
+     * so under sanitizers), and every output is far below a pipe's capacity, so no child blocks.
+     * Leaks are not looked for here (test_scenario loads every broken file in-process under the
+     * same checks). */
     enum { BATCH = 16 };
     size_t firsts[BATCH];
     FILE *procs[BATCH];
@@ -170,7 +175,8 @@ static void test_every_broken_file_is_refused_with_its_problem(void **state)
         size_t started = 0;
         for (; i < n && started < BATCH; i++) {
             if (i > 0 && !strcmp(exp[i].file, exp[i - 1].file))
-                continue; /* the first line of a file starts its run; the run checks all its lines */
+                continue; /* the first line of a file starts its run; the run checks all its lines
+                           */
             char args[600];
             snprintf(args, sizeof args, "validate '%s/%s'", BROKEN_DIR, exp[i].file);
             firsts[started] = i;
@@ -295,9 +301,10 @@ static void test_garbage_never_crashes(void **state)
     free(r.out);
 
     /* control characters and a NUL escape inside names */
-    const char *nasty = "{\"drsim\": 1, \"duration\": \"1d\", \"sites\": [{\"name\": \"a\\nb\\u0001\","
-                        " \"vmm\": {\"name\": \"v\"}}], \"vms\": [{\"name\": \"x\", \"host\": \"h\\t\\u0000z\","
-                        " \"disks\": [{\"name\": \"d\", \"size\": \"1\\nGiB\"}]}]}";
+    const char *nasty =
+        "{\"drsim\": 1, \"duration\": \"1d\", \"sites\": [{\"name\": \"a\\nb\\u0001\","
+        " \"vmm\": {\"name\": \"v\"}}], \"vms\": [{\"name\": \"x\", \"host\": \"h\\t\\u0000z\","
+        " \"disks\": [{\"name\": \"d\", \"size\": \"1\\nGiB\"}]}]}";
     snprintf(path, sizeof path, "%s/nasty.json", dir);
     write_bytes(path, nasty, strlen(nasty));
     r = validate_file(path);
@@ -362,7 +369,8 @@ static void test_help_describes_every_command_and_option(void **state)
 static void test_command_line_mistakes_exit_2(void **state)
 {
     (void)state;
-    const char *bad[] = {"", "frobnicate", "validate", "validate --strict x.json", "validate a.json b.json"};
+    const char *bad[] = {"", "frobnicate", "validate", "validate --strict x.json",
+                         "validate a.json b.json"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         run_result r = run_drsim(bad[i]);
         if (r.exit_code != 2)

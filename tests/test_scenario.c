@@ -1,7 +1,7 @@
 /* tests/test_scenario.c — the scenario loader: values, defaults, references, ordering and problems.
  *
- * Small scenarios are written inline with single quotes (turned into double quotes by load()) so they
- * stay readable. */
+ * Small scenarios are written inline with single quotes (turned into double quotes by load()) so
+ * they stay readable. */
 #include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,17 +22,19 @@
 #define HOUR (60 * MIN)
 
 /* Two sites with a VMM server, a cloud, a host, a network and a classification each, and a link. */
-#define SITES                                                                                              \
-    "'sites': ["                                                                                           \
-    " {'name': 'sea', 'vmm': {'name': 'vmm-sea'}, 'clouds': ['c-sea'],"                                    \
-    "  'hosts': [{'name': 'h-sea', 'cloud': 'c-sea', 'storage': 'st-sea'}],"                               \
-    "  'networks': [{'name': 'n-sea'}], 'storage': [{'classification': 'st-sea', 'capacity': '1TiB'}]},"   \
-    " {'name': 'dub', 'vmm': {'name': 'vmm-dub'}, 'clouds': ['c-dub'],"                                    \
-    "  'hosts': [{'name': 'h-dub', 'cloud': 'c-dub'}],"                                                    \
-    "  'networks': [{'name': 'n-dub'}], 'storage': [{'classification': 'st-dub', 'capacity': '1TiB'}]}],"  \
-    "'links': [{'name': 'wan', 'between': ['sea', 'dub'], 'bandwidth': '100Mbps'}],"                       \
-    "'workloads': [{'name': 'w', 'kind': 'steady', 'write_rate': '1MB/s'}],"                               \
-    "'vms': [{'name': 'vm1', 'host': 'h-sea', 'networks': ['n-sea'],"                                      \
+#define SITES                                                                                      \
+    "'sites': ["                                                                                   \
+    " {'name': 'sea', 'vmm': {'name': 'vmm-sea'}, 'clouds': ['c-sea'],"                            \
+    "  'hosts': [{'name': 'h-sea', 'cloud': 'c-sea', 'storage': 'st-sea'}],"                       \
+    "  'networks': [{'name': 'n-sea'}], 'storage': [{'classification': 'st-sea', 'capacity': "     \
+    "'1TiB'}]},"                                                                                   \
+    " {'name': 'dub', 'vmm': {'name': 'vmm-dub'}, 'clouds': ['c-dub'],"                            \
+    "  'hosts': [{'name': 'h-dub', 'cloud': 'c-dub'}],"                                            \
+    "  'networks': [{'name': 'n-dub'}], 'storage': [{'classification': 'st-dub', 'capacity': "     \
+    "'1TiB'}]}],"                                                                                  \
+    "'links': [{'name': 'wan', 'between': ['sea', 'dub'], 'bandwidth': '100Mbps'}],"               \
+    "'workloads': [{'name': 'w', 'kind': 'steady', 'write_rate': '1MB/s'}],"                       \
+    "'vms': [{'name': 'vm1', 'host': 'h-sea', 'networks': ['n-sea'],"                              \
     "         'disks': [{'name': 'd', 'size': '10GiB', 'workload': 'w'}]}]"
 
 static drs_scenario *load(const char *single_quoted, drs_diags *d)
@@ -76,7 +78,8 @@ static void test_example_loads_with_resolved_values(void **state)
 {
     (void)state;
     drs_diags d = {0};
-    drs_scenario *sc = sim_scenario_load(DRSIM_SOURCE_DIR "/scenarios/examples/two-site-basic.json", &d);
+    drs_scenario *sc =
+        sim_scenario_load(DRSIM_SOURCE_DIR "/scenarios/examples/two-site-basic.json", &d);
     if (!sc || d.count)
         print_all(&d);
     assert_non_null(sc);
@@ -100,7 +103,8 @@ static void test_example_loads_with_resolved_values(void **state)
     assert_int_equal(sc->workloads[1].peak_start_ns, 9 * HOUR);
     assert_int_equal(sc->workloads[2].burst_length_ns, 10 * MIN);
     assert_int_equal(sc->workloads[3].kind, DRS_WL_POISSON);
-    /* sql-01: host hv-sea-1 = sites[0].hosts[0]; data disk 500 GiB, 120 GiB used, workload oltp (0) */
+    /* sql-01: host hv-sea-1 = sites[0].hosts[0]; data disk 500 GiB, 120 GiB used, workload oltp (0)
+     */
     const drs_vm *sql = &sc->vms[0];
     assert_string_equal(sql->name, "sql-01");
     assert_int_equal(sql->site, 0);
@@ -210,16 +214,18 @@ static void test_timeline_sorted_by_time_then_appearance(void **state)
 {
     (void)state;
     drs_diags d = {0};
-    drs_scenario *sc = load("{'drsim': 1, 'duration': '1d', " SITES ", 'timeline': ["
-                            " {'at': '2h', 'do': 'link.up', 'link': 'wan'},"
-                            " {'at': '1h', 'do': 'link.down', 'link': 'wan'},"
-                            " {'at': '2h', 'do': 'host.down', 'host': 'h-dub'},"
-                            " {'at': '30m', 'do': 'link.set', 'link': 'wan', 'bandwidth': '10Mbps'},"
-                            " {'at': '2h', 'do': 'site.down', 'site': 'sea'}]}",
-                            &d);
+    drs_scenario *sc =
+        load("{'drsim': 1, 'duration': '1d', " SITES ", 'timeline': ["
+             " {'at': '2h', 'do': 'link.up', 'link': 'wan'},"
+             " {'at': '1h', 'do': 'link.down', 'link': 'wan'},"
+             " {'at': '2h', 'do': 'host.down', 'host': 'h-dub'},"
+             " {'at': '30m', 'do': 'link.set', 'link': 'wan', 'bandwidth': '10Mbps'},"
+             " {'at': '2h', 'do': 'site.down', 'site': 'sea'}]}",
+             &d);
     assert_non_null(sc);
     /* by time: 30m (entry 3), 1h (1), then the three at 2h in file order: 0, 2, 4 */
-    const char *want[] = {"timeline[3]", "timeline[1]", "timeline[0]", "timeline[2]", "timeline[4]"};
+    const char *want[] = {"timeline[3]", "timeline[1]", "timeline[0]", "timeline[2]",
+                          "timeline[4]"};
     for (size_t i = 0; i < 5; i++)
         assert_string_equal(sc->timeline[i].path, want[i]);
     assert_int_equal(sc->timeline[0].what, DRS_DO_LINK_SET);
@@ -235,11 +241,13 @@ static void test_timeline_sorted_by_time_then_appearance(void **state)
 static void test_unknown_keys_suggest_the_closest(void **state)
 {
     (void)state;
-    expect_problem("{'drsim': 1, 'duration': '1d', 'sampel_interval': '1m', " SITES "}", "sampel_interval",
-                   "did you mean 'sample_interval'?");
+    expect_problem("{'drsim': 1, 'duration': '1d', 'sampel_interval': '1m', " SITES "}",
+                   "sampel_interval", "did you mean 'sample_interval'?");
     /* Nothing close: the allowed keys are listed instead. */
-    expect_problem("{'drsim': 1, 'duration': '1d', " SITES ", 'zzzzzzzz': 1}", "zzzzzzzz", "expected one of: drsim,");
-    expect_problem("{'drsim': 1, 'duration': '1d', " SITES ", 'timeline': [{'at': '1h', 'do': 'link.down', "
+    expect_problem("{'drsim': 1, 'duration': '1d', " SITES ", 'zzzzzzzz': 1}", "zzzzzzzz",
+                   "expected one of: drsim,");
+    expect_problem("{'drsim': 1, 'duration': '1d', " SITES
+                   ", 'timeline': [{'at': '1h', 'do': 'link.down', "
                    "'link': 'wan', 'fro': '1h'}]}",
                    "timeline[0].fro", "did you mean 'for'?");
 }
@@ -258,17 +266,21 @@ static void test_references_must_resolve(void **state)
                    "recovery.registrations[0].vmm", "no VMM server named 'vmm-par'");
     /* A VM's network must be at the VM's own site. */
     expect_problem("{'drsim': 1, 'duration': '1d', 'sites': ["
-                   " {'name': 'a', 'vmm': {'name': 'va'}, 'hosts': [{'name': 'ha'}], 'networks': [{'name': 'na'}]},"
+                   " {'name': 'a', 'vmm': {'name': 'va'}, 'hosts': [{'name': 'ha'}], 'networks': "
+                   "[{'name': 'na'}]},"
                    " {'name': 'b', 'vmm': {'name': 'vb'}, 'networks': [{'name': 'nb'}]}],"
-                   " 'vms': [{'name': 'x', 'host': 'ha', 'networks': ['nb'], 'disks': [{'name': 'd', 'size': '1GiB'}]}]}",
+                   " 'vms': [{'name': 'x', 'host': 'ha', 'networks': ['nb'], 'disks': [{'name': "
+                   "'d', 'size': '1GiB'}]}]}",
                    "vms[0].networks[0]", "network 'nb' is at site 'b', not at this VM's site 'a'");
     expect_problem("{'drsim': 1, 'duration': '1d', " SITES ", 'recovery': {'vault': {'name': 'v'},"
                    " 'recovery_plans': [{'name': 'p', 'groups': [{'vms': ['vm1', 'vm1']}]}]}}",
                    "recovery.recovery_plans[0].groups[0].vms[1]", "appears twice");
-    expect_problem("{'drsim': 1, 'duration': '1d', " SITES ", 'timeline': [{'at': '1h', 'do': 'workload.set',"
+    expect_problem("{'drsim': 1, 'duration': '1d', " SITES
+                   ", 'timeline': [{'at': '1h', 'do': 'workload.set',"
                    " 'vm': 'vm1', 'disk': 'e', 'workload': 'w'}]}",
                    "timeline[0].disk", "VM 'vm1' has no disk named 'e'");
-    expect_problem("{'drsim': 1, 'duration': '1d', " SITES ", 'expect': [{'metric': 'rpo.max', 'vm': 'vm7', "
+    expect_problem("{'drsim': 1, 'duration': '1d', " SITES
+                   ", 'expect': [{'metric': 'rpo.max', 'vm': 'vm7', "
                    "'max': '5m'}]}",
                    "expect[0].vm", "no VM named 'vm7'");
 }
@@ -278,13 +290,15 @@ static void test_duplicate_names_within_a_kind(void **state)
     (void)state;
     drs_diags d = {0};
     /* Hosts are unique across sites; so are VMM servers, clouds, workloads and every other kind. */
-    assert_null(load("{'drsim': 1, 'duration': '1d', 'sites': ["
-                     " {'name': 'a', 'vmm': {'name': 'v'}, 'hosts': [{'name': 'h'}, {'name': 'h'}]},"
-                     " {'name': 'b', 'vmm': {'name': 'v'}, 'clouds': ['c', 'c']}],"
-                     " 'workloads': [{'name': 'w', 'kind': 'steady', 'write_rate': '1MB/s'},"
-                     "               {'name': 'w', 'kind': 'poisson', 'write_rate': '1MB/s'}]}",
-                     &d));
-    assert_true(has_problem(&d, "sites[0].hosts[1].name", "duplicate host name 'h' (first defined at sites[0].hosts[0].name)"));
+    assert_null(
+        load("{'drsim': 1, 'duration': '1d', 'sites': ["
+             " {'name': 'a', 'vmm': {'name': 'v'}, 'hosts': [{'name': 'h'}, {'name': 'h'}]},"
+             " {'name': 'b', 'vmm': {'name': 'v'}, 'clouds': ['c', 'c']}],"
+             " 'workloads': [{'name': 'w', 'kind': 'steady', 'write_rate': '1MB/s'},"
+             "               {'name': 'w', 'kind': 'poisson', 'write_rate': '1MB/s'}]}",
+             &d));
+    assert_true(has_problem(&d, "sites[0].hosts[1].name",
+                            "duplicate host name 'h' (first defined at sites[0].hosts[0].name)"));
     assert_true(has_problem(&d, "sites[1].vmm.name", "duplicate VMM server name 'v'"));
     assert_true(has_problem(&d, "sites[1].clouds[1]", "duplicate cloud name 'c'"));
     assert_true(has_problem(&d, "workloads[1].name", "duplicate workload name 'w'"));
@@ -297,7 +311,8 @@ static void test_malformed_json_reports_line_and_column(void **state)
     (void)state;
     drs_diags d = {0};
     /* The stray second comma is on line 3, column 14 (columns count characters from 1). */
-    assert_null(sim_scenario_load_string("{\n  \"drsim\": 1,\n  \"x\": [1, 2,, 3]\n}\n", "m.json", "", &d));
+    assert_null(
+        sim_scenario_load_string("{\n  \"drsim\": 1,\n  \"x\": [1, 2,, 3]\n}\n", "m.json", "", &d));
     assert_int_equal(d.count, 1);
     assert_non_null(strstr(d.items[0].err.message, "m.json:3:14: malformed JSON"));
     drs_diags_clear(&d);
@@ -311,17 +326,20 @@ static void test_malformed_json_reports_line_and_column(void **state)
 static void test_wrong_types_and_ranges(void **state)
 {
     (void)state;
-    expect_problem("{'drsim': 1, 'duration': 86400, " SITES "}", "duration", "durations are strings with a unit");
+    expect_problem("{'drsim': 1, 'duration': 86400, " SITES "}", "duration",
+                   "durations are strings with a unit");
     expect_problem("{'drsim': 2, 'duration': '1d', " SITES "}", "drsim", "from 1 to 1, got 2");
     expect_problem("{'drsim': 1, 'duration': '1d', 'seed': -3, " SITES "}", "seed", "got -3");
     expect_problem("{'drsim': 1, 'duration': '1d', 'fidelity': 'exact', " SITES "}", "fidelity",
                    "expected one of \"extent\", \"fluid\"");
-    expect_problem("{'drsim': 1, 'duration': '1d', 'extent_size': '1000B', " SITES "}", "extent_size",
-                   "multiple of 4KiB");
-    expect_problem("{'drsim': 1, 'duration': '1d', 'sites': {}}", "sites", "expected an array, got an object");
-    expect_problem("{'drsim': 1, 'duration': '1d', " SITES ", 'recovery': {'vault': {'name': 'v'},"
-                   " 'cloud_pairs': [{'primary': 'c-sea', 'target': 'c-dub', 'settings': {'port': 70000}}]}}",
-                   "recovery.cloud_pairs[0].settings.port", "from 1 to 65535");
+    expect_problem("{'drsim': 1, 'duration': '1d', 'extent_size': '1000B', " SITES "}",
+                   "extent_size", "multiple of 4KiB");
+    expect_problem("{'drsim': 1, 'duration': '1d', 'sites': {}}", "sites",
+                   "expected an array, got an object");
+    expect_problem(
+        "{'drsim': 1, 'duration': '1d', " SITES ", 'recovery': {'vault': {'name': 'v'},"
+        " 'cloud_pairs': [{'primary': 'c-sea', 'target': 'c-dub', 'settings': {'port': 70000}}]}}",
+        "recovery.cloud_pairs[0].settings.port", "from 1 to 65535");
     expect_problem("{'drsim': 1, 'duration': '1d', 'sites': [{'name': 'a', 'vmm': {'name': 'v'}, "
                    "'storage': [{'classification': 's', 'capacity': '1TiB', 'read_rate': 5}]}]}",
                    "sites[0].storage[0].read_rate", "rates are strings with a unit");
@@ -350,20 +368,26 @@ static void test_trace_files_resolve_relative_to_the_scenario(void **state)
     snprintf(trace, sizeof trace, "%s/traces/t.csv", dir);
     write_file(trace, "128166372003061629,src1,0,Write,0,4096,100\n");
     snprintf(scen, sizeof scen, "%s/s.json", dir);
-    write_file(scen, "{\"drsim\": 1, \"duration\": \"1h\", \"sites\": [{\"name\": \"a\", \"vmm\": {\"name\": \"v\"}},"
-                     " {\"name\": \"b\", \"vmm\": {\"name\": \"w\"}}],"
-                     " \"workloads\": [{\"name\": \"t\", \"kind\": \"trace\", \"file\": \"traces/t.csv\"},"
-                     "                 {\"name\": \"u\", \"kind\": \"trace\", \"file\": \"traces/none.csv\"}]}");
+    write_file(
+        scen,
+        "{\"drsim\": 1, \"duration\": \"1h\", \"sites\": [{\"name\": \"a\", \"vmm\": {\"name\": "
+        "\"v\"}},"
+        " {\"name\": \"b\", \"vmm\": {\"name\": \"w\"}}],"
+        " \"workloads\": [{\"name\": \"t\", \"kind\": \"trace\", \"file\": \"traces/t.csv\"},"
+        "                 {\"name\": \"u\", \"kind\": \"trace\", \"file\": \"traces/none.csv\"}]}");
     drs_diags d = {0};
     assert_null(sim_scenario_load(scen, &d));
     /* only the missing file is a problem */
     assert_int_equal(drs_diags_errors(&d), 1);
-    assert_true(has_problem(&d, "workloads[1].file", "cannot read the trace file 'traces/none.csv'"));
+    assert_true(
+        has_problem(&d, "workloads[1].file", "cannot read the trace file 'traces/none.csv'"));
     drs_diags_clear(&d);
 
-    write_file(scen, "{\"drsim\": 1, \"duration\": \"1h\", \"sites\": [{\"name\": \"a\", \"vmm\": {\"name\": \"v\"}},"
+    write_file(scen, "{\"drsim\": 1, \"duration\": \"1h\", \"sites\": [{\"name\": \"a\", \"vmm\": "
+                     "{\"name\": \"v\"}},"
                      " {\"name\": \"b\", \"vmm\": {\"name\": \"w\"}}],"
-                     " \"workloads\": [{\"name\": \"t\", \"kind\": \"trace\", \"file\": \"traces/t.csv\", \"loop\": true}]}");
+                     " \"workloads\": [{\"name\": \"t\", \"kind\": \"trace\", \"file\": "
+                     "\"traces/t.csv\", \"loop\": true}]}");
     drs_scenario *sc = sim_scenario_load(scen, &d);
     assert_non_null(sc);
     assert_string_equal(sc->workloads[0].resolved_file, trace);
@@ -383,9 +407,12 @@ static void test_many_mistakes_are_all_reported(void **state)
     (void)state;
     drs_diags d = {0};
     assert_null(load("{'drsim': 1, 'duration': '-1d', 'seeed': 4, " SITES ","
-                     "'recovery': {'vault': {'name': 'v'}, 'protect': [{'vm': 'nope'}], 'registrations': [{'vmm': 'x'}]},"
-                     "'timeline': [{'at': '1h', 'do': 'link.dwn', 'link': 'wan'}, {'at': '1x', 'do': 'link.up', 'link': 'lan'}],"
-                     "'expect': [{'metric': 'rpo.p100', 'vm': '*', 'max': '5m'}, {'health': 'critical', 'vm': 'vm1', "
+                     "'recovery': {'vault': {'name': 'v'}, 'protect': [{'vm': 'nope'}], "
+                     "'registrations': [{'vmm': 'x'}]},"
+                     "'timeline': [{'at': '1h', 'do': 'link.dwn', 'link': 'wan'}, {'at': '1x', "
+                     "'do': 'link.up', 'link': 'lan'}],"
+                     "'expect': [{'metric': 'rpo.p100', 'vm': '*', 'max': '5m'}, {'health': "
+                     "'critical', 'vm': 'vm1', "
                      "'by': '1h', 'never': true}]}",
                      &d));
     struct {
@@ -415,19 +442,21 @@ static void test_expectation_forms(void **state)
 {
     (void)state;
     drs_diags d = {0};
-    drs_scenario *sc = load("{'drsim': 1, 'duration': '1d', " SITES ", 'recovery': {'vault': {'name': 'v'},"
-                            " 'recovery_plans': [{'name': 'p', 'groups': [{'vms': ['vm1']}]}]}, 'expect': ["
-                            " {'metric': 'rpo.time_above', 'vm': 'vm1', 'threshold': '15m', 'max': '1h', 'after': '2h'},"
-                            " {'metric': 'bytes.wire', 'link': 'wan', 'max': '10GiB', 'min': 1024},"
-                            " {'metric': 'link.utilization.max', 'link': '*', 'max': 0.95},"
-                            " {'metric': 'replica_storage.peak', 'classification': 'st-dub', 'max': '1TiB'},"
-                            " {'metric': 'cycles.missed', 'vm': '*', 'equals': 0},"
-                            " {'job': 'finalize protection', 'vm': 'vm1', 'state': 'succeeded'},"
-                            " {'health': 'critical', 'vm': '*', 'never': true},"
-                            " {'event': 'missed_cycle', 'vm': 'vm1', 'by': '3h'},"
-                            " {'validation': 'warning', 'rule': 11},"
-                            " {'metric': 'failover.rto', 'plan': 'p', 'max': '30m'}]}",
-                            &d);
+    drs_scenario *sc =
+        load("{'drsim': 1, 'duration': '1d', " SITES ", 'recovery': {'vault': {'name': 'v'},"
+             " 'recovery_plans': [{'name': 'p', 'groups': [{'vms': ['vm1']}]}]}, 'expect': ["
+             " {'metric': 'rpo.time_above', 'vm': 'vm1', 'threshold': '15m', 'max': '1h', 'after': "
+             "'2h'},"
+             " {'metric': 'bytes.wire', 'link': 'wan', 'max': '10GiB', 'min': 1024},"
+             " {'metric': 'link.utilization.max', 'link': '*', 'max': 0.95},"
+             " {'metric': 'replica_storage.peak', 'classification': 'st-dub', 'max': '1TiB'},"
+             " {'metric': 'cycles.missed', 'vm': '*', 'equals': 0},"
+             " {'job': 'finalize protection', 'vm': 'vm1', 'state': 'succeeded'},"
+             " {'health': 'critical', 'vm': '*', 'never': true},"
+             " {'event': 'missed_cycle', 'vm': 'vm1', 'by': '3h'},"
+             " {'validation': 'warning', 'rule': 11},"
+             " {'metric': 'failover.rto', 'plan': 'p', 'max': '30m'}]}",
+             &d);
     if (!sc)
         print_all(&d);
     assert_non_null(sc);
@@ -456,22 +485,29 @@ static void test_expectation_forms(void **state)
     drs_scenario_free(sc);
     drs_diags_clear(&d);
 
-    expect_problem("{'drsim': 1, 'duration': '1d', " SITES ", 'expect': [{'metric': 'link.utilization.p95', "
+    expect_problem("{'drsim': 1, 'duration': '1d', " SITES
+                   ", 'expect': [{'metric': 'link.utilization.p95', "
                    "'vm': 'vm1', 'max': 0.5}]}",
                    "expect[0].vm", "not about a vm");
-    expect_problem("{'drsim': 1, 'duration': '1d', " SITES ", 'expect': [{'metric': 'link.utilization.p95', "
+    expect_problem("{'drsim': 1, 'duration': '1d', " SITES
+                   ", 'expect': [{'metric': 'link.utilization.p95', "
                    "'link': 'wan', 'max': 1.5}]}",
                    "expect[0].max", "between 0 and 1");
-    expect_problem("{'drsim': 1, 'duration': '1d', " SITES ", 'expect': [{'metric': 'rpo.max', 'vm': 'vm1'}]}",
+    expect_problem("{'drsim': 1, 'duration': '1d', " SITES
+                   ", 'expect': [{'metric': 'rpo.max', 'vm': 'vm1'}]}",
                    "expect[0]", "expected a bound");
-    expect_problem("{'drsim': 1, 'duration': '1d', " SITES ", 'expect': [{'metric': 'rpo.max', 'vm': 'vm1', "
+    expect_problem("{'drsim': 1, 'duration': '1d', " SITES
+                   ", 'expect': [{'metric': 'rpo.max', 'vm': 'vm1', "
                    "'min': '1h', 'max': '5m'}]}",
                    "expect[0].min", "above 'max'");
-    expect_problem("{'drsim': 1, 'duration': '1d', " SITES ", 'expect': [{'job': 'Reboot', 'state': 'failed'}]}",
+    expect_problem("{'drsim': 1, 'duration': '1d', " SITES
+                   ", 'expect': [{'job': 'Reboot', 'state': 'failed'}]}",
                    "expect[0].job", "unknown job 'Reboot'");
-    expect_problem("{'drsim': 1, 'duration': '1d', " SITES ", 'expect': [{'event': 'resync_requried', 'vm': '*'}]}",
+    expect_problem("{'drsim': 1, 'duration': '1d', " SITES
+                   ", 'expect': [{'event': 'resync_requried', 'vm': '*'}]}",
                    "expect[0].event", "did you mean 'resync_required'?");
-    expect_problem("{'drsim': 1, 'duration': '1d', " SITES ", 'expect': [{'validation': 'error', 'rule': 14}]}",
+    expect_problem("{'drsim': 1, 'duration': '1d', " SITES
+                   ", 'expect': [{'validation': 'error', 'rule': 14}]}",
                    "expect[0].rule", "from 1 to 13");
 }
 
@@ -479,11 +515,12 @@ static void test_recovery_point_forms(void **state)
 {
     (void)state;
     drs_diags d = {0};
-    drs_scenario *sc = load("{'drsim': 1, 'duration': '1d', " SITES ", 'timeline': ["
-                            " {'at': '1h', 'do': 'test_failover', 'vm': 'vm1', 'recovery_point': 'latest_processed',"
-                            "  'network': 'n-dub', 'cleanup_after': '2h'},"
-                            " {'at': '2h', 'do': 'unplanned_failover', 'vm': 'vm1', 'recovery_point': '1h30m'}]}",
-                            &d);
+    drs_scenario *sc = load(
+        "{'drsim': 1, 'duration': '1d', " SITES ", 'timeline': ["
+        " {'at': '1h', 'do': 'test_failover', 'vm': 'vm1', 'recovery_point': 'latest_processed',"
+        "  'network': 'n-dub', 'cleanup_after': '2h'},"
+        " {'at': '2h', 'do': 'unplanned_failover', 'vm': 'vm1', 'recovery_point': '1h30m'}]}",
+        &d);
     assert_non_null(sc);
     assert_int_equal(sc->timeline[0].rp, DRS_RP_LATEST_PROCESSED);
     assert_int_equal(sc->timeline[0].network_site, 1);
@@ -493,10 +530,12 @@ static void test_recovery_point_forms(void **state)
     assert_int_equal(sc->timeline[1].rp_at_ns, 90 * MIN);
     drs_scenario_free(sc);
     drs_diags_clear(&d);
-    expect_problem("{'drsim': 1, 'duration': '1d', " SITES ", 'timeline': [{'at': '1h', 'do': 'unplanned_failover',"
+    expect_problem("{'drsim': 1, 'duration': '1d', " SITES
+                   ", 'timeline': [{'at': '1h', 'do': 'unplanned_failover',"
                    " 'vm': 'vm1', 'recovery_point': 'lastest'}]}",
                    "timeline[0].recovery_point", "did you mean \"latest\"?");
-    expect_problem("{'drsim': 1, 'duration': '1d', " SITES ", 'timeline': [{'at': '1h', 'do': 'planned_failover'}]}",
+    expect_problem("{'drsim': 1, 'duration': '1d', " SITES
+                   ", 'timeline': [{'at': '1h', 'do': 'planned_failover'}]}",
                    "timeline[0]", "exactly one of 'plan' (a recovery plan) or 'vm'");
 }
 
@@ -526,19 +565,22 @@ static void test_warnings_do_not_stop_loading(void **state)
     drs_diags d = {0};
     drs_scenario *sc = load("{'drsim': 1, 'duration': '1d', " SITES ", 'timeline': ["
                             " {'at': '2d', 'do': 'link.up', 'link': 'wan'}],"
-                            " 'recovery': {'vault': {'name': 'v'}, 'protect': [{'vm': 'vm1'}, {'vm': 'vm1', 'at': '1h'}]}}",
+                            " 'recovery': {'vault': {'name': 'v'}, 'protect': [{'vm': 'vm1'}, "
+                            "{'vm': 'vm1', 'at': '1h'}]}}",
                             &d);
     assert_non_null(sc);
     assert_int_equal(drs_diags_errors(&d), 0);
     assert_int_equal(d.count, 2);
     assert_true(has_problem(&d, "timeline[0].at", "after the end of the run"));
-    assert_true(has_problem(&d, "recovery.protect[1]", "VM 'vm1' is already protected by recovery.protect[0]"));
+    assert_true(has_problem(&d, "recovery.protect[1]",
+                            "VM 'vm1' is already protected by recovery.protect[0]"));
     drs_scenario_free(sc);
     drs_diags_clear(&d);
 }
 
-/* Every file of the broken suite fails to load with at least one error, in-process, so the sanitizers
- * and valgrind see every error path of the loader (tests/test_broken.c checks the messages). */
+/* Every file of the broken suite fails to load with at least one error, in-process, so the
+ * sanitizers and valgrind see every error path of the loader (tests/test_broken.c checks the
+ * messages). */
 static void test_broken_suite_fails_to_load_without_leaks(void **state)
 {
     (void)state;

@@ -271,7 +271,8 @@ static void test_rates_refuse_ambiguity_and_junk(void **state)
     drs_error e = {0};
     double v;
     assert_false(units_parse_rate("9", &v, &e));
-    assert_non_null(strstr(e.message, "expected a rate such as \"100Mbps\" or \"2MB/s\", got \"9\""));
+    assert_non_null(
+        strstr(e.message, "expected a rate such as \"100Mbps\" or \"2MB/s\", got \"9\""));
 }
 
 static void test_fractions(void **state)

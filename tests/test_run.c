@@ -1,0 +1,246 @@
+/* tests/test_run.c — whole runs: determinism, what bad input leaves behind, identical database rows
+ * for identical runs, and a run killed part-way. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <signal.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "reports/reports.h"
+#include "sim/run.h"
+#include "sim/scenario.h"
+
+#define EXAMPLE DRSIM_SOURCE_DIR "/scenarios/examples/two-site-basic.json"
+
+static drs_scenario *load_example(void)
+{
+    drs_diags d = {0};
+    drs_scenario *sc = sim_scenario_load(EXAMPLE, &d);
+    drs_diags_clear(&d);
+    assert_non_null(sc);
+    return sc;
+}
+
+/* Everything a run records about a VM's replication, compared field by field. */
+static void assert_same_results(report_results *a, report_results *b, bool *any_diff_allowed)
+{
+    size_t n = report_results_vm_count(a);
+    assert_int_equal(n, report_results_vm_count(b));
+    bool differ = false;
+    for (size_t v = 0; v < n; v++) {
+        const report_vm_stats *x = report_results_vm(a, v), *y = report_results_vm(b, v);
+        size_t na, nb;
+        const report_rpo_point *pa = report_results_rpo_points(a, v, &na);
+        const report_rpo_point *pb = report_results_rpo_points(b, v, &nb);
+        bool same = x->raw_bytes == y->raw_bytes && x->wire_bytes == y->wire_bytes &&
+                    x->cycles_completed == y->cycles_completed &&
+                    x->cycles_missed == y->cycles_missed && na == nb &&
+                    (na == 0 || !memcmp(pa, pb, na * sizeof *pa));
+        if (!any_diff_allowed)
+            assert_true(same);
+        differ |= !same;
+    }
+    if (any_diff_allowed)
+        *any_diff_allowed = differ;
+}
+
+/* Same scenario, same seed: identical RPO breakpoints, bytes and cycles for every VM. A different
+ * seed changes the poisson workload's draws, so something must differ. */
+static void test_same_seed_gives_identical_results(void **state)
+{
+    (void)state;
+    drs_scenario *sc = load_example();
+    sim_run_outcome r1, r2, r3;
+    assert_true(sim_run_scenario(sc, &r1));
+    assert_true(sim_run_scenario(sc, &r2));
+    assert_true(r1.events > 1000);
+    assert_int_equal(r1.events, r2.events);
+    assert_same_results(r1.results, r2.results, NULL);
+
+    sc->seed += 1;
+    assert_true(sim_run_scenario(sc, &r3));
+    bool differ = false;
+    assert_same_results(r1.results, r3.results, &differ);
+    assert_true(differ);
+
+    report_results_free(r1.results);
+    report_results_free(r2.results);
+    report_results_free(r3.results);
+    drs_scenario_free(sc);
+}
+
+static int run_drsim(const char *args)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "%s %s >/dev/null 2>&1", DRSIM_BIN, args);
+    int st = system(cmd);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static char tmpdir[256];
+
+static int setup_tmp(void **state)
+{
+    (void)state;
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/drsim-test-run-XXXXXX");
+    return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int teardown_tmp(void **state)
+{
+    (void)state;
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static sqlite3 *open_db(const char *path)
+{
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    return db;
+}
+
+static long long query_int(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    long long v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+/* A scenario with an error gives exit 2 and writes no run at all. */
+static void test_invalid_scenario_exits_2_and_writes_no_run(void **state)
+{
+    (void)state;
+    char bad[512], db[512], args[1200];
+    snprintf(bad, sizeof bad, "%s/bad.json", tmpdir);
+    snprintf(db, sizeof db, "%s/bad.db", tmpdir);
+    FILE *f = fopen(bad, "w");
+    assert_non_null(f);
+    fputs("{ \"drsim\": 1, \"name\": \"bad\", \"duration\": \"100 parsecs\" }", f);
+    fclose(f);
+    snprintf(args, sizeof args, "run '%s' --db '%s'", bad, db);
+    assert_int_equal(run_drsim(args), 2);
+    struct stat sb;
+    assert_int_not_equal(stat(db, &sb), 0); /* not even created */
+}
+
+/* Two runs of one scenario with one seed write identical rows in every table but runs (which holds
+ * wall-clock times and the run id). Compared with EXCEPT in both directions, run column left out. */
+static void test_two_runs_write_identical_rows(void **state)
+{
+    (void)state;
+    char db[512], args[1200];
+    snprintf(db, sizeof db, "%s/twice.db", tmpdir);
+    snprintf(args, sizeof args, "run '%s' --db '%s' --quiet", EXAMPLE, db);
+    int c1 = run_drsim(args), c2 = run_drsim(args);
+    assert_true(c1 == 0 || c1 == 1);
+    assert_int_equal(c1, c2);
+
+    sqlite3 *h = open_db(db);
+    assert_int_equal(query_int(h, "SELECT count(*) FROM runs WHERE status != 'incomplete'"), 2);
+    const char *tables[] = {"samples", "jobs", "job_steps", "events", "recovery_points",
+                            "failovers", "findings", "expectations", "metrics"};
+    for (size_t t = 0; t < sizeof tables / sizeof *tables; t++) {
+        /* The columns of the table but run. */
+        char sql[4096], cols[2048] = "";
+        snprintf(sql, sizeof sql, "SELECT name FROM pragma_table_info('%s') WHERE name != 'run'",
+                 tables[t]);
+        sqlite3_stmt *st;
+        assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK);
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            if (cols[0])
+                strcat(cols, ",");
+            strcat(cols, (const char *)sqlite3_column_text(st, 0));
+        }
+        sqlite3_finalize(st);
+        assert_true(cols[0] != '\0');
+        snprintf(sql, sizeof sql,
+                 "SELECT (SELECT count(*) FROM %s WHERE run=1) - (SELECT count(*) FROM %s WHERE "
+                 "run=2) + (SELECT count(*) FROM (SELECT %s FROM %s WHERE run=1 EXCEPT SELECT %s FROM "
+                 "%s WHERE run=2))",
+                 tables[t], tables[t], cols, tables[t], cols, tables[t]);
+        long long diff = query_int(h, sql);
+        if (diff)
+            print_error("table %s differs between the two runs\n", tables[t]);
+        assert_int_equal(diff, 0);
+    }
+    /* The runs are not empty: the comparison compared something. */
+    assert_true(query_int(h, "SELECT count(*) FROM samples WHERE run=1") > 100);
+    assert_true(query_int(h, "SELECT count(*) FROM recovery_points WHERE run=1") > 100);
+    sqlite3_close(h);
+}
+
+/* A run killed with SIGKILL part-way leaves a database that passes its integrity check, with the run
+ * row still 'incomplete'. The scenario is the example stretched to 60 days so that it cannot finish
+ * before the kill. */
+static void test_killed_run_leaves_an_incomplete_run(void **state)
+{
+    (void)state;
+    char scen[512], db[512];
+    snprintf(scen, sizeof scen, "%s/long.json", tmpdir);
+    snprintf(db, sizeof db, "%s/long.db", tmpdir);
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd,
+             "sed 's/\"duration\": *\"[^\"]*\"/\"duration\": \"60d\"/' '%s' > '%s'", EXAMPLE, scen);
+    assert_int_equal(system(cmd), 0);
+
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int devnull = open("/dev/null", O_WRONLY);
+        dup2(devnull, 1);
+        dup2(devnull, 2);
+        execl(DRSIM_BIN, "drsim", "run", scen, "--db", db, "--quiet", (char *)NULL);
+        _exit(127);
+    }
+    /* Wait until the run row exists and some rows went in, then kill. */
+    struct timespec ts = {0, 200 * 1000 * 1000};
+    for (int i = 0; i < 50; i++) {
+        nanosleep(&ts, NULL);
+        struct stat sb;
+        if (stat(db, &sb) == 0 && sb.st_size > 64 * 1024)
+            break;
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, WNOHANG), 0); /* still running */
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+    assert_true(WIFSIGNALED(status));
+
+    sqlite3 *h = NULL;
+    assert_int_equal(sqlite3_open(db, &h), SQLITE_OK); /* read-write: a hot journal rolls back */
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(h, "PRAGMA integrity_check", -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(st, 0), "ok");
+    sqlite3_finalize(st);
+    assert_int_equal(query_int(h, "SELECT count(*) FROM runs"), 1);
+    assert_int_equal(query_int(h, "SELECT count(*) FROM runs WHERE status = 'incomplete'"), 1);
+    sqlite3_close(h);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_same_seed_gives_identical_results),
+        cmocka_unit_test(test_invalid_scenario_exits_2_and_writes_no_run),
+        cmocka_unit_test(test_two_runs_write_identical_rows),
+        cmocka_unit_test(test_killed_run_leaves_an_incomplete_run),
+    };
+    return cmocka_run_group_tests(tests, setup_tmp, teardown_tmp);
+}

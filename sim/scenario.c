@@ -103,9 +103,15 @@ const char *sc_describe(const json_t *v, char *buf, size_t n)
     case JSON_INTEGER:
         snprintf(buf, n, "the number %" JSON_INTEGER_FORMAT, json_integer_value(v));
         break;
-    case JSON_REAL:
-        snprintf(buf, n, "the number %g", json_real_value(v));
+    case JSON_REAL: {
+        /* Keep the decimal point of 8084.0 visible: "expected a whole number, got 8084" would
+         * puzzle. */
+        double x = json_real_value(v);
+        snprintf(buf, n,
+                 fabs(x) < 1e15 && x == (double)(long long)x ? "the number %.1f" : "the number %g",
+                 x);
         break;
+    }
     case JSON_TRUE:
         snprintf(buf, n, "true");
         break;

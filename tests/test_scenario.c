@@ -329,6 +329,8 @@ static void test_wrong_types_and_ranges(void **state)
     expect_problem("{'drsim': 1, 'duration': 86400, " SITES "}", "duration",
                    "durations are strings with a unit");
     expect_problem("{'drsim': 2, 'duration': '1d', " SITES "}", "drsim", "from 1 to 1, got 2");
+    expect_problem("{'drsim': 1.0, 'duration': '1d', " SITES "}", "drsim",
+                   "expected a whole number, got the number 1.0");
     expect_problem("{'drsim': 1, 'duration': '1d', 'seed': -3, " SITES "}", "seed", "got -3");
     expect_problem("{'drsim': 1, 'duration': '1d', 'fidelity': 'exact', " SITES "}", "fidelity",
                    "expected one of \"extent\", \"fluid\"");

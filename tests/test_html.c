@@ -81,6 +81,9 @@ static void feed(report_results *r)
             continue;
         rec.rpo_point(rec.ctx, 1, t + 10 * S, t);
     }
+    /* VM 1 is in warning while its RPO is over the gap. */
+    rec.health(rec.ctx, 1, ENGINE_HEALTH_NORMAL, ENGINE_HEALTH_WARNING, 13 * HOUR + 15 * MIN);
+    rec.health(rec.ctx, 1, ENGINE_HEALTH_WARNING, ENGINE_HEALTH_NORMAL, 13 * HOUR + 21 * MIN);
     for (int64_t t = MIN; t <= DAY; t += MIN) {
         bool down = t > 6 * HOUR && t <= 6 * HOUR + 30 * MIN;
         report_results_add_link_sample(r, 0, t, MIN, down ? 0 : 1.2e9, down ? 0 : 600e6,
@@ -394,6 +397,22 @@ static void test_link_chart_shows_the_outage_and_capacity(void **state)
     free(html);
 }
 
+static void test_points_chart_has_a_lane_per_vm(void **state)
+{
+    (void)state;
+    char *html = render(res);
+    char *svg = svg_by_id(html, "chart-rp-svg");
+    /* Two lanes, each with its initial replication (31m to 2h) and its ticks; VM 1's warning. */
+    assert_int_equal(count(svg, "<path class=\"tick\""), 2);
+    assert_int_equal(count(svg, "<rect class=\"ir\""), 2);
+    assert_contains(svg, "initial replication (network) 31m to 2h, 1h29m00s");
+    assert_int_equal(count(svg, "<path class=\"warn\""), 1);
+    assert_contains(svg, "health warning from 13h15m");
+    assert_null(strstr(svg, "<path class=\"crit\""));
+    free(svg);
+    free(html);
+}
+
 static void test_gantt_focuses_on_failovers(void **state)
 {
     (void)state;
@@ -562,6 +581,7 @@ int main(void)
         cmocka_unit_test(test_long_rpo_series_is_reduced_and_keeps_its_peak),
         cmocka_unit_test(test_rpo_target_comes_from_the_expectation),
         cmocka_unit_test(test_link_chart_shows_the_outage_and_capacity),
+        cmocka_unit_test(test_points_chart_has_a_lane_per_vm),
         cmocka_unit_test(test_gantt_focuses_on_failovers),
         cmocka_unit_test(test_unfinished_empty_run_still_renders),
         cmocka_unit_test(test_long_run_page_stays_small),

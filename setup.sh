@@ -1,10 +1,12 @@
 #!/bin/sh
 # Installs what drsim needs on Debian 12 and is missing: compiler, cmake, pkg-config and the
-# -dev packages of the libraries it links. Safe to run again; installs nothing already present.
+# -dev packages of the libraries it links, and what the tests and benchmarks use (SimPy for the
+# kernel benchmark's comparison, Chromium and Node.js to render the HTML report headless).
+# Safe to run again; installs nothing already present.
 set -eu
 
 pkgs="build-essential cmake pkg-config libevent-dev libsqlite3-dev libgsl-dev libjansson-dev \
-zlib1g-dev libcmocka-dev python3 python3-simpy3 sqlite3"
+zlib1g-dev libcmocka-dev python3 python3-simpy3 sqlite3 chromium nodejs"
 
 missing=""
 for p in $pkgs; do

@@ -51,6 +51,11 @@ const char *engine_vm_state_name(engine_vm_state s)
     case ENGINE_VM_REPLICATING: return "replicating";
     case ENGINE_VM_RESYNC_REQUIRED: return "resynchronization_required";
     case ENGINE_VM_RESYNCING: return "resynchronizing";
+    case ENGINE_VM_FAILOVER_IN_PROGRESS: return "failover_in_progress";
+    case ENGINE_VM_FAILED_OVER: return "failed_over";
+    case ENGINE_VM_FAILOVER_COMMITTED: return "failover_committed";
+    case ENGINE_VM_REVERSE_REPLICATING: return "reverse_replicating";
+    case ENGINE_VM_REVERSED: return "protected_reversed";
     }
     return "?";
 }
@@ -83,7 +88,7 @@ engine *engine_new(const drs_scenario *sc, const engine_platform *pf, const engi
     e->rules = rules_state_new(sc, false);
     e->vms = calloc(sc->vm_count ? sc->vm_count : 1, sizeof *e->vms);
     e->storage_mapped = calloc(sc->recovery.storage_mapping_count + 1, sizeof *e->storage_mapped);
-    if (!e->rules || !e->vms || !e->storage_mapped)
+    if (!e->rules || !e->vms || !e->storage_mapped || !eng_failover_init(e))
         goto oom;
     for (size_t i = 0; i < sc->vm_count; i++) {
         eng_vm *v = &e->vms[i];
@@ -127,6 +132,9 @@ void engine_free(engine *e)
             eng_cycles_stop(v);
             eng_rp_stop(v);
         }
+        eng_undo_forget_all(v);
+        free(v->undo);
+        free(v->undo_handles);
         for (size_t d = 0; v->cur && d < v->disks; d++)
             drs_delta_free(&v->cur[d]);
         eng_rp_free(v);
@@ -137,6 +145,7 @@ void engine_free(engine *e)
         free(v->disk_used);
         free(v->disk_digest);
     }
+    eng_failover_free(e);
     for (size_t i = 0; e->step_timers && i < e->step_count; i++)
         eng_cancel_timer(e, &e->step_timers[i]);
     free(e->steps);

@@ -35,7 +35,12 @@ typedef enum engine_vm_state {
     ENGINE_VM_IR_IN_PROGRESS,    /* the base copy is on its way (network or shipped disks) */
     ENGINE_VM_REPLICATING,       /* delta cycles running */
     ENGINE_VM_RESYNC_REQUIRED,
-    ENGINE_VM_RESYNCING
+    ENGINE_VM_RESYNCING,
+    ENGINE_VM_FAILOVER_IN_PROGRESS, /* planned or unplanned failover running */
+    ENGINE_VM_FAILED_OVER,          /* running at the recovery site, not committed: can be cancelled */
+    ENGINE_VM_FAILOVER_COMMITTED,   /* the other recovery points are gone */
+    ENGINE_VM_REVERSE_REPLICATING,  /* "Reverse Replication" resynchronizes the old primary */
+    ENGINE_VM_REVERSED              /* protected the other way: can fail back */
 } engine_vm_state;
 
 const char *engine_vm_state_name(engine_vm_state s);
@@ -63,6 +68,29 @@ uint64_t engine_unprotect(engine *e, int vm);
 uint64_t engine_pair_modify(engine *e, size_t action);
 /* timeline pair.remove: protection of its VMs is disabled, then the pair's configuration removed. */
 uint64_t engine_pair_remove(engine *e, size_t action);
+
+/* --- failover (engine/failover.c, engine/recovery_plan.c) --- */
+
+/* A failover action of the timeline (a->what is DRS_DO_TEST_FAILOVER, _PLANNED_FAILOVER,
+ * _UNPLANNED_FAILOVER, _COMMIT, _CANCEL_FAILOVER, _REVERSE_REPLICATION or _FAILBACK) for a->vm or for
+ * every VM of recovery plan a->plan, with a->rp / a->rp_at_ns / a->network / a->cleanup_after_ns where
+ * they apply. Starts the job(s) now; a transition the VM's state does not allow, or a missing
+ * prerequisite, gives a failed job with its reason and a failover_finding event. Failovers end later
+ * (boots, final changes, plan actions take their time) and are reported through the recorder's
+ * `failover` callback. a is copied. Returns the id of the (first) job, 0 when the kind is not a
+ * failover action. */
+uint64_t engine_failover(engine *e, const drs_action *a);
+
+/* The timeline took a site or host down or up (site.down/up, host.down/up): the engine notes the time,
+ * because an unplanned failover measures data loss from the moment the primary was lost. Other kinds
+ * are ignored. Call it when the action fires, before or after the world applies it. */
+void engine_note_outage(engine *e, const drs_action *a);
+
+/* Whether a test failover of vm is running (its test VM exists until cleanup). */
+bool engine_vm_test_failover_active(const engine *e, int vm);
+/* Undo records the engine holds for vm (one per applied payload still needed to revert the replica to
+ * its oldest retained point). For tests of the memory bound. */
+size_t engine_vm_undo_records(const engine *e, int vm);
 
 /* --- queries (for the driver, failover work and tests) --- */
 

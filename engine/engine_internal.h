@@ -42,6 +42,13 @@
 #define ENGINE_ENABLE_PREP_NS 0
 #define ENGINE_FINALIZE_NS 0
 
+/* Work of a failover before a VM boots: ASR's prerequisite checks and the replica's preparation take
+ * no simulated time, so a failover's RTO is the final changes (planned) plus boots and plan actions,
+ * which is what a recovery plan's reader adds up. */
+#define ENGINE_FAILOVER_PREP_NS 0
+/* Boot time of a VM that does not give one. */
+#define ENGINE_DEFAULT_BOOT_NS (60 * DRS_NS_PER_S)
+
 /* The pieces of a VM's cycle machine. */
 typedef enum eng_phase { ENG_PHASE_IDLE, ENG_PHASE_SENDING, ENG_PHASE_APPLYING } eng_phase;
 
@@ -63,6 +70,14 @@ typedef struct eng_point {
 } eng_point;
 
 typedef struct engine engine;
+typedef struct eng_fo_run eng_fo_run;
+
+/* One applied payload the replica can still be reverted past: its point id, the log bytes the
+ * primary wrote into it, and (in eng_vm.undo_handles, disks per entry) the platform's undo handles. */
+typedef struct eng_undo {
+    uint64_t id;
+    uint64_t log_bytes;
+} eng_undo;
 
 typedef struct eng_vm {
     engine *e;
@@ -127,6 +142,25 @@ typedef struct eng_vm {
     bool base_kept;            /* a replica left in place by an earlier disable holds its base */
     uint64_t *disk_digest;     /* per disk: primary digest of the newest applied point */
 
+    /* undo journal, oldest first: what reverting to a retained point needs */
+    eng_undo *undo;
+    uint64_t *undo_handles;
+    size_t undo_count, undo_cap;
+
+    /* failover */
+    eng_fo_run *fo_run;        /* the failover this VM takes part in, or NULL */
+    bool fo_sync;              /* planned: waiting for the final changes to be applied */
+    bool fo_wait_apply;        /* unplanned from latest: waiting for the payload being applied */
+    engine_timer_id fo_timer;  /* boot, or reverse replication's compare */
+    engine_transfer_id fo_transfer;
+    int64_t fo_started_ns, fo_failure_ns, fo_rp_captured_ns, fo_loss_ns;
+    uint64_t fo_loss_bytes, fo_pending_bytes;
+    bool fo_verified;
+    char fo_detail[200];
+    bool test_active;
+    engine_timer_id test_timer;
+    uint64_t fo_job;           /* the Reverse Replication job running */
+
     /* health */
     engine_health health;
     int64_t last_apply_ns;
@@ -161,6 +195,9 @@ struct engine {
     eng_step *steps;
     size_t step_count;
     engine_timer_id *step_timers;
+    int64_t *site_down_ns;  /* per site: when the timeline last took it down, -1 when up */
+    int64_t **host_down_ns; /* per site, per host */
+    eng_fo_run *runs;       /* failovers started, for freeing */
 };
 
 /* engine.c */
@@ -229,7 +266,29 @@ void eng_health_applied(eng_vm *v);
 void eng_health_eval(eng_vm *v);
 void eng_health_reset(eng_vm *v);
 
+/* failover.c */
+bool eng_failover_init(engine *e);
+void eng_failover_free(engine *e);
+/* Room for the undo handles of the next apply (one per disk), or NULL when the replica keeps none
+ * (no retention, no revert, out of memory): apply without undo then. */
+uint64_t *eng_undo_slot(eng_vm *v);
+/* The apply whose handles fill the slot is done: keep it as point id. */
+void eng_undo_commit(eng_vm *v, uint64_t id, uint64_t log_bytes);
+/* Forgets the records no retained point needs (those up to the oldest retained one). */
+void eng_undo_trim(eng_vm *v);
+void eng_undo_forget_all(eng_vm *v);
+/* replication.c tells the failover that the VM's payload in motion was applied (or failed). */
+void eng_failover_payload_done(eng_vm *v, bool ok, const char *why);
+
+/* recovery_points.c, for failover */
+/* Drops the retained points captured after point id (the replica was reverted to it) and the hour's
+ * bucket; the point becomes the latest. */
+void eng_rp_truncate_after(eng_vm *v, uint64_t id, int64_t captured_ns, uint64_t digest);
+/* Drops every retained point but keeps the base (commit). */
+void eng_rp_commit(eng_vm *v);
+
 /* resync.c */
+void eng_resync_start_now(eng_vm *v);
 void eng_resync_check(eng_vm *v);
 void eng_resync_require(eng_vm *v, const char *why);
 void eng_resync_applied(eng_vm *v);

@@ -65,6 +65,9 @@ typedef struct engine_platform {
                                          engine_transfer_fn done, void *arg);
     /* Abandons a transfer in flight; done is not called. False when it already ended. */
     bool (*transfer_cancel)(void *ctx, engine_transfer_id id);
+    /* Whether the link between the two sites carries traffic now. Optional: without it the engine
+     * judges the link by whether the VM's last transfer failed. */
+    bool (*link_up)(void *ctx, int from_site, int to_site);
 
     /* --- change tracking at the primary (the disk's replica log, HRL) --- */
 

@@ -189,6 +189,7 @@ void eng_protection_release_replica(eng_vm *v, bool delete_replica)
 {
     engine *e = v->e;
     eng_rp_drop_all(v); /* history goes in every case */
+    eng_undo_forget_all(v);
     if (delete_replica) {
         for (size_t k = 0; k < v->disks; k++) {
             if (v->disk_used[k])

@@ -28,6 +28,7 @@ const char *engine_event_kind_name(engine_event_kind k)
         [ENGINE_EV_DIGEST_MISMATCH] = "digest_mismatch",
         [ENGINE_EV_CONFIG_WARNING] = "config_warning",
         [ENGINE_EV_NOTE] = "note",
+        [ENGINE_EV_FAILOVER_FINDING] = "failover_finding",
     };
     if ((int)k < 0 || k >= ENGINE_EV_COUNT)
         return "?";
@@ -51,6 +52,17 @@ const char *engine_rp_kind_name(engine_rp_kind k)
     case ENGINE_RP_LATEST: return "latest";
     case ENGINE_RP_HOURLY: return "hourly";
     case ENGINE_RP_APP_CONSISTENT: return "app_consistent";
+    }
+    return "?";
+}
+
+const char *engine_failover_kind_name(engine_failover_kind k)
+{
+    switch (k) {
+    case ENGINE_FO_TEST: return "test_failover";
+    case ENGINE_FO_PLANNED: return "planned_failover";
+    case ENGINE_FO_UNPLANNED: return "unplanned_failover";
+    case ENGINE_FO_FAILBACK: return "failback";
     }
     return "?";
 }

@@ -50,13 +50,14 @@ typedef enum engine_event_kind {
     ENGINE_EV_DIGEST_MISMATCH,    /* an applied replica digest differs from the recorded primary one */
     ENGINE_EV_CONFIG_WARNING,     /* a rule warning at configuration time (detail says which) */
     ENGINE_EV_NOTE,               /* anything else worth a line in the log */
+    ENGINE_EV_FAILOVER_FINDING,   /* a failover or rehearsal met a step that fails or degrades */
     ENGINE_EV_COUNT
 } engine_event_kind;
 
 /* Short snake_case names used by scenario expectations: "missed_cycle", "resync_required",
  * "resync_started", "resync_completed", "health_changed", "storage_full", "replication_failed",
  * "replication_resumed", "initial_replication_started", "initial_replication_completed",
- * "digest_mismatch", "config_warning", "note". */
+ * "digest_mismatch", "config_warning", "note", "failover_finding". */
 const char *engine_event_kind_name(engine_event_kind k);
 
 typedef enum engine_health {
@@ -126,6 +127,34 @@ typedef struct engine_ir_info {
     uint64_t raw_bytes, wire_bytes; /* of the base copy */
 } engine_ir_info;
 
+/* --- failovers --- */
+
+typedef enum engine_failover_kind {
+    ENGINE_FO_TEST,
+    ENGINE_FO_PLANNED,
+    ENGINE_FO_UNPLANNED,
+    ENGINE_FO_FAILBACK
+} engine_failover_kind;
+
+/* "test_failover", "planned_failover", "unplanned_failover", "failback". */
+const char *engine_failover_kind_name(engine_failover_kind k);
+
+/* One finished failover: of one VM (plan = -1, or the plan it ran in), or of a whole recovery plan
+ * (vm = -1). Times are ns since the scenario start. */
+typedef struct engine_failover_info {
+    engine_failover_kind kind;
+    int plan, vm;
+    int64_t started_ns;
+    int64_t ended_ns;        /* the last VM running (plan: its last group and actions); -1 never */
+    bool succeeded;
+    int64_t failure_ns;      /* primary time of the failure loss is measured from; -1 none */
+    int64_t rp_captured_ns;  /* capture time of the point used (plan: the oldest); -1 none */
+    int64_t data_loss_ns;    /* failure_ns - rp_captured_ns (plan: the largest); -1 unknown */
+    uint64_t data_loss_bytes; /* written by the primary after the point, up to the failure */
+    bool verified;           /* replica digest equals the point's recorded primary digest (all VMs) */
+    const char *detail;      /* findings and reasons, "" when there is nothing to say */
+} engine_failover_info;
+
 typedef struct engine_recorder {
     void *ctx;
     /* A job began (state in_progress). */
@@ -151,6 +180,8 @@ typedef struct engine_recorder {
                             int64_t at_ns);
     /* The engine's health view of vm changed (also sent as an ENGINE_EV_HEALTH_CHANGED event). */
     void (*health)(void *ctx, int vm, engine_health old_h, engine_health new_h, int64_t at_ns);
+    /* A failover, test failover or failback ended (or was refused: succeeded false). */
+    void (*failover)(void *ctx, const engine_failover_info *fo);
 } engine_recorder;
 
 #endif

@@ -272,3 +272,57 @@ void eng_rp_drop_all(eng_vm *v)
         v->bucket_bytes[k] = 0;
     }
 }
+
+void eng_rp_truncate_after(eng_vm *v, uint64_t id, int64_t captured_ns, uint64_t digest)
+{
+    engine *e = v->e;
+    /* Retained points newer than id are no longer on the replica: give their storage back. */
+    while (v->point_count > 0 && v->points[v->point_count - 1].id > id) {
+        eng_point *p = &v->points[v->point_count - 1];
+        for (size_t k = 0; k < v->disks; k++) {
+            if (p->disk_bytes[k])
+                e->pf.storage_release(e->pf.ctx, v->tgt_site, v->disk_storage[k], p->disk_bytes[k]);
+            v->disk_used[k] -= p->disk_bytes[k];
+        }
+        rp_record(v, ENGINE_RP_PRUNED, p->id, p->kind, p->captured_ns, p->applied_ns, p->bytes,
+                  p->primary_digest);
+        v->point_count--;
+    }
+    if (v->has_latest && v->latest_id > id && v->latest_kind == ENGINE_RP_LATEST)
+        rp_record(v, ENGINE_RP_PRUNED, v->latest_id, ENGINE_RP_LATEST, v->latest_captured_ns,
+                  v->latest_applied_ns, v->latest_bytes, v->latest_digest);
+    for (size_t k = 0; k < v->disks; k++) {
+        if (v->bucket_bytes[k])
+            e->pf.storage_release(e->pf.ctx, v->tgt_site, v->disk_storage[k], v->bucket_bytes[k]);
+        v->disk_used[k] -= v->bucket_bytes[k];
+        v->bucket_bytes[k] = 0;
+    }
+    if (v->latest_id != id) {
+        const eng_point *p = v->point_count ? &v->points[v->point_count - 1] : NULL;
+        v->latest_id = id;
+        v->latest_captured_ns = captured_ns;
+        v->latest_digest = digest;
+        v->latest_kind = p && p->id == id ? p->kind : ENGINE_RP_LATEST;
+        v->latest_bytes = p && p->id == id ? p->bytes : 0;
+        v->latest_applied_ns = p && p->id == id ? p->applied_ns : eng_now(e);
+        for (size_t k = 0; p && p->id == id && k < v->disks; k++)
+            v->disk_digest[k] = p->disk_digest[k];
+    }
+    eng_storage_report(v);
+}
+
+void eng_rp_commit(eng_vm *v)
+{
+    engine *e = v->e;
+    /* Every retained point merges into the base and can no longer be chosen; the latest stays as
+     * the state the VM runs from. */
+    while (v->point_count > 0)
+        prune_oldest(v);
+    for (size_t k = 0; k < v->disks; k++) {
+        if (v->bucket_bytes[k])
+            e->pf.storage_release(e->pf.ctx, v->tgt_site, v->disk_storage[k], v->bucket_bytes[k]);
+        v->disk_used[k] -= v->bucket_bytes[k];
+        v->bucket_bytes[k] = 0;
+    }
+    eng_storage_report(v);
+}

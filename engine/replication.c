@@ -67,6 +67,8 @@ static void transmit(eng_vm *v)
                       "no path from the primary to the recovery site");
         v->err_transfer = true;
         v->retry_pending = true;
+        if (v->fo_sync)
+            eng_failover_payload_done(v, false, "no path from the primary to the recovery site");
     }
 }
 
@@ -128,6 +130,8 @@ static void payload_sent(void *arg, bool ok)
         v->err_transfer = true;
         v->retry_pending = true;
         eng_health_eval(v);
+        if (v->fo_sync || v->fo_wait_apply)
+            eng_failover_payload_done(v, false, "the final changes could not be sent");
         return;
     }
     if (v->err_transfer) {
@@ -159,6 +163,8 @@ static void payload_applied(void *arg)
         v->err_storage = true;
         v->retry_pending = true;
         eng_health_eval(v);
+        if (v->fo_sync || v->fo_wait_apply)
+            eng_failover_payload_done(v, false, "replica storage is full");
         return;
     }
     if (v->err_storage) {
@@ -166,8 +172,12 @@ static void payload_applied(void *arg)
         eng_event(e, ENGINE_EV_REPLICATION_RESUMED, v->index, v->pair, "replication resumed");
     }
     int64_t now = eng_now(e);
+    uint64_t *undo = eng_undo_slot(v);
+    uint64_t log_bytes = 0;
     for (size_t k = 0; k < v->disks; k++) {
-        uint64_t got = e->pf.replica_apply(e->pf.ctx, v->index, (int)k, &v->cur[k], NULL);
+        log_bytes += v->cur[k].log_bytes;
+        uint64_t got =
+            e->pf.replica_apply(e->pf.ctx, v->index, (int)k, &v->cur[k], undo ? &undo[k] : NULL);
         if (got != v->cur[k].digest)
             eng_event(e, ENGINE_EV_DIGEST_MISMATCH, v->index, v->pair,
                       "disk %s: replica digest %016llx, primary digest at capture %016llx",
@@ -190,6 +200,9 @@ static void payload_applied(void *arg)
     eng_payload payload = v->payload;
     bool first = v->cur_first;
     eng_rp_applied(v, v->cur_id, v->cur_kind, v->cur_captured_ns, v->disk_digest, v->cur_raw);
+    if (undo)
+        eng_undo_commit(v, v->cur_id, payload == ENG_PAYLOAD_DELTA ? log_bytes : 0);
+    eng_undo_trim(v);
     free_payload(v);
     v->last_apply_ns = now;
     eng_health_applied(v);
@@ -197,11 +210,13 @@ static void payload_applied(void *arg)
         eng_resync_applied(v);
     if (first && !v->ir_done)
         eng_protection_ir_complete(v);
-    if (v->send_pending && v->state == ENGINE_VM_REPLICATING) {
+    if (v->send_pending && (v->state == ENGINE_VM_REPLICATING || v->fo_sync)) {
         v->send_pending = false;
         eng_cycle_send(v, ENG_PAYLOAD_DELTA, false);
     }
     eng_health_eval(v);
+    if ((v->fo_sync || v->fo_wait_apply) && v->phase == ENG_PHASE_IDLE)
+        eng_failover_payload_done(v, true, NULL);
 }
 
 static void tick(void *arg)

@@ -110,3 +110,10 @@ void eng_resync_applied(eng_vm *v)
     if (!v->ir_done)
         eng_protection_ir_complete(v);
 }
+
+void eng_resync_start_now(eng_vm *v)
+{
+    eng_cancel_timer(v->e, &v->resync_timer);
+    v->state = ENGINE_VM_RESYNC_REQUIRED;
+    resync_start(v);
+}

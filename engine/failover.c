@@ -1,0 +1,767 @@
+/* engine/failover.c — failover of protected VMs: test, planned and unplanned failover, commit, cancel,
+ * reverse replication and failback, and the undo journal that lets a replica go back to an older
+ * recovery point.
+ *
+ * Every failover action runs as an eng_fo_run: one VM, or the ordered groups of a recovery plan (see
+ * engine/recovery_plan.c for the sequencing). A VM goes through the states of FACTS ("Failover"):
+ * replicating -> failover in progress -> failed over -> committed -> reverse replicating -> protected
+ * the other way -> (failback) replicating again; a test failover is a side state of a replicating VM
+ * that leaves replication alone. A transition the state does not allow gives a failed job with its
+ * reason and a failover_finding event, so a rehearsal lists every step that would fail.
+ *
+ * The data-loss proof: after choosing a point the replica is reverted (newest apply first) to it and
+ * its digest must equal the primary digest recorded when the point was captured. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/failover_internal.h"
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Undo journal                                                                                   */
+/* ---------------------------------------------------------------------------------------------- */
+
+static bool undo_wanted(const eng_vm *v)
+{
+    return v->settings.additional_recovery_points > 0 && v->e->pf.replica_revert && v->disks > 0;
+}
+
+uint64_t *eng_undo_slot(eng_vm *v)
+{
+    if (!undo_wanted(v))
+        return NULL;
+    if (v->undo_count == v->undo_cap) {
+        size_t cap = v->undo_cap ? v->undo_cap * 2 : 64;
+        eng_undo *u = realloc(v->undo, cap * sizeof *u);
+        if (!u)
+            return NULL;
+        v->undo = u;
+        uint64_t *h = realloc(v->undo_handles, cap * v->disks * sizeof *h);
+        if (!h)
+            return NULL;
+        v->undo_handles = h;
+        v->undo_cap = cap;
+    }
+    uint64_t *h = &v->undo_handles[v->undo_count * v->disks];
+    memset(h, 0, v->disks * sizeof *h);
+    return h;
+}
+
+void eng_undo_commit(eng_vm *v, uint64_t id, uint64_t log_bytes)
+{
+    v->undo[v->undo_count++] = (eng_undo){.id = id, .log_bytes = log_bytes};
+}
+
+static void forget_front(eng_vm *v, size_t n)
+{
+    engine *e = v->e;
+    if (n == 0)
+        return;
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < v->disks; k++) {
+            uint64_t h = v->undo_handles[i * v->disks + k];
+            if (h && e->pf.replica_forget)
+                e->pf.replica_forget(e->pf.ctx, v->index, (int)k, h);
+        }
+    memmove(v->undo, v->undo + n, (v->undo_count - n) * sizeof *v->undo);
+    memmove(v->undo_handles, v->undo_handles + n * v->disks,
+            (v->undo_count - n) * v->disks * sizeof *v->undo_handles);
+    v->undo_count -= n;
+}
+
+void eng_undo_trim(eng_vm *v)
+{
+    /* Nothing older than the oldest retained point (or, without one, than the latest) can be chosen,
+     * so the applies up to it need no undo: memory stays bounded by the retention. */
+    uint64_t keep_after = v->point_count ? v->points[0].id : (v->has_latest ? v->latest_id : 0);
+    size_t n = 0;
+    while (n < v->undo_count && v->undo[n].id <= keep_after)
+        n++;
+    forget_front(v, n);
+}
+
+void eng_undo_forget_all(eng_vm *v)
+{
+    forget_front(v, v->undo_count);
+}
+
+size_t engine_vm_undo_records(const engine *e, int vm)
+{
+    return e->vms[vm].undo_count;
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Outages                                                                                        */
+/* ---------------------------------------------------------------------------------------------- */
+
+bool eng_failover_init(engine *e)
+{
+    const drs_scenario *sc = e->sc;
+    e->site_down_ns = calloc(sc->site_count + 1, sizeof *e->site_down_ns);
+    e->host_down_ns = calloc(sc->site_count + 1, sizeof *e->host_down_ns);
+    if (!e->site_down_ns || !e->host_down_ns)
+        return false;
+    for (size_t s = 0; s < sc->site_count; s++) {
+        e->site_down_ns[s] = -1;
+        e->host_down_ns[s] = calloc(sc->sites[s].host_count + 1, sizeof **e->host_down_ns);
+        if (!e->host_down_ns[s])
+            return false;
+        for (size_t h = 0; h < sc->sites[s].host_count; h++)
+            e->host_down_ns[s][h] = -1;
+    }
+    return true;
+}
+
+void eng_failover_free(engine *e)
+{
+    for (size_t i = 0; e->vms && i < e->sc->vm_count; i++) {
+        eng_vm *v = &e->vms[i];
+        eng_cancel_timer(e, &v->fo_timer);
+        eng_cancel_timer(e, &v->test_timer);
+        eng_cancel_transfer(e, &v->fo_transfer);
+    }
+    eng_fo_runs_free(e);
+    for (size_t s = 0; e->host_down_ns && s < e->sc->site_count; s++)
+        free(e->host_down_ns[s]);
+    free(e->host_down_ns);
+    free(e->site_down_ns);
+}
+
+void engine_note_outage(engine *e, const drs_action *a)
+{
+    int64_t now = eng_now(e);
+    switch (a->what) {
+    case DRS_DO_SITE_DOWN:
+        if (a->site >= 0 && e->site_down_ns[a->site] < 0)
+            e->site_down_ns[a->site] = now;
+        break;
+    case DRS_DO_SITE_UP:
+        if (a->site >= 0)
+            e->site_down_ns[a->site] = -1;
+        break;
+    case DRS_DO_HOST_DOWN:
+        if (a->host_site >= 0 && a->host >= 0 && e->host_down_ns[a->host_site][a->host] < 0)
+            e->host_down_ns[a->host_site][a->host] = now;
+        break;
+    case DRS_DO_HOST_UP:
+        if (a->host_site >= 0 && a->host >= 0)
+            e->host_down_ns[a->host_site][a->host] = -1;
+        break;
+    default:
+        break;
+    }
+}
+
+/* When the primary of v was lost: the outage of its site or host if one is in force, else now (a
+ * failover of a running primary loses what was written after the point, up to the failover). */
+static int64_t primary_lost_ns(const eng_vm *v)
+{
+    engine *e = v->e;
+    int64_t t = -1;
+    if (!e->pf.site_up(e->pf.ctx, v->src_site) && e->site_down_ns[v->src_site] >= 0)
+        t = e->site_down_ns[v->src_site];
+    if (!e->pf.host_up(e->pf.ctx, v->src_site, v->src_host)) {
+        int64_t h = e->host_down_ns[v->src_site][v->src_host];
+        if (h >= 0 && (t < 0 || h < t))
+            t = h;
+    }
+    return t >= 0 ? t : eng_now(e);
+}
+
+bool engine_vm_test_failover_active(const engine *e, int vm)
+{
+    return e->vms[vm].test_active;
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Helpers                                                                                        */
+/* ---------------------------------------------------------------------------------------------- */
+
+void eng_fo_finding(engine *e, int vm, char *detail, size_t n, const char *fmt, ...)
+{
+    char text[240];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    eng_event(e, ENGINE_EV_FAILOVER_FINDING, vm, vm >= 0 ? e->vms[vm].pair : -1, "%s", text);
+    if (detail) {
+        size_t used = strlen(detail);
+        if (used + 3 < n)
+            snprintf(detail + used, n - used, "%s%s", used ? "; " : "", text);
+    }
+}
+
+static uint64_t replica_digest(const eng_vm *v)
+{
+    engine *e = v->e;
+    uint64_t x = 0;
+    for (size_t k = 0; k < v->disks; k++)
+        x ^= e->pf.replica_digest(e->pf.ctx, v->index, (int)k);
+    return x;
+}
+
+static uint64_t open_log_bytes(const eng_vm *v)
+{
+    engine *e = v->e;
+    uint64_t x = 0;
+    for (size_t k = 0; k < v->disks; k++)
+        x += e->pf.log_bytes(e->pf.ctx, v->index, (int)k);
+    return x;
+}
+
+static bool has_replica_state(engine_vm_state s)
+{
+    return s == ENGINE_VM_REPLICATING || s == ENGINE_VM_RESYNC_REQUIRED || s == ENGINE_VM_RESYNCING;
+}
+
+/* Why v cannot fail over (or be test-failed-over) now, or NULL. */
+static const char *not_ready(const eng_vm *v, char *buf, size_t n)
+{
+    engine *e = v->e;
+    if (!v->protected_) {
+        snprintf(buf, n, "%s is not protected", v->desc->name);
+        return buf;
+    }
+    if (v->state == ENGINE_VM_FAILOVER_IN_PROGRESS || v->state == ENGINE_VM_FAILED_OVER ||
+        v->state == ENGINE_VM_FAILOVER_COMMITTED || v->state == ENGINE_VM_REVERSE_REPLICATING ||
+        v->state == ENGINE_VM_REVERSED) {
+        snprintf(buf, n, "%s is %s, not replicating", v->desc->name, engine_vm_state_name(v->state));
+        return buf;
+    }
+    if (!v->has_latest) {
+        snprintf(buf, n, "%s has no recovery point yet (%s)", v->desc->name,
+                 engine_vm_state_name(v->state));
+        return buf;
+    }
+    if (!e->pf.site_up(e->pf.ctx, v->tgt_site)) {
+        snprintf(buf, n, "replica storage of %s is missing: site %s is down", v->desc->name,
+                 e->sc->sites[v->tgt_site].name);
+        return buf;
+    }
+    return NULL;
+}
+
+/* Rule 11 at failover: a VM network without a mapping leaves the failed-over VM disconnected. */
+static void check_networks(eng_fo_run *r, eng_vm *v)
+{
+    engine *e = v->e;
+    int64_t now = eng_now(e);
+    const drs_recovery *rc = &e->sc->recovery;
+    for (size_t i = 0; i < v->desc->network_count; i++) {
+        int net = v->desc->networks[i];
+        bool mapped = false;
+        for (size_t m = 0; m < rc->network_mapping_count && !mapped; m++) {
+            const drs_mapping *mp = &rc->network_mappings[m];
+            mapped = mp->source_site == v->src_site && mp->source == net && mp->target >= 0 &&
+                     mp->at_ns <= now;
+        }
+        if (!mapped)
+            eng_fo_finding(e, v->index, v->fo_detail, sizeof v->fo_detail,
+                           "network %s of %s is not mapped: the VM comes up disconnected",
+                           e->sc->sites[v->src_site].networks[net].name, v->desc->name);
+    }
+    (void)r;
+}
+
+/* The point a failover of v uses, per the action's choice. */
+typedef struct fo_point {
+    bool found;
+    uint64_t id;
+    int64_t captured_ns;
+    uint64_t digest;
+} fo_point;
+
+static fo_point choose_point(const eng_vm *v, drs_rp_kind rp, int64_t at_ns)
+{
+    fo_point latest = {v->has_latest, v->latest_id, v->latest_captured_ns, v->latest_digest};
+    if (!v->has_latest)
+        return latest;
+    if (rp == DRS_RP_LATEST || rp == DRS_RP_LATEST_PROCESSED)
+        return latest;
+    if (rp == DRS_RP_LATEST_APP_CONSISTENT && v->latest_kind == ENGINE_RP_APP_CONSISTENT)
+        return latest;
+    if (rp == DRS_RP_AT && v->latest_captured_ns <= at_ns)
+        return latest;
+    for (size_t i = v->point_count; i-- > 0;) {
+        const eng_point *p = &v->points[i];
+        bool ok = rp == DRS_RP_LATEST_APP_CONSISTENT ? p->kind == ENGINE_RP_APP_CONSISTENT
+                                                     : p->captured_ns <= at_ns;
+        if (ok && p->id <= v->latest_id)
+            return (fo_point){true, p->id, p->captured_ns, p->primary_digest};
+    }
+    return (fo_point){0};
+}
+
+static const char *rp_name(drs_rp_kind rp)
+{
+    switch (rp) {
+    case DRS_RP_LATEST: return "latest";
+    case DRS_RP_LATEST_APP_CONSISTENT: return "latest_app_consistent";
+    case DRS_RP_LATEST_PROCESSED: return "latest_processed";
+    case DRS_RP_AT: return "point in time";
+    }
+    return "?";
+}
+
+/* Whether the replica can be reverted to point id: every apply after it has its undo record. */
+static bool reachable(const eng_vm *v, uint64_t id)
+{
+    if (id == v->latest_id)
+        return true;
+    if (!undo_wanted(v) || v->undo_count == 0)
+        return false;
+    /* The records must start right after the point: the first one newer than id is the oldest one
+     * kept, and the oldest kept one follows the oldest retained point. */
+    return v->undo[0].id > id ? (v->point_count && v->points[0].id == id) : true;
+}
+
+/* Reverts the replica to point id, newest apply first; returns the log bytes reverted. */
+static uint64_t revert_to(eng_vm *v, uint64_t id)
+{
+    engine *e = v->e;
+    uint64_t bytes = 0;
+    while (v->undo_count > 0 && v->undo[v->undo_count - 1].id > id) {
+        size_t i = v->undo_count - 1;
+        for (size_t k = v->disks; k-- > 0;) {
+            uint64_t h = v->undo_handles[i * v->disks + k];
+            if (h)
+                e->pf.replica_revert(e->pf.ctx, v->index, (int)k, h);
+        }
+        bytes += v->undo[i].log_bytes;
+        v->undo_count--;
+    }
+    return bytes;
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* One VM's failover                                                                              */
+/* ---------------------------------------------------------------------------------------------- */
+
+static void vm_booted(void *arg);
+
+static void vm_boot(eng_vm *v)
+{
+    engine *e = v->e;
+    int64_t b = v->desc->boot_time_ns > 0 ? v->desc->boot_time_ns : ENGINE_DEFAULT_BOOT_NS;
+    v->fo_timer = e->pf.timer_at(e->pf.ctx, eng_now(e) + ENGINE_FAILOVER_PREP_NS + b, vm_booted, v);
+}
+
+/* Ends v's part in its run, with or without success, and records it. */
+static void vm_end(eng_vm *v, bool ok, const char *why)
+{
+    eng_fo_run *r = v->fo_run;
+    engine *e = v->e;
+    if (!ok && why)
+        eng_fo_finding(e, v->index, v->fo_detail, sizeof v->fo_detail, "%s", why);
+    v->fo_run = NULL;
+    eng_fo_vm_done(r, v, ok, ok ? eng_now(e) : -1);
+}
+
+static void test_cleanup(void *arg)
+{
+    eng_vm *v = arg;
+    engine *e = v->e;
+    v->test_timer = 0;
+    uint64_t job = eng_job_begin(e, "Cleanup Test Failover", v->index, v->pair, v->tgt_site,
+                                 v->desc->name);
+    eng_job_step(e, job, "Deleting the test virtual machine", ENGINE_JOB_SUCCEEDED);
+    eng_job_end(e, job, ENGINE_JOB_SUCCEEDED, "%s", "");
+    v->test_active = false;
+}
+
+static void vm_booted(void *arg)
+{
+    eng_vm *v = arg;
+    engine *e = v->e;
+    eng_fo_run *r = v->fo_run;
+    v->fo_timer = 0;
+    switch (r->kind) {
+    case ENGINE_FO_TEST:
+        if (r->a.cleanup_after_ns > 0) {
+            int64_t at = v->fo_started_ns + r->a.cleanup_after_ns;
+            if (at < eng_now(e))
+                at = eng_now(e);
+            v->test_timer = e->pf.timer_at(e->pf.ctx, at, test_cleanup, v);
+        }
+        break;
+    case ENGINE_FO_PLANNED:
+    case ENGINE_FO_UNPLANNED:
+        if (e->pf.vm_set_running)
+            e->pf.vm_set_running(e->pf.ctx, v->index, v->tgt_site, true);
+        v->state = ENGINE_VM_FAILED_OVER;
+        break;
+    case ENGINE_FO_FAILBACK:
+        if (e->pf.vm_set_running)
+            e->pf.vm_set_running(e->pf.ctx, v->index, v->src_site, true);
+        /* Protected toward the recovery site again: the old primary kept the writes the failover
+         * lost, so replication restarts with a resynchronization. */
+        eng_cycles_start(v, false);
+        eng_rp_start(v);
+        eng_resync_start_now(v);
+        break;
+    }
+    vm_end(v, true, NULL);
+}
+
+static void unplanned_finish(eng_vm *v)
+{
+    engine *e = v->e;
+    eng_fo_run *r = v->fo_run;
+    fo_point p = choose_point(v, r->a.rp, r->a.rp_at_ns);
+    if (!p.found || !reachable(v, p.id)) {
+        v->state = ENGINE_VM_RESYNC_REQUIRED;
+        char why[200];
+        snprintf(why, sizeof why, "%s has no %s recovery point%s", v->desc->name, rp_name(r->a.rp),
+                 p.found ? " it can still go back to" : "");
+        eng_cycles_start(v, false);
+        eng_rp_start(v);
+        eng_resync_require(v, why);
+        vm_end(v, false, why);
+        return;
+    }
+    uint64_t lost = revert_to(v, p.id) + v->fo_pending_bytes + open_log_bytes(v);
+    eng_rp_truncate_after(v, p.id, p.captured_ns, p.digest);
+    uint64_t got = replica_digest(v);
+    v->fo_verified = got == p.digest;
+    if (!v->fo_verified)
+        eng_event(e, ENGINE_EV_DIGEST_MISMATCH, v->index, v->pair,
+                  "%s: replica digest %016llx after failover, point digest %016llx", v->desc->name,
+                  (unsigned long long)got, (unsigned long long)p.digest);
+    v->fo_rp_captured_ns = p.captured_ns;
+    v->fo_loss_ns = v->fo_failure_ns > p.captured_ns ? v->fo_failure_ns - p.captured_ns : 0;
+    v->fo_loss_bytes = lost;
+    vm_boot(v);
+}
+
+static void planned_synced(eng_vm *v)
+{
+    v->fo_rp_captured_ns = v->latest_captured_ns;
+    v->fo_loss_ns = 0;
+    v->fo_loss_bytes = open_log_bytes(v); /* the primary is off: nothing may have been written */
+    v->fo_verified = replica_digest(v) == v->latest_digest && v->fo_loss_bytes == 0;
+    vm_boot(v);
+}
+
+void eng_failover_payload_done(eng_vm *v, bool ok, const char *why)
+{
+    engine *e = v->e;
+    bool sync = v->fo_sync;
+    v->fo_sync = v->fo_wait_apply = false;
+    if (!v->fo_run)
+        return;
+    if (ok) {
+        if (sync)
+            planned_synced(v);
+        else
+            unplanned_finish(v);
+        return;
+    }
+    /* The failover cannot complete: the primary comes back and replication starts over. */
+    if (sync && e->pf.vm_set_running && e->pf.site_up(e->pf.ctx, v->src_site))
+        e->pf.vm_set_running(e->pf.ctx, v->index, v->src_site, true);
+    v->state = ENGINE_VM_REPLICATING;
+    eng_cycles_start(v, false);
+    eng_rp_start(v);
+    char reason[200];
+    snprintf(reason, sizeof reason, "failover of %s: %s", v->desc->name, why);
+    eng_resync_require(v, reason);
+    vm_end(v, false, reason);
+}
+
+/* Stops replication of v for a failover (cycles, hourly marks, a pending resync). */
+static void stop_replication(eng_vm *v)
+{
+    engine *e = v->e;
+    eng_cancel_timer(e, &v->tick_timer);
+    eng_rp_stop(v);
+    eng_cancel_timer(e, &v->resync_timer);
+    if (v->resync_job) {
+        eng_job_end(e, v->resync_job, ENGINE_JOB_CANCELLED, "failover of %s", v->desc->name);
+        v->resync_job = 0;
+    }
+}
+
+bool eng_fo_vm_begin(eng_fo_run *r, eng_vm *v)
+{
+    engine *e = v->e;
+    char why[200];
+    const char *bad = NULL;
+    v->fo_detail[0] = '\0';
+    v->fo_started_ns = eng_now(e);
+    v->fo_failure_ns = v->fo_rp_captured_ns = v->fo_loss_ns = -1;
+    v->fo_loss_bytes = v->fo_pending_bytes = 0;
+    v->fo_verified = false;
+    v->fo_run = r;
+    switch (r->kind) {
+    case ENGINE_FO_TEST: {
+        bad = not_ready(v, why, sizeof why);
+        if (!bad && v->test_active) {
+            snprintf(why, sizeof why, "a test failover of %s is already running", v->desc->name);
+            bad = why;
+        }
+        fo_point p = {0};
+        if (!bad) {
+            p = choose_point(v, r->a.rp, r->a.rp_at_ns);
+            if (!p.found || !reachable(v, p.id)) {
+                snprintf(why, sizeof why, "%s has no %s recovery point", v->desc->name,
+                         rp_name(r->a.rp));
+                bad = why;
+            }
+        }
+        if (bad)
+            break;
+        /* The test VM joins the test network the action names, or an isolated one: no mapping is
+         * involved, so no network finding. */
+        v->test_active = true;
+        v->fo_rp_captured_ns = p.captured_ns;
+        v->fo_failure_ns = v->fo_started_ns;
+        v->fo_loss_ns = v->fo_started_ns - p.captured_ns;
+        v->fo_loss_bytes = 0;
+        /* The test VM is made from the point without touching the replica: the newest point is
+         * checked against the replica as it stands; an older one would need the live replica
+         * reverted, which a test must not do. */
+        if (p.id == v->latest_id)
+            v->fo_verified = replica_digest(v) == p.digest;
+        else
+            eng_fo_finding(e, v->index, v->fo_detail, sizeof v->fo_detail,
+                           "test VM of %s from an older point: its content is not checked",
+                           v->desc->name);
+        vm_boot(v);
+        return true;
+    }
+    case ENGINE_FO_PLANNED: {
+        bad = not_ready(v, why, sizeof why);
+        if (!bad && v->state != ENGINE_VM_REPLICATING) {
+            snprintf(why, sizeof why, "%s is %s: planned failover needs it replicating",
+                     v->desc->name, engine_vm_state_name(v->state));
+            bad = why;
+        }
+        if (!bad && (!e->pf.site_up(e->pf.ctx, v->src_site) ||
+                     !e->pf.host_up(e->pf.ctx, v->src_site, v->src_host))) {
+            snprintf(why, sizeof why,
+                     "the primary of %s is down: planned failover needs it (use an unplanned one)",
+                     v->desc->name);
+            bad = why;
+        }
+        if (!bad) {
+            bool link = e->pf.link_up ? e->pf.link_up(e->pf.ctx, v->src_site, v->tgt_site)
+                                      : !v->err_transfer;
+            if (!link || v->err_transfer || v->err_storage || v->retry_pending) {
+                snprintf(why, sizeof why,
+                         "the last changes of %s cannot reach the replica (link down or "
+                         "replication in error)",
+                         v->desc->name);
+                bad = why;
+            }
+        }
+        if (bad)
+            break;
+        check_networks(r, v);
+        stop_replication(v);
+        v->state = ENGINE_VM_FAILOVER_IN_PROGRESS;
+        if (e->pf.vm_set_running)
+            e->pf.vm_set_running(e->pf.ctx, v->index, v->src_site, false);
+        v->fo_failure_ns = v->fo_started_ns;
+        v->fo_sync = true;
+        if (v->phase == ENG_PHASE_IDLE)
+            eng_cycle_send(v, ENG_PAYLOAD_DELTA, false); /* the final changes */
+        else
+            v->send_pending = true; /* they go as soon as the payload in motion is applied */
+        return true;
+    }
+    case ENGINE_FO_UNPLANNED: {
+        if (v->protected_ && !has_replica_state(v->state) && v->has_latest) {
+            snprintf(why, sizeof why, "%s is %s, not replicating", v->desc->name,
+                     engine_vm_state_name(v->state));
+            bad = why;
+        } else {
+            bad = not_ready(v, why, sizeof why);
+        }
+        if (bad)
+            break;
+        check_networks(r, v);
+        stop_replication(v);
+        v->state = ENGINE_VM_FAILOVER_IN_PROGRESS;
+        v->fo_failure_ns = primary_lost_ns(v);
+        /* A primary still running is shut down, so two copies never run at once. */
+        if (e->pf.vm_set_running && e->pf.site_up(e->pf.ctx, v->src_site) &&
+            e->pf.host_up(e->pf.ctx, v->src_site, v->src_host))
+            e->pf.vm_set_running(e->pf.ctx, v->index, v->src_site, false);
+        if (r->a.rp == DRS_RP_LATEST && v->phase == ENG_PHASE_APPLYING &&
+            v->payload == ENG_PAYLOAD_DELTA) {
+            /* "latest" processes what already reached the recovery site first. */
+            v->send_pending = v->retry_pending = false;
+            v->fo_wait_apply = true;
+            return true;
+        }
+        if (v->phase != ENG_PHASE_IDLE && v->payload == ENG_PAYLOAD_DELTA)
+            for (size_t k = 0; k < v->disks; k++)
+                v->fo_pending_bytes += v->cur[k].log_bytes;
+        eng_cycles_abort(v);
+        unplanned_finish(v);
+        return true;
+    }
+    case ENGINE_FO_FAILBACK: {
+        if (v->state != ENGINE_VM_REVERSED) {
+            snprintf(why, sizeof why, "%s is %s: failback needs reverse replication completed",
+                     v->desc->name, engine_vm_state_name(v->state));
+            bad = why;
+        } else if (!e->pf.site_up(e->pf.ctx, v->src_site) ||
+                   !e->pf.host_up(e->pf.ctx, v->src_site, v->src_host)) {
+            snprintf(why, sizeof why, "the original site of %s is down", v->desc->name);
+            bad = why;
+        }
+        if (bad)
+            break;
+        v->state = ENGINE_VM_FAILOVER_IN_PROGRESS;
+        if (e->pf.vm_set_running)
+            e->pf.vm_set_running(e->pf.ctx, v->index, v->tgt_site, false);
+        /* Reverse replication left both copies equal and the recovery-site instance's own writes
+         * are not modelled, so the final changes are empty: no loss, and the copies agree. */
+        v->fo_failure_ns = v->fo_rp_captured_ns = v->fo_started_ns;
+        v->fo_loss_ns = 0;
+        v->fo_verified = true;
+        vm_boot(v);
+        return true;
+    }
+    }
+    vm_end(v, false, bad);
+    return false;
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Commit, cancel, reverse replication                                                            */
+/* ---------------------------------------------------------------------------------------------- */
+
+static uint64_t refuse(engine *e, const char *job_name, eng_vm *v, const char *reason)
+{
+    uint64_t job = eng_job_begin(e, job_name, v->index, v->pair, v->tgt_site, v->desc->name);
+    eng_fo_finding(e, v->index, NULL, 0, "%s: %s", job_name, reason);
+    eng_job_step(e, job, "Prerequisites check", ENGINE_JOB_FAILED);
+    eng_job_end(e, job, ENGINE_JOB_FAILED, "%s", reason);
+    return job;
+}
+
+uint64_t eng_fo_commit(engine *e, eng_vm *v)
+{
+    char why[200];
+    if (v->state != ENGINE_VM_FAILED_OVER) {
+        snprintf(why, sizeof why, "%s is %s, not failed over", v->desc->name,
+                 engine_vm_state_name(v->state));
+        return refuse(e, "Commit", v, why);
+    }
+    uint64_t job = eng_job_begin(e, "Commit", v->index, v->pair, v->tgt_site, v->desc->name);
+    eng_undo_forget_all(v);
+    eng_rp_commit(v);
+    v->state = ENGINE_VM_FAILOVER_COMMITTED;
+    eng_job_step(e, job, "Merging the other recovery points", ENGINE_JOB_SUCCEEDED);
+    eng_job_end(e, job, ENGINE_JOB_SUCCEEDED, "%s", "");
+    return job;
+}
+
+uint64_t eng_fo_cancel(engine *e, eng_vm *v)
+{
+    char why[200];
+    if (v->state != ENGINE_VM_FAILED_OVER) {
+        snprintf(why, sizeof why, "%s is %s, not failed over", v->desc->name,
+                 engine_vm_state_name(v->state));
+        return refuse(e, "Cancel Failover", v, why);
+    }
+    uint64_t job =
+        eng_job_begin(e, "Cancel Failover", v->index, v->pair, v->tgt_site, v->desc->name);
+    if (e->pf.vm_set_running) {
+        e->pf.vm_set_running(e->pf.ctx, v->index, v->tgt_site, false);
+        if (e->pf.site_up(e->pf.ctx, v->src_site))
+            e->pf.vm_set_running(e->pf.ctx, v->index, v->src_site, true);
+    }
+    eng_job_step(e, job, "Returning the virtual machine to replica", ENGINE_JOB_SUCCEEDED);
+    /* The replica went back to the point while the primary kept (or will keep) its later writes:
+     * replication continues after a resynchronization. */
+    v->state = ENGINE_VM_REPLICATING;
+    eng_cycles_start(v, false);
+    eng_rp_start(v);
+    eng_resync_require(v, "failover cancelled: the replica and the primary differ");
+    eng_job_end(e, job, ENGINE_JOB_SUCCEEDED, "%s", "");
+    return job;
+}
+
+static void reverse_sent(void *arg, bool ok)
+{
+    eng_vm *v = arg;
+    engine *e = v->e;
+    v->fo_transfer = 0;
+    eng_job_step(e, v->fo_job, "Sending the blocks that differ",
+                 ok ? ENGINE_JOB_SUCCEEDED : ENGINE_JOB_FAILED);
+    if (ok) {
+        v->state = ENGINE_VM_REVERSED;
+        eng_job_end(e, v->fo_job, ENGINE_JOB_SUCCEEDED, "%s", "");
+    } else {
+        v->state = ENGINE_VM_FAILOVER_COMMITTED;
+        eng_job_end(e, v->fo_job, ENGINE_JOB_FAILED, "the link dropped the resynchronization");
+    }
+    v->fo_job = 0;
+}
+
+static void reverse_compared(void *arg)
+{
+    eng_vm *v = arg;
+    engine *e = v->e;
+    v->fo_timer = 0;
+    eng_job_step(e, v->fo_job, "Comparing the two copies", ENGINE_JOB_SUCCEEDED);
+    /* The extents the copies disagree on go from the new primary to the old one. */
+    uint64_t raw = 0, wire = 0;
+    for (size_t k = 0; k < v->disks; k++) {
+        drs_delta d = {0};
+        e->pf.resync_diff(e->pf.ctx, v->index, (int)k, &d);
+        raw += d.coalesced_bytes;
+        wire += eng_wire_bytes(v, d.coalesced_bytes, eng_disk_compressibility(e, v->desc, k));
+        drs_delta_free(&d);
+    }
+    (void)raw;
+    eng_job_step(e, v->fo_job, "Sending the blocks that differ", ENGINE_JOB_IN_PROGRESS);
+    v->fo_transfer =
+        e->pf.transfer_start(e->pf.ctx, v->tgt_site, v->src_site, wire, reverse_sent, v);
+    if (!v->fo_transfer)
+        reverse_sent(v, false);
+}
+
+uint64_t eng_fo_reverse(engine *e, eng_vm *v)
+{
+    char why[200];
+    const char *name = "Reverse Replication";
+    if (v->state != ENGINE_VM_FAILED_OVER && v->state != ENGINE_VM_FAILOVER_COMMITTED) {
+        snprintf(why, sizeof why, "%s is %s, not failed over", v->desc->name,
+                 engine_vm_state_name(v->state));
+        return refuse(e, name, v, why);
+    }
+    if (!e->pf.site_up(e->pf.ctx, v->src_site) ||
+        !e->pf.host_up(e->pf.ctx, v->src_site, v->src_host)) {
+        snprintf(why, sizeof why, "the old primary of %s (site %s) is down", v->desc->name,
+                 e->sc->sites[v->src_site].name);
+        return refuse(e, name, v, why);
+    }
+    if (!e->pf.vmm_online(e->pf.ctx, v->tgt_site) || !e->pf.vmm_online(e->pf.ctx, v->src_site)) {
+        snprintf(why, sizeof why, "a VMM server of %s cannot reach the vault", v->desc->name);
+        return refuse(e, name, v, why);
+    }
+    if (v->state == ENGINE_VM_FAILED_OVER) { /* reversing completes the failover */
+        eng_undo_forget_all(v);
+        eng_rp_commit(v);
+    }
+    v->state = ENGINE_VM_REVERSE_REPLICATING;
+    v->fo_job = eng_job_begin(e, name, v->index, v->pair, v->tgt_site, v->desc->name);
+    eng_job_step(e, v->fo_job, "Comparing the two copies", ENGINE_JOB_IN_PROGRESS);
+    int64_t t = 0;
+    for (size_t k = 0; k < v->disks; k++) {
+        double rate = e->pf.storage_read_Bps(e->pf.ctx, v->tgt_site, v->disk_storage[k]);
+        uint64_t used = v->desc->disks[k].used_bytes;
+        if (used && rate > 0 && !isinf(rate))
+            t += (int64_t)ceil((double)used / rate * (double)DRS_NS_PER_S);
+    }
+    uint64_t job = v->fo_job;
+    v->fo_timer = e->pf.timer_at(e->pf.ctx, eng_now(e) + t, reverse_compared, v);
+    return job;
+}

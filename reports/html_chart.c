@@ -473,7 +473,7 @@ void html_chart_rpo(FILE *out, const report_results *r, size_t vm, int64_t end)
     } else {
         /* Where RPO is undefined (before the first point, after protection ends), shade the plot.
          */
-        int64_t a, b, c, from = 0;
+        int64_t a = 0, b = 0, c = 0, from = 0;
         for (size_t i = 0; i <= n; i++) {
             bool def = i < n && rpo_piece(pts, n, i, end, &a, &b, &c);
             int64_t at = i < n ? pts[i].at_ns : end;

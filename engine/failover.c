@@ -241,6 +241,11 @@ static const char *not_ready(const eng_vm *v, char *buf, size_t n)
                  e->sc->sites[v->tgt_site].name);
         return buf;
     }
+    if (!e->pf.host_up(e->pf.ctx, v->tgt_site, v->tgt_host)) {
+        snprintf(buf, n, "replica storage of %s is missing: replica host %s is down", v->desc->name,
+                 e->sc->sites[v->tgt_site].hosts[v->tgt_host].name);
+        return buf;
+    }
     return NULL;
 }
 

@@ -264,6 +264,11 @@ static void disk_advance(fake_world *w, fake_disk *d)
     int64_t now = sim_now(w->sim);
     if (now <= d->written_to_ns)
         return;
+    if (d->stopped) { /* a VM that is off writes nothing */
+        d->written_to_ns = now;
+        d->carry_bytes = 0;
+        return;
+    }
     d->carry_bytes += d->rate_Bps * (double)(now - d->written_to_ns) / 1e9;
     d->written_to_ns = now;
     while (d->carry_bytes >= (double)d->write_bytes && d->extents) {
@@ -350,14 +355,94 @@ static uint64_t f_replica_apply(void *ctx, int vm, int disk, const drs_delta *dl
 {
     fake_world *w = ctx;
     fake_disk *d = &w->disks[vm][disk];
+    fake_undo *u = NULL;
+    if (undo) {
+        if (w->undo_count == w->undo_cap) {
+            w->undo_cap = w->undo_cap ? 2 * w->undo_cap : 64;
+            w->undos = realloc(w->undos, w->undo_cap * sizeof *w->undos);
+            if (!w->undos)
+                abort();
+        }
+        u = &w->undos[w->undo_count++];
+        *u = (fake_undo){.used = true, .vm = vm, .disk = disk, .n = dl->extent_count};
+        u->extent = xcalloc(dl->extent_count + 1, sizeof *u->extent);
+        u->old = xcalloc(dl->extent_count + 1, sizeof *u->old);
+        *undo = w->undo_count; /* handle = index + 1 */
+        w->undo_live++;
+    }
     for (size_t i = 0; i < dl->extent_count; i++) {
         uint64_t e = dl->extents[i].extent, v = dl->extents[i].version;
+        if (u) {
+            u->extent[i] = e;
+            u->old[i] = d->replica[e];
+        }
         d->replica_digest ^= ext_hash(e, d->replica[e]) ^ ext_hash(e, v);
         d->replica[e] = v;
     }
-    if (undo)
-        *undo = 0;
     return d->replica_digest;
+}
+
+static fake_undo *undo_of(fake_world *w, uint64_t h)
+{
+    if (h == 0 || h > w->undo_count || !w->undos[h - 1].used)
+        abort(); /* the engine used a handle it does not own: a test must see it */
+    return &w->undos[h - 1];
+}
+
+static void undo_release(fake_world *w, fake_undo *u)
+{
+    free(u->extent);
+    free(u->old);
+    u->extent = u->old = NULL;
+    u->used = false;
+    w->undo_live--;
+}
+
+static uint64_t f_replica_revert(void *ctx, int vm, int disk, uint64_t undo)
+{
+    fake_world *w = ctx;
+    fake_disk *d = &w->disks[vm][disk];
+    fake_undo *u = undo_of(w, undo);
+    if (u->vm != vm || u->disk != disk)
+        abort();
+    for (size_t i = u->n; i-- > 0;) {
+        uint64_t e = u->extent[i];
+        d->replica_digest ^= ext_hash(e, d->replica[e]) ^ ext_hash(e, u->old[i]);
+        d->replica[e] = u->old[i];
+    }
+    undo_release(w, u);
+    return d->replica_digest;
+}
+
+static void f_replica_forget(void *ctx, int vm, int disk, uint64_t undo)
+{
+    fake_world *w = ctx;
+    fake_undo *u = undo_of(w, undo);
+    if (u->vm != vm || u->disk != disk)
+        abort();
+    undo_release(w, u);
+}
+
+static void f_vm_set_running(void *ctx, int vm, int site, bool running)
+{
+    fake_world *w = ctx;
+    if (site != w->sc->vms[vm].site) {
+        w->replica_running[vm] = running;
+        return;
+    }
+    for (size_t k = 0; k < w->sc->vms[vm].disk_count; k++) {
+        fake_disk *d = &w->disks[vm][k];
+        disk_advance(w, d); /* writes up to now happened while it ran */
+        d->stopped = !running;
+    }
+}
+
+static bool f_link_up(void *ctx, int from_site, int to_site)
+{
+    fake_world *w = ctx;
+    (void)from_site;
+    (void)to_site;
+    return w->link_up;
 }
 
 static void f_resync_diff(void *ctx, int vm, int disk, drs_delta *out)
@@ -468,6 +553,15 @@ static void r_event(void *ctx, const engine_event_info *ev)
     engine_event_info copy = *ev;
     copy.detail = ""; /* not kept: only valid during the call */
     PUSH(w->events, w->event_count, w->event_cap, copy);
+    if (ev->kind == ENGINE_EV_FAILOVER_FINDING) { /* findings keep their text for the tests */
+        if (w->finding_count == w->finding_cap) {
+            w->finding_cap = w->finding_cap ? 2 * w->finding_cap : 16;
+            w->findings = realloc(w->findings, w->finding_cap * sizeof *w->findings);
+            if (!w->findings)
+                abort();
+        }
+        snprintf(w->findings[w->finding_count++], sizeof *w->findings, "%s", ev->detail);
+    }
 }
 
 static void r_rp(void *ctx, engine_rp_change change, const engine_rp_info *rp, int64_t at_ns)
@@ -485,6 +579,40 @@ static void r_rp(void *ctx, engine_rp_change change, const engine_rp_info *rp, i
         if (dg != rp->primary_digest)
             w->digest_mismatches++;
     }
+}
+
+static void r_failover(void *ctx, const engine_failover_info *fo)
+{
+    fake_world *w = ctx;
+    if (w->failover_count == w->failover_cap) {
+        w->failover_cap = w->failover_cap ? 2 * w->failover_cap : 16;
+        w->failovers = realloc(w->failovers, w->failover_cap * sizeof *w->failovers);
+        if (!w->failovers)
+            abort();
+    }
+    fake_failover *f = &w->failovers[w->failover_count++];
+    f->info = *fo;
+    snprintf(f->detail, sizeof f->detail, "%s", fo->detail ? fo->detail : "");
+    f->info.detail = f->detail;
+}
+
+const fake_failover *fake_find_failover(const fake_world *w, engine_failover_kind kind, int plan,
+                                        int vm, size_t n)
+{
+    for (size_t i = 0; i < w->failover_count; i++) {
+        const engine_failover_info *f = &w->failovers[i].info;
+        if (f->kind == kind && f->plan == plan && f->vm == vm && n-- == 0)
+            return &w->failovers[i];
+    }
+    return NULL;
+}
+
+bool fake_has_finding(const fake_world *w, const char *needle)
+{
+    for (size_t i = 0; i < w->finding_count; i++)
+        if (strstr(w->findings[i], needle))
+            return true;
+    return false;
 }
 
 static void r_cycle(void *ctx, const engine_cycle_info *cy)
@@ -536,6 +664,7 @@ fake_world *fake_world_new(const drs_scenario *sc)
     w->latency_ns = sc->link_count ? sc->links[0].latency_ns : 0;
     uint64_t ext = sc->extent_bytes ? sc->extent_bytes : (UINT64_C(1) << 20);
     w->disks = xcalloc(sc->vm_count, sizeof *w->disks);
+    w->replica_running = xcalloc(sc->vm_count + 1, sizeof *w->replica_running);
     for (size_t v = 0; v < sc->vm_count; v++) {
         const drs_vm *vm = &sc->vms[v];
         w->disks[v] = xcalloc(vm->disk_count, sizeof **w->disks);
@@ -588,6 +717,10 @@ fake_world *fake_world_new(const drs_scenario *sc)
         .log_discard = f_log_discard,
         .replica_copy_base = f_replica_copy_base,
         .replica_apply = f_replica_apply,
+        .replica_revert = f_replica_revert,
+        .replica_forget = f_replica_forget,
+        .vm_set_running = f_vm_set_running,
+        .link_up = f_link_up,
         .resync_diff = f_resync_diff,
         .replica_digest = f_replica_digest,
         .replica_delete = f_replica_delete,
@@ -606,6 +739,7 @@ fake_world *fake_world_new(const drs_scenario *sc)
         .rpo_point = r_rpo,
         .initial_replication = r_ir,
         .replica_storage = r_storage,
+        .failover = r_failover,
     };
     return w;
 }
@@ -629,6 +763,13 @@ void fake_world_free(fake_world *w)
         free(w->host_up[s]);
         free(w->storage[s]);
     }
+    for (size_t i = 0; i < w->undo_count; i++)
+        if (w->undos[i].used)
+            undo_release(w, &w->undos[i]);
+    free(w->undos);
+    free(w->failovers);
+    free(w->findings);
+    free(w->replica_running);
     free(w->disks);
     free(w->storage);
     free(w->site_up);

@@ -45,7 +45,16 @@ typedef struct fake_disk {
     uint64_t *log_list;     /* extents touched in the open log */
     size_t log_count;
     uint64_t total_written;
+    bool stopped;           /* the primary VM is shut down (vm_set_running): no writes */
 } fake_disk;
+
+/* What reverting one replica apply needs: the extents it changed and their versions before. */
+typedef struct fake_undo {
+    bool used;
+    int vm, disk;
+    size_t n;
+    uint64_t *extent, *old;
+} fake_undo;
 
 typedef struct fake_flow {
     uint64_t id;
@@ -98,6 +107,11 @@ typedef struct fake_store_rec {
     int64_t at_ns;
 } fake_store_rec;
 
+typedef struct fake_failover {
+    engine_failover_info info; /* info.detail points at detail */
+    char detail[256];
+} fake_failover;
+
 typedef struct fake_world {
     const drs_scenario *sc;
     sim *sim;
@@ -121,6 +135,9 @@ typedef struct fake_world {
     fake_storage **storage;   /* [site][classification] */
     bool *site_up, **host_up, *vmm_online;
     uint64_t undo_next;
+    fake_undo *undos;         /* handle h is undos[h - 1] */
+    size_t undo_count, undo_cap, undo_live;
+    bool *replica_running;    /* per VM: its instance at the recovery site runs (failover) */
     /* recorded */
     fake_job *jobs;
     size_t job_count, job_cap;
@@ -136,6 +153,10 @@ typedef struct fake_world {
     size_t ir_count, ir_cap;
     fake_store_rec *stores;
     size_t store_count, store_cap;
+    fake_failover *failovers;
+    size_t failover_count, failover_cap;
+    char (*findings)[240];    /* texts of failover_finding events */
+    size_t finding_count, finding_cap;
     /* checks made while recording */
     size_t digest_checks, digest_mismatches; /* replica digest vs recorded primary digest at apply */
 } fake_world;
@@ -151,6 +172,12 @@ void fake_link_set(fake_world *w, double bandwidth_Bps, int64_t latency_ns);
 void fake_link_updown(fake_world *w, bool up);
 /* Changes a disk's steady write rate from now on. */
 void fake_disk_set_rate(fake_world *w, int vm, int disk, double rate_Bps);
+
+/* The n-th failover record about vm (-1: a plan's own record, plan >= 0) of that kind, or NULL. */
+const fake_failover *fake_find_failover(const fake_world *w, engine_failover_kind kind, int plan,
+                                        int vm, size_t n);
+/* Whether a failover_finding event's text contains needle. */
+bool fake_has_finding(const fake_world *w, const char *needle);
 
 /* Counts of what was recorded. */
 size_t fake_count_events(const fake_world *w, engine_event_kind kind, int vm);

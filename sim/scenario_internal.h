@@ -57,7 +57,7 @@ typedef struct sc_ctx {
 
 typedef enum sc_need { SC_OPTIONAL, SC_REQUIRED } sc_need;
 
-/* ---- paths and problems (scenario.c) ---- */
+/* ---- paths and problems (scenario_fields.c) ---- */
 void sc_path_key(char *buf, const char *parent, const char *key);
 void sc_path_index(char *buf, const char *parent, size_t i);
 void sc_error(sc_ctx *c, const char *path, const char *fmt, ...)
@@ -69,7 +69,7 @@ const char *sc_describe(const json_t *v, char *buf, size_t n);
 /* Closest candidate within a small edit distance, or NULL. */
 const char *sc_suggest(const char *word, const char *const *candidates, size_t n);
 
-/* ---- objects and fields (scenario.c) ----
+/* ---- objects and fields (scenario_fields.c) ----
  * Each getter returns true when the key is present and valid and *out was set. It reports a problem
  * when the value is invalid, or absent and SC_REQUIRED; when absent and optional it returns false
  * silently and leaves *out as it was (the caller's default). */
@@ -112,7 +112,7 @@ bool sc_value_size(sc_ctx *c, const json_t *v, const char *path, uint64_t *out);
 char *sc_strdup(const char *s);
 void *sc_calloc(size_t n, size_t size);
 
-/* ---- names (scenario.c) ---- */
+/* ---- names (scenario_fields.c) ---- */
 const char *sc_kind_name(sc_kind k);
 /* Registers a name; a duplicate within the kind is reported at path. NULL names are ignored. */
 void sc_name_add(sc_ctx *c, sc_kind kind, const char *name, int a, int b, const char *path);

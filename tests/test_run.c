@@ -17,6 +17,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "engine/record.h"
 #include "reports/reports.h"
 #include "sim/run.h"
 #include "sim/scenario.h"
@@ -234,9 +235,27 @@ static void test_killed_run_leaves_an_incomplete_run(void **state)
     sqlite3_close(h);
 }
 
+/* Every event an expectation may name is one the engine records, and the other way round (but
+ * "note", which is free text). A wrong list would let `expect` wait for an event that cannot happen. */
+static void test_expectable_events_are_the_engine_events(void **state)
+{
+    (void)state;
+    size_t n = 0;
+    for (; sim_scenario_event_names[n]; n++) {
+        bool found = false;
+        for (int k = 0; k < ENGINE_EV_COUNT; k++)
+            found |= !strcmp(sim_scenario_event_names[n], engine_event_kind_name((engine_event_kind)k));
+        if (!found)
+            print_error("'%s' is not an engine event\n", sim_scenario_event_names[n]);
+        assert_true(found);
+    }
+    assert_int_equal(n, ENGINE_EV_COUNT - 1); /* all but "note" */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_expectable_events_are_the_engine_events),
         cmocka_unit_test(test_same_seed_gives_identical_results),
         cmocka_unit_test(test_invalid_scenario_exits_2_and_writes_no_run),
         cmocka_unit_test(test_two_runs_write_identical_rows),

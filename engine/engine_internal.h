@@ -277,6 +277,9 @@ void eng_undo_commit(eng_vm *v, uint64_t id, uint64_t log_bytes);
 /* Forgets the records no retained point needs (those up to the oldest retained one). */
 void eng_undo_trim(eng_vm *v);
 void eng_undo_forget_all(eng_vm *v);
+/* Protection of v ends while a failover, test failover or reverse replication of it runs: its timers
+ * and transfers stop and its part of the failover ends failed with why. */
+void eng_failover_abandon(eng_vm *v, const char *why);
 /* replication.c tells the failover that the VM's payload in motion was applied (or failed). */
 void eng_failover_payload_done(eng_vm *v, bool ok, const char *why);
 

@@ -464,6 +464,13 @@ void eng_failover_payload_done(eng_vm *v, bool ok, const char *why)
             unplanned_finish(v);
         return;
     }
+    if (!sync) { /* the payload being applied could not be: fail over from what is there */
+        for (size_t k = 0; k < v->disks; k++)
+            v->fo_pending_bytes += v->cur[k].log_bytes;
+        eng_cycles_abort(v);
+        unplanned_finish(v);
+        return;
+    }
     /* The failover cannot complete: the primary comes back and replication starts over. */
     if (sync && e->pf.vm_set_running && e->pf.site_up(e->pf.ctx, v->src_site))
         e->pf.vm_set_running(e->pf.ctx, v->index, v->src_site, true);
@@ -769,4 +776,19 @@ uint64_t eng_fo_reverse(engine *e, eng_vm *v)
     uint64_t job = v->fo_job;
     v->fo_timer = e->pf.timer_at(e->pf.ctx, eng_now(e) + t, reverse_compared, v);
     return job;
+}
+
+void eng_failover_abandon(eng_vm *v, const char *why)
+{
+    engine *e = v->e;
+    eng_cancel_timer(e, &v->fo_timer);
+    eng_cancel_timer(e, &v->test_timer);
+    eng_cancel_transfer(e, &v->fo_transfer);
+    v->test_active = v->fo_sync = v->fo_wait_apply = false;
+    if (v->fo_job) {
+        eng_job_end(e, v->fo_job, ENGINE_JOB_CANCELLED, "%s", why);
+        v->fo_job = 0;
+    }
+    if (v->fo_run)
+        vm_end(v, false, why);
 }

@@ -170,6 +170,7 @@ void eng_protection_ir_complete(eng_vm *v)
 static void stop_all(eng_vm *v, bool delete_replica)
 {
     engine *e = v->e;
+    eng_failover_abandon(v, "protection was disabled");
     eng_ir_stop(v);
     eng_cycles_stop(v);
     eng_rp_stop(v);

@@ -1,16 +1,17 @@
-/* engine/failover.c — failover of protected VMs: test, planned and unplanned failover, commit, cancel,
- * reverse replication and failback, and the undo journal that lets a replica go back to an older
- * recovery point.
+/* engine/failover.c — failover of protected VMs: test, planned and unplanned failover, commit,
+ * cancel, reverse replication and failback, and the undo journal that lets a replica go back to an
+ * older recovery point.
  *
- * Every failover action runs as an eng_fo_run: one VM, or the ordered groups of a recovery plan (see
- * engine/recovery_plan.c for the sequencing). A VM goes through the states of FACTS ("Failover"):
- * replicating -> failover in progress -> failed over -> committed -> reverse replicating -> protected
- * the other way -> (failback) replicating again; a test failover is a side state of a replicating VM
- * that leaves replication alone. A transition the state does not allow gives a failed job with its
- * reason and a failover_finding event, so a rehearsal lists every step that would fail.
+ * Every failover action runs as an eng_fo_run: one VM, or the ordered groups of a recovery plan
+ * (see engine/recovery_plan.c for the sequencing). A VM goes through the states of FACTS
+ * ("Failover"): replicating -> failover in progress -> failed over -> committed -> reverse
+ * replicating -> protected the other way -> (failback) replicating again; a test failover is a side
+ * state of a replicating VM that leaves replication alone. A transition the state does not allow
+ * gives a failed job with its reason and a failover_finding event, so a rehearsal lists every step
+ * that would fail.
  *
- * The data-loss proof: after choosing a point the replica is reverted (newest apply first) to it and
- * its digest must equal the primary digest recorded when the point was captured. */
+ * The data-loss proof: after choosing a point the replica is reverted (newest apply first) to it
+ * and its digest must equal the primary digest recorded when the point was captured. */
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -73,8 +74,8 @@ static void forget_front(eng_vm *v, size_t n)
 
 void eng_undo_trim(eng_vm *v)
 {
-    /* Nothing older than the oldest retained point (or, without one, than the latest) can be chosen,
-     * so the applies up to it need no undo: memory stays bounded by the retention. */
+    /* Nothing older than the oldest retained point (or, without one, than the latest) can be
+     * chosen, so the applies up to it need no undo: memory stays bounded by the retention. */
     uint64_t keep_after = v->point_count ? v->points[0].id : (v->has_latest ? v->latest_id : 0);
     size_t n = 0;
     while (n < v->undo_count && v->undo[n].id <= keep_after)
@@ -228,7 +229,8 @@ static const char *not_ready(const eng_vm *v, char *buf, size_t n)
     if (v->state == ENGINE_VM_FAILOVER_IN_PROGRESS || v->state == ENGINE_VM_FAILED_OVER ||
         v->state == ENGINE_VM_FAILOVER_COMMITTED || v->state == ENGINE_VM_REVERSE_REPLICATING ||
         v->state == ENGINE_VM_REVERSED) {
-        snprintf(buf, n, "%s is %s, not replicating", v->desc->name, engine_vm_state_name(v->state));
+        snprintf(buf, n, "%s is %s, not replicating", v->desc->name,
+                 engine_vm_state_name(v->state));
         return buf;
     }
     if (!v->has_latest) {
@@ -303,10 +305,14 @@ static fo_point choose_point(const eng_vm *v, drs_rp_kind rp, int64_t at_ns)
 static const char *rp_name(drs_rp_kind rp)
 {
     switch (rp) {
-    case DRS_RP_LATEST: return "latest";
-    case DRS_RP_LATEST_APP_CONSISTENT: return "latest_app_consistent";
-    case DRS_RP_LATEST_PROCESSED: return "latest_processed";
-    case DRS_RP_AT: return "point in time";
+    case DRS_RP_LATEST:
+        return "latest";
+    case DRS_RP_LATEST_APP_CONSISTENT:
+        return "latest_app_consistent";
+    case DRS_RP_LATEST_PROCESSED:
+        return "latest_processed";
+    case DRS_RP_AT:
+        return "point in time";
     }
     return "?";
 }
@@ -370,8 +376,8 @@ static void test_cleanup(void *arg)
     eng_vm *v = arg;
     engine *e = v->e;
     v->test_timer = 0;
-    uint64_t job = eng_job_begin(e, "Cleanup Test Failover", v->index, v->pair, v->tgt_site,
-                                 v->desc->name);
+    uint64_t job =
+        eng_job_begin(e, "Cleanup Test Failover", v->index, v->pair, v->tgt_site, v->desc->name);
     eng_job_step(e, job, "Deleting the test virtual machine", ENGINE_JOB_SUCCEEDED);
     eng_job_end(e, job, ENGINE_JOB_SUCCEEDED, "%s", "");
     v->test_active = false;

@@ -1,5 +1,6 @@
-/* engine/failover_internal.h — what engine/failover.c (one VM's failover) and engine/recovery_plan.c
- * (the run of an action over one VM or a plan's ordered groups) share. Engine-internal. */
+/* engine/failover_internal.h — what engine/failover.c (one VM's failover) and
+ * engine/recovery_plan.c (the run of an action over one VM or a plan's ordered groups) share.
+ * Engine-internal. */
 #ifndef ENGINE_FAILOVER_INTERNAL_H
 #define ENGINE_FAILOVER_INTERNAL_H
 
@@ -11,11 +12,11 @@ struct eng_fo_run {
     engine *e;
     eng_fo_run *next;
     engine_failover_kind kind;
-    drs_action a;         /* the timeline action, copied */
+    drs_action a; /* the timeline action, copied */
     int plan, vm;
     size_t group, group_count;
-    size_t pending;       /* VMs of the current group still failing over */
-    bool starting;        /* the current group's VMs are being started */
+    size_t pending; /* VMs of the current group still failing over */
+    bool starting;  /* the current group's VMs are being started */
     uint64_t job;
     int64_t started_ns;
     engine_timer_id timer;

@@ -1,10 +1,10 @@
 /* engine/recovery_plan.c — running a failover action over one VM or a recovery plan.
  *
- * A plan's groups start one after the other: the group's "before" actions (their durations, one after
- * the other), then every VM of the group fails over at once (each: final changes for a planned
- * failover, then its boot time), then the "after" actions. So the plan's RTO = the sum over groups of
- * (before actions + the slowest VM of the group + after actions), which is what a plan's owner adds up
- * by hand. A single VM is a plan of one group with no actions.
+ * A plan's groups start one after the other: the group's "before" actions (their durations, one
+ * after the other), then every VM of the group fails over at once (each: final changes for a
+ * planned failover, then its boot time), then the "after" actions. So the plan's RTO = the sum over
+ * groups of (before actions + the slowest VM of the group + after actions), which is what a plan's
+ * owner adds up by hand. A single VM is a plan of one group with no actions.
  *
  * ASR orchestrates failovers through the VMM servers: when one the action needs cannot reach the
  * vault, the job fails at once and nothing is touched (the hosts keep replicating). */
@@ -17,10 +17,14 @@
 static const char *job_name(engine_failover_kind k)
 {
     switch (k) {
-    case ENGINE_FO_TEST: return "Test Failover";
-    case ENGINE_FO_PLANNED: return "Planned Failover";
-    case ENGINE_FO_UNPLANNED: return "Unplanned Failover";
-    case ENGINE_FO_FAILBACK: return "Planned Failover"; /* a failback is a planned failover back */
+    case ENGINE_FO_TEST:
+        return "Test Failover";
+    case ENGINE_FO_PLANNED:
+        return "Planned Failover";
+    case ENGINE_FO_UNPLANNED:
+        return "Unplanned Failover";
+    case ENGINE_FO_FAILBACK:
+        return "Planned Failover"; /* a failback is a planned failover back */
     }
     return "?";
 }
@@ -230,9 +234,10 @@ static uint64_t run_start(engine *e, const drs_action *a, engine_failover_kind k
     r->started_ns = eng_now(e);
     r->verified = true;
     r->failure_ns = r->rp_captured_ns = r->loss_ns = -1;
-    const char *subject = r->plan >= 0 ? e->sc->recovery.plans[r->plan].name : e->sc->vms[r->vm].name;
-    r->job = eng_job_begin(e, job_name(kind), r->vm, r->vm >= 0 ? e->vms[r->vm].pair : -1, -1,
-                           subject);
+    const char *subject =
+        r->plan >= 0 ? e->sc->recovery.plans[r->plan].name : e->sc->vms[r->vm].name;
+    r->job =
+        eng_job_begin(e, job_name(kind), r->vm, r->vm >= 0 ? e->vms[r->vm].pair : -1, -1, subject);
     char why[200];
     if (!orchestration_ok(r, why, sizeof why)) {
         eng_fo_finding(e, r->vm, r->detail, sizeof r->detail, "%s", why);
@@ -271,14 +276,20 @@ void eng_fo_runs_free(engine *e)
 uint64_t engine_failover(engine *e, const drs_action *a)
 {
     switch (a->what) {
-    case DRS_DO_TEST_FAILOVER: return run_start(e, a, ENGINE_FO_TEST);
-    case DRS_DO_PLANNED_FAILOVER: return run_start(e, a, ENGINE_FO_PLANNED);
-    case DRS_DO_UNPLANNED_FAILOVER: return run_start(e, a, ENGINE_FO_UNPLANNED);
-    case DRS_DO_FAILBACK: return run_start(e, a, ENGINE_FO_FAILBACK);
+    case DRS_DO_TEST_FAILOVER:
+        return run_start(e, a, ENGINE_FO_TEST);
+    case DRS_DO_PLANNED_FAILOVER:
+        return run_start(e, a, ENGINE_FO_PLANNED);
+    case DRS_DO_UNPLANNED_FAILOVER:
+        return run_start(e, a, ENGINE_FO_UNPLANNED);
+    case DRS_DO_FAILBACK:
+        return run_start(e, a, ENGINE_FO_FAILBACK);
     case DRS_DO_COMMIT:
     case DRS_DO_CANCEL_FAILOVER:
-    case DRS_DO_REVERSE_REPLICATION: break;
-    default: return 0;
+    case DRS_DO_REVERSE_REPLICATION:
+        break;
+    default:
+        return 0;
     }
     uint64_t first = 0;
     size_t groups = a->plan >= 0 ? e->sc->recovery.plans[a->plan].group_count : 1;
@@ -291,7 +302,7 @@ uint64_t engine_failover(engine *e, const drs_action *a)
         }
         for (size_t i = 0; i < n; i++) {
             eng_vm *v = &e->vms[vms[i]];
-            uint64_t job = a->what == DRS_DO_COMMIT           ? eng_fo_commit(e, v)
+            uint64_t job = a->what == DRS_DO_COMMIT            ? eng_fo_commit(e, v)
                            : a->what == DRS_DO_CANCEL_FAILOVER ? eng_fo_cancel(e, v)
                                                                : eng_fo_reverse(e, v);
             if (!first)

@@ -3,14 +3,14 @@
  * reverting the replica (digest proof), a test failover leaves replication alone, a recovery plan's
  * RTO adds up by hand, and each rehearsal finding is produced.
  *
- * Setup (the fixture, see tests/support/scenario_fixture.h): sql-01 writes 2 MB/s in 64 KiB writes to a
- * 1 GiB disk, copied every 5 min over 200 Mbps, 4 additional hourly points, app-consistent every 2 h.
- * Initial replication ends within the first hour after protection at 30 min. */
+ * Setup (the fixture, see tests/support/scenario_fixture.h): sql-01 writes 2 MB/s in 64 KiB writes
+ * to a 1 GiB disk, copied every 5 min over 200 Mbps, 4 additional hourly points, app-consistent
+ * every 2 h. Initial replication ends within the first hour after protection at 30 min. */
+#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <cmocka.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -146,8 +146,9 @@ static const fake_failover *unplanned(rig *r, drs_rp_kind rp, int64_t t_fail, in
     return fake_find_failover(r->w, ENGINE_FO_UNPLANNED, -1, 0, 0);
 }
 
-/* Unplanned from latest: loss = failure time - capture of the newest applied point; bytes = what the
- * primary wrote in between (2 MB/s steady, whole 64 KiB writes: within one write either side). */
+/* Unplanned from latest: loss = failure time - capture of the newest applied point; bytes = what
+ * the primary wrote in between (2 MB/s steady, whole 64 KiB writes: within one write either side).
+ */
 static void test_unplanned_latest(void **state)
 {
     (void)state;
@@ -174,8 +175,8 @@ static void test_unplanned_latest(void **state)
     rig_free(&r);
 }
 
-/* From the latest app-consistent point the replica is reverted to an hourly point: the loss grows by
- * exactly (capture of latest - capture of that point), and the replica digest is the point's. */
+/* From the latest app-consistent point the replica is reverted to an hourly point: the loss grows
+ * by exactly (capture of latest - capture of that point), and the replica digest is the point's. */
 static void test_unplanned_app_consistent(void **state)
 {
     (void)state;
@@ -277,12 +278,12 @@ static void test_plan_rto(void **state)
     p->groups[0].vm_count = 2;
     p->groups[1].vm_count = 0;
     p->groups[1].before = calloc(1, sizeof(drs_plan_action));
-    p->groups[1].before[0] = (drs_plan_action){DRS_ACTION_MANUAL, scenario_fixture_strdup("x"),
-                                               MIN};
+    p->groups[1].before[0] =
+        (drs_plan_action){DRS_ACTION_MANUAL, scenario_fixture_strdup("x"), MIN};
     p->groups[1].before_count = 1;
     p->groups[1].after = calloc(1, sizeof(drs_plan_action));
-    p->groups[1].after[0] = (drs_plan_action){DRS_ACTION_MANUAL, scenario_fixture_strdup("y"),
-                                              10 * MIN};
+    p->groups[1].after[0] =
+        (drs_plan_action){DRS_ACTION_MANUAL, scenario_fixture_strdup("y"), 10 * MIN};
     p->groups[1].after_count = 1;
     rig_start(&r);
     fake_run_until(r.w, 6 * HOUR);
@@ -301,7 +302,7 @@ static void test_plan_rto(void **state)
     const fake_failover *sql = fake_find_failover(r.w, ENGINE_FO_UNPLANNED, 0, 0, 0);
     assert_non_null(sql);
     int64_t worst = sql->info.data_loss_ns > web->info.data_loss_ns ? sql->info.data_loss_ns
-                                                                     : web->info.data_loss_ns;
+                                                                    : web->info.data_loss_ns;
     assert_int_equal(f->info.data_loss_ns, worst);
     rig_free(&r);
 }

@@ -6,11 +6,13 @@
  * Setup (the fixture, see tests/support/scenario_fixture.h): sql-01 writes 2 MB/s in 64 KiB writes
  * to a 1 GiB disk, copied every 5 min over 200 Mbps, 4 additional hourly points, app-consistent
  * every 2 h. Initial replication ends within the first hour after protection at 30 min. */
-#include <cmocka.h>
+/* clang-format off: cmocka.h needs these first */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <cmocka.h>
+/* clang-format on */
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,11 +1,13 @@
 /* tests/test_scenarios.c — every scenario in scenarios/regression/ runs through the drsim binary
  * and must exit 0: each file carries its own expectations (RTO, data loss, verification, jobs),
  * chosen so that an engine getting the behaviour wrong fails one of them and the run exits 1. */
-#include <cmocka.h>
+/* clang-format off: cmocka.h needs these first */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <cmocka.h>
+/* clang-format on */
 
 #include <dirent.h>
 #include <stdio.h>

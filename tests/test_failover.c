@@ -6,7 +6,8 @@
  * Setup (the fixture, see tests/support/scenario_fixture.h): sql-01 writes 2 MB/s in 64 KiB writes
  * to a 1 GiB disk, copied every 5 min over 200 Mbps, 4 additional hourly points, app-consistent
  * every 2 h. Initial replication ends within the first hour after protection at 30 min. */
-/* clang-format off: cmocka.h needs these first */
+/* cmocka.h needs these first */
+/* clang-format off */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

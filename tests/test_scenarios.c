@@ -1,7 +1,8 @@
 /* tests/test_scenarios.c — every scenario in scenarios/regression/ runs through the drsim binary
  * and must exit 0: each file carries its own expectations (RTO, data loss, verification, jobs),
  * chosen so that an engine getting the behaviour wrong fails one of them and the run exits 1. */
-/* clang-format off: cmocka.h needs these first */
+/* cmocka.h needs these first */
+/* clang-format off */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

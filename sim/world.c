@@ -356,6 +356,13 @@ static bool pf_vmm_online(void *ctx, int site)
     return w->sites[site].up && w->sites[site].vmm_online;
 }
 
+static bool pf_link_up(void *ctx, int from_site, int to_site)
+{
+    sim_world *w = ctx;
+    int li = link_between(w, from_site, to_site);
+    return li >= 0 && model_link_is_up(w->links[li].link);
+}
+
 static engine_transfer_id pf_transfer_start(void *ctx, int from_site, int to_site, uint64_t bytes,
                                             engine_transfer_fn done, void *arg)
 {
@@ -560,6 +567,7 @@ engine_platform sim_world_platform(sim_world *w)
         .site_up = pf_site_up,
         .host_up = pf_host_up,
         .vmm_online = pf_vmm_online,
+        .link_up = pf_link_up,
         .transfer_start = pf_transfer_start,
         .transfer_cancel = pf_transfer_cancel,
         .log_take = pf_log_take,

@@ -126,6 +126,7 @@ static void test_link_down_for_shifts_a_transfer_by_the_outage(void **state)
     fixture *f = *state;
     done_fixture = f;
     done_at = -1;
+    assert_true(f->pf.link_up(f->pf.ctx, 0, 1));
     engine_transfer_id id = f->pf.transfer_start(f->pf.ctx, 0, 1, 10000000, transfer_done, NULL);
     assert_true(id != 0);
     sim_run_until(f->k, 60 * S);
@@ -155,6 +156,7 @@ static void test_site_down_stops_everything_there(void **state)
     assert_false(f->pf.site_up(f->pf.ctx, 0));
     assert_false(f->pf.host_up(f->pf.ctx, 0, 0));
     assert_false(f->pf.vmm_online(f->pf.ctx, 0));
+    assert_false(f->pf.link_up(f->pf.ctx, 0, 1));
     assert_true(f->pf.site_up(f->pf.ctx, 1));
     done_at = -1;
     f->pf.transfer_start(f->pf.ctx, 0, 1, 1000, transfer_done, NULL);

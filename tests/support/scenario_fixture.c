@@ -2,6 +2,8 @@
  * scenario_fixture.h, and frees any heap-built drs_scenario. */
 #include "support/scenario_fixture.h"
 
+#include "sim/scenario.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -208,113 +210,10 @@ drs_scenario *scenario_fixture_new(void)
     return sc;
 }
 
-static void free_strings(char **v, size_t n)
-{
-    for (size_t i = 0; v && i < n; i++)
-        free(v[i]);
-    free(v);
-}
-
-static void free_site(drs_site *s)
-{
-    free(s->name);
-    free(s->vmm.name);
-    for (size_t i = 0; i < s->vmm.node_count; i++) {
-        free(s->vmm.nodes[i].name);
-        free(s->vmm.nodes[i].provider_version);
-    }
-    free(s->vmm.nodes);
-    free_strings(s->clouds, s->cloud_count);
-    for (size_t i = 0; i < s->host_count; i++) {
-        free(s->hosts[i].name);
-        free(s->hosts[i].ports_in_use);
-    }
-    free(s->hosts);
-    for (size_t i = 0; i < s->network_count; i++) {
-        free(s->networks[i].name);
-        free_strings(s->networks[i].subnets, s->networks[i].subnet_count);
-    }
-    free(s->networks);
-    for (size_t i = 0; i < s->storage_count; i++)
-        free(s->storage[i].classification);
-    free(s->storage);
-    free_strings(s->file_servers, s->file_server_count);
-}
-
-static void free_vm(drs_vm *vm)
-{
-    free(vm->name);
-    free(vm->networks);
-    for (size_t d = 0; d < vm->disk_count; d++) {
-        free(vm->disks[d].name);
-        free(vm->disks[d].storage);
-    }
-    free(vm->disks);
-    free(vm->existing_replica.host);
-}
-
-static void free_plan(drs_recovery_plan *p)
-{
-    free(p->name);
-    for (size_t g = 0; g < p->group_count; g++) {
-        drs_plan_group *grp = &p->groups[g];
-        free(grp->vms);
-        for (size_t i = 0; i < grp->before_count; i++)
-            free(grp->before[i].text);
-        for (size_t i = 0; i < grp->after_count; i++)
-            free(grp->after[i].text);
-        free(grp->before);
-        free(grp->after);
-    }
-    free(p->groups);
-}
-
+/* The fixture's parts are all on the heap, exactly as the loader's are: one free serves both. */
 void scenario_fixture_free(drs_scenario *sc)
 {
-    if (!sc)
-        return;
-    free(sc->name);
-    free(sc->description);
-    for (size_t i = 0; i < sc->site_count; i++)
-        free_site(&sc->sites[i]);
-    free(sc->sites);
-    for (size_t i = 0; i < sc->link_count; i++)
-        free(sc->links[i].name);
-    free(sc->links);
-    for (size_t i = 0; i < sc->workload_count; i++) {
-        free(sc->workloads[i].name);
-        free(sc->workloads[i].file);
-        free(sc->workloads[i].resolved_file);
-        free(sc->workloads[i].format);
-    }
-    free(sc->workloads);
-    for (size_t i = 0; i < sc->vm_count; i++)
-        free_vm(&sc->vms[i]);
-    free(sc->vms);
-    drs_recovery *r = &sc->recovery;
-    free(r->vault_name);
-    free(r->vault_region);
-    free(r->registrations);
-    for (size_t i = 0; i < r->cloud_pair_count; i++) {
-        free(r->cloud_pairs[i].settings.initial_replication.export_location);
-        free(r->cloud_pairs[i].settings.initial_replication.import_location);
-    }
-    free(r->cloud_pairs);
-    free(r->network_mappings);
-    free(r->storage_mappings);
-    free(r->protect);
-    for (size_t i = 0; i < r->plan_count; i++)
-        free_plan(&r->plans[i]);
-    free(r->plans);
-    free(sc->timeline);
-    for (size_t i = 0; i < sc->expect_count; i++) {
-        free(sc->expect[i].name);
-        free(sc->expect[i].target);
-        free(sc->expect[i].state);
-    }
-    free(sc->expect);
-    free(sc->source_path);
-    free(sc);
+    drs_scenario_free(sc);
 }
 
 drs_action *scenario_fixture_add_action(drs_scenario *sc, int64_t at_ns, drs_action_do what)

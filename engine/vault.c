@@ -1,9 +1,9 @@
 /* engine/vault.c — the vault's configuration over time: VMM registrations, cloud pairs (configure,
  * modify, remove) and network/storage mappings, each an ASR job at its time.
  *
- * Whether a step may happen is decided by engine/rules.h's rules_state, fed the same steps in the same
- * order as `drsim validate` feeds it, so a run and a validation never disagree; the engine adds what
- * only a run knows (a VMM server that cannot reach the vault). */
+ * Whether a step may happen is decided by rules_state (engine/rules_state.h), fed the same steps in
+ * the same order as `drsim validate` feeds it, so a run and a validation never disagree; the engine
+ * adds what only a run knows (a VMM server that cannot reach the vault). */
 #include <stdio.h>
 #include <stdlib.h>
 

@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "engine/rules.h"
+#include "engine/rules_state.h"
 #include "sim/scenario.h"
 #include "support/scenario_fixture.h"
 

@@ -10,7 +10,7 @@
 #include <math.h>
 
 #include "engine/engine.h"
-#include "support/fake_platform.h"
+#include "support/engine_rig.h"
 #include "support/scenario_fixture.h"
 
 #define MIN FIXTURE_MIN
@@ -52,35 +52,31 @@ static void test_overload_degrades_then_resync_recovers(void **state)
 {
     (void)state;
     drs_scenario *sc = one_vm();
-    fake_world *w = fake_world_new(sc);
-    drs_error err = {0};
-    engine *e = engine_new(sc, &w->pf, &w->rec, &err);
-    assert_non_null(e);
-    assert_true(engine_start(e, &err));
+    engine_rig r = engine_rig_start(sc);
     const int64_t I = 5 * MIN;
 
     /* Healthy first: 2 MB/s over 25 MB/s. */
-    fake_run_until(w, 3 * HOUR);
-    assert_int_equal(engine_vm_health(e, 0), ENGINE_HEALTH_NORMAL);
-    assert_int_equal(fake_count_events(w, ENGINE_EV_MISSED_CYCLE, 0), 0);
+    fake_run_until(r.w, 3 * HOUR);
+    assert_int_equal(engine_vm_health(r.e, 0), ENGINE_HEALTH_NORMAL);
+    assert_int_equal(fake_count_events(r.w, ENGINE_EV_MISSED_CYCLE, 0), 0);
 
     /* Overload: c/B = 2 / 1.5 > 1. Each cycle now takes longer than the interval. */
     int64_t t_drop = 3 * HOUR;
-    fake_link_set(w, 1.5e6, 40 * 1000000);
+    fake_link_set(r.w, 1.5e6, 40 * 1000000);
     const double limit = 0.5 * (double)(8 * GIB); /* ENGINE_RESYNC_LOG_FRACTION of the disk */
     uint64_t backlog_prev = 0, backlog_at_1h = 0;
     int64_t t = t_drop;
     int64_t t_required = -1;
     while (t < t_drop + 12 * HOUR) {
         int64_t step = 10 * SEC;
-        fake_run_until(w, t + step);
+        fake_run_until(r.w, t + step);
         t += step;
-        engine_vm_state st = engine_vm_state_of(e, 0);
+        engine_vm_state st = engine_vm_state_of(r.e, 0);
         if (st == ENGINE_VM_RESYNC_REQUIRED) {
-            t_required = fake_first_event(w, ENGINE_EV_RESYNC_REQUIRED, 0, -1);
+            t_required = fake_first_event(r.w, ENGINE_EV_RESYNC_REQUIRED, 0, -1);
             break;
         }
-        uint64_t b = engine_vm_backlog_bytes(e, 0);
+        uint64_t b = engine_vm_backlog_bytes(r.e, 0);
         /* Resync is judged at each cycle: between two cycles the log may pass the limit by at most
          * one interval's churn. */
         assert_true((double)b <= limit + 2e6 * (double)(I / SEC) + 1);
@@ -99,8 +95,8 @@ static void test_overload_degrades_then_resync_recovers(void **state)
     /* Health: Warning at the first cycle where >= 20 % of the window's cycles were missed (3 of 12),
      * Critical exactly when resync was required. */
     int64_t t_warn = -1, t_crit = -1;
-    for (size_t i = 0; i < w->event_count; i++) {
-        const engine_event_info *ev = &w->events[i];
+    for (size_t i = 0; i < r.w->event_count; i++) {
+        const engine_event_info *ev = &r.w->events[i];
         if (ev->kind != ENGINE_EV_HEALTH_CHANGED || ev->at_ns < t_drop)
             continue;
         if (ev->new_value == ENGINE_HEALTH_WARNING && t_warn < 0)
@@ -114,43 +110,42 @@ static void test_overload_degrades_then_resync_recovers(void **state)
     print_message("overload at %.0fs: warning at %.0fs, resync required at %.0fs\n",
                   (double)t_drop / 1e9, (double)t_warn / 1e9, (double)t_required / 1e9);
     /* 12 cycles come due in any hour at 5 min, so 3 missed make 25 % and 2 make 16.7 %. */
-    assert_int_equal(missed_in_window(w, t_warn), 3);
-    assert_int_equal(missed_in_window(w, t_warn - 1), 2);
-    assert_true(fake_count_events(w, ENGINE_EV_MISSED_CYCLE, 0) >= 3);
+    assert_int_equal(missed_in_window(r.w, t_warn), 3);
+    assert_int_equal(missed_in_window(r.w, t_warn - 1), 2);
+    assert_true(fake_count_events(r.w, ENGINE_EV_MISSED_CYCLE, 0) >= 3);
     /* A missed cycle's log goes out as soon as the one in flight is applied: once cycles are missed,
      * each send starts at the previous apply, and carries more than one interval's writes. */
     size_t chained = 0;
-    for (size_t i = 1; i < w->cycle_count; i++)
-        if (w->cycles[i].captured_ns > t_drop && w->cycles[i].sent_ns == w->cycles[i - 1].applied_ns) {
+    for (size_t i = 1; i < r.w->cycle_count; i++)
+        if (r.w->cycles[i].captured_ns > t_drop &&
+            r.w->cycles[i].sent_ns == r.w->cycles[i - 1].applied_ns) {
             chained++;
-            assert_true((double)w->cycles[i].raw_bytes > 2e6 * (double)(I / SEC));
+            assert_true((double)r.w->cycles[i].raw_bytes > 2e6 * (double)(I / SEC));
         }
     assert_true(chained >= 3);
 
     /* Bandwidth returns; resync starts by itself, compares, sends the differing extents, and normal
      * cycles resume. */
-    fake_link_set(w, 25e6, 40 * 1000000);
-    fake_run_until(w, t_required + 2 * HOUR);
-    assert_int_equal(fake_count_events(w, ENGINE_EV_RESYNC_STARTED, 0), 1);
-    assert_int_equal(fake_count_events(w, ENGINE_EV_RESYNC_COMPLETED, 0), 1);
-    const fake_job *rj = fake_find_job(w, "Resynchronize", 0);
+    fake_link_set(r.w, 25e6, 40 * 1000000);
+    fake_run_until(r.w, t_required + 2 * HOUR);
+    assert_int_equal(fake_count_events(r.w, ENGINE_EV_RESYNC_STARTED, 0), 1);
+    assert_int_equal(fake_count_events(r.w, ENGINE_EV_RESYNC_COMPLETED, 0), 1);
+    const fake_job *rj = fake_find_job(r.w, "Resynchronize", 0);
     assert_non_null(rj);
     assert_int_equal(rj->state, ENGINE_JOB_SUCCEEDED);
-    assert_int_equal(engine_vm_state_of(e, 0), ENGINE_VM_REPLICATING);
-    int64_t t_done = fake_first_event(w, ENGINE_EV_RESYNC_COMPLETED, 0, -1);
-    fake_run_until(w, t_done + 3 * HOUR);
-    assert_int_equal(engine_vm_health(e, 0), ENGINE_HEALTH_NORMAL);
+    assert_int_equal(engine_vm_state_of(r.e, 0), ENGINE_VM_REPLICATING);
+    int64_t t_done = fake_first_event(r.w, ENGINE_EV_RESYNC_COMPLETED, 0, -1);
+    fake_run_until(r.w, t_done + 3 * HOUR);
+    assert_int_equal(engine_vm_health(r.e, 0), ENGINE_HEALTH_NORMAL);
     /* RPO back to the closed form: max = I + c·I/B + L over the last hour. */
     double mx, mean;
-    assert_true(fake_rpo_stats(w, 0, t_done + 2 * HOUR, t_done + 3 * HOUR, &mx, &mean));
+    assert_true(fake_rpo_stats(r.w, 0, t_done + 2 * HOUR, t_done + 3 * HOUR, &mx, &mean));
     double tx = 2e6 * 300.0 / 25e6 * 1e9 + 40e6;
     assert_true(fabs(mx - ((double)I + tx)) <= 0.01 * ((double)I + tx));
-    assert_int_equal(w->digest_mismatches, 0);
-    assert_int_equal(fake_count_events(w, ENGINE_EV_DIGEST_MISMATCH, -1), 0);
+    assert_int_equal(r.w->digest_mismatches, 0);
+    assert_int_equal(fake_count_events(r.w, ENGINE_EV_DIGEST_MISMATCH, -1), 0);
 
-    engine_free(e);
-    fake_world_free(w);
-    scenario_fixture_free(sc);
+    engine_rig_free(&r);
 }
 
 /* Rule 4: a 2012 host uses 5 minutes even when the cloud asks for 30 seconds. */
@@ -162,20 +157,14 @@ static void test_2012_host_replicates_every_five_minutes(void **state)
     sc->recovery.cloud_pairs[0].settings.copy_frequency_ns = 30 * SEC;
     /* 2012 allows at most 15 additional points; keep the fixture's 4. Authentication and port do not
      * apply to 2012, which the rules only warn about. */
-    fake_world *w = fake_world_new(sc);
-    drs_error err = {0};
-    engine *e = engine_new(sc, &w->pf, &w->rec, &err);
-    assert_non_null(e);
-    assert_true(engine_start(e, &err));
-    fake_run_until(w, 4 * HOUR);
-    assert_int_equal(engine_vm_interval_ns(e, 0), 5 * MIN);
-    assert_true(w->cycle_count > 20);
+    engine_rig r = engine_rig_start(sc);
+    fake_run_until(r.w, 4 * HOUR);
+    assert_int_equal(engine_vm_interval_ns(r.e, 0), 5 * MIN);
+    assert_true(r.w->cycle_count > 20);
     /* After the catch-up, captures come exactly 5 minutes apart. */
-    for (size_t i = 2; i < w->cycle_count; i++)
-        assert_int_equal(w->cycles[i].captured_ns - w->cycles[i - 1].captured_ns, 5 * MIN);
-    engine_free(e);
-    fake_world_free(w);
-    scenario_fixture_free(sc);
+    for (size_t i = 2; i < r.w->cycle_count; i++)
+        assert_int_equal(r.w->cycles[i].captured_ns - r.w->cycles[i - 1].captured_ns, 5 * MIN);
+    engine_rig_free(&r);
 }
 
 /* A 2012 R2 host honours 30 seconds. */
@@ -184,17 +173,12 @@ static void test_2012r2_host_honours_thirty_seconds(void **state)
     (void)state;
     drs_scenario *sc = one_vm();
     sc->recovery.cloud_pairs[0].settings.copy_frequency_ns = 30 * SEC;
-    fake_world *w = fake_world_new(sc);
-    drs_error err = {0};
-    engine *e = engine_new(sc, &w->pf, &w->rec, &err);
-    assert_true(engine_start(e, &err));
-    fake_run_until(w, 2 * HOUR);
-    assert_int_equal(engine_vm_interval_ns(e, 0), 30 * SEC);
-    for (size_t i = w->cycle_count - 10; i < w->cycle_count; i++)
-        assert_int_equal(w->cycles[i].captured_ns - w->cycles[i - 1].captured_ns, 30 * SEC);
-    engine_free(e);
-    fake_world_free(w);
-    scenario_fixture_free(sc);
+    engine_rig r = engine_rig_start(sc);
+    fake_run_until(r.w, 2 * HOUR);
+    assert_int_equal(engine_vm_interval_ns(r.e, 0), 30 * SEC);
+    for (size_t i = r.w->cycle_count - 10; i < r.w->cycle_count; i++)
+        assert_int_equal(r.w->cycles[i].captured_ns - r.w->cycles[i - 1].captured_ns, 30 * SEC);
+    engine_rig_free(&r);
 }
 
 /* No log reaches the replica for more than an hour (the link is down): Warning. */
@@ -203,31 +187,26 @@ static void test_stale_replica_warns_after_an_hour(void **state)
     (void)state;
     drs_scenario *sc = one_vm();
     sc->workloads[0].write_rate_Bps = 0.1e6; /* small, so the outage does not trigger a resync */
-    fake_world *w = fake_world_new(sc);
-    drs_error err = {0};
-    engine *e = engine_new(sc, &w->pf, &w->rec, &err);
-    assert_true(engine_start(e, &err));
-    fake_run_until(w, 3 * HOUR);
-    assert_int_equal(engine_vm_health(e, 0), ENGINE_HEALTH_NORMAL);
-    int64_t last_apply = w->rpo[w->rpo_count - 1].at_ns;
-    fake_link_updown(w, false);
-    fake_run_until(w, 6 * HOUR);
+    engine_rig r = engine_rig_start(sc);
+    fake_run_until(r.w, 3 * HOUR);
+    assert_int_equal(engine_vm_health(r.e, 0), ENGINE_HEALTH_NORMAL);
+    int64_t last_apply = r.w->rpo[r.w->rpo_count - 1].at_ns;
+    fake_link_updown(r.w, false);
+    fake_run_until(r.w, 6 * HOUR);
     /* Missed cycles reach 3 of 12 first (at the third tick after the stall); the stale rule would
      * also fire at last_apply + 1 h + 1 ns. Either way the VM is Warning, not yet Critical. */
     int64_t t_warn = -1;
-    for (size_t i = 0; i < w->event_count && t_warn < 0; i++)
-        if (w->events[i].kind == ENGINE_EV_HEALTH_CHANGED && w->events[i].at_ns > last_apply &&
-            w->events[i].new_value == ENGINE_HEALTH_WARNING)
-            t_warn = w->events[i].at_ns;
+    for (size_t i = 0; i < r.w->event_count && t_warn < 0; i++)
+        if (r.w->events[i].kind == ENGINE_EV_HEALTH_CHANGED && r.w->events[i].at_ns > last_apply &&
+            r.w->events[i].new_value == ENGINE_HEALTH_WARNING)
+            t_warn = r.w->events[i].at_ns;
     assert_true(t_warn > last_apply);
     assert_true(t_warn <= last_apply + HOUR + 1);
-    assert_int_equal(engine_vm_health(e, 0), ENGINE_HEALTH_WARNING);
-    fake_link_updown(w, true);
-    fake_run_until(w, 9 * HOUR);
-    assert_int_equal(engine_vm_health(e, 0), ENGINE_HEALTH_NORMAL);
-    engine_free(e);
-    fake_world_free(w);
-    scenario_fixture_free(sc);
+    assert_int_equal(engine_vm_health(r.e, 0), ENGINE_HEALTH_WARNING);
+    fake_link_updown(r.w, true);
+    fake_run_until(r.w, 9 * HOUR);
+    assert_int_equal(engine_vm_health(r.e, 0), ENGINE_HEALTH_NORMAL);
+    engine_rig_free(&r);
 }
 
 int main(void)

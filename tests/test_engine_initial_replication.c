@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "engine/engine.h"
-#include "support/fake_platform.h"
+#include "support/engine_rig.h"
 #include "support/scenario_fixture.h"
 
 #define MIN FIXTURE_MIN
@@ -43,28 +43,6 @@ static drs_scenario *one_vm(double churn_Bps, bool compress)
     return sc;
 }
 
-typedef struct run {
-    fake_world *w;
-    engine *e;
-} run;
-
-static run start(const drs_scenario *sc)
-{
-    run r = {fake_world_new(sc), NULL};
-    drs_error err = {0};
-    r.e = engine_new(sc, &r.w->pf, &r.w->rec, &err);
-    assert_non_null(r.e);
-    assert_true(engine_start(r.e, &err));
-    return r;
-}
-
-static void finish(run *r, drs_scenario *sc)
-{
-    engine_free(r->e);
-    fake_world_free(r->w);
-    scenario_fixture_free(sc);
-}
-
 static double secs(int64_t ns)
 {
     return (double)ns / 1e9;
@@ -76,7 +54,7 @@ static void test_network_ir_time_is_size_over_bandwidth(void **state)
     /* No churn: the catch-up delta is empty and costs only its latency.
      * Expected: ceil(S/B) + L + L = 4 GiB / 25 MB/s + 0.08 s = 171.879 s. */
     drs_scenario *sc = one_vm(0.0, false);
-    run r = start(sc);
+    engine_rig r = engine_rig_start(sc);
     fake_run_until(r.w, 3 * HOUR);
     assert_int_equal(r.w->ir_count, 1);
     const engine_ir_info *ir = &r.w->irs[0];
@@ -91,7 +69,7 @@ static void test_network_ir_time_is_size_over_bandwidth(void **state)
     assert_int_equal(en->state, ENGINE_JOB_SUCCEEDED);
     assert_int_equal(en->ended_ns, ir->end_ns);
     assert_int_equal(fin->state, ENGINE_JOB_SUCCEEDED);
-    finish(&r, sc);
+    engine_rig_free(&r);
 }
 
 static void test_network_ir_with_compression_and_churn(void **state)
@@ -99,7 +77,7 @@ static void test_network_ir_with_compression_and_churn(void **state)
     (void)state;
     /* S/(k·B) + L for the base (T1), then c·T1/(k·B) + L for the catch-up. */
     drs_scenario *sc = one_vm(1e6, true);
-    run r = start(sc);
+    engine_rig r = engine_rig_start(sc);
     fake_run_until(r.w, 3 * HOUR);
     assert_int_equal(r.w->ir_count, 1);
     const engine_ir_info *ir = &r.w->irs[0];
@@ -111,7 +89,7 @@ static void test_network_ir_with_compression_and_churn(void **state)
     assert_true(fabs(got - (t1 + t2)) <= 0.01 * (t1 + t2));
     assert_true(ir->wire_bytes < ir->raw_bytes);
     assert_int_equal(r.w->digest_mismatches, 0);
-    finish(&r, sc);
+    engine_rig_free(&r);
 }
 
 static void test_scheduled_ir_waits_for_its_time_of_day(void **state)
@@ -121,7 +99,7 @@ static void test_scheduled_ir_waits_for_its_time_of_day(void **state)
     drs_initial_replication *ir = &sc->recovery.cloud_pairs[0].settings.initial_replication;
     ir->start_now = false;
     ir->time_of_day_ns = 22 * HOUR;
-    run r = start(sc);
+    engine_rig r = engine_rig_start(sc);
     fake_run_until(r.w, 21 * HOUR);
     assert_int_equal(engine_vm_state_of(r.e, 0), ENGINE_VM_IR_PENDING);
     assert_int_equal(engine_vm_health(r.e, 0), ENGINE_HEALTH_WARNING);
@@ -134,7 +112,7 @@ static void test_scheduled_ir_waits_for_its_time_of_day(void **state)
     double t1 = (double)(4 * GIB) / 25e6 + 0.040;
     assert_true(r.w->cycles[0].first_after_ir);
     assert_true(fabs((double)r.w->cycles[0].raw_bytes - 0.5e6 * t1) <= 256 * 1024);
-    finish(&r, sc);
+    engine_rig_free(&r);
 }
 
 static void test_offline_ir_is_export_shipping_import_catch_up(void **state)
@@ -149,7 +127,7 @@ static void test_offline_ir_is_export_shipping_import_catch_up(void **state)
     ir->shipping_time_ns = 2 * DAY;
     sc->sites[0].storage[0].read_Bps = 200e6;
     sc->sites[1].storage[0].write_Bps = 100e6;
-    run r = start(sc);
+    engine_rig r = engine_rig_start(sc);
     fake_run_until(r.w, 4 * DAY);
     assert_int_equal(r.w->ir_count, 1);
     const engine_ir_info *got = &r.w->irs[0];
@@ -167,7 +145,7 @@ static void test_offline_ir_is_export_shipping_import_catch_up(void **state)
     assert_true(r.w->cycles[0].first_after_ir);
     assert_true(fabs((double)r.w->cycles[0].raw_bytes - c * before) <= 256 * 1024);
     assert_int_equal(r.w->digest_mismatches, 0);
-    finish(&r, sc);
+    engine_rig_free(&r);
 }
 
 int main(void)

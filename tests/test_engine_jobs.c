@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "engine/engine.h"
-#include "support/fake_platform.h"
+#include "support/engine_rig.h"
 #include "support/scenario_fixture.h"
 
 #define MIN FIXTURE_MIN
@@ -26,28 +26,6 @@ static drs_scenario *small(void)
     return sc;
 }
 
-typedef struct run {
-    fake_world *w;
-    engine *e;
-} run;
-
-static run start(const drs_scenario *sc)
-{
-    run r = {fake_world_new(sc), NULL};
-    drs_error err = {0};
-    r.e = engine_new(sc, &r.w->pf, &r.w->rec, &err);
-    assert_non_null(r.e);
-    assert_true(engine_start(r.e, &err));
-    return r;
-}
-
-static void finish(run *r, drs_scenario *sc)
-{
-    engine_free(r->e);
-    fake_world_free(r->w);
-    scenario_fixture_free(sc);
-}
-
 static size_t jobs_named(const fake_world *w, const char *name, engine_job_state st)
 {
     size_t n = 0;
@@ -60,7 +38,7 @@ static void test_configuration_steps_run_at_their_times(void **state)
 {
     (void)state;
     drs_scenario *sc = small();
-    run r = start(sc);
+    engine_rig r = engine_rig_start(sc);
     fake_run_until(r.w, 2 * HOUR);
     assert_int_equal(jobs_named(r.w, "Register VMM Server", ENGINE_JOB_SUCCEEDED), 2);
     assert_int_equal(jobs_named(r.w, "Configure Cloud Protection", ENGINE_JOB_SUCCEEDED), 1);
@@ -83,7 +61,7 @@ static void test_configuration_steps_run_at_their_times(void **state)
     assert_true(r.w->digest_checks > 20);
     /* Protecting an already protected VM starts nothing. */
     assert_int_equal(engine_protect(r.e, 0), 0);
-    finish(&r, sc);
+    engine_rig_free(&r);
 }
 
 static void test_expired_key_refuses_registration_and_what_follows(void **state)
@@ -93,7 +71,7 @@ static void test_expired_key_refuses_registration_and_what_follows(void **state)
     /* vmm-dub's key is used six days after it was generated: more than five (rule 1). */
     sc->recovery.registrations[1].key_generated_ns = 0;
     sc->recovery.registrations[1].at_ns = 6 * DAY;
-    run r = start(sc);
+    engine_rig r = engine_rig_start(sc);
     fake_run_until(r.w, 6 * DAY + HOUR);
     const fake_job *reg = NULL;
     for (size_t i = 0; i < r.w->job_count; i++)
@@ -113,7 +91,7 @@ static void test_expired_key_refuses_registration_and_what_follows(void **state)
     assert_non_null(strstr(en->reason, "rule 13"));
     assert_int_equal(engine_vm_state_of(r.e, 0), ENGINE_VM_NOT_PROTECTED);
     assert_int_equal(r.w->cycle_count, 0);
-    finish(&r, sc);
+    engine_rig_free(&r);
 }
 
 static void test_protect_before_the_pair_is_refused(void **state)
@@ -121,7 +99,7 @@ static void test_protect_before_the_pair_is_refused(void **state)
     (void)state;
     drs_scenario *sc = small();
     sc->recovery.protect[0].at_ns = 15 * MIN; /* the pair is configured at 20m */
-    run r = start(sc);
+    engine_rig r = engine_rig_start(sc);
     fake_run_until(r.w, 2 * HOUR);
     const fake_job *en = fake_find_job(r.w, "Enable Protection", 0);
     assert_int_equal(en->state, ENGINE_JOB_FAILED);
@@ -133,7 +111,7 @@ static void test_protect_before_the_pair_is_refused(void **state)
     assert_true(engine_protect(r.e, 0) > 0);
     fake_run_until(r.w, 4 * HOUR);
     assert_int_equal(engine_vm_state_of(r.e, 0), ENGINE_VM_REPLICATING);
-    finish(&r, sc);
+    engine_rig_free(&r);
 }
 
 static void test_pair_modify_needs_removal_first(void **state)
@@ -155,7 +133,7 @@ static void test_pair_modify_needs_removal_first(void **state)
     m2->primary_cloud = 0;
     m2->target_site = 1;
     m2->target_cloud = cloud2;
-    run r = start(sc);
+    engine_rig r = engine_rig_start(sc);
     fake_run_until(r.w, 2 * HOUR);
     uint64_t j1 = engine_pair_modify(r.e, 0);
     const fake_job *job1 = &r.w->jobs[r.w->job_count - 1];
@@ -181,7 +159,7 @@ static void test_pair_modify_needs_removal_first(void **state)
     assert_true(engine_protect(r.e, 0) > 0);
     fake_run_until(r.w, 5 * HOUR);
     assert_int_equal(engine_vm_state_of(r.e, 0), ENGINE_VM_REPLICATING);
-    finish(&r, sc);
+    engine_rig_free(&r);
 }
 
 static void test_vmm_offline_refuses_jobs_but_replication_goes_on(void **state)
@@ -189,7 +167,7 @@ static void test_vmm_offline_refuses_jobs_but_replication_goes_on(void **state)
     (void)state;
     drs_scenario *sc = small();
     sc->recovery.protect_count = 1;
-    run r = start(sc);
+    engine_rig r = engine_rig_start(sc);
     fake_run_until(r.w, 2 * HOUR);
     size_t cycles = r.w->cycle_count;
     r.w->vmm_online[0] = false;
@@ -200,7 +178,7 @@ static void test_vmm_offline_refuses_jobs_but_replication_goes_on(void **state)
     assert_non_null(strstr(job->reason, "vmm-sea"));
     fake_run_until(r.w, 3 * HOUR);
     assert_true(r.w->cycle_count >= cycles + 11); /* 12 cycles an hour keep going */
-    finish(&r, sc);
+    engine_rig_free(&r);
 }
 
 static void test_compression_ratio_is_deterministic_and_ordered(void **state)

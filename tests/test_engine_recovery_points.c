@@ -13,7 +13,7 @@
 #include <cmocka.h>
 
 #include "engine/engine.h"
-#include "support/fake_platform.h"
+#include "support/engine_rig.h"
 #include "support/scenario_fixture.h"
 
 #define MIN FIXTURE_MIN
@@ -39,28 +39,6 @@ static drs_scenario *one_vm(int additional, int64_t app_ns)
     return sc;
 }
 
-typedef struct run {
-    fake_world *w;
-    engine *e;
-} run;
-
-static run start(const drs_scenario *sc)
-{
-    run r = {fake_world_new(sc), NULL};
-    drs_error err = {0};
-    r.e = engine_new(sc, &r.w->pf, &r.w->rec, &err);
-    assert_non_null(r.e);
-    assert_true(engine_start(r.e, &err));
-    return r;
-}
-
-static void finish(run *r, drs_scenario *sc)
-{
-    engine_free(r->e);
-    fake_world_free(r->w);
-    scenario_fixture_free(sc);
-}
-
 /* Retained points held according to the record, replayed up to now. */
 static size_t recorded_retained(const fake_world *w)
 {
@@ -82,7 +60,7 @@ static void test_retention_and_app_consistent_schedule(void **state)
     (void)state;
     const int64_t I = 5 * MIN;
     drs_scenario *sc = one_vm(4, 2 * HOUR);
-    run r = start(sc);
+    engine_rig r = engine_rig_start(sc);
     for (int64_t t = 40 * MIN; t <= 12 * HOUR; t += 5 * MIN) {
         fake_run_until(r.w, t);
         assert_true(engine_vm_retained_points(r.e, 0) <= 4);
@@ -109,14 +87,14 @@ static void test_retention_and_app_consistent_schedule(void **state)
     /* 12 h - 30 min protect - IR: marks at ir_end + 1..11 h before 12 h. */
     assert_true(k >= 10);
     assert_int_equal(app, (size_t)k / 2);
-    finish(&r, sc);
+    engine_rig_free(&r);
 }
 
 static void test_storage_is_base_plus_retained_deltas(void **state)
 {
     (void)state;
     drs_scenario *sc = one_vm(3, 0);
-    run r = start(sc);
+    engine_rig r = engine_rig_start(sc);
     fake_run_until(r.w, 9 * HOUR + 7 * MIN);
     /* The newest pruned retained point: everything applied after its capture is still held. */
     int64_t pruned_cap = -1;
@@ -144,20 +122,20 @@ static void test_storage_is_base_plus_retained_deltas(void **state)
     assert_int_equal(r.w->storage[1][0].used, 0);
     assert_int_equal(engine_vm_state_of(r.e, 0), ENGINE_VM_NOT_PROTECTED);
     assert_int_equal(recorded_retained(r.w), 0);
-    finish(&r, sc);
+    engine_rig_free(&r);
 }
 
 static void test_no_additional_points_stores_only_the_base(void **state)
 {
     (void)state;
     drs_scenario *sc = one_vm(0, 0);
-    run r = start(sc);
+    engine_rig r = engine_rig_start(sc);
     fake_run_until(r.w, 5 * HOUR);
     assert_int_equal(engine_vm_retained_points(r.e, 0), 0);
     assert_int_equal(engine_vm_replica_bytes(r.e, 0), 1 * GIB);
     assert_int_equal(r.w->storage[1][0].used, 1 * GIB);
     assert_true(r.w->cycle_count > 40);
-    finish(&r, sc);
+    engine_rig_free(&r);
 }
 
 static void test_full_replica_storage_fails_replication(void **state)
@@ -166,14 +144,14 @@ static void test_full_replica_storage_fails_replication(void **state)
     drs_scenario *sc = one_vm(4, 0);
     /* Room for the base and about ten 5-minute deltas of 300 MB. */
     sc->sites[1].storage[0].capacity_bytes = 1 * GIB + UINT64_C(3000) * 1000 * 1000;
-    run r = start(sc);
+    engine_rig r = engine_rig_start(sc);
     fake_run_until(r.w, 4 * HOUR);
     int64_t t_full = fake_first_event(r.w, ENGINE_EV_STORAGE_FULL, 0, -1);
     assert_true(t_full > 0);
     assert_true(fake_first_event(r.w, ENGINE_EV_REPLICATION_FAILED, 0, -1) >= t_full);
     assert_int_equal(engine_vm_health(r.e, 0), ENGINE_HEALTH_CRITICAL);
     assert_true(r.w->storage[1][0].used <= sc->sites[1].storage[0].capacity_bytes);
-    finish(&r, sc);
+    engine_rig_free(&r);
 }
 
 int main(void)

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 
 #include "engine/engine.h"
-#include "support/fake_platform.h"
+#include "support/engine_rig.h"
 #include "support/scenario_fixture.h"
 
 #define MIN FIXTURE_MIN
@@ -50,16 +50,12 @@ static void check_point(double churn_Bps, double bw_Bps, int64_t interval_ns, in
                         bool compress, double compressibility)
 {
     drs_scenario *sc = one_vm(churn_Bps, bw_Bps, interval_ns, latency_ns, compress, compressibility);
-    fake_world *w = fake_world_new(sc);
-    drs_error err = {0};
-    engine *e = engine_new(sc, &w->pf, &w->rec, &err);
-    assert_non_null(e);
-    assert_true(engine_start(e, &err));
+    engine_rig r = engine_rig_start(sc);
     int64_t end = 6 * HOUR;
-    fake_run_until(w, end);
+    fake_run_until(r.w, end);
     /* Warm-up: the catch-up after initial replication may miss cycles until the backlog drains. */
-    assert_int_equal(w->ir_count, 1);
-    int64_t warm = w->irs[0].end_ns + HOUR;
+    assert_int_equal(r.w->ir_count, 1);
+    int64_t warm = r.w->irs[0].end_ns + HOUR;
     if (warm < 2 * HOUR)
         warm = 2 * HOUR;
 
@@ -68,14 +64,14 @@ static void check_point(double churn_Bps, double bw_Bps, int64_t interval_ns, in
     double tx = churn_Bps * (I / 1e9) / (k * bw_Bps) * 1e9 + (double)latency_ns;
     /* Whole periods: from the first breakpoint after the warm-up hour to the last one. */
     size_t first = 0, last = 0;
-    for (size_t i = 0; i < w->rpo_count; i++) {
-        if (w->rpo[i].at_ns < warm)
+    for (size_t i = 0; i < r.w->rpo_count; i++) {
+        if (r.w->rpo[i].at_ns < warm)
             first = i + 1;
         last = i;
     }
     assert_true(last > first + 4);
     double mx, mean;
-    assert_true(fake_rpo_stats(w, 0, w->rpo[first].at_ns, w->rpo[last].at_ns, &mx, &mean));
+    assert_true(fake_rpo_stats(r.w, 0, r.w->rpo[first].at_ns, r.w->rpo[last].at_ns, &mx, &mean));
     print_message("c=%.2fMB/s B=%.2fMB/s I=%llds L=%lldms k=%.3f: max %.3fs (expect %.3fs), "
                   "mean %.3fs (expect %.3fs)\n",
                   churn_Bps / 1e6, bw_Bps / 1e6, (long long)(interval_ns / SEC),
@@ -84,17 +80,15 @@ static void check_point(double churn_Bps, double bw_Bps, int64_t interval_ns, in
     assert_true(fabs(mx - (I + tx)) <= 0.01 * (I + tx));
     assert_true(fabs(mean - (I / 2 + tx)) <= 0.01 * (I / 2 + tx));
     /* Steady state: nothing missed after the warm-up, health normal, every apply proved. */
-    for (size_t i = 0; i < w->event_count; i++)
-        if (w->events[i].kind == ENGINE_EV_MISSED_CYCLE)
-            assert_true(w->events[i].at_ns < warm);
-    assert_int_equal(engine_vm_health(e, 0), ENGINE_HEALTH_NORMAL);
-    assert_true(w->digest_checks > 10);
-    assert_int_equal(w->digest_mismatches, 0);
-    assert_int_equal(fake_count_events(w, ENGINE_EV_DIGEST_MISMATCH, -1), 0);
+    for (size_t i = 0; i < r.w->event_count; i++)
+        if (r.w->events[i].kind == ENGINE_EV_MISSED_CYCLE)
+            assert_true(r.w->events[i].at_ns < warm);
+    assert_int_equal(engine_vm_health(r.e, 0), ENGINE_HEALTH_NORMAL);
+    assert_true(r.w->digest_checks > 10);
+    assert_int_equal(r.w->digest_mismatches, 0);
+    assert_int_equal(fake_count_events(r.w, ENGINE_EV_DIGEST_MISMATCH, -1), 0);
 
-    engine_free(e);
-    fake_world_free(w);
-    scenario_fixture_free(sc);
+    engine_rig_free(&r);
 }
 
 static void test_rpo_matches_closed_form_uncompressed(void **state)
@@ -125,20 +119,15 @@ static void test_coalesced_tracking_sends_final_content_only(void **state)
         drs_scenario *sc = one_vm(2e6, 25e6, 5 * MIN, 40 * 1000000, false, 0.5);
         sc->recovery.cloud_pairs[0].settings.change_tracking =
             mode ? DRS_TRACK_COALESCED : DRS_TRACK_LOG;
-        fake_world *w = fake_world_new(sc);
-        drs_error err = {0};
-        engine *e = engine_new(sc, &w->pf, &w->rec, &err);
-        assert_true(engine_start(e, &err));
-        fake_run_until(w, 3 * HOUR);
-        const engine_cycle_info *cy = &w->cycles[w->cycle_count - 1];
+        engine_rig r = engine_rig_start(sc);
+        fake_run_until(r.w, 3 * HOUR);
+        const engine_cycle_info *cy = &r.w->cycles[r.w->cycle_count - 1];
         if (mode)
             assert_int_equal(cy->raw_bytes, UINT64_C(1024) * 256 * 1024);
         else
             assert_true(llabs((long long)cy->raw_bytes - 600000000LL) <= 256 * 1024);
-        assert_int_equal(w->digest_mismatches, 0);
-        engine_free(e);
-        fake_world_free(w);
-        scenario_fixture_free(sc);
+        assert_int_equal(r.w->digest_mismatches, 0);
+        engine_rig_free(&r);
     }
 }
 

@@ -19,18 +19,14 @@
 #include <string.h>
 
 #include "engine/engine.h"
-#include "support/fake_platform.h"
+#include "support/engine_rig.h"
 #include "support/scenario_fixture.h"
 
 #define MIN FIXTURE_MIN
 #define HOUR FIXTURE_HOUR
 #define SEC DRS_NS_PER_S
 
-typedef struct rig {
-    drs_scenario *sc;
-    fake_world *w;
-    engine *e;
-} rig;
+typedef engine_rig rig;
 
 /* The fixture with small disks; web-01 protected too unless only_sql. */
 static rig rig_new(bool only_sql)
@@ -47,18 +43,12 @@ static rig rig_new(bool only_sql)
 
 static void rig_start(rig *r)
 {
-    r->w = fake_world_new(r->sc);
-    drs_error err = {0};
-    r->e = engine_new(r->sc, &r->w->pf, &r->w->rec, &err);
-    assert_non_null(r->e);
-    assert_true(engine_start(r->e, &err));
+    *r = engine_rig_start(r->sc);
 }
 
 static void rig_free(rig *r)
 {
-    engine_free(r->e);
-    fake_world_free(r->w);
-    scenario_fixture_free(r->sc);
+    engine_rig_free(r);
 }
 
 static drs_action action(drs_action_do what, int vm, int plan)

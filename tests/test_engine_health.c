@@ -20,14 +20,9 @@
 
 static drs_scenario *one_vm(void)
 {
-    drs_scenario *sc = scenario_fixture_new();
-    sc->recovery.protect_count = 1;
+    drs_scenario *sc = scenario_fixture_one_vm(1 * GIB);
     sc->vms[0].disks[0].size_bytes = 8 * GIB;
-    sc->vms[0].disks[0].used_bytes = 1 * GIB;
-    sc->vms[1].disks[0].used_bytes = UINT64_C(64) << 20;
-    sc->vms[1].disks[0].workload = -1;
     sc->workloads[0].write_rate_Bps = 2e6;
-    sc->workloads[0].write_size_bytes = 256 * 1024;
     sc->links[0].bandwidth_Bps = 25e6;
     sc->links[0].latency_ns = 40 * 1000000;
     drs_pair_settings *st = &sc->recovery.cloud_pairs[0].settings;

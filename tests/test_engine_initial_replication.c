@@ -27,13 +27,8 @@
 
 static drs_scenario *one_vm(double churn_Bps, bool compress)
 {
-    drs_scenario *sc = scenario_fixture_new();
-    sc->recovery.protect_count = 1;
-    sc->vms[0].disks[0].used_bytes = 4 * GIB;
-    sc->vms[1].disks[0].used_bytes = UINT64_C(64) << 20;
-    sc->vms[1].disks[0].workload = -1;
+    drs_scenario *sc = scenario_fixture_one_vm(4 * GIB);
     sc->workloads[0].write_rate_Bps = churn_Bps;
-    sc->workloads[0].write_size_bytes = 256 * 1024;
     sc->workloads[0].compressibility = 0.6;
     sc->links[0].bandwidth_Bps = 25e6;
     sc->links[0].latency_ns = 40 * 1000000;

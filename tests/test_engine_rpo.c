@@ -28,13 +28,8 @@
 static drs_scenario *one_vm(double churn_Bps, double bw_Bps, int64_t interval_ns,
                             int64_t latency_ns, bool compress, double compressibility)
 {
-    drs_scenario *sc = scenario_fixture_new();
-    sc->recovery.protect_count = 1;
-    sc->vms[0].disks[0].used_bytes = UINT64_C(1) << 30;
-    sc->vms[1].disks[0].used_bytes = UINT64_C(64) << 20;
-    sc->vms[1].disks[0].workload = -1;
+    drs_scenario *sc = scenario_fixture_one_vm(UINT64_C(1) << 30);
     sc->workloads[0].write_rate_Bps = churn_Bps;
-    sc->workloads[0].write_size_bytes = 256 * 1024;
     sc->workloads[0].compressibility = compressibility;
     sc->links[0].bandwidth_Bps = bw_Bps;
     sc->links[0].latency_ns = latency_ns;

@@ -211,6 +211,17 @@ drs_scenario *scenario_fixture_new(void)
 }
 
 /* The fixture's parts are all on the heap, exactly as the loader's are: one free serves both. */
+drs_scenario *scenario_fixture_one_vm(uint64_t used_bytes)
+{
+    drs_scenario *sc = scenario_fixture_new();
+    sc->recovery.protect_count = 1;
+    sc->vms[0].disks[0].used_bytes = used_bytes;
+    sc->vms[1].disks[0].used_bytes = UINT64_C(64) << 20;
+    sc->vms[1].disks[0].workload = -1;
+    sc->workloads[0].write_size_bytes = 256 * 1024;
+    return sc;
+}
+
 void scenario_fixture_free(drs_scenario *sc)
 {
     drs_scenario_free(sc);

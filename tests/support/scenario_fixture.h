@@ -38,6 +38,11 @@
  * memory: a test cannot go on without it. */
 drs_scenario *scenario_fixture_new(void);
 
+/* The fixture with one replicating VM: only sql-01 is protected, its disk holding used_bytes;
+ * web-01 stays unprotected and idle (64 MiB used, no workload); the workload writes 256 KiB at a
+ * time. Owned by the caller like scenario_fixture_new's. */
+drs_scenario *scenario_fixture_one_vm(uint64_t used_bytes);
+
 /* Frees every string and array of sc, then sc. Works for any drs_scenario whose parts are all on
  * the heap, not only fixtures. NULL is fine. */
 void scenario_fixture_free(drs_scenario *sc);

@@ -196,6 +196,30 @@ static bool db_exec(report_db *db, const char *sql, drs_error *err)
     return true;
 }
 
+bool report_db_schema_apply(sqlite3 *h, const char *path, drs_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    int version = -1;
+    if (sqlite3_prepare_v2(h, "PRAGMA user_version", -1, &s, NULL) == SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW)
+        version = sqlite3_column_int(s, 0);
+    sqlite3_finalize(s);
+    if (version < 0)
+        return drs_fail(err, DRS_EIO, "", "results database %s: %s", path, sqlite3_errmsg(h));
+    if (version != 0 && version != REPORT_DB_SCHEMA_VERSION)
+        return drs_fail(err, DRS_EINPUT, "",
+                        "results database %s has schema version %d; this drsim reads and writes "
+                        "version %d",
+                        path, version, REPORT_DB_SCHEMA_VERSION);
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA user_version = %d", REPORT_DB_SCHEMA_VERSION);
+    if (sqlite3_exec(h, report_db_schema, NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_exec(h, sql, NULL, NULL, NULL) != SQLITE_OK)
+        return drs_fail(err, DRS_EIO, "", "results database %s: creating the schema: %s", path,
+                        sqlite3_errmsg(h));
+    return true;
+}
+
 report_db *report_db_open(const char *path, drs_error *err)
 {
     report_db *db = calloc(1, sizeof *db);
@@ -217,9 +241,8 @@ report_db *report_db_open(const char *path, drs_error *err)
     sqlite3_busy_timeout(db->h, 60000);
     bool ok = db_exec(db, "PRAGMA journal_mode=DELETE", err) &&
               db_exec(db, "PRAGMA synchronous=NORMAL", err) &&
-              db_exec(db, "PRAGMA cache_size=-32768", err) &&
-              db_exec(db, "BEGIN IMMEDIATE", err) && db_exec(db, report_db_schema, err) &&
-              db_exec(db, "COMMIT", err);
+              db_exec(db, "PRAGMA cache_size=-32768", err) && db_exec(db, "BEGIN IMMEDIATE", err) &&
+              report_db_schema_apply(db->h, path, err) && db_exec(db, "COMMIT", err);
     for (int i = 0; ok && i < ST_COUNT; i++)
         if (sqlite3_prepare_v3(db->h, db_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &db->st[i], NULL) !=
             SQLITE_OK)

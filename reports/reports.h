@@ -333,5 +333,34 @@ int64_t report_db_run_id(const report_db *db); /* current run, -1 when none */
 
 /* The schema, as SQL (for the README and `sqlite3 .schema`). */
 extern const char report_db_schema[];
+/* Kept in the file's header (PRAGMA user_version). report_db_open and report_db_merge refuse a file
+ * of another version; a file without one (0: new, or written before versions were kept) is given
+ * this one. Bump it when a column changes meaning or type; a new table needs no bump (merge copies
+ * any table whose rows refer to a run). */
+#define REPORT_DB_SCHEMA_VERSION 1
+
+/* ------------------------------------------------------------------------------------------------ */
+/* Merging results databases (merge.c)                                                               */
+/* ------------------------------------------------------------------------------------------------ */
+
+typedef struct report_merge_stats {
+    size_t runs;    /* runs copied */
+    size_t rows;    /* rows copied from the tables that refer to a run (runs themselves aside) */
+    size_t orphans; /* rows whose run matched no run of their input: left out */
+} report_merge_stats;
+
+/* Copies every run of every input into out_path (created when missing, else appended to), each run
+ * under a new id, with every row of every table that refers to a run (a foreign key to runs, or a
+ * column named run) and that run id remapped. Inputs go in the order given, runs in id order, rows
+ * in their input order, so the same inputs always give the same content. A table the output lacks
+ * is created from the input's definition. One transaction: on failure out_path is left as it was
+ * (and removed if this call created it). Inputs are only read (a run a killed writer left
+ * half-written is rolled back first, as any open does). Fails with DRS_EINPUT when an input is
+ * missing, not a drsim results database, of another schema version, given twice, out_path itself,
+ * or holds a non-empty table that refers to no run; or when out_path is not a drsim results
+ * database; DRS_EIO when reading or writing fails part-way. Paths are borrowed for the call; stats
+ * (may be NULL) is filled on success. */
+bool report_db_merge(const char *out_path, const char *const *in_paths, size_t n_in,
+                     report_merge_stats *stats, drs_error *err);
 
 #endif

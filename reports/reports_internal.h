@@ -26,6 +26,12 @@ void report_db_put_diag(report_db *db, uint64_t seq, const drs_diag *d);
  * commit, so a killed run loses little. */
 void report_db_tick(report_db *db);
 
+/* Checks the schema version of the file open in h (see REPORT_DB_SCHEMA_VERSION: DRS_EINPUT when it
+ * differs), then creates the tables and indexes that are missing and stamps the version. Call it
+ * inside a write transaction (db.c and merge.c). */
+struct sqlite3;
+bool report_db_schema_apply(struct sqlite3 *h, const char *path, drs_error *err);
+
 /* For expect.c: forget earlier expectation results; append one (zeroed) result. */
 void report_results_expect_reset(report_results *r);
 report_expect_result *report_results_expect_add(report_results *r);

@@ -11,6 +11,7 @@
 
 #include "engine/error.h"
 #include "engine/rules.h"
+#include "reports/reports.h"
 #include "sim/run.h"
 #include "sim/scenario.h"
 #include "sim/version.h"
@@ -109,11 +110,19 @@ static const char help_runs[] =
 static const char help_merge[] =
     "usage: drsim merge OUT.db IN.db...\n"
     "\n"
-    "Copy the runs of several results databases (for instance the shards of a `drsim plan --shard`)\n"
-    "into one. OUT.db is created when missing; runs already in it are kept.\n"
+    "Copy the runs of several results databases (for instance the shards of a\n"
+    "`drsim plan --shard`) into one. OUT.db is created when missing; runs already in it are\n"
+    "kept. Each run gets a new id in OUT.db and every row that belongs to it follows. Inputs\n"
+    "are copied in the order given, runs in id order, so the same inputs always give the same\n"
+    "OUT.db. Nothing is written unless every input can be merged: an input that is missing,\n"
+    "not a drsim results database, of another schema version, given twice, or OUT.db itself\n"
+    "is refused.\n"
     "\n"
     "options:\n"
-    "  -h, --help     show this help\n";
+    "  -h, --help     show this help\n"
+    "\n"
+    "exit status: 0 merged; 2 an input or OUT.db was refused; 3 a read or write failed (in both\n"
+    "cases nothing is written).\n";
 
 /* ---- validate --------------------------------------------------------------------------------- */
 
@@ -210,7 +219,36 @@ static int main_run(int argc, char **argv)
     return sim_run_file(&opt);
 }
 
-/* ---- plan, report, runs, merge: not yet available ---------------------------------------------- */
+/* ---- merge ------------------------------------------------------------------------------------ */
+
+static int main_merge(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (argv[i][0] == '-' && argv[i][1]) {
+            fprintf(stderr, "drsim merge: unknown option '%s' (see drsim merge --help)\n", argv[i]);
+            return EXIT_INPUT;
+        }
+    }
+    if (argc < 3) {
+        fprintf(stderr, "drsim merge: needs the output and at least one input database (see drsim "
+                        "merge --help)\n");
+        return EXIT_INPUT;
+    }
+    report_merge_stats st;
+    drs_error err = {0};
+    if (!report_db_merge(argv[1], (const char *const *)argv + 2, (size_t)argc - 2, &st, &err)) {
+        fprintf(stderr, "drsim merge: %s (nothing written to %s)\n", err.message, argv[1]);
+        return err.code == DRS_EINPUT ? EXIT_INPUT : EXIT_INTERNAL;
+    }
+    printf("%s: merged %zu run%s (%zu rows) from %d database%s\n", argv[1], st.runs,
+           st.runs == 1 ? "" : "s", st.rows, argc - 2, argc == 3 ? "" : "s");
+    if (st.orphans)
+        printf("%s: left out %zu row%s that belong to no run of their input\n", argv[1], st.orphans,
+               st.orphans == 1 ? "" : "s");
+    return fflush(stdout) == 0 ? EXIT_OK : EXIT_INTERNAL;
+}
+
+/* ---- plan, report, runs: not yet available ---------------------------------------------------- */
 
 static int main_not_yet(int argc, char **argv)
 {
@@ -227,7 +265,7 @@ static const main_cmd main_cmds[] = {
     {"plan", "find the bandwidth or settings that meet an RPO target", help_plan, main_not_yet},
     {"report", "show a stored run again, optionally as HTML", help_report, main_not_yet},
     {"runs", "list the runs in a results database", help_runs, main_not_yet},
-    {"merge", "combine results databases", help_merge, main_not_yet},
+    {"merge", "combine results databases", help_merge, main_merge},
 };
 #define MAIN_NCMDS (sizeof main_cmds / sizeof main_cmds[0])
 

@@ -103,11 +103,13 @@ engine *engine_new(const drs_scenario *sc, const engine_platform *pf, const engi
         v->health = ENGINE_HEALTH_NONE;
         size_t n = v->disks ? v->disks : 1;
         v->disk_storage = calloc(n, sizeof *v->disk_storage);
+        v->src_storage = calloc(n, sizeof *v->src_storage);
         v->cur = calloc(n, sizeof *v->cur);
         v->bucket_bytes = calloc(n, sizeof *v->bucket_bytes);
         v->disk_used = calloc(n, sizeof *v->disk_used);
         v->disk_digest = calloc(n, sizeof *v->disk_digest);
-        if (!v->disk_storage || !v->cur || !v->bucket_bytes || !v->disk_used || !v->disk_digest)
+        if (!v->disk_storage || !v->src_storage || !v->cur || !v->bucket_bytes || !v->disk_used ||
+            !v->disk_digest)
             goto oom;
         for (size_t d = 0; d < v->disks; d++) {
             v->total_size_bytes += v->desc->disks[d].size_bytes;
@@ -140,6 +142,7 @@ void engine_free(engine *e)
         eng_rp_free(v);
         eng_health_free(v);
         free(v->disk_storage);
+        free(v->src_storage);
         free(v->cur);
         free(v->bucket_bytes);
         free(v->disk_used);
@@ -164,7 +167,7 @@ static const eng_vm *vm_of(const engine *e, int vm)
 
 engine_vm_state engine_vm_state_of(const engine *e, int vm)
 {
-    return vm_of(e, vm)->state;
+    return eng_vm_shown_state(vm_of(e, vm));
 }
 
 engine_health engine_vm_health(const engine *e, int vm)

@@ -90,7 +90,13 @@ typedef struct eng_vm {
 
     /* placement */
     int pair, tgt_site, tgt_host;
-    int *disk_storage;          /* target classification per disk (index in tgt_site's storage) */
+    int *disk_storage; /* target classification per disk (index in tgt_site's storage) */
+    int *src_storage;  /* classification of the primary copy per disk (in src_site's) */
+    /* Replication runs from the recovery site back to the VM's own site: src_* and tgt_* (sites,
+     * hosts, classifications) were swapped by reverse replication and are swapped back by a
+     * failback. Everything that replicates reads the direction from them. */
+    bool reversed;
+    bool rev_resync;            /* the resynchronization in progress starts reverse replication */
     drs_pair_settings settings; /* the pair's settings when protection was enabled */
     int64_t interval_ns;
     uint64_t total_size_bytes, used_bytes;
@@ -151,7 +157,7 @@ typedef struct eng_vm {
     eng_fo_run *fo_run;        /* the failover this VM takes part in, or NULL */
     bool fo_sync;              /* planned: waiting for the final changes to be applied */
     bool fo_wait_apply;        /* unplanned from latest: waiting for the payload being applied */
-    engine_timer_id fo_timer;  /* boot, or reverse replication's compare */
+    engine_timer_id fo_timer;  /* boot */
     engine_transfer_id fo_transfer;
     int64_t fo_started_ns, fo_failure_ns, fo_rp_captured_ns, fo_loss_ns;
     uint64_t fo_loss_bytes, fo_pending_bytes;
@@ -282,6 +288,10 @@ void eng_undo_forget_all(eng_vm *v);
 void eng_failover_abandon(eng_vm *v, const char *why);
 /* replication.c tells the failover that the VM's payload in motion was applied (or failed). */
 void eng_failover_payload_done(eng_vm *v, bool ok, const char *why);
+/* resync.c tells the failover that a resynchronization was applied (ends Reverse Replication). */
+void eng_failover_resync_done(eng_vm *v);
+/* The state the VM shows (engine_vm_state_of): the internal cycle states with the direction. */
+engine_vm_state eng_vm_shown_state(const eng_vm *v);
 
 /* recovery_points.c, for failover */
 /* Drops the retained points captured after point id (the replica was reverted to it) and the hour's

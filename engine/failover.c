@@ -11,8 +11,13 @@
  * that would fail.
  *
  * The data-loss proof: after choosing a point the replica is reverted (newest apply first) to it
- * and its digest must equal the primary digest recorded when the point was captured. */
-#include <math.h>
+ * and its digest must equal the primary digest recorded when the point was captured.
+ *
+ * Direction is data: reverse replication swaps the VM's source and target (sites, hosts, storage)
+ * and tells the platform which copy is now the primary, then runs the ordinary resynchronization
+ * and delta cycles of replication.c, resync.c and recovery_points.c the other way. A failback is a
+ * planned failover in the reversed direction (the last changes go back, then the digests are
+ * compared), after which the direction is swapped back and forward cycles resume. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -230,12 +235,12 @@ static const char *not_ready(const eng_vm *v, char *buf, size_t n)
         v->state == ENGINE_VM_FAILOVER_COMMITTED || v->state == ENGINE_VM_REVERSE_REPLICATING ||
         v->state == ENGINE_VM_REVERSED) {
         snprintf(buf, n, "%s is %s, not replicating", v->desc->name,
-                 engine_vm_state_name(v->state));
+                 engine_vm_state_name(eng_vm_shown_state(v)));
         return buf;
     }
     if (!v->has_latest) {
         snprintf(buf, n, "%s has no recovery point yet (%s)", v->desc->name,
-                 engine_vm_state_name(v->state));
+                 engine_vm_state_name(eng_vm_shown_state(v)));
         return buf;
     }
     if (!e->pf.site_up(e->pf.ctx, v->tgt_site)) {
@@ -329,6 +334,120 @@ static bool reachable(const eng_vm *v, uint64_t id)
     return v->undo[0].id > id ? (v->point_count && v->points[0].id == id) : true;
 }
 
+/* ---------------------------------------------------------------------------------------------- */
+/* Direction                                                                                      */
+/* ---------------------------------------------------------------------------------------------- */
+
+engine_vm_state eng_vm_shown_state(const eng_vm *v)
+{
+    if (v->rev_resync)
+        return ENGINE_VM_REVERSE_REPLICATING;
+    if (v->reversed && v->state == ENGINE_VM_REPLICATING)
+        return ENGINE_VM_REVERSED;
+    return v->state;
+}
+
+/* Takes bytes for the base of a replica of v on the classifications its primary copy uses (the
+ * replica's side once the direction turns). False, nothing taken, when they do not fit. */
+static bool reserve_base_at_primary(eng_vm *v)
+{
+    engine *e = v->e;
+    for (size_t k = 0; k < v->disks; k++) {
+        uint64_t b = v->desc->disks[k].used_bytes;
+        if (b && (v->src_storage[k] < 0 ||
+                  !e->pf.storage_reserve(e->pf.ctx, v->src_site, v->src_storage[k], b))) {
+            for (size_t j = 0; j < k; j++)
+                if (v->desc->disks[j].used_bytes)
+                    e->pf.storage_release(e->pf.ctx, v->src_site, v->src_storage[j],
+                                          v->desc->disks[j].used_bytes);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Turns v's replication around: the copy at the replica side becomes the primary copy and the old
+ * primary copy the replica. Recovery history and undo records belong to the old replica and go
+ * (keep_latest keeps the newest point, valid when both copies are equal); the replica storage moves
+ * to the new replica side, whose base the caller reserved with reserve_base_at_primary (or not:
+ * based = false). */
+static void turn_around(eng_vm *v, bool based)
+{
+    engine *e = v->e;
+    eng_undo_forget_all(v);
+    eng_rp_commit(v);
+    for (size_t k = 0; k < v->disks; k++) {
+        if (v->disk_used[k])
+            e->pf.storage_release(e->pf.ctx, v->tgt_site, v->disk_storage[k], v->disk_used[k]);
+        v->disk_used[k] = 0;
+    }
+    eng_storage_report(v);
+    int t = v->src_site;
+    v->src_site = v->tgt_site;
+    v->tgt_site = t;
+    t = v->src_host;
+    v->src_host = v->tgt_host;
+    v->tgt_host = t;
+    for (size_t k = 0; k < v->disks; k++) {
+        t = v->src_storage[k];
+        v->src_storage[k] = v->disk_storage[k];
+        v->disk_storage[k] = t;
+        v->disk_used[k] = based ? v->desc->disks[k].used_bytes : 0;
+    }
+    v->reversed = !v->reversed;
+    e->pf.set_primary_copy(e->pf.ctx, v->index, v->src_site);
+    eng_storage_report(v);
+}
+
+/* Why a planned failover (back = a failback, the planned failover from the recovery site to the
+ * VM's own site) of v cannot start now, or NULL. Both need the primary running and the link and
+ * replication healthy, since the last changes must reach the other side. */
+static const char *planned_refusal(const eng_vm *v, bool back, char *why, size_t n)
+{
+    engine *e = v->e;
+    const char *shown = engine_vm_state_name(eng_vm_shown_state(v));
+    if (back && (!v->protected_ || !v->reversed || v->state != ENGINE_VM_REPLICATING)) {
+        snprintf(why, n, "%s is %s: failback needs reverse replication completed", v->desc->name,
+                 shown);
+        return why;
+    }
+    if (!back && v->reversed && v->protected_) {
+        snprintf(why, n, "%s is %s: it returns to its own site with a failback", v->desc->name,
+                 shown);
+        return why;
+    }
+    if (back && (!e->pf.site_up(e->pf.ctx, v->tgt_site) ||
+                 !e->pf.host_up(e->pf.ctx, v->tgt_site, v->tgt_host))) {
+        snprintf(why, n, "the original site of %s (site %s) is down", v->desc->name,
+                 e->sc->sites[v->tgt_site].name);
+        return why;
+    }
+    const char *bad = not_ready(v, why, n);
+    if (bad)
+        return bad;
+    if (v->state != ENGINE_VM_REPLICATING) {
+        snprintf(why, n, "%s is %s: planned failover needs it replicating", v->desc->name, shown);
+        return why;
+    }
+    if (!e->pf.site_up(e->pf.ctx, v->src_site) ||
+        !e->pf.host_up(e->pf.ctx, v->src_site, v->src_host)) {
+        snprintf(why, n,
+                 "the primary of %s is down: planned failover needs it (use an unplanned one)",
+                 v->desc->name);
+        return why;
+    }
+    bool link =
+        e->pf.link_up ? e->pf.link_up(e->pf.ctx, v->src_site, v->tgt_site) : !v->err_transfer;
+    if (!link || v->err_transfer || v->err_storage || v->retry_pending) {
+        snprintf(why, n,
+                 "the last changes of %s cannot reach the replica (link down or replication in "
+                 "error)",
+                 v->desc->name);
+        return why;
+    }
+    return NULL;
+}
+
 /* Reverts the replica to point id, newest apply first; returns the log bytes reverted. */
 static uint64_t revert_to(eng_vm *v, uint64_t id)
 {
@@ -389,6 +508,7 @@ static void vm_booted(void *arg)
     engine *e = v->e;
     eng_fo_run *r = v->fo_run;
     v->fo_timer = 0;
+    bool based = false;
     switch (r->kind) {
     case ENGINE_FO_TEST:
         if (r->a.cleanup_after_ns > 0) {
@@ -401,17 +521,29 @@ static void vm_booted(void *arg)
     case ENGINE_FO_PLANNED:
     case ENGINE_FO_UNPLANNED:
         if (e->pf.vm_set_running)
-            e->pf.vm_set_running(e->pf.ctx, v->index, v->tgt_site, true);
+            e->pf.vm_set_running(e->pf.ctx, v->index, v->tgt_site, v->tgt_host, true);
         v->state = ENGINE_VM_FAILED_OVER;
         break;
     case ENGINE_FO_FAILBACK:
+        /* The VM runs at its own site again and is protected toward the recovery site at once:
+         * the final changes left both copies equal, so the point they made is the latest of the
+         * forward direction too and no resynchronization is needed. */
+        if (!reserve_base_at_primary(v))
+            eng_event(e, ENGINE_EV_STORAGE_FULL, v->index, v->pair,
+                      "replica storage of %s at site %s cannot take its base copy", v->desc->name,
+                      e->sc->sites[v->src_site].name);
+        else
+            based = true;
+        turn_around(v, based);
+        for (size_t k = 0; k < v->disks; k++)
+            e->pf.log_discard(e->pf.ctx, v->index, (int)k);
         if (e->pf.vm_set_running)
-            e->pf.vm_set_running(e->pf.ctx, v->index, v->src_site, true);
-        /* Protected toward the recovery site again: the old primary kept the writes the failover
-         * lost, so replication restarts with a resynchronization. */
+            e->pf.vm_set_running(e->pf.ctx, v->index, v->src_site, v->src_host, true);
+        v->state = ENGINE_VM_REPLICATING;
         eng_cycles_start(v, false);
         eng_rp_start(v);
-        eng_resync_start_now(v);
+        eng_health_applied(v);
+        eng_health_eval(v);
         break;
     }
     vm_end(v, true, NULL);
@@ -479,7 +611,7 @@ void eng_failover_payload_done(eng_vm *v, bool ok, const char *why)
     }
     /* The failover cannot complete: the primary comes back and replication starts over. */
     if (sync && e->pf.vm_set_running && e->pf.site_up(e->pf.ctx, v->src_site))
-        e->pf.vm_set_running(e->pf.ctx, v->index, v->src_site, true);
+        e->pf.vm_set_running(e->pf.ctx, v->index, v->src_site, v->src_host, true);
     v->state = ENGINE_VM_REPLICATING;
     eng_cycles_start(v, false);
     eng_rp_start(v);
@@ -550,38 +682,18 @@ bool eng_fo_vm_begin(eng_fo_run *r, eng_vm *v)
         vm_boot(v);
         return true;
     }
-    case ENGINE_FO_PLANNED: {
-        bad = not_ready(v, why, sizeof why);
-        if (!bad && v->state != ENGINE_VM_REPLICATING) {
-            snprintf(why, sizeof why, "%s is %s: planned failover needs it replicating",
-                     v->desc->name, engine_vm_state_name(v->state));
-            bad = why;
-        }
-        if (!bad && (!e->pf.site_up(e->pf.ctx, v->src_site) ||
-                     !e->pf.host_up(e->pf.ctx, v->src_site, v->src_host))) {
-            snprintf(why, sizeof why,
-                     "the primary of %s is down: planned failover needs it (use an unplanned one)",
-                     v->desc->name);
-            bad = why;
-        }
-        if (!bad) {
-            bool link = e->pf.link_up ? e->pf.link_up(e->pf.ctx, v->src_site, v->tgt_site)
-                                      : !v->err_transfer;
-            if (!link || v->err_transfer || v->err_storage || v->retry_pending) {
-                snprintf(why, sizeof why,
-                         "the last changes of %s cannot reach the replica (link down or "
-                         "replication in error)",
-                         v->desc->name);
-                bad = why;
-            }
-        }
+    case ENGINE_FO_PLANNED:
+    case ENGINE_FO_FAILBACK: {
+        bool back = r->kind == ENGINE_FO_FAILBACK;
+        bad = planned_refusal(v, back, why, sizeof why);
         if (bad)
             break;
-        check_networks(r, v);
+        if (!back) /* a failback returns the VM to its own networks */
+            check_networks(r, v);
         stop_replication(v);
         v->state = ENGINE_VM_FAILOVER_IN_PROGRESS;
         if (e->pf.vm_set_running)
-            e->pf.vm_set_running(e->pf.ctx, v->index, v->src_site, false);
+            e->pf.vm_set_running(e->pf.ctx, v->index, v->src_site, v->src_host, false);
         v->fo_failure_ns = v->fo_started_ns;
         v->fo_sync = true;
         if (v->phase == ENG_PHASE_IDLE)
@@ -593,7 +705,7 @@ bool eng_fo_vm_begin(eng_fo_run *r, eng_vm *v)
     case ENGINE_FO_UNPLANNED: {
         if (v->protected_ && !has_replica_state(v->state) && v->has_latest) {
             snprintf(why, sizeof why, "%s is %s, not replicating", v->desc->name,
-                     engine_vm_state_name(v->state));
+                     engine_vm_state_name(eng_vm_shown_state(v)));
             bad = why;
         } else {
             bad = not_ready(v, why, sizeof why);
@@ -607,7 +719,7 @@ bool eng_fo_vm_begin(eng_fo_run *r, eng_vm *v)
         /* A primary still running is shut down, so two copies never run at once. */
         if (e->pf.vm_set_running && e->pf.site_up(e->pf.ctx, v->src_site) &&
             e->pf.host_up(e->pf.ctx, v->src_site, v->src_host))
-            e->pf.vm_set_running(e->pf.ctx, v->index, v->src_site, false);
+            e->pf.vm_set_running(e->pf.ctx, v->index, v->src_site, v->src_host, false);
         if (r->a.rp == DRS_RP_LATEST && v->phase == ENG_PHASE_APPLYING &&
             v->payload == ENG_PAYLOAD_DELTA) {
             /* "latest" processes what already reached the recovery site first. */
@@ -620,29 +732,6 @@ bool eng_fo_vm_begin(eng_fo_run *r, eng_vm *v)
                 v->fo_pending_bytes += v->cur[k].log_bytes;
         eng_cycles_abort(v);
         unplanned_finish(v);
-        return true;
-    }
-    case ENGINE_FO_FAILBACK: {
-        if (v->state != ENGINE_VM_REVERSED) {
-            snprintf(why, sizeof why, "%s is %s: failback needs reverse replication completed",
-                     v->desc->name, engine_vm_state_name(v->state));
-            bad = why;
-        } else if (!e->pf.site_up(e->pf.ctx, v->src_site) ||
-                   !e->pf.host_up(e->pf.ctx, v->src_site, v->src_host)) {
-            snprintf(why, sizeof why, "the original site of %s is down", v->desc->name);
-            bad = why;
-        }
-        if (bad)
-            break;
-        v->state = ENGINE_VM_FAILOVER_IN_PROGRESS;
-        if (e->pf.vm_set_running)
-            e->pf.vm_set_running(e->pf.ctx, v->index, v->tgt_site, false);
-        /* Reverse replication left both copies equal and the recovery-site instance's own writes
-         * are not modelled, so the final changes are empty: no loss, and the copies agree. */
-        v->fo_failure_ns = v->fo_rp_captured_ns = v->fo_started_ns;
-        v->fo_loss_ns = 0;
-        v->fo_verified = true;
-        vm_boot(v);
         return true;
     }
     }
@@ -668,7 +757,7 @@ uint64_t eng_fo_commit(engine *e, eng_vm *v)
     char why[200];
     if (v->state != ENGINE_VM_FAILED_OVER) {
         snprintf(why, sizeof why, "%s is %s, not failed over", v->desc->name,
-                 engine_vm_state_name(v->state));
+                 engine_vm_state_name(eng_vm_shown_state(v)));
         return refuse(e, "Commit", v, why);
     }
     uint64_t job = eng_job_begin(e, "Commit", v->index, v->pair, v->tgt_site, v->desc->name);
@@ -685,15 +774,15 @@ uint64_t eng_fo_cancel(engine *e, eng_vm *v)
     char why[200];
     if (v->state != ENGINE_VM_FAILED_OVER) {
         snprintf(why, sizeof why, "%s is %s, not failed over", v->desc->name,
-                 engine_vm_state_name(v->state));
+                 engine_vm_state_name(eng_vm_shown_state(v)));
         return refuse(e, "Cancel Failover", v, why);
     }
     uint64_t job =
         eng_job_begin(e, "Cancel Failover", v->index, v->pair, v->tgt_site, v->desc->name);
     if (e->pf.vm_set_running) {
-        e->pf.vm_set_running(e->pf.ctx, v->index, v->tgt_site, false);
+        e->pf.vm_set_running(e->pf.ctx, v->index, v->tgt_site, v->tgt_host, false);
         if (e->pf.site_up(e->pf.ctx, v->src_site))
-            e->pf.vm_set_running(e->pf.ctx, v->index, v->src_site, true);
+            e->pf.vm_set_running(e->pf.ctx, v->index, v->src_site, v->src_host, true);
     }
     eng_job_step(e, job, "Returning the virtual machine to replica", ENGINE_JOB_SUCCEEDED);
     /* The replica went back to the point while the primary kept (or will keep) its later writes:
@@ -706,53 +795,18 @@ uint64_t eng_fo_cancel(engine *e, eng_vm *v)
     return job;
 }
 
-static void reverse_sent(void *arg, bool ok)
-{
-    eng_vm *v = arg;
-    engine *e = v->e;
-    v->fo_transfer = 0;
-    eng_job_step(e, v->fo_job, "Sending the blocks that differ",
-                 ok ? ENGINE_JOB_SUCCEEDED : ENGINE_JOB_FAILED);
-    if (ok) {
-        v->state = ENGINE_VM_REVERSED;
-        eng_job_end(e, v->fo_job, ENGINE_JOB_SUCCEEDED, "%s", "");
-    } else {
-        v->state = ENGINE_VM_FAILOVER_COMMITTED;
-        eng_job_end(e, v->fo_job, ENGINE_JOB_FAILED, "the link dropped the resynchronization");
-    }
-    v->fo_job = 0;
-}
-
-static void reverse_compared(void *arg)
-{
-    eng_vm *v = arg;
-    engine *e = v->e;
-    v->fo_timer = 0;
-    eng_job_step(e, v->fo_job, "Comparing the two copies", ENGINE_JOB_SUCCEEDED);
-    /* The extents the copies disagree on go from the new primary to the old one. */
-    uint64_t raw = 0, wire = 0;
-    for (size_t k = 0; k < v->disks; k++) {
-        drs_delta d = {0};
-        e->pf.resync_diff(e->pf.ctx, v->index, (int)k, &d);
-        raw += d.coalesced_bytes;
-        wire += eng_wire_bytes(v, d.coalesced_bytes, eng_disk_compressibility(e, v->desc, k));
-        drs_delta_free(&d);
-    }
-    (void)raw;
-    eng_job_step(e, v->fo_job, "Sending the blocks that differ", ENGINE_JOB_IN_PROGRESS);
-    v->fo_transfer =
-        e->pf.transfer_start(e->pf.ctx, v->tgt_site, v->src_site, wire, reverse_sent, v);
-    if (!v->fo_transfer)
-        reverse_sent(v, false);
-}
-
+/* Reverse replication: the recovered VM is the primary from now on and replicates back to the old
+ * primary with the same delta cycles, recovery points and health as the forward direction. The two
+ * copies diverged (the old primary kept writes the failover lost, the new one has written since),
+ * so it starts with a resynchronization that sends only the extents that differ, or everything when
+ * the old copy holds nothing. The job ends when that resynchronization is applied. */
 uint64_t eng_fo_reverse(engine *e, eng_vm *v)
 {
     char why[200];
     const char *name = "Reverse Replication";
     if (v->state != ENGINE_VM_FAILED_OVER && v->state != ENGINE_VM_FAILOVER_COMMITTED) {
         snprintf(why, sizeof why, "%s is %s, not failed over", v->desc->name,
-                 engine_vm_state_name(v->state));
+                 engine_vm_state_name(eng_vm_shown_state(v)));
         return refuse(e, name, v, why);
     }
     if (!e->pf.site_up(e->pf.ctx, v->src_site) ||
@@ -765,23 +819,44 @@ uint64_t eng_fo_reverse(engine *e, eng_vm *v)
         snprintf(why, sizeof why, "a VMM server of %s cannot reach the vault", v->desc->name);
         return refuse(e, name, v, why);
     }
-    if (v->state == ENGINE_VM_FAILED_OVER) { /* reversing completes the failover */
-        eng_undo_forget_all(v);
-        eng_rp_commit(v);
+    if (!e->pf.set_primary_copy) {
+        snprintf(why, sizeof why, "replication of %s cannot change direction here", v->desc->name);
+        return refuse(e, name, v, why);
     }
-    v->state = ENGINE_VM_REVERSE_REPLICATING;
-    v->fo_job = eng_job_begin(e, name, v->index, v->pair, v->tgt_site, v->desc->name);
-    eng_job_step(e, v->fo_job, "Comparing the two copies", ENGINE_JOB_IN_PROGRESS);
-    int64_t t = 0;
-    for (size_t k = 0; k < v->disks; k++) {
-        double rate = e->pf.storage_read_Bps(e->pf.ctx, v->tgt_site, v->disk_storage[k]);
-        uint64_t used = v->desc->disks[k].used_bytes;
-        if (used && rate > 0 && !isinf(rate))
-            t += (int64_t)ceil((double)used / rate * (double)DRS_NS_PER_S);
+    if (!reserve_base_at_primary(v)) {
+        snprintf(why, sizeof why, "storage of the old primary of %s cannot hold its replica",
+                 v->desc->name);
+        return refuse(e, name, v, why);
     }
-    uint64_t job = v->fo_job;
-    v->fo_timer = e->pf.timer_at(e->pf.ctx, eng_now(e) + t, reverse_compared, v);
+    uint64_t job = eng_job_begin(e, name, v->index, v->pair, v->tgt_site, v->desc->name);
+    if (v->state == ENGINE_VM_FAILED_OVER) /* reversing completes the failover */
+        eng_job_step(e, job, "Committing the failover", ENGINE_JOB_SUCCEEDED);
+    /* Nothing the old replica held is a recovery point of the new direction. */
+    eng_undo_forget_all(v);
+    eng_rp_drop_all(v);
+    turn_around(v, true);
+    eng_job_step(e, job, "Reversing the replication direction", ENGINE_JOB_SUCCEEDED);
+    eng_job_step(e, job, "Resynchronizing the old primary", ENGINE_JOB_IN_PROGRESS);
+    v->fo_job = job;
+    v->rev_resync = true;
+    v->err_transfer = v->err_storage = false;
+    v->state = ENGINE_VM_REPLICATING;
+    eng_cycles_start(v, false);
+    eng_rp_start(v);
+    eng_resync_start_now(v);
     return job;
+}
+
+void eng_failover_resync_done(eng_vm *v)
+{
+    if (!v->rev_resync)
+        return;
+    v->rev_resync = false;
+    if (v->fo_job) {
+        eng_job_step(v->e, v->fo_job, "Resynchronizing the old primary", ENGINE_JOB_SUCCEEDED);
+        eng_job_end(v->e, v->fo_job, ENGINE_JOB_SUCCEEDED, "%s", "");
+        v->fo_job = 0;
+    }
 }
 
 void eng_failover_abandon(eng_vm *v, const char *why)
@@ -790,7 +865,7 @@ void eng_failover_abandon(eng_vm *v, const char *why)
     eng_cancel_timer(e, &v->fo_timer);
     eng_cancel_timer(e, &v->test_timer);
     eng_cancel_transfer(e, &v->fo_transfer);
-    v->test_active = v->fo_sync = v->fo_wait_apply = false;
+    v->test_active = v->fo_sync = v->fo_wait_apply = v->rev_resync = false;
     if (v->fo_job) {
         eng_job_end(e, v->fo_job, ENGINE_JOB_CANCELLED, "%s", why);
         v->fo_job = 0;

@@ -116,8 +116,19 @@ typedef struct engine_platform {
 
     /* --- virtual machines (failover) --- */
 
-    /* Starts or stops the instance of vm at the given site (primary or replica). Optional. */
-    void (*vm_set_running)(void *ctx, int vm, int site, bool running);
+    /* Starts or stops the instance of vm on host of site (the primary, or the replica after a
+     * failover). A running instance writes to the copy of the VM's disks at its own site, whichever
+     * way replication runs; starting one moves the VM there (at most one instance runs). Optional.
+     */
+    void (*vm_set_running)(void *ctx, int vm, int site, int host, bool running);
+
+    /* --- direction of replication (reverse replication, failback) --- */
+
+    /* Makes the copy of vm's disks at site the primary copy: from now on log_take, log_bytes,
+     * log_discard and the primary side of resync_diff refer to the disks at site, and replica_* to
+     * the copy at the other site. Both copies keep their content; undo handles of the old replica
+     * must have been released. Optional: without it reverse replication is refused. */
+    void (*set_primary_copy)(void *ctx, int vm, int site);
 } engine_platform;
 
 #endif

@@ -30,6 +30,18 @@ static int classification_index(const drs_site *s, const char *name)
     return -1;
 }
 
+/* The classification a disk of the primary lives on: its own, else its host's default (-1 when the
+ * site has no storage). */
+static int primary_storage(engine *e, const eng_vm *v, size_t disk)
+{
+    const drs_site *s = &e->sc->sites[v->src_site];
+    int c = classification_index(s, v->desc->disks[disk].storage);
+    if (c >= 0)
+        return c;
+    int def = s->hosts[v->src_host].storage;
+    return def >= 0 ? def : (s->storage_count ? 0 : -1);
+}
+
 /* Rule 12: a disk's replica goes to the classification its own is mapped to (by a mapping whose job
  * succeeded), otherwise to the replica host's default location. -1 when there is neither. */
 static int place_disk(engine *e, const eng_vm *v, size_t disk)
@@ -94,6 +106,7 @@ uint64_t eng_protect_at(engine *e, int vm, const char *path)
         return refuse(e, vm, "the target cloud has no Hyper-V host to hold the replica");
     }
     for (size_t k = 0; k < v->disks; k++) {
+        v->src_storage[k] = primary_storage(e, v, k);
         v->disk_storage[k] = place_disk(e, v, k);
         if (v->disk_storage[k] < 0) {
             drs_diags_clear(&d);

@@ -90,6 +90,11 @@ void eng_cycle_send(eng_vm *v, eng_payload payload, bool first)
             p = d->compressibility;
         } else {
             e->pf.resync_diff(e->pf.ctx, v->index, (int)k, d);
+            /* Reverse replication toward a copy that holds nothing (the old primary's data is
+             * gone) is a full initial copy: the whole used part goes, not just what was written. */
+            if (v->rev_resync && d->digest != 0 &&
+                e->pf.replica_digest(e->pf.ctx, v->index, (int)k) == 0)
+                d->log_bytes = d->coalesced_bytes = v->desc->disks[k].used_bytes;
             raw = d->coalesced_bytes;
             p = eng_disk_compressibility(e, v->desc, k);
         }

@@ -7,7 +7,6 @@
  * transfer, applies them, and delta cycles resume from that capture. */
 #include <math.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "engine/engine_internal.h"
 
@@ -16,17 +15,6 @@ static int64_t read_time(uint64_t bytes, double rate_Bps)
     if (bytes == 0 || !(rate_Bps > 0) || isinf(rate_Bps))
         return 0;
     return (int64_t)ceil((double)bytes / rate_Bps * (double)DRS_NS_PER_S);
-}
-
-static int src_storage(const eng_vm *v, size_t disk)
-{
-    const drs_site *s = &v->e->sc->sites[v->src_site];
-    const char *c = v->desc->disks[disk].storage;
-    for (size_t i = 0; c && i < s->storage_count; i++)
-        if (strcmp(s->storage[i].classification, c) == 0)
-            return (int)i;
-    int def = s->hosts[v->src_host].storage;
-    return def >= 0 ? def : (s->storage_count ? 0 : -1);
 }
 
 static void compared(void *arg)
@@ -54,7 +42,7 @@ static void resync_start(void *arg)
     int64_t t_src = 0, t_tgt = 0;
     for (size_t k = 0; k < v->disks; k++) {
         uint64_t used = v->desc->disks[k].used_bytes;
-        int st = src_storage(v, k);
+        int st = v->src_storage[k];
         if (st >= 0)
             t_src += read_time(used, e->pf.storage_read_Bps(e->pf.ctx, v->src_site, st));
         t_tgt += read_time(used, e->pf.storage_read_Bps(e->pf.ctx, v->tgt_site, v->disk_storage[k]));
@@ -109,6 +97,7 @@ void eng_resync_applied(eng_vm *v)
     /* A resync that overtook an unfinished initial replication gives the first usable point. */
     if (!v->ir_done)
         eng_protection_ir_complete(v);
+    eng_failover_resync_done(v);
 }
 
 void eng_resync_start_now(eng_vm *v)

@@ -24,8 +24,12 @@ typedef struct world_disk {
 typedef struct world_vm {
     world_disk *disks;
     size_t disk_count;
-    bool running; /* the primary instance writes (host up, not shut down) */
-    bool powered; /* not stopped by vm_set_running */
+    bool running;             /* the instance writes (its host up, not shut down) */
+    int inst_site, inst_host; /* where the instance lives; inst_site -1: shut down */
+    /* The disks' primary and replica pointers are swapped: replication runs from the recovery
+     * site back to the VM's own site (set_primary_copy). */
+    bool reversed;
+    bool writes_replica; /* the instance's copy is the one `replica` points at */
 } world_vm;
 
 typedef struct world_site {
@@ -143,7 +147,8 @@ static void disk_catch_up(sim_world *w, world_vm *vm, world_disk *d)
     if (now <= d->generated_ns)
         return;
     if (vm->running && d->workload)
-        model_workload_generate(d->workload, d->primary, d->generated_ns, now, d->rng);
+        model_workload_generate(d->workload, vm->writes_replica ? d->replica : d->primary,
+                                d->generated_ns, now, d->rng);
     d->generated_ns = now;
 }
 
@@ -154,15 +159,22 @@ static void vm_catch_up(sim_world *w, int vm)
         disk_catch_up(w, v, &v->disks[i]);
 }
 
-/* A VM writes while its host and site are up and nobody shut it down. Catch up first, so that the
- * writes before the change follow the old state. */
+/* A VM writes while its instance's host and site are up and nobody shut it down; it writes to the
+ * copy of its disks at that site. Catch up first, so that the writes before the change follow the
+ * old state. */
 static void vm_refresh_running(sim_world *w, int vm)
 {
     const drs_vm *dv = &w->sc->vms[vm];
     world_vm *v = &w->vms[vm];
     vm_catch_up(w, vm);
-    world_site *s = &w->sites[dv->site];
-    v->running = v->powered && s->up && dv->host >= 0 && s->host_up[dv->host];
+    if (v->inst_site < 0) {
+        v->running = false;
+        return;
+    }
+    world_site *s = &w->sites[v->inst_site];
+    v->running = s->up && v->inst_host >= 0 && s->host_up[v->inst_host];
+    /* The copy at the VM's own site is `primary` unless the direction is reversed. */
+    v->writes_replica = (v->inst_site == dv->site) == v->reversed;
 }
 
 void sim_world_catch_up(sim_world *w)
@@ -548,12 +560,34 @@ static double pf_storage_write_Bps(void *ctx, int site, int storage)
     return storage_of(ctx, site, storage)->write_Bps;
 }
 
-static void pf_vm_set_running(void *ctx, int vm, int site, bool running)
+static void pf_vm_set_running(void *ctx, int vm, int site, int host, bool running)
 {
     sim_world *w = ctx;
-    if (site != w->sc->vms[vm].site)
-        return; /* the replica instance does not write to the modelled primary disks */
-    w->vms[vm].powered = running;
+    world_vm *v = &w->vms[vm];
+    vm_catch_up(w, vm);
+    if (running) {
+        v->inst_site = site;
+        v->inst_host = host;
+    } else if (v->inst_site == site) {
+        v->inst_site = -1;
+    }
+    vm_refresh_running(w, vm);
+}
+
+static void pf_set_primary_copy(void *ctx, int vm, int site)
+{
+    sim_world *w = ctx;
+    world_vm *v = &w->vms[vm];
+    bool reversed = site != w->sc->vms[vm].site;
+    if (reversed == v->reversed)
+        return;
+    vm_catch_up(w, vm);
+    for (size_t i = 0; i < v->disk_count; i++) {
+        model_disk *t = v->disks[i].primary;
+        v->disks[i].primary = v->disks[i].replica;
+        v->disks[i].replica = t;
+    }
+    v->reversed = reversed;
     vm_refresh_running(w, vm);
 }
 
@@ -585,6 +619,7 @@ engine_platform sim_world_platform(sim_world *w)
         .storage_read_Bps = pf_storage_read_Bps,
         .storage_write_Bps = pf_storage_write_Bps,
         .vm_set_running = pf_vm_set_running,
+        .set_primary_copy = pf_set_primary_copy,
     };
     return p;
 }
@@ -650,7 +685,8 @@ sim_world *sim_world_new(const drs_scenario *sc, sim *kernel, drs_error *err)
     for (size_t i = 0; i < sc->vm_count; i++) {
         const drs_vm *dv = &sc->vms[i];
         world_vm *v = &w->vms[i];
-        v->powered = true;
+        v->inst_site = dv->site;
+        v->inst_host = dv->host;
         v->running = true;
         v->disks = xcalloc(dv->disk_count, sizeof *v->disks);
         v->disk_count = dv->disk_count;
@@ -724,7 +760,7 @@ void sim_world_free(sim_world *w)
 static void site_refresh(sim_world *w, int site)
 {
     for (size_t i = 0; i < w->sc->vm_count; i++)
-        if (w->sc->vms[i].site == site)
+        if (w->vms[i].inst_site == site)
             vm_refresh_running(w, (int)i);
     for (size_t i = 0; i < w->sc->link_count; i++)
         if (w->sc->links[i].site_a == site || w->sc->links[i].site_b == site)
@@ -734,7 +770,7 @@ static void site_refresh(sim_world *w, int site)
 static void host_refresh(sim_world *w, int site, int host)
 {
     for (size_t i = 0; i < w->sc->vm_count; i++)
-        if (w->sc->vms[i].site == site && w->sc->vms[i].host == host)
+        if (w->vms[i].inst_site == site && w->vms[i].inst_host == host)
             vm_refresh_running(w, (int)i);
 }
 
@@ -797,8 +833,7 @@ uint64_t sim_world_vm_digest(sim_world *w, int vm, bool replica)
 {
     uint64_t x = 0;
     world_vm *v = &w->vms[vm];
-    if (!replica)
-        vm_catch_up(w, vm);
+    vm_catch_up(w, vm);
     for (size_t i = 0; i < v->disk_count; i++)
         x ^= model_disk_digest(replica ? v->disks[i].replica : v->disks[i].primary);
     return x;

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 /* clang-format on */
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -74,7 +75,7 @@ static void lose_primary_site(rig *r)
     r->w->site_up[0] = false;
     r->w->vmm_online[0] = false;
     for (size_t v = 0; v < r->sc->vm_count; v++)
-        r->w->pf.vm_set_running(r->w->pf.ctx, (int)v, 0, false);
+        r->w->pf.vm_set_running(r->w->pf.ctx, (int)v, 0, r->sc->vms[v].host, false);
 }
 
 /* The APPLIED record of vm's point captured at captured_ns. */
@@ -358,9 +359,216 @@ static void test_findings(void **state)
     rig_free(&r);
 }
 
-/* Reverse replication needs the old primary; then failback returns the VM to its site, protected
- * toward the recovery site again. */
-static void test_reverse_and_failback(void **state)
+/* The resync (or reverse resync) payload applied first at or after t: the cycle record of it. */
+static const engine_cycle_info *first_cycle_sent_after(const fake_world *w, int64_t t)
+{
+    for (size_t i = 0; i < w->cycle_count; i++)
+        if (w->cycles[i].sent_ns >= t)
+            return &w->cycles[i];
+    return NULL;
+}
+
+/* One 64 KiB write a second: each write stamps the next 1 MiB extent of the 1 GiB disk (round
+ * robin over 1024), so n writes in a row touch exactly n distinct extents while n <= 1024. */
+#define SLOW_BPS 65536.0
+#define EXTENT (UINT64_C(1) << 20)
+#define WRITE 65536
+
+/* Until reverse replication: the primary idles so that the newest point holds every write, then
+ * writes L extents the replica never gets (link down) and is lost; the VM fails over from latest
+ * and, running at the recovery site, writes R more extents. Returns the failover record. */
+static const fake_failover *diverge(rig *r, uint64_t *lost_bytes, uint64_t *remote_bytes)
+{
+    fake_disk *d = &r->w->disks[0][0];
+    r->w->replica_writes = true;
+    fake_run_until(r->w, 6 * HOUR);
+    fake_disk_set_rate(r->w, 0, 0, 0.0);
+    fake_run_until(r->w, 6 * HOUR + 15 * MIN); /* two cycles: every write reached the replica */
+    uint64_t w0 = d->total_written;
+    int64_t p_ns;
+    assert_true(engine_vm_newest_applied(r->e, 0, &p_ns));
+    assert_true(p_ns >= 6 * HOUR);
+    fake_link_updown(r->w, false); /* from now on nothing reaches the replica */
+    fake_disk_set_rate(r->w, 0, 0, SLOW_BPS);
+    fake_run_until(r->w, 6 * HOUR + 20 * MIN);
+    lose_primary_site(r);
+    *lost_bytes = d->total_written - w0;
+    fake_link_updown(r->w, true);
+    drs_action u = action(DRS_DO_UNPLANNED_FAILOVER, 0, -1);
+    assert_true(engine_failover(r->e, &u) > 0);
+    /* boots 90 s, then writes at the recovery site for 5 min */
+    fake_run_until(r->w, 6 * HOUR + 20 * MIN + 90 * SEC + 5 * MIN);
+    fake_disk_set_rate(r->w, 0, 0, 0.0);
+    *remote_bytes = d->remote_written;
+    const fake_failover *f = fake_find_failover(r->w, ENGINE_FO_UNPLANNED, -1, 0, 0);
+    assert_non_null(f);
+    assert_true(f->info.succeeded && f->info.verified);
+    assert_int_equal(f->info.rp_captured_ns, p_ns);
+    assert_int_equal(f->info.data_loss_bytes, *lost_bytes);
+    /* the old primary site comes back with the writes the failover lost */
+    r->w->site_up[0] = true;
+    r->w->vmm_online[0] = true;
+    drs_action up = action(DRS_DO_SITE_UP, -1, -1);
+    up.site = 0;
+    engine_note_outage(r->e, &up);
+    return f;
+}
+
+/* The failback round trip: unplanned failover (losing L extents of writes), reverse replication
+ * from the recovered VM, delta cycles back to the original site, failback. By hand: the reverse
+ * resync sends exactly the extents the two copies disagree on — the L lost at the old primary and
+ * the R written at the recovery site, (L + R) x 1 MiB — from site 1 to site 0; then 5-minute
+ * cycles run 1 -> 0 with the workload writing at the recovery site; the failback ships the last
+ * changes, starts the VM at its own site with zero loss, and the original copy ends equal to the
+ * recovery copy as it was at shutdown (every write), digest verified. A resync sending everything,
+ * cycles left going the old way, or a failback that does not ship the last changes all fail. */
+static void test_failback_round_trip(void **state)
+{
+    (void)state;
+    rig r = rig_new(true);
+    rig_start(&r);
+    fake_disk *d = &r.w->disks[0][0];
+    uint64_t lost, remote;
+    diverge(&r, &lost, &remote);
+    uint64_t l_ext = lost / WRITE, r_ext = remote / WRITE;
+    assert_int_equal(l_ext, 300); /* 5 min at one write a second */
+    assert_true(r_ext >= 299 && r_ext <= 300);
+    assert_true(l_ext + r_ext <= 1024);
+    uint64_t own_written = d->total_written;
+
+    int64_t t_rev = 6 * HOUR + 30 * MIN;
+    fake_run_until(r.w, t_rev);
+    uint64_t from0 = r.w->sent_from[0], from1 = r.w->sent_from[1];
+    drs_action rev = action(DRS_DO_REVERSE_REPLICATION, 0, -1);
+    assert_true(engine_failover(r.e, &rev) > 0);
+    assert_int_equal(engine_vm_state_of(r.e, 0), ENGINE_VM_REVERSE_REPLICATING);
+    fake_run_until(r.w, t_rev + 10 * MIN);
+    assert_int_equal(engine_vm_state_of(r.e, 0), ENGINE_VM_REVERSED);
+    const fake_job *j = fake_find_job(r.w, "Reverse Replication", 0);
+    assert_non_null(j);
+    assert_int_equal(j->state, ENGINE_JOB_SUCCEEDED);
+    const engine_cycle_info *rs = first_cycle_sent_after(r.w, t_rev);
+    assert_non_null(rs);
+    assert_int_equal(rs->raw_bytes, (l_ext + r_ext) * EXTENT);
+    double ratio = engine_compression_ratio(0.5);
+    assert_int_equal(rs->wire_bytes, (uint64_t)ceil((double)rs->raw_bytes / ratio));
+    assert_int_equal(r.w->sent_from[1] - from1, rs->wire_bytes); /* and only that, back to 0 */
+    assert_int_equal(r.w->sent_from[0], from0);
+    /* the two copies are equal now: version (recovery copy) vs replica (original copy) */
+    assert_true(d->reversed);
+    assert_int_equal(d->replica_digest, d->digest);
+
+    /* Reverse delta cycles: the workload writes at the recovery site, every 5 min a cycle goes
+     * 1 -> 0 and its point is applied at the original site. */
+    int64_t t_w = t_rev + 10 * MIN;
+    fake_disk_set_rate(r.w, 0, 0, 2e6);
+    size_t cycles_before = r.w->cycle_count;
+    fake_run_until(r.w, t_w + HOUR);
+    size_t n = r.w->cycle_count - cycles_before;
+    assert_true(n >= 11 && n <= 13);
+    for (size_t i = cycles_before + 1; i < r.w->cycle_count; i++)
+        assert_int_equal(r.w->cycles[i].captured_ns - r.w->cycles[i - 1].captured_ns, 5 * MIN);
+    assert_int_equal(r.w->sent_from[0], from0);
+    assert_true(r.w->sent_from[1] - from1 > rs->wire_bytes + 100 * 1000 * 1000);
+    double max_ns, mean_ns;
+    assert_true(fake_rpo_stats(r.w, 0, t_w + 10 * MIN, t_w + HOUR, &max_ns, &mean_ns));
+    assert_true(max_ns >= (double)(5 * MIN) && max_ns <= (double)(5 * MIN + 20 * SEC));
+    assert_int_equal(engine_vm_health(r.e, 0), ENGINE_HEALTH_NORMAL);
+    assert_int_equal(r.w->digest_mismatches, 0);
+    assert_int_equal(d->total_written, own_written); /* the VM's own site wrote nothing */
+
+    /* Failback: the recovery-site VM shuts down now; its copy is final. */
+    int64_t t_fb = t_w + HOUR + 2 * MIN; /* mid-cycle: there are unsent changes */
+    fake_run_until(r.w, t_fb);
+    uint64_t last = r.w->pf.log_bytes(r.w->pf.ctx, 0, 0);
+    assert_true(last > 0);
+    drs_action fb = action(DRS_DO_FAILBACK, 0, -1);
+    assert_true(engine_failover(r.e, &fb) > 0);
+    uint64_t final_digest = d->digest, remote_at_stop = d->remote_written;
+    fake_run_until(r.w, t_fb + 30 * SEC);              /* last changes applied, VM still booting */
+    assert_int_equal(d->replica_digest, final_digest); /* the original copy holds every write */
+    fake_run_until(r.w, t_fb + HOUR);
+    const fake_failover *b = fake_find_failover(r.w, ENGINE_FO_FAILBACK, -1, 0, 0);
+    assert_non_null(b);
+    assert_true(b->info.succeeded);
+    assert_true(b->info.verified);
+    assert_int_equal(b->info.data_loss_ns, 0);
+    assert_int_equal(b->info.data_loss_bytes, 0);
+    /* RTO by hand = the last changes (compressed, over 25 MB/s after 40 ms, written at 800 MB/s)
+     * + the 90 s boot */
+    double rto_s = (double)(b->info.ended_ns - b->info.started_ns) / 1e9;
+    double expect_s = 90.0 + 0.040 + ceil((double)last / ratio) / 25e6 + (double)last / 800e6;
+    assert_true(fabs(rto_s - expect_s) < 0.001);
+    /* back home, protected toward the recovery site again */
+    assert_int_equal(engine_vm_state_of(r.e, 0), ENGINE_VM_REPLICATING);
+    assert_false(d->reversed);
+    assert_false(d->stopped);
+    assert_false(r.w->replica_running[0]);
+    assert_int_equal(d->remote_written, remote_at_stop);
+    assert_true(d->total_written > own_written + 1000 * WRITE);
+    assert_true(r.w->sent_from[0] > from0);
+    assert_int_equal(r.w->digest_mismatches, 0);
+    assert_true(engine_vm_newest_applied(r.e, 0, &t_w));
+    assert_true(t_w > b->info.ended_ns);
+    rig_free(&r);
+}
+
+/* `verified` comes from the content: an original copy that no longer matches what was sent to it
+ * (one stray extent, as a silent corruption would leave) makes the failback unverified, with a
+ * digest mismatch. An engine that set verified without comparing digests passes the round trip but
+ * not this. */
+static void test_failback_unverified_when_copies_differ(void **state)
+{
+    (void)state;
+    rig r = rig_new(true);
+    rig_start(&r);
+    uint64_t lost, remote;
+    diverge(&r, &lost, &remote);
+    fake_run_until(r.w, 6 * HOUR + 30 * MIN);
+    drs_action rev = action(DRS_DO_REVERSE_REPLICATION, 0, -1);
+    engine_failover(r.e, &rev);
+    fake_run_until(r.w, 6 * HOUR + 45 * MIN);
+    assert_int_equal(engine_vm_state_of(r.e, 0), ENGINE_VM_REVERSED);
+    drs_extent_version stray = {.extent = 1000, .version = UINT64_C(1) << 40};
+    drs_delta bad = {.extents = &stray, .extent_count = 1};
+    r.w->pf.replica_apply(r.w->pf.ctx, 0, 0, &bad, NULL); /* the original copy changes alone */
+    drs_action fb = action(DRS_DO_FAILBACK, 0, -1);
+    engine_failover(r.e, &fb);
+    fake_run_until(r.w, 7 * HOUR + 30 * MIN);
+    const fake_failover *b = fake_find_failover(r.w, ENGINE_FO_FAILBACK, -1, 0, 0);
+    assert_non_null(b);
+    assert_false(b->info.verified);
+    assert_true(fake_count_events(r.w, ENGINE_EV_DIGEST_MISMATCH, 0) > 0);
+    rig_free(&r);
+}
+
+/* Reverse replication toward an old primary whose data is gone sends the whole used size (a full
+ * copy), not just the extents ever written. */
+static void test_reverse_to_lost_copy(void **state)
+{
+    (void)state;
+    rig r = rig_new(true);
+    rig_start(&r);
+    uint64_t lost, remote;
+    diverge(&r, &lost, &remote);
+    fake_disk *d = &r.w->disks[0][0];
+    memset(d->version, 0, d->extents * sizeof *d->version); /* the old primary's disks are lost */
+    d->digest = 0;
+    int64_t t_rev = 6 * HOUR + 30 * MIN;
+    fake_run_until(r.w, t_rev);
+    drs_action rev = action(DRS_DO_REVERSE_REPLICATION, 0, -1);
+    engine_failover(r.e, &rev);
+    fake_run_until(r.w, t_rev + 20 * MIN);
+    const engine_cycle_info *rs = first_cycle_sent_after(r.w, t_rev);
+    assert_non_null(rs);
+    assert_int_equal(rs->raw_bytes, UINT64_C(1) << 30);
+    assert_int_equal(engine_vm_state_of(r.e, 0), ENGINE_VM_REVERSED);
+    assert_int_equal(d->replica_digest, d->digest);
+    rig_free(&r);
+}
+
+/* Reverse replication needs the old primary, and a failback needs reverse replication done. */
+static void test_reverse_and_failback_refusals(void **state)
 {
     (void)state;
     rig r = rig_new(true);
@@ -372,22 +580,24 @@ static void test_reverse_and_failback(void **state)
     drs_action rev = action(DRS_DO_REVERSE_REPLICATION, 0, -1);
     engine_failover(r.e, &rev); /* the old primary site is down */
     assert_true(fake_has_finding(r.w, "the old primary of sql-01 (site seattle) is down"));
+    assert_int_equal(engine_vm_state_of(r.e, 0), ENGINE_VM_FAILED_OVER);
     r.w->site_up[0] = true;
     r.w->vmm_online[0] = true;
-    engine_failover(r.e, &rev);
-    assert_int_equal(engine_vm_state_of(r.e, 0), ENGINE_VM_REVERSE_REPLICATING);
-    fake_run_until(r.w, 8 * HOUR);
-    assert_int_equal(engine_vm_state_of(r.e, 0), ENGINE_VM_REVERSED);
     drs_action fb = action(DRS_DO_FAILBACK, 0, -1);
     engine_failover(r.e, &fb);
-    fake_run_until(r.w, 10 * HOUR);
-    const fake_failover *b = fake_find_failover(r.w, ENGINE_FO_FAILBACK, -1, 0, 0);
+    assert_true(fake_has_finding(
+        r.w, "sql-01 is failed_over: failback needs reverse replication completed"));
+    engine_failover(r.e, &rev);
+    assert_int_equal(engine_vm_state_of(r.e, 0), ENGINE_VM_REVERSE_REPLICATING);
+    engine_failover(r.e, &fb); /* still resynchronizing */
+    const fake_failover *b = fake_find_failover(r.w, ENGINE_FO_FAILBACK, -1, 0, 1);
     assert_non_null(b);
-    assert_true(b->info.succeeded);
-    assert_int_equal(b->info.data_loss_ns, 0);
-    assert_int_equal(engine_vm_state_of(r.e, 0), ENGINE_VM_REPLICATING);
-    assert_false(r.w->disks[0][0].stopped);
-    assert_false(r.w->replica_running[0]);
+    assert_false(b->info.succeeded);
+    drs_action pl = action(DRS_DO_PLANNED_FAILOVER, 0, -1);
+    fake_run_until(r.w, 8 * HOUR);
+    engine_failover(r.e, &pl);
+    assert_true(fake_has_finding(r.w, "returns to its own site with a failback"));
+    assert_int_equal(engine_vm_state_of(r.e, 0), ENGINE_VM_REVERSED);
     rig_free(&r);
 }
 
@@ -401,7 +611,10 @@ int main(void)
         cmocka_unit_test(test_test_failover_undisturbed),
         cmocka_unit_test(test_plan_rto),
         cmocka_unit_test(test_findings),
-        cmocka_unit_test(test_reverse_and_failback),
+        cmocka_unit_test(test_failback_round_trip),
+        cmocka_unit_test(test_failback_unverified_when_copies_differ),
+        cmocka_unit_test(test_reverse_to_lost_copy),
+        cmocka_unit_test(test_reverse_and_failback_refusals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -221,6 +221,8 @@ static engine_transfer_id f_transfer_start(void *ctx, int from_site, int to_site
     *f = (fake_flow){.id = ++w->next_flow_id, .used = true, .left = (double)bytes, .done = done,
                      .arg = arg, .world = w};
     f->start_ev = sim_schedule(w->sim, sim_now(w->sim) + w->latency_ns, flow_begin, f);
+    if (from_site < 2)
+        w->sent_from[from_site] += bytes;
     return f->id;
 }
 
@@ -264,11 +266,14 @@ static void disk_advance(fake_world *w, fake_disk *d)
     int64_t now = sim_now(w->sim);
     if (now <= d->written_to_ns)
         return;
-    if (d->stopped) { /* a VM that is off writes nothing */
+    if (d->stopped && !d->remote_running) { /* a VM that is off writes nothing */
         d->written_to_ns = now;
         d->carry_bytes = 0;
         return;
     }
+    /* The running instance writes to the copy at its own site: the primary copy (logged) unless
+     * the direction says the primary is at the other site. */
+    bool to_primary = d->stopped == d->reversed;
     d->carry_bytes += d->rate_Bps * (double)(now - d->written_to_ns) / 1e9;
     d->written_to_ns = now;
     while (d->carry_bytes >= (double)d->write_bytes && d->extents) {
@@ -276,11 +281,19 @@ static void disk_advance(fake_world *w, fake_disk *d)
         uint64_t e = d->next_extent;
         d->next_extent = (d->next_extent + 1) % d->extents;
         uint64_t v = ++d->stamp;
+        if (d->stopped)
+            d->remote_written += d->write_bytes;
+        else
+            d->total_written += d->write_bytes;
+        if (!to_primary) {
+            d->replica_digest ^= ext_hash(e, d->replica[e]) ^ ext_hash(e, v);
+            d->replica[e] = v;
+            continue;
+        }
         d->digest ^= ext_hash(e, d->version[e]) ^ ext_hash(e, v);
         d->version[e] = v;
         d->log_bytes += d->write_bytes;
         d->log_writes++;
-        d->total_written += d->write_bytes;
         if (d->log_mark[e] != d->log_gen) {
             d->log_mark[e] = d->log_gen;
             d->log_list[d->log_count++] = e;
@@ -423,17 +436,47 @@ static void f_replica_forget(void *ctx, int vm, int disk, uint64_t undo)
     undo_release(w, u);
 }
 
-static void f_vm_set_running(void *ctx, int vm, int site, bool running)
+static void f_vm_set_running(void *ctx, int vm, int site, int host, bool running)
 {
     fake_world *w = ctx;
-    if (site != w->sc->vms[vm].site) {
+    (void)host;
+    bool own = site == w->sc->vms[vm].site;
+    if (!own)
         w->replica_running[vm] = running;
-        return;
-    }
     for (size_t k = 0; k < w->sc->vms[vm].disk_count; k++) {
         fake_disk *d = &w->disks[vm][k];
         disk_advance(w, d); /* writes up to now happened while it ran */
-        d->stopped = !running;
+        if (own) {
+            d->stopped = !running;
+            if (running) /* one instance at a time: starting one moves the VM */
+                d->remote_running = false;
+        } else {
+            d->remote_running = running && w->replica_writes;
+            if (running)
+                d->stopped = true;
+        }
+    }
+    if (own && running)
+        w->replica_running[vm] = false;
+}
+
+static void f_set_primary_copy(void *ctx, int vm, int site)
+{
+    fake_world *w = ctx;
+    bool reversed = site != w->sc->vms[vm].site;
+    for (size_t k = 0; k < w->sc->vms[vm].disk_count; k++) {
+        fake_disk *d = &w->disks[vm][k];
+        if (d->reversed == reversed)
+            continue;
+        disk_advance(w, d);
+        uint64_t *t = d->version;
+        d->version = d->replica;
+        d->replica = t;
+        uint64_t g = d->digest;
+        d->digest = d->replica_digest;
+        d->replica_digest = g;
+        d->reversed = reversed;
+        log_reset(w, d); /* the log belonged to the old primary copy */
     }
 }
 
@@ -720,6 +763,7 @@ fake_world *fake_world_new(const drs_scenario *sc)
         .replica_revert = f_replica_revert,
         .replica_forget = f_replica_forget,
         .vm_set_running = f_vm_set_running,
+        .set_primary_copy = f_set_primary_copy,
         .link_up = f_link_up,
         .resync_diff = f_resync_diff,
         .replica_digest = f_replica_digest,

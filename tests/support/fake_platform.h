@@ -45,7 +45,12 @@ typedef struct fake_disk {
     uint64_t *log_list;     /* extents touched in the open log */
     size_t log_count;
     uint64_t total_written;
-    bool stopped;           /* the primary VM is shut down (vm_set_running): no writes */
+    bool stopped;           /* the VM's instance at its own site is shut down: it writes nothing */
+    bool remote_running;    /* the instance at the recovery site runs and writes (replica_writes) */
+    uint64_t remote_written; /* bytes that instance wrote */
+    /* set_primary_copy turned replication around: `version` (with digest and the log) is the copy
+     * at the recovery site and `replica` the one at the VM's own site. */
+    bool reversed;
 } fake_disk;
 
 /* What reverting one replica apply needs: the extents it changed and their versions before. */
@@ -138,6 +143,8 @@ typedef struct fake_world {
     fake_undo *undos;         /* handle h is undos[h - 1] */
     size_t undo_count, undo_cap, undo_live;
     bool *replica_running;    /* per VM: its instance at the recovery site runs (failover) */
+    bool replica_writes;   /* that instance writes at the disk's rate (off unless a test asks) */
+    uint64_t sent_from[2]; /* bytes of the transfers started from site 0 and from site 1 */
     /* recorded */
     fake_job *jobs;
     size_t job_count, job_cap;

@@ -497,6 +497,8 @@ static bool merge_copy_table(sqlite3 *out, const char *out_path, const merge_src
                 ok = merge_oom(err);
                 break;
             }
+            if (st->first_run < 0)
+                st->first_run = sqlite3_last_insert_rowid(out);
             st->runs++;
         } else {
             st->rows++;
@@ -553,7 +555,7 @@ static bool merge_out_open(sqlite3 **out, const char *path, bool existed, drs_er
 bool report_db_merge(const char *out_path, const char *const *in_paths, size_t n_in,
                      report_merge_stats *stats, drs_error *err)
 {
-    report_merge_stats st = {0};
+    report_merge_stats st = {.first_run = -1};
     struct stat out_sb;
     bool existed = stat(out_path, &out_sb) == 0;
     if (existed && !S_ISREG(out_sb.st_mode))

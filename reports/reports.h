@@ -347,6 +347,8 @@ typedef struct report_merge_stats {
     size_t runs;    /* runs copied */
     size_t rows;    /* rows copied from the tables that refer to a run (runs themselves aside) */
     size_t orphans; /* rows whose run matched no run of their input: left out */
+    int64_t first_run; /* id in the output of the first run copied; the others follow it without
+                        * gaps (the output is locked while merging); -1 when no run was copied */
 } report_merge_stats;
 
 /* Copies every run of every input into out_path (created when missing, else appended to), each run

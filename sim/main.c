@@ -4,6 +4,7 @@
  * an expectation failed; 2 bad input (every problem listed, each with its JSON path); 3 internal error
  * or a command that is not available. */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -240,8 +241,12 @@ static int main_merge(int argc, char **argv)
         fprintf(stderr, "drsim merge: %s (nothing written to %s)\n", err.message, argv[1]);
         return err.code == DRS_EINPUT ? EXIT_INPUT : EXIT_INTERNAL;
     }
-    printf("%s: merged %zu run%s (%zu rows) from %d database%s\n", argv[1], st.runs,
+    printf("%s: merged %zu run%s (%zu rows) from %d database%s", argv[1], st.runs,
            st.runs == 1 ? "" : "s", st.rows, argc - 2, argc == 3 ? "" : "s");
+    if (st.runs)
+        printf(", now runs %" PRId64 " to %" PRId64, st.first_run,
+               st.first_run + (int64_t)st.runs - 1);
+    printf("\n");
     if (st.orphans)
         printf("%s: left out %zu row%s that belong to no run of their input\n", argv[1], st.orphans,
                st.orphans == 1 ? "" : "s");

@@ -306,6 +306,7 @@ static void test_merge_is_deterministic(void **state)
     assert_true(report_db_merge(tmp("out1.db"), in, 2, &st, &err));
     assert_true(report_db_merge(tmp("out2.db"), in, 2, NULL, &err));
     assert_int_equal(st.runs, 2);
+    assert_int_equal(st.first_run, 1);
     assert_int_equal(st.orphans, 0);
     /* Rows: everything in a.db and b.db but their run rows. */
     assert_int_equal(st.rows, count(tmp("out1.db"), "SELECT (SELECT count(*) FROM samples) + "
@@ -329,9 +330,15 @@ static void test_merge_appends_to_an_existing_database(void **state)
     (void)state;
     assert_int_equal(sh("cp '%s' '%s'", tmp("ref.db"), tmp("out.db")), 0);
     char *before1 = dump_run(tmp("out.db"), 1, true), *before2 = dump_run(tmp("out.db"), 2, true);
-    char args[512];
-    snprintf(args, sizeof args, "'%s' '%s' '%s'", tmp("out.db"), tmp("b.db"), tmp("a.db"));
-    assert_int_equal(merge_cli(args), 0);
+    char cmd[768], said[256] = "";
+    snprintf(cmd, sizeof cmd, "'%s' merge '%s' '%s' '%s'", DRSIM_BIN, tmp("out.db"), tmp("b.db"),
+             tmp("a.db"));
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    assert_non_null(fgets(said, sizeof said, p));
+    assert_int_equal(pclose(p), 0);
+    assert_non_null(strstr(said, "merged 2 runs"));
+    assert_non_null(strstr(said, "now runs 3 to 4"));
     assert_int_equal(count(tmp("out.db"), "SELECT count(*) FROM runs"), 4);
     assert_int_equal(count(tmp("out.db"), "SELECT max(id) FROM runs"), 4);
     /* The runs already there are untouched; the new ones follow them, in argument order. */
@@ -355,15 +362,15 @@ static void test_merge_copies_tables_it_does_not_know(void **state)
                         tmp("copy-b.db")),
                      0);
     static const char create[] =
-        "CREATE TABLE plan_values (run INTEGER NOT NULL REFERENCES runs(id), path TEXT NOT NULL,"
+        "CREATE TABLE later_values (run INTEGER NOT NULL REFERENCES runs(id), path TEXT NOT NULL,"
         " value REAL NOT NULL);"
-        "CREATE INDEX plan_values_run ON plan_values(run);"
+        "CREATE INDEX later_values_run ON later_values(run);"
         "CREATE TABLE notes (note TEXT);"; /* refers to no run, but empty: nothing to lose */
     exec_sql(tmp("copy-a.db"), create);
-    exec_sql(tmp("copy-a.db"), "INSERT INTO plan_values VALUES (1, 'links[0].bandwidth', 1e8),"
+    exec_sql(tmp("copy-a.db"), "INSERT INTO later_values VALUES (1, 'links[0].bandwidth', 1e8),"
                                " (1, 'settings.copy_frequency', 300), (99, 'orphan', 0)");
     exec_sql(tmp("copy-b.db"), create);
-    exec_sql(tmp("copy-b.db"), "INSERT INTO plan_values VALUES (1, 'links[0].bandwidth', 2e8)");
+    exec_sql(tmp("copy-b.db"), "INSERT INTO later_values VALUES (1, 'links[0].bandwidth', 2e8)");
     exec_sql(tmp("out.db"), "CREATE TABLE IF NOT EXISTS placeholder (x)"); /* not a drsim db */
     char *a_db = tmp_keep("copy-a.db"), *b_db = tmp_keep("copy-b.db");
     const char *in[] = {a_db, b_db};
@@ -376,12 +383,14 @@ static void test_merge_copies_tables_it_does_not_know(void **state)
 
     assert_true(report_db_merge(tmp("out.db"), in, 2, &st, &err));
     assert_int_equal(st.orphans, 1); /* run 99 is not in copy-a.db */
-    assert_int_equal(count(tmp("out.db"), "SELECT count(*) FROM plan_values WHERE run = 1"), 2);
-    assert_int_equal(count(tmp("out.db"), "SELECT count(*) FROM plan_values WHERE run = 2 AND "
+    assert_int_equal(st.runs, 2);
+    assert_int_equal(st.first_run, 1);
+    assert_int_equal(count(tmp("out.db"), "SELECT count(*) FROM later_values WHERE run = 1"), 2);
+    assert_int_equal(count(tmp("out.db"), "SELECT count(*) FROM later_values WHERE run = 2 AND "
                                           "value = 2e8"),
                      1);
     assert_int_equal(count(tmp("out.db"), "SELECT count(*) FROM sqlite_master WHERE name = "
-                                          "'plan_values_run'"),
+                                          "'later_values_run'"),
                      1);
     assert_int_equal(
         count(tmp("out.db"), "SELECT count(*) FROM sqlite_master WHERE name = 'notes'"), 0);

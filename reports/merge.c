@@ -239,10 +239,12 @@ static bool merge_src_open(merge_src *s, const char *path, drs_error *err)
         return drs_fail(err, DRS_EINPUT, "", "%s: no such file", path);
     if (!S_ISREG(sb.st_mode))
         return drs_fail(err, DRS_EINPUT, "", "%s: not a regular file", path);
-    if (sqlite3_open_v2(path, &s->h, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+    if (sqlite3_open_v2(path, &s->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+        SQLITE_OK) {
         sqlite3_close(s->h);
         s->h = NULL;
-        if (sqlite3_open_v2(path, &s->h, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        if (sqlite3_open_v2(path, &s->h, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) !=
+            SQLITE_OK) {
             merge_sqlite_fail(err, DRS_EINPUT, path, s->h, "cannot open");
             merge_src_close(s);
             return false;
@@ -516,7 +518,8 @@ static bool merge_copy_table(sqlite3 *out, const char *out_path, const merge_src
  */
 static bool merge_out_open(sqlite3 **out, const char *path, bool existed, drs_error *err)
 {
-    if (sqlite3_open_v2(path, out, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)
+    if (sqlite3_open_v2(path, out, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK)
         return merge_sqlite_fail(err, DRS_EINPUT, path, *out, "cannot open");
     sqlite3_busy_timeout(*out, 60000);
     if (sqlite3_exec(*out,

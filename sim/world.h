@@ -43,7 +43,8 @@ double sim_world_link_capacity_Bps(const sim_world *w, int link);
 void sim_world_catch_up(sim_world *w);
 
 /* Digest of a VM's primary or replica disks, combined (XOR) over its disks — the engine's convention
- * for a recovery point's primary digest. */
+ * for a recovery point's primary digest. Primary is the copy replication reads from: the one at the
+ * recovery site while replication is reversed (set_primary_copy). */
 uint64_t sim_world_vm_digest(sim_world *w, int vm, bool replica);
 /* Bytes a VM wrote (all disks) in total since the start. */
 uint64_t sim_world_vm_written_bytes(sim_world *w, int vm);

@@ -10,14 +10,20 @@
 #include <cmocka.h>
 /* clang-format on */
 
+#include <stdlib.h>
 #include <string.h>
 
+#include "engine/engine.h"
 #include "reports/reports.h"
 #include "sim/run.h"
 #include "sim/scenario.h"
+#include "sim/sim.h"
+#include "sim/world.h"
 
 #define FINDINGS DRSIM_SOURCE_DIR "/scenarios/regression/failover-unplanned-findings.json"
-#define HOUR (3600 * DRS_NS_PER_S)
+#define ROUND_TRIP DRSIM_SOURCE_DIR "/scenarios/regression/failover-failback-round-trip.json"
+#define MIN (60 * DRS_NS_PER_S)
+#define HOUR (60 * MIN)
 
 static drs_scenario *load(const char *path)
 {
@@ -125,11 +131,131 @@ static void test_test_failover_leaves_rpo_alone(void **state)
     drs_scenario_free(without);
 }
 
+/* The engine on the modelled world, driven through a scenario's timeline as sim/run.c does, with
+ * the failback records kept. */
+typedef struct world_rig {
+    drs_scenario *sc;
+    sim *k;
+    sim_world *w;
+    engine *e;
+    engine_failover_info failback[4]; /* per VM (detail not kept) */
+    bool failed_back[4];
+    struct world_step {
+        struct world_rig *r;
+        size_t i;
+    } * steps;
+} world_rig;
+
+static void on_failover(void *ctx, const engine_failover_info *fo)
+{
+    world_rig *r = ctx;
+    if (fo->kind == ENGINE_FO_FAILBACK && fo->vm >= 0 && fo->vm < 4) {
+        r->failback[fo->vm] = *fo;
+        r->failback[fo->vm].detail = NULL;
+        r->failed_back[fo->vm] = true;
+    }
+}
+
+static void step_fire(sim *k, void *arg)
+{
+    (void)k;
+    struct world_step *st = arg;
+    const drs_action *a = &st->r->sc->timeline[st->i];
+    engine_note_outage(st->r->e, a);
+    if (!sim_world_apply(st->r->w, a))
+        engine_failover(st->r->e, a);
+}
+
+static void world_rig_start(world_rig *r, const char *path)
+{
+    memset(r, 0, sizeof *r);
+    r->sc = load(path);
+    r->k = sim_new();
+    drs_error err = {0};
+    r->w = sim_world_new(r->sc, r->k, &err);
+    assert_non_null(r->w);
+    engine_platform pf = sim_world_platform(r->w);
+    engine_recorder rec = {.ctx = r, .failover = on_failover};
+    r->e = engine_new(r->sc, &pf, &rec, &err);
+    assert_non_null(r->e);
+    assert_true(engine_start(r->e, &err));
+    r->steps = calloc(r->sc->timeline_count + 1, sizeof *r->steps);
+    for (size_t i = 0; i < r->sc->timeline_count; i++) {
+        r->steps[i] = (struct world_step){r, i};
+        sim_schedule(r->k, r->sc->timeline[i].at_ns, step_fire, &r->steps[i]);
+    }
+}
+
+static void world_rig_free(world_rig *r)
+{
+    engine_free(r->e);
+    sim_world_free(r->w);
+    sim_free(r->k);
+    free(r->steps);
+    drs_scenario_free(r->sc);
+}
+
+/* Digest of the copy of vm's disks at its own site (0) or at the recovery site (1), whichever way
+ * replication runs: the world's primary copy is at the recovery site while it is reversed (the only
+ * failover in progress when this is asked is the failback, which runs reversed until the boot). */
+static uint64_t copy_at(world_rig *r, int vm, int site)
+{
+    bool reversed = engine_vm_state_of(r->e, vm) == ENGINE_VM_REVERSED ||
+                    engine_vm_state_of(r->e, vm) == ENGINE_VM_REVERSE_REPLICATING ||
+                    engine_vm_state_of(r->e, vm) == ENGINE_VM_FAILOVER_IN_PROGRESS;
+    return sim_world_vm_digest(r->w, vm, (site == 0) == reversed);
+}
+
+/* The failback round trip on the modelled disks (scenarios/regression/failover-failback-round-
+ * trip.json: Seattle lost at 5h, unplanned failover 5h05m, Seattle back 5h40m, reverse replication
+ * 6h, failback 7h). The recovered VM's workload writes at Dublin and nothing lands at Seattle until
+ * replication is reversed; once sql-01's failback has shipped its last changes (its VM at Dublin is
+ * off and still booting at Seattle), the Seattle copy equals the Dublin copy: every write made at
+ * Dublin is home. Then the VM writes at Seattle again and the failback is verified with no loss. */
+static void test_round_trip_on_the_modelled_disks(void **state)
+{
+    (void)state;
+    world_rig r;
+    world_rig_start(&r, ROUND_TRIP);
+    sim_run_until(r.k, 5 * HOUR + 45 * MIN);
+    uint64_t home = copy_at(&r, 0, 0), away = copy_at(&r, 0, 1);
+    sim_run_until(r.k, 5 * HOUR + 55 * MIN);
+    assert_int_equal(engine_vm_state_of(r.e, 0), ENGINE_VM_FAILED_OVER);
+    assert_int_equal(copy_at(&r, 0, 0), home);     /* Seattle's copy untouched */
+    assert_int_not_equal(copy_at(&r, 0, 1), away); /* the VM writes at Dublin */
+    sim_run_until(r.k, 6 * HOUR + 30 * MIN);
+    assert_int_equal(engine_vm_state_of(r.e, 0), ENGINE_VM_REVERSED);
+    assert_int_equal(engine_vm_state_of(r.e, 1), ENGINE_VM_REVERSED);
+    assert_int_not_equal(copy_at(&r, 0, 0), home); /* replicated back */
+    sim_run_until(r.k, 7 * HOUR + 1 * MIN); /* sql-01: last changes applied, booting at home */
+    assert_int_equal(engine_vm_state_of(r.e, 0), ENGINE_VM_FAILOVER_IN_PROGRESS);
+    uint64_t final = copy_at(&r, 0, 1);
+    assert_int_equal(copy_at(&r, 0, 0), final);
+    sim_run_until(r.k, 7 * HOUR + 1 * MIN + 30 * DRS_NS_PER_S);
+    assert_int_equal(copy_at(&r, 0, 1), final); /* nothing written at Dublin after shutdown */
+    sim_run_until(r.k, 7 * HOUR + 4 * MIN);     /* web-01: its failback group has begun */
+    assert_int_equal(copy_at(&r, 1, 0), copy_at(&r, 1, 1));
+    assert_int_equal(engine_vm_state_of(r.e, 0), ENGINE_VM_REPLICATING);
+    uint64_t booted = copy_at(&r, 0, 0);
+    sim_run_until(r.k, 7 * HOUR + 30 * MIN);
+    assert_int_not_equal(copy_at(&r, 0, 0), booted); /* writing at home again */
+    for (int vm = 0; vm < 2; vm++) {
+        assert_true(r.failed_back[vm]);
+        assert_true(r.failback[vm].succeeded);
+        assert_true(r.failback[vm].verified);
+        assert_int_equal(r.failback[vm].data_loss_ns, 0);
+        assert_int_equal(r.failback[vm].data_loss_bytes, 0);
+        assert_int_equal(engine_vm_state_of(r.e, vm), ENGINE_VM_REPLICATING);
+    }
+    world_rig_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_finding_has_a_scenario),
         cmocka_unit_test(test_test_failover_leaves_rpo_alone),
+        cmocka_unit_test(test_round_trip_on_the_modelled_disks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -87,7 +87,8 @@ const char report_db_schema[] =
     "CREATE TABLE IF NOT EXISTS failovers (\n"
     "  run INTEGER NOT NULL REFERENCES runs(id),\n"
     "  seq INTEGER NOT NULL,\n"
-    "  kind TEXT NOT NULL,              -- test_failover, planned_failover, unplanned_failover, ...\n"
+    "  kind TEXT NOT NULL,              -- test_failover, planned_failover, unplanned_failover, "
+    "...\n"
     "  plan TEXT, vm TEXT,\n"
     "  started_ns INTEGER NOT NULL,\n"
     "  ended_ns INTEGER,\n"
@@ -127,6 +128,13 @@ const char report_db_schema[] =
     "  name TEXT NOT NULL,              -- as in scenario expectations: rpo.p95, bytes.wire, ...\n"
     "  value REAL NOT NULL,             -- durations in ns, sizes in bytes, booleans 0/1\n"
     "  PRIMARY KEY (run, scope, subject, name)\n"
+    ");\n"
+    "CREATE TABLE IF NOT EXISTS plan_values (  -- drsim plan: the scenario values a run was given\n"
+    "  run INTEGER NOT NULL REFERENCES runs(id),\n"
+    "  path TEXT NOT NULL,              -- JSON path in the scenario: links[0].bandwidth\n"
+    "  value TEXT NOT NULL,             -- as written into the scenario: 25000000B/s, 5m\n"
+    "  number REAL NOT NULL,            -- the same in bytes/s, ns, bytes, or the plain number\n"
+    "  PRIMARY KEY (run, path)\n"
     ");\n";
 
 enum {
@@ -596,6 +604,28 @@ static void put_metrics(report_db *db, const report_results *r)
             }
         }
     }
+}
+
+bool report_db_put_plan_value(report_db *db, const char *path, const char *value, double number,
+                              drs_error *err)
+{
+    if (db->run < 0)
+        return drs_fail(err, DRS_EINTERNAL, "", "results database %s: no run was begun", db->path);
+    if (!db_ready(db))
+        return db_fail(db, err, "earlier error");
+    sqlite3_stmt *s = NULL;
+    const char *sql = "INSERT OR REPLACE INTO plan_values VALUES (?1, ?2, ?3, ?4)";
+    if (sqlite3_prepare_v2(db->h, sql, -1, &s, NULL) != SQLITE_OK)
+        return db_fail(db, err, "insert plan value");
+    sqlite3_bind_int64(s, 1, db->run);
+    sqlite3_bind_text(s, 2, path, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 3, value, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_double(s, 4, number);
+    int rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE)
+        return db_fail(db, err, "insert plan value");
+    return true;
 }
 
 bool report_db_run_end(report_db *db, const report_results *r, const char *status, int exit_code,

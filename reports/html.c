@@ -520,7 +520,7 @@ static void section_findings(FILE *out, const report_results *r)
 /* ---- the page
  * ------------------------------------------------------------------------------------ */
 
-static const char page_css[] =
+const char html_page_css[] =
     ":root{--fg:#111827;--dim:#6b7280;--line:#e5e7eb;--bg:#f8fafc}"
     "body{margin:0;background:var(--bg);color:var(--fg);font:14px/1.45 system-ui,-apple-system,"
     "'Segoe UI',Roboto,'Helvetica Neue',Arial,sans-serif}"
@@ -628,7 +628,7 @@ void report_html_fprint(const report_results *r, FILE *out)
           out);
     html_esc(out, report_results_scenario_name(r));
     fputs(" - drsim</title>\n<style>", out);
-    fputs(page_css, out);
+    fputs(html_page_css, out);
     fputs("</style>\n</head>\n<body>\n", out);
     page_header(out, r, end);
     section_expectations(out, r);

@@ -38,6 +38,12 @@ void html_chart_link(FILE *out, const report_results *r, size_t link, int64_t en
 void html_chart_points(FILE *out, const report_results *r, int64_t end);
 void html_chart_gantt(FILE *out, const report_results *r, int64_t end);
 
+/* The plan chart (report_plan_html_fprint): RPO percentile per run against the varied value,
+ * "chart-plan-svg". */
+void html_chart_plan(FILE *out, const report_plan_chart *c);
+/* The page's style sheet, shared by the run report and the plan page. */
+extern const char html_page_css[];
+
 /* For the tables as well as the charts. */
 const char *html_state_color(engine_job_state s);
 const char *html_failover_kind(drs_action_do k);

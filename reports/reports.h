@@ -141,6 +141,9 @@ typedef struct report_link_stats {
 typedef struct report_class_stats {
     const char *name; /* storage classification; the same name at two sites is one classification */
     uint64_t used_bytes, peak_bytes; /* replica storage of every VM on it, summed */
+    /* Of which base copies: each VM's first report on the classification (the engine places the
+     * base copy before any point); the rest of peak_bytes is recovery points. */
+    uint64_t base_bytes;
 } report_class_stats;
 
 typedef struct report_job_step {
@@ -297,6 +300,42 @@ bool report_junit_write(const report_results *r, const char *path, drs_error *er
 void report_html_fprint(const report_results *r, FILE *out);
 bool report_html_write(const report_results *r, const char *path, drs_error *err);
 
+/* Capacity planning (`drsim plan`, html_plan.c): the RPO percentile each run gave against the value
+ * varied, the target marked, as one self-contained HTML page. */
+typedef enum report_plan_unit {
+    REPORT_PLAN_NUMBER,
+    REPORT_PLAN_RATE,     /* bytes/s, shown in bits per second */
+    REPORT_PLAN_DURATION, /* ns */
+    REPORT_PLAN_SIZE      /* bytes */
+} report_plan_unit;
+
+typedef struct report_plan_run {
+    double x;           /* the varied value, in x_unit */
+    const char *x_text; /* the value for people: "31.25 Mbps" */
+    size_t series;      /* which value of a second varied path; 0 with one path */
+    double rpo_ns;      /* the worst VM's RPO percentile; INFINITY: undefined or the run failed */
+    bool meets;
+} report_plan_run;
+
+typedef struct report_plan_chart {
+    const char *scenario; /* its name, for the title */
+    const char *x_path;   /* the varied JSON path: links[0].bandwidth */
+    report_plan_unit x_unit;
+    const char *const *series_names; /* "recovery...copy_frequency=5m"; NULL with one path */
+    size_t series_count;             /* 1 with one path */
+    const report_plan_run *runs;
+    size_t run_count;
+    int64_t target_ns;
+    double percentile; /* 100: the maximum */
+    bool has_answer;
+    double answer_x;
+    const char
+        *summary; /* text under the chart (the answer and the planning figures); may be NULL */
+} report_plan_chart;
+
+void report_plan_html_fprint(const report_plan_chart *c, FILE *out);
+bool report_plan_html_write(const report_plan_chart *c, const char *path, drs_error *err);
+
 /* ------------------------------------------------------------------------------------------------ */
 /* Results database (db.c)                                                                           */
 /* ------------------------------------------------------------------------------------------------ */
@@ -325,6 +364,10 @@ bool report_db_run_begin(report_db *db, const report_run_info *info, int64_t *ru
  * earlier row write met. */
 bool report_db_run_end(report_db *db, const report_results *r, const char *status, int exit_code,
                        drs_error *err);
+/* For `drsim plan`: records that the current run had value (as written into the scenario; number:
+ * the same in bytes/s, ns, bytes or plain) at the JSON path, in the plan_values table. */
+bool report_db_put_plan_value(report_db *db, const char *path, const char *value, double number,
+                              drs_error *err);
 /* Commits the pending batch now. Rows are otherwise committed every batch_rows rows (default 20000)
  * and, at most once a second of wall-clock time, at a sample. */
 bool report_db_flush(report_db *db, drs_error *err);

@@ -585,6 +585,8 @@ static void rec_replica_storage(void *ctx, int site, int storage, int vm, uint64
             grow((void **)&s->store, &s->store_cap, s->store_n + 1, sizeof *s->store);
             e = &s->store[s->store_n++];
             *e = (vm_store){site, storage, 0};
+            if (c >= 0)
+                r->classes[c].base_bytes += used_bytes;
         }
         old = e->used;
         e->used = used_bytes;

@@ -13,8 +13,10 @@
 #include "engine/error.h"
 #include "engine/rules.h"
 #include "reports/reports.h"
+#include "sim/plan.h"
 #include "sim/run.h"
 #include "sim/scenario.h"
+#include "sim/units.h"
 #include "sim/version.h"
 
 enum { EXIT_OK = 0, EXIT_EXPECTATION = 1, EXIT_INPUT = 2, EXIT_INTERNAL = 3 };
@@ -71,23 +73,51 @@ static const char help_validate[] =
     "exit status: 0 no errors (warnings allowed); 2 at least one error; 3 internal error.\n";
 
 static const char help_plan[] =
-    "usage: drsim plan SCENARIO.json --target-rpo DURATION [--percentile P] [--vary KEY=LOW..HIGH]...\n"
-    "                 [--grid N] [--shard I/N]\n"
+    "usage: drsim plan SCENARIO.json --target-rpo DURATION [--percentile P]\n"
+    "                 [--vary PATH=LOW..HIGH | --grid PATH=A,B,C [--grid PATH=A,B,C]]\n"
+    "                 [--shard I/N] [--db FILE] [--html FILE] [--jobs N] [--after DURATION]\n"
+    "                 [--precision FRACTION]\n"
     "\n"
-    "Capacity planning: run the scenario over a grid of variations and report which meet an RPO target\n"
-    "(e.g. the bandwidth needed for a 15-minute RPO).\n"
+    "Capacity planning: run the scenario again and again with a value changed, and find what "
+    "keeps\n"
+    "the RPO of every VM within a target (e.g. the bandwidth a 15-minute RPO needs). PATH is a "
+    "JSON\n"
+    "path into the scenario, such as links[0].bandwidth or\n"
+    "recovery.cloud_pairs[0].settings.copy_frequency; values are written as in the scenario "
+    "(50Mbps,\n"
+    "5m, 100GiB, 4). Without --vary or --grid, the first link's bandwidth is searched from a\n"
+    "hundredth to a hundred times the scenario's.\n"
     "\n"
     "options:\n"
-    "  --target-rpo D       the RPO every VM must meet, a duration such as 15m (required)\n"
-    "  --percentile P       which RPO statistic must meet it: 50, 95, 99 or 100 (the maximum);\n"
-    "                       default 99\n"
-    "  --vary KEY=LOW..HIGH a value to vary between two bounds, in the units of the scenario, e.g.\n"
-    "                       link.bandwidth=10Mbps..1Gbps or settings.copy_frequency=30s..15m;\n"
-    "                       repeat for several dimensions\n"
-    "  --grid N             points per varied dimension, bounds included (default 8)\n"
-    "  --shard I/N          compute only part I of N of the grid (1 <= I <= N), to spread a large plan\n"
-    "                       over machines; combine the parts with `drsim merge`\n"
-    "  -h, --help           show this help\n";
+    "  --target-rpo D       the RPO every protected VM must stay within (required), e.g. 15m\n"
+    "  --percentile P       which share of the time it must hold, 0 < P <= 100 (100: always);\n"
+    "                       default 95\n"
+    "  --vary PATH=LOW..HIGH  bisection: the boundary value between LOW and HIGH, assuming the "
+    "RPO\n"
+    "                       moves one way with the value (bigger bandwidth helps, a bigger\n"
+    "                       copy_frequency hurts); reports the smallest (or largest) value that "
+    "meets\n"
+    "                       the target\n"
+    "  --grid PATH=A,B,C    a sweep: run every value; give it twice for every combination of two\n"
+    "  --shard I/N          run only share I of N of a sweep (1 <= I <= N), e.g. as one task of a\n"
+    "                       Slurm job array; join the shards' databases with `drsim merge`\n"
+    "  --db FILE            the results database every run is added to (default: the scenario's "
+    "path\n"
+    "                       with .db); \"-\" for none. The plan_values table says which values "
+    "each\n"
+    "                       run had\n"
+    "  --html FILE          also write a page with the RPO against the value, the target marked\n"
+    "  --jobs N             runs at once, in worker processes (default: one per processor); the\n"
+    "                       results do not depend on N\n"
+    "  --after D            leave the first D of simulated time out of the RPO statistics (the\n"
+    "                       catch-up after initial replication); default 0\n"
+    "  --precision F        bisection stops when the bracket is narrower than F times the answer;\n"
+    "                       default 0.005\n"
+    "  -h, --help           show this help\n"
+    "\n"
+    "exit status: 0 answered (a sweep: a run met the target); 1 no value tried meets it; 2 bad "
+    "input;\n"
+    "3 internal error.\n";
 
 static const char help_report[] =
     "usage: drsim report RESULTS.db [--run ID] [--html FILE]\n"
@@ -253,7 +283,89 @@ static int main_merge(int argc, char **argv)
     return fflush(stdout) == 0 ? EXIT_OK : EXIT_INTERNAL;
 }
 
-/* ---- plan, report, runs: not yet available ---------------------------------------------------- */
+/* ---- plan ------------------------------------------------------------------------------------- */
+
+static int main_plan(int argc, char **argv)
+{
+    sim_plan_options opt = {0};
+    drs_error err = {0};
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        bool takes = !strcmp(a, "--target-rpo") || !strcmp(a, "--percentile") ||
+                     !strcmp(a, "--vary") || !strcmp(a, "--grid") || !strcmp(a, "--shard") ||
+                     !strcmp(a, "--db") || !strcmp(a, "--html") || !strcmp(a, "--jobs") ||
+                     !strcmp(a, "--after") || !strcmp(a, "--precision");
+        const char *v = NULL;
+        if (takes && !(v = main_option_value(argc, argv, &i)))
+            return EXIT_INPUT;
+        char *end = NULL;
+        if (!strcmp(a, "--target-rpo") || !strcmp(a, "--after")) {
+            int64_t *dst = !strcmp(a, "--after") ? &opt.after_ns : &opt.target_rpo_ns;
+            if (!units_parse_duration(v, dst, &err)) {
+                fprintf(stderr, "drsim plan: %s: %s\n", a, err.message);
+                return EXIT_INPUT;
+            }
+        } else if (!strcmp(a, "--percentile") || !strcmp(a, "--precision")) {
+            double x = strtod(v, &end);
+            if (*end || !(x > 0)) {
+                fprintf(stderr, "drsim plan: %s: expected a number above 0, got \"%s\"\n", a, v);
+                return EXIT_INPUT;
+            }
+            *(!strcmp(a, "--precision") ? &opt.precision : &opt.percentile) = x;
+        } else if (!strcmp(a, "--vary")) {
+            if (opt.vary) {
+                fprintf(stderr, "drsim plan: --vary: one value at a time (use --grid for two)\n");
+                return EXIT_INPUT;
+            }
+            opt.vary = v;
+        } else if (!strcmp(a, "--grid")) {
+            if (opt.grid_count == PLAN_MAX_DIMS) {
+                fprintf(stderr, "drsim plan: --grid: at most %d paths\n", PLAN_MAX_DIMS);
+                return EXIT_INPUT;
+            }
+            opt.grid[opt.grid_count++] = v;
+        } else if (!strcmp(a, "--shard")) {
+            unsigned si, sn;
+            char extra;
+            if (sscanf(v, "%u/%u%c", &si, &sn, &extra) != 2 || si < 1 || sn < 1 || si > sn) {
+                fprintf(stderr, "drsim plan: --shard: expected I/N with 1 <= I <= N, got \"%s\"\n",
+                        v);
+                return EXIT_INPUT;
+            }
+            opt.shard_index = si;
+            opt.shard_count = sn;
+        } else if (!strcmp(a, "--db")) {
+            opt.db_path = v;
+        } else if (!strcmp(a, "--html")) {
+            opt.html_path = v;
+        } else if (!strcmp(a, "--jobs")) {
+            long n = strtol(v, &end, 10);
+            if (*end || n < 1 || n > 1024) {
+                fprintf(stderr,
+                        "drsim plan: --jobs: expected a whole number from 1 to 1024, got "
+                        "\"%s\"\n",
+                        v);
+                return EXIT_INPUT;
+            }
+            opt.jobs = (int)n;
+        } else if (a[0] == '-' && a[1]) {
+            fprintf(stderr, "drsim plan: unknown option '%s' (see drsim plan --help)\n", a);
+            return EXIT_INPUT;
+        } else if (!opt.scenario_path) {
+            opt.scenario_path = a;
+        } else {
+            fprintf(stderr, "drsim plan: one scenario at a time ('%s' is extra)\n", a);
+            return EXIT_INPUT;
+        }
+    }
+    if (!opt.scenario_path) {
+        fprintf(stderr, "drsim plan: which scenario? (see drsim plan --help)\n");
+        return EXIT_INPUT;
+    }
+    return sim_plan_run(&opt, NULL);
+}
+
+/* ---- report, runs: not yet available ---------------------------------------------------------- */
 
 static int main_not_yet(int argc, char **argv)
 {
@@ -267,7 +379,7 @@ static int main_not_yet(int argc, char **argv)
 static const main_cmd main_cmds[] = {
     {"run", "simulate a scenario and check its expectations", help_run, main_run},
     {"validate", "check a scenario and list every problem", help_validate, main_validate},
-    {"plan", "find the bandwidth or settings that meet an RPO target", help_plan, main_not_yet},
+    {"plan", "find the bandwidth or settings that meet an RPO target", help_plan, main_plan},
     {"report", "show a stored run again, optionally as HTML", help_report, main_not_yet},
     {"runs", "list the runs in a results database", help_runs, main_not_yet},
     {"merge", "combine results databases", help_merge, main_merge},

@@ -173,8 +173,8 @@ static void sample_fire(sim *k, void *arg)
 /* ---------------------------------------------------------------------------------------------- */
 
 /* Builds the world and the engine, plays the scenario to its end and finishes the results. */
-static bool run_simulate(const drs_scenario *sc, report_results *results, bool progress,
-                         uint64_t *events)
+bool sim_run_simulate(const drs_scenario *sc, report_results *results, bool progress,
+                      uint64_t *events)
 {
     bool ok = false;
     drs_error err = {0};
@@ -233,7 +233,7 @@ bool sim_run_scenario(const drs_scenario *sc, sim_run_outcome *out)
     out->results = report_results_new(sc);
     if (!out->results)
         return false;
-    if (!run_simulate(sc, out->results, false, &out->events)) {
+    if (!sim_run_simulate(sc, out->results, false, &out->events)) {
         report_results_free(out->results);
         out->results = NULL;
         out->exit_code = RUN_INTERNAL;
@@ -308,7 +308,7 @@ int sim_run_file(const sim_run_options *opt)
         report_results_attach_db(results, db);
     }
 
-    if (!run_simulate(sc, results, opt->progress, NULL))
+    if (!sim_run_simulate(sc, results, opt->progress, NULL))
         goto out;
     code = report_expect_evaluate(results, sc->expect, sc->expect_count);
 

@@ -38,4 +38,12 @@ typedef struct sim_run_outcome {
  * evaluates its expectations. Returns false only on an internal failure (message on stderr). */
 bool sim_run_scenario(const drs_scenario *sc, sim_run_outcome *out);
 
+/* The simulation alone, for callers that record the run their own way (planning writes each run
+ * into a database of its own): builds the world and the engine, plays sc to its end into results
+ * (from report_results_new(sc), a database attached or not) and finishes them. Does not evaluate
+ * the expectations. progress: a progress line on stderr. Returns false on an internal failure
+ * (message on stderr). */
+bool sim_run_simulate(const drs_scenario *sc, struct report_results *results, bool progress,
+                      uint64_t *events);
+
 #endif

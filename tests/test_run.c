@@ -2,6 +2,7 @@
  * for identical runs, and a run killed part-way. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -186,6 +187,26 @@ static void test_two_runs_write_identical_rows(void **state)
     sqlite3_close(h);
 }
 
+/* Whether the database at path exists, has grown past its first pages and holds a run row that another
+ * connection can read (a busy or missing file counts as "not yet"). */
+static bool run_row_committed(const char *path)
+{
+    struct stat sb;
+    if (stat(path, &sb) != 0 || sb.st_size <= 64 * 1024)
+        return false;
+    sqlite3 *h = NULL;
+    bool found = false;
+    if (sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
+        sqlite3_stmt *st = NULL;
+        if (sqlite3_prepare_v2(h, "SELECT count(*) FROM runs", -1, &st, NULL) == SQLITE_OK &&
+            sqlite3_step(st) == SQLITE_ROW)
+            found = sqlite3_column_int(st, 0) > 0;
+        sqlite3_finalize(st);
+    }
+    sqlite3_close(h);
+    return found;
+}
+
 /* A run killed with SIGKILL part-way leaves a database that passes its integrity check, with the run
  * row still 'incomplete'. The scenario is the example stretched to 60 days so that it cannot finish
  * before the kill. */
@@ -209,14 +230,11 @@ static void test_killed_run_leaves_an_incomplete_run(void **state)
         execl(DRSIM_BIN, "drsim", "run", scen, "--db", db, "--quiet", (char *)NULL);
         _exit(127);
     }
-    /* Wait until the run row exists and some rows went in, then kill. */
-    struct timespec ts = {0, 200 * 1000 * 1000};
-    for (int i = 0; i < 50; i++) {
+    /* Wait until the run row is committed and some rows went in, then kill. Polled rather than timed,
+     * with a generous bound, so that a loaded machine only makes the test slower. */
+    struct timespec ts = {0, 100 * 1000 * 1000};
+    for (int i = 0; i < 1200 && !run_row_committed(db); i++)
         nanosleep(&ts, NULL);
-        struct stat sb;
-        if (stat(db, &sb) == 0 && sb.st_size > 64 * 1024)
-            break;
-    }
     int status;
     assert_int_equal(waitpid(pid, &status, WNOHANG), 0); /* still running */
     kill(pid, SIGKILL);

@@ -79,6 +79,10 @@ uint64_t eng_protect_at(engine *e, int vm, const char *path)
     if (v->protected_)
         return 0;
     const char *name = "Enable Protection";
+    if (v->reversed) /* protection was disabled while it ran the other way */
+        return refuse(e, vm,
+                      "the VM runs at the recovery site: protecting it from there again is "
+                      "not supported");
     drs_diags d = {0};
     if (!e->pf.vmm_online(e->pf.ctx, v->src_site) || !e->pf.site_up(e->pf.ctx, v->src_site)) {
         drs_diags_clear(&d);

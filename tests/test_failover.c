@@ -598,6 +598,14 @@ static void test_reverse_and_failback_refusals(void **state)
     engine_failover(r.e, &pl);
     assert_true(fake_has_finding(r.w, "returns to its own site with a failback"));
     assert_int_equal(engine_vm_state_of(r.e, 0), ENGINE_VM_REVERSED);
+    /* protection disabled while reversed cannot be enabled again from the recovery site */
+    engine_unprotect(r.e, 0);
+    assert_int_equal(engine_vm_state_of(r.e, 0), ENGINE_VM_NOT_PROTECTED);
+    engine_protect(r.e, 0);
+    const fake_job *last = &r.w->jobs[r.w->job_count - 1];
+    assert_string_equal(last->name, "Enable Protection");
+    assert_int_equal(last->state, ENGINE_JOB_FAILED);
+    assert_non_null(strstr(last->reason, "runs at the recovery site"));
     rig_free(&r);
 }
 

@@ -99,8 +99,11 @@ static const char help_plan[] =
     "meets\n"
     "                       the target\n"
     "  --grid PATH=A,B,C    a sweep: run every value; give it twice for every combination of two\n"
-    "  --shard I/N          run only share I of N of a sweep (1 <= I <= N), e.g. as one task of a\n"
-    "                       Slurm job array; join the shards' databases with `drsim merge`\n"
+    "  --shard I/N          run only share I of N of a sweep (I from 0 to N-1, like the index of "
+    "a\n"
+    "                       Slurm job array task or a Kubernetes Indexed Job pod); join the "
+    "shards'\n"
+    "                       databases with `drsim merge`\n"
     "  --db FILE            the results database every run is added to (default: the scenario's "
     "path\n"
     "                       with .db); \"-\" for none. The plan_values table says which values "
@@ -327,8 +330,8 @@ static int main_plan(int argc, char **argv)
         } else if (!strcmp(a, "--shard")) {
             unsigned si, sn;
             char extra;
-            if (sscanf(v, "%u/%u%c", &si, &sn, &extra) != 2 || si < 1 || sn < 1 || si > sn) {
-                fprintf(stderr, "drsim plan: --shard: expected I/N with 1 <= I <= N, got \"%s\"\n",
+            if (v[0] == '-' || sscanf(v, "%u/%u%c", &si, &sn, &extra) != 2 || si >= sn) {
+                fprintf(stderr, "drsim plan: --shard: expected I/N with 0 <= I < N, got \"%s\"\n",
                         v);
                 return EXIT_INPUT;
             }

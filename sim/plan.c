@@ -22,7 +22,7 @@ bool sim_plan_shard_owns(size_t index, unsigned shard_index, unsigned shard_coun
 {
     if (shard_count == 0)
         return true;
-    return index % shard_count == (size_t)(shard_index - 1);
+    return index % shard_count == shard_index;
 }
 
 void sim_plan_outcome_clear(sim_plan_outcome *out)
@@ -374,7 +374,7 @@ static char *plan_answer_text(plan_state *s, int code)
     } else if (code == PLAN_NONE) {
         fprintf(f, "answer: no run of the sweep keeps the RPO %s of every VM within %s\n", pct, t);
     } else if (s->c.opt->shard_count) {
-        fprintf(f, "shard %u of %u: %zu run%s; merge the shards' databases with drsim merge\n",
+        fprintf(f, "shard %u/%u: %zu run%s; merge the shards' databases with drsim merge\n",
                 s->c.opt->shard_index, s->c.opt->shard_count, out->point_count,
                 out->point_count == 1 ? "" : "s");
     }
@@ -467,8 +467,8 @@ static bool plan_options_ok(const sim_plan_options *opt)
         fprintf(stderr, "drsim plan: --shard splits a sweep: give the values with --grid\n");
         return false;
     }
-    if (opt->shard_count && (opt->shard_index < 1 || opt->shard_index > opt->shard_count)) {
-        fprintf(stderr, "drsim plan: --shard I/N needs 1 <= I <= N\n");
+    if (opt->shard_count && opt->shard_index >= opt->shard_count) {
+        fprintf(stderr, "drsim plan: --shard I/N needs 0 <= I < N\n");
         return false;
     }
     if (!(opt->precision > 0 && opt->precision <= 0.5)) {
@@ -651,7 +651,7 @@ int sim_plan_run(const sim_plan_options *given, sim_plan_outcome *outp)
             pct_name(opt->percentile, pct, sizeof pct),
             report_format_duration(opt->target_rpo_ns, t, sizeof t));
     if (opt->shard_count)
-        fprintf(s.o, ", shard %u of %u", opt->shard_index, opt->shard_count);
+        fprintf(s.o, ", shard %u/%u", opt->shard_index, opt->shard_count);
     fputs("\n\n", s.o);
     fflush(s.o);
 

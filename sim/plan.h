@@ -28,7 +28,7 @@ typedef struct sim_plan_options {
     const char *vary;                /* "PATH=LOW..HIGH", NULL: the default bisection */
     const char *grid[PLAN_MAX_DIMS]; /* "PATH=A,B,C" */
     size_t grid_count;
-    unsigned shard_index, shard_count; /* run only shard I (1-based) of N; 0 0 for all */
+    unsigned shard_index, shard_count; /* run only shard I (0 <= I < N) of N; N = 0: all */
     const char *db_path;               /* NULL: the scenario's path with .db; "" or "-": none */
     const char *html_path;             /* NULL: none */
     int jobs;                          /* worker processes; 0: one per online processor */
@@ -69,7 +69,8 @@ typedef struct sim_plan_outcome {
 int sim_plan_run(const sim_plan_options *opt, sim_plan_outcome *out);
 void sim_plan_outcome_clear(sim_plan_outcome *out);
 
-/* Whether point `index` of a sweep belongs to shard `shard_index` of `shard_count` (1-based):
+/* Whether point `index` of a sweep belongs to shard `shard_index` (counted from 0, like a Slurm or
+ * Kubernetes array index) of `shard_count`:
  * round robin, so every point has exactly one shard and shards get equal shares of each row. */
 bool sim_plan_shard_owns(size_t index, unsigned shard_index, unsigned shard_count);
 

@@ -226,7 +226,7 @@ static void test_shards_cover_every_point_once(void **state)
         for (size_t total = 0; total <= 30; total++)
             for (size_t i = 0; i < total; i++) {
                 unsigned owners = 0;
-                for (unsigned s = 1; s <= n; s++)
+                for (unsigned s = 0; s < n; s++)
                     owners += sim_plan_shard_owns(i, s, n);
                 assert_int_equal(owners, 1);
             }
@@ -234,7 +234,7 @@ static void test_shards_cover_every_point_once(void **state)
     /* And the command does as much: three shards of a 3 × 2 sweep run each point once. */
     FILE *out = quiet_out();
     unsigned seen[6] = {0};
-    for (unsigned s = 1; s <= 3; s++) {
+    for (unsigned s = 0; s < 3; s++) {
         sim_plan_options opt = {.scenario_path = SCENARIO,
                                 .target_rpo_ns = (int64_t)(38.5 * NS_S),
                                 .grid = {"links[0].bandwidth=16Mbps,24Mbps,32Mbps",
@@ -372,8 +372,8 @@ static void test_shards_merged_equal_the_whole_sweep(void **state)
     snprintf(merged, sizeof merged, "%s/merged.db", tmpdir);
     FILE *out = quiet_out();
     assert_int_equal(plan_grid_into(whole, 0, 0, out), 0);
-    assert_int_equal(plan_grid_into(s1, 1, 2, out), 0);
-    assert_int_equal(plan_grid_into(s2, 2, 2, out), 0);
+    assert_int_equal(plan_grid_into(s1, 0, 2, out), 0);
+    assert_int_equal(plan_grid_into(s2, 1, 2, out), 0);
     fclose(out);
     const char *in[2] = {s1, s2};
     report_merge_stats st;
@@ -445,7 +445,7 @@ static void test_bad_paths_and_values_exit_2_naming_the_path(void **state)
     assert_int_equal(plan_cli("--vary 'links[0].bandwidth=1Mbps..2Mbps'", err, sizeof err), 2);
     assert_int_equal(plan_cli("--target-rpo 1m --shard 1/2", err, sizeof err), 2);
     assert_int_equal(
-        plan_cli("--target-rpo 1m --grid 'links[0].bandwidth=1Mbps' --shard 3/2", err, sizeof err),
+        plan_cli("--target-rpo 1m --grid 'links[0].bandwidth=1Mbps' --shard 2/2", err, sizeof err),
         2);
     assert_int_equal(plan_cli("--target-rpo 1m --percentile 120", err, sizeof err), 2);
 }

@@ -276,7 +276,9 @@ static int main_merge(int argc, char **argv)
     }
     printf("%s: merged %zu run%s (%zu rows) from %d database%s", argv[1], st.runs,
            st.runs == 1 ? "" : "s", st.rows, argc - 2, argc == 3 ? "" : "s");
-    if (st.runs)
+    if (st.runs == 1)
+        printf(", now run %" PRId64, st.first_run);
+    else if (st.runs > 1)
         printf(", now runs %" PRId64 " to %" PRId64, st.first_run,
                st.first_run + (int64_t)st.runs - 1);
     printf("\n");

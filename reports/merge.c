@@ -13,6 +13,7 @@
  */
 #include "reports_internal.h"
 
+#include <errno.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +53,12 @@ static bool merge_sqlite_fail(drs_error *err, int code, const char *path, sqlite
 static bool merge_oom(drs_error *err)
 {
     return drs_fail(err, DRS_EINTERNAL, "", "out of memory");
+}
+
+static bool merge_no_file(const char *path, drs_error *err)
+{
+    return drs_fail(err, DRS_EINPUT, "", "%s: %s", path,
+                    errno == ENOENT ? "no such file" : strerror(errno));
 }
 
 static void merge_table_clear(merge_table *t)
@@ -236,7 +243,7 @@ static bool merge_src_open(merge_src *s, const char *path, drs_error *err)
     s->path = path;
     struct stat sb;
     if (stat(path, &sb) != 0)
-        return drs_fail(err, DRS_EINPUT, "", "%s: no such file", path);
+        return merge_no_file(path, err);
     if (!S_ISREG(sb.st_mode))
         return drs_fail(err, DRS_EINPUT, "", "%s: not a regular file", path);
     if (sqlite3_open_v2(path, &s->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
@@ -289,8 +296,7 @@ static bool merge_src_open(merge_src *s, const char *path, drs_error *err)
     return ok;
 }
 
-/* ---- the output ---------------------------------------------------------------------------------
- */
+/* ---- the output ------------------------------------------------------------------------------ */
 
 /* Whether the output has a table of that name (its own uncommitted ones included); -1 on error. */
 static int merge_out_has_table(sqlite3 *out, const char *name)
@@ -575,7 +581,7 @@ bool report_db_merge(const char *out_path, const char *const *in_paths, size_t n
     for (size_t i = 0; ok && i < n_in; i++) {
         merge_src s;
         if (stat(in_paths[i], &seen[i]) != 0) {
-            ok = drs_fail(err, DRS_EINPUT, "", "%s: no such file", in_paths[i]);
+            ok = merge_no_file(in_paths[i], err);
             break;
         }
         if (existed && seen[i].st_dev == out_sb.st_dev && seen[i].st_ino == out_sb.st_ino) {

@@ -397,6 +397,14 @@ static void turn_around(eng_vm *v, bool based)
     v->reversed = !v->reversed;
     e->pf.set_primary_copy(e->pf.ctx, v->index, v->src_site);
     eng_storage_report(v);
+    /* The copy frequency follows the host that now replicates (rule 4: only 2012 R2 hosts take
+     * the pair's value); the health window is sized for it. */
+    drs_host_os os = e->sc->sites[v->src_site].hosts[v->src_host].os;
+    int64_t interval = rules_copy_frequency_effective(v->settings.copy_frequency_ns, os);
+    if (interval != v->interval_ns) {
+        v->interval_ns = interval;
+        eng_health_init(v);
+    }
 }
 
 /* Why a planned failover (back = a failback, the planned failover from the recovery site to the

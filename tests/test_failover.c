@@ -567,6 +567,41 @@ static void test_reverse_to_lost_copy(void **state)
     rig_free(&r);
 }
 
+/* The copy frequency follows the host that replicates: 30 s forward from a 2012 R2 host, 5 min
+ * back from a 2012 one (rule 4), and 30 s again after the failback. */
+static void test_reverse_copy_frequency_follows_host(void **state)
+{
+    (void)state;
+    rig r = rig_new(true);
+    r.sc->recovery.cloud_pairs[0].settings.copy_frequency_ns = 30 * SEC;
+    r.sc->sites[1].hosts[0].os = DRS_OS_2012;
+    rig_start(&r);
+    uint64_t lost, remote;
+    diverge(&r, &lost, &remote);
+    fake_run_until(r.w, 6 * HOUR + 30 * MIN);
+    drs_action rev = action(DRS_DO_REVERSE_REPLICATION, 0, -1);
+    engine_failover(r.e, &rev);
+    fake_disk_set_rate(r.w, 0, 0, SLOW_BPS);
+    fake_run_until(r.w, 6 * HOUR + 40 * MIN);
+    assert_int_equal(engine_vm_state_of(r.e, 0), ENGINE_VM_REVERSED);
+    assert_int_equal(engine_vm_interval_ns(r.e, 0), 5 * MIN);
+    size_t c0 = r.w->cycle_count;
+    fake_run_until(r.w, 7 * HOUR + 40 * MIN);
+    assert_true(r.w->cycle_count - c0 >= 11);
+    for (size_t i = c0 + 1; i < r.w->cycle_count; i++)
+        assert_int_equal(r.w->cycles[i].captured_ns - r.w->cycles[i - 1].captured_ns, 5 * MIN);
+    drs_action fb = action(DRS_DO_FAILBACK, 0, -1);
+    engine_failover(r.e, &fb);
+    fake_run_until(r.w, 7 * HOUR + 45 * MIN);
+    assert_int_equal(engine_vm_interval_ns(r.e, 0), 30 * SEC);
+    c0 = r.w->cycle_count;
+    fake_run_until(r.w, 8 * HOUR);
+    assert_true(r.w->cycle_count - c0 >= 25);
+    for (size_t i = c0 + 1; i < r.w->cycle_count; i++)
+        assert_int_equal(r.w->cycles[i].captured_ns - r.w->cycles[i - 1].captured_ns, 30 * SEC);
+    rig_free(&r);
+}
+
 /* Reverse replication needs the old primary, and a failback needs reverse replication done. */
 static void test_reverse_and_failback_refusals(void **state)
 {
@@ -622,6 +657,7 @@ int main(void)
         cmocka_unit_test(test_failback_round_trip),
         cmocka_unit_test(test_failback_unverified_when_copies_differ),
         cmocka_unit_test(test_reverse_to_lost_copy),
+        cmocka_unit_test(test_reverse_copy_frequency_follows_host),
         cmocka_unit_test(test_reverse_and_failback_refusals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -342,6 +342,12 @@ bool plan_json_get(const json_t *root, const char *path, char *buf, size_t n)
     return true;
 }
 
+/* Whether the last key of a path (len characters at last) is name. */
+static bool key_is(const char *last, size_t len, const char *name)
+{
+    return strlen(name) == len && !strncmp(last, name, len);
+}
+
 int plan_path_direction(const char *path)
 {
     const char *last = path;
@@ -354,14 +360,14 @@ int plan_path_direction(const char *path)
                                         "burst_rate",     "write_size", "used"};
     size_t len = strcspn(last, "[");
     /* A site's storage writing or reading faster helps; a workload writing faster hurts. */
-    if (!strncmp(path, "sites", 5) &&
-        (!strncmp(last, "write_rate", len) || !strncmp(last, "read_rate", len)))
+    if (!strncmp(path, "sites[", 6) &&
+        (key_is(last, len, "write_rate") || key_is(last, len, "read_rate")))
         return 1;
     for (size_t i = 0; i < sizeof better / sizeof better[0]; i++)
-        if (strlen(better[i]) == len && !strncmp(last, better[i], len))
+        if (key_is(last, len, better[i]))
             return 1;
     for (size_t i = 0; i < sizeof worse / sizeof worse[0]; i++)
-        if (strlen(worse[i]) == len && !strncmp(last, worse[i], len))
+        if (key_is(last, len, worse[i]))
             return -1;
     return 0;
 }

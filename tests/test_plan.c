@@ -173,8 +173,9 @@ static int64_t query_int(sqlite3 *db, const char *sql)
 static void test_grid_runs_every_combination_into_the_database(void **state)
 {
     (void)state;
-    char db[512];
+    char db[512], html[512];
     snprintf(db, sizeof db, "%s/grid.db", tmpdir);
+    snprintf(html, sizeof html, "%s/grid.html", tmpdir);
     FILE *out = quiet_out();
     sim_plan_options opt = {.scenario_path = SCENARIO,
                             .target_rpo_ns = (int64_t)(38.5 * NS_S),
@@ -182,6 +183,7 @@ static void test_grid_runs_every_combination_into_the_database(void **state)
                                      "recovery.cloud_pairs[0].settings.copy_frequency=30s,5m"},
                             .grid_count = 2,
                             .db_path = db,
+                            .html_path = html,
                             .jobs = 2,
                             .after_ns = (int64_t)(1800 * NS_S),
                             .out = out};
@@ -201,6 +203,20 @@ static void test_grid_runs_every_combination_into_the_database(void **state)
     assert_true(fabs(res.points[0].rpo_ns / NS_S - 43.54) <= 0.01 * 43.54);
     sim_plan_outcome_clear(&res);
     fclose(out);
+
+    /* The page charts the four runs, one series per copy_frequency, with the target marked. */
+    FILE *f = fopen(html, "r");
+    assert_non_null(f);
+    static char page[1 << 16];
+    page[fread(page, 1, sizeof page - 1, f)] = '\0';
+    fclose(f);
+    assert_non_null(strstr(page, "id=\"chart-plan-svg\""));
+    assert_non_null(strstr(page, "target p95 \u2264 38.5s"));
+    assert_non_null(strstr(page, "copy_frequency=5m"));
+    size_t marks = 0;
+    for (const char *q = page; (q = strstr(q, "<circle")) != NULL; q++)
+        marks++;
+    assert_int_equal(marks, 2); /* the 5 m runs (p95 near 5 m) are off the chart, at the top */
 
     sqlite3 *h = open_db(db);
     assert_int_equal(query_int(h, "SELECT count(*) FROM runs WHERE status = 'complete'"), 4);

@@ -1,11 +1,12 @@
 /* reports/db.c — the SQLite results database: one file, any number of runs.
  *
- * Crash safety: the run row is inserted as 'incomplete' and committed on its own before anything else,
- * then rows go in large batch transactions through prepared statements (a run must not slow down for
- * its database). The default rollback journal with synchronous=NORMAL keeps the file consistent when
- * the process is killed at any moment: an interrupted batch is rolled back by the next open, the
- * committed ones stay, and the run row still says 'incomplete'. Rollback rather than WAL keeps a
- * results database one self-contained file that can be copied or attached to a CI job as is. */
+ * Crash safety: the run row is inserted as 'incomplete' and committed on its own before anything
+ * else, then rows go in large batch transactions through prepared statements (a run must not slow
+ * down for its database). The default rollback journal with synchronous=NORMAL keeps the file
+ * consistent when the process is killed at any moment: an interrupted batch is rolled back by the
+ * next open, the committed ones stay, and the run row still says 'incomplete'. Rollback rather than
+ * WAL keeps a results database one self-contained file that can be copied or attached to a CI job
+ * as is. */
 #include "reports_internal.h"
 
 #include <inttypes.h>
@@ -30,20 +31,107 @@ const char report_db_schema[] =
     "  status TEXT NOT NULL CHECK (status IN ('incomplete','complete','failed','invalid')),\n"
     "  exit_code INTEGER\n"
     ");\n"
-    "CREATE TABLE IF NOT EXISTS samples (      -- time series for charts\n"
+    "CREATE TABLE IF NOT EXISTS vms (           -- per VM figures, final at the end of the run\n"
     "  run INTEGER NOT NULL REFERENCES runs(id),\n"
-    "  t_ns INTEGER NOT NULL,\n"
-    "  kind TEXT NOT NULL,  -- rpo_s, replica_storage_bytes, link_raw_Bps, link_wire_Bps,\n"
-    "                       -- link_utilization\n"
-    "  subject TEXT NOT NULL, -- VM or link name\n"
-    "  value REAL NOT NULL\n"
+    "  idx INTEGER NOT NULL,            -- position in the scenario's vms\n"
+    "  name TEXT NOT NULL,\n"
+    "  link INTEGER,                    -- links.idx its replication crosses\n"
+    "  raw_bytes INTEGER NOT NULL, wire_bytes INTEGER NOT NULL,\n"
+    "  cycle_raw_bytes INTEGER NOT NULL, cycle_wire_bytes INTEGER NOT NULL,\n"
+    "  ir_raw_bytes INTEGER NOT NULL, ir_wire_bytes INTEGER NOT NULL,\n"
+    "  cpu_seconds REAL NOT NULL,\n"
+    "  ir_method TEXT NOT NULL,         -- network, offline, '' before it finished\n"
+    "  ir_requested_ns INTEGER, ir_start_ns INTEGER, ir_end_ns INTEGER,\n"
+    "  cycles_completed INTEGER NOT NULL, cycles_missed INTEGER NOT NULL,\n"
+    "  resyncs_required INTEGER NOT NULL, resyncs_started INTEGER NOT NULL,\n"
+    "  resyncs_completed INTEGER NOT NULL,\n"
+    "  rp_created INTEGER NOT NULL, rp_applied INTEGER NOT NULL, rp_pruned INTEGER NOT NULL,\n"
+    "  rp_app_consistent_created INTEGER NOT NULL,\n"
+    "  rp_additional_now INTEGER NOT NULL, rp_additional_max INTEGER NOT NULL,\n"
+    "  rp_app_consistent_now INTEGER NOT NULL, rp_latest_now INTEGER NOT NULL,\n"
+    "  rp_newest_applied_capture_ns INTEGER,\n"
+    "  replica_storage_bytes INTEGER NOT NULL, replica_storage_peak_bytes INTEGER NOT NULL,\n"
+    "  health TEXT NOT NULL, worst_health TEXT NOT NULL,\n"
+    "  none_first_ns INTEGER, normal_first_ns INTEGER, warning_first_ns INTEGER,\n"
+    "  critical_first_ns INTEGER,       -- first time each health level was entered\n"
+    "  PRIMARY KEY (run, idx)\n"
     ");\n"
-    "CREATE INDEX IF NOT EXISTS samples_series ON samples(run, kind, subject, t_ns);\n"
+    "CREATE TABLE IF NOT EXISTS links (\n"
+    "  run INTEGER NOT NULL REFERENCES runs(id),\n"
+    "  idx INTEGER NOT NULL,\n"
+    "  name TEXT NOT NULL,\n"
+    "  raw_bytes INTEGER NOT NULL, wire_bytes INTEGER NOT NULL, -- of the VMs crossing it\n"
+    "  PRIMARY KEY (run, idx)\n"
+    ");\n"
+    "CREATE TABLE IF NOT EXISTS classifications ( -- storage classifications, replica storage\n"
+    "  run INTEGER NOT NULL REFERENCES runs(id),\n"
+    "  idx INTEGER NOT NULL,\n"
+    "  name TEXT NOT NULL,\n"
+    "  used_bytes INTEGER NOT NULL, peak_bytes INTEGER NOT NULL,\n"
+    "  PRIMARY KEY (run, idx)\n"
+    ");\n"
+    "CREATE TABLE IF NOT EXISTS plans (\n"
+    "  run INTEGER NOT NULL REFERENCES runs(id),\n"
+    "  idx INTEGER NOT NULL,\n"
+    "  name TEXT NOT NULL,\n"
+    "  PRIMARY KEY (run, idx)\n"
+    ");\n"
+    "CREATE TABLE IF NOT EXISTS series (        -- one per time series of a VM\n"
+    "  run INTEGER NOT NULL REFERENCES runs(id),\n"
+    "  id INTEGER NOT NULL,             -- numbers the run's series\n"
+    "  kind TEXT NOT NULL,              -- rpo_s, replica_storage_bytes\n"
+    "  subject TEXT NOT NULL,           -- VM name\n"
+    "  PRIMARY KEY (run, id)\n"
+    ");\n"
+    "CREATE INDEX IF NOT EXISTS series_subject ON series(run, kind, subject);\n"
+    "CREATE TABLE IF NOT EXISTS sample_values (\n"
+    "  run INTEGER NOT NULL REFERENCES runs(id),\n"
+    "  series INTEGER NOT NULL,         -- series.id\n"
+    "  t_ns INTEGER NOT NULL,\n"
+    "  value REAL NOT NULL,\n"
+    "  PRIMARY KEY (run, series, t_ns)\n"
+    ") WITHOUT ROWID;\n"
+    "CREATE TABLE IF NOT EXISTS link_samples (  -- bytes over [t_ns - interval_ns, t_ns)\n"
+    "  run INTEGER NOT NULL REFERENCES runs(id),\n"
+    "  link INTEGER NOT NULL,           -- links.idx\n"
+    "  t_ns INTEGER NOT NULL,\n"
+    "  interval_ns INTEGER NOT NULL,\n"
+    "  raw_bytes REAL NOT NULL,         -- before compression\n"
+    "  wire_bytes REAL NOT NULL,        -- on the wire\n"
+    "  capacity_Bps REAL NOT NULL,      -- 0 while the link is down\n"
+    "  PRIMARY KEY (run, link, t_ns)\n"
+    ");\n"
+    "CREATE VIEW IF NOT EXISTS samples AS       -- every time series, one row per sample\n"
+    "  SELECT s.run AS run, v.t_ns AS t_ns, s.kind AS kind, s.subject AS subject, v.value AS "
+    "value\n"
+    "    FROM series s JOIN sample_values v ON v.run = s.run AND v.series = s.id\n"
+    "  UNION ALL SELECT l.run, l.t_ns, 'link_raw_Bps', k.name, l.raw_bytes * 1e9 / l.interval_ns\n"
+    "    FROM link_samples l JOIN links k ON k.run = l.run AND k.idx = l.link\n"
+    "  UNION ALL SELECT l.run, l.t_ns, 'link_wire_Bps', k.name, l.wire_bytes * 1e9 / "
+    "l.interval_ns\n"
+    "    FROM link_samples l JOIN links k ON k.run = l.run AND k.idx = l.link\n"
+    "  UNION ALL SELECT l.run, l.t_ns, 'link_utilization', k.name,\n"
+    "    CASE WHEN l.capacity_Bps > 0 THEN l.wire_bytes * 1e9 / l.interval_ns / l.capacity_Bps\n"
+    "    ELSE 0 END\n"
+    "    FROM link_samples l JOIN links k ON k.run = l.run AND k.idx = l.link;\n"
+    "CREATE TABLE IF NOT EXISTS rpo_history (   -- exact RPO breakpoints, packed\n"
+    "  run INTEGER NOT NULL REFERENCES runs(id),\n"
+    "  vm INTEGER NOT NULL,             -- vms.idx\n"
+    "  seq INTEGER NOT NULL,\n"
+    "  first_at_ns INTEGER NOT NULL, last_at_ns INTEGER NOT NULL,\n"
+    "  count INTEGER NOT NULL,\n"
+    "  points BLOB NOT NULL,            -- count x (at_ns, captured_ns), 64-bit little-endian;\n"
+    "                                   -- captured_ns -1: RPO undefined from at_ns on\n"
+    "  PRIMARY KEY (run, vm, seq)\n"
+    ");\n"
     "CREATE TABLE IF NOT EXISTS jobs (\n"
     "  run INTEGER NOT NULL REFERENCES runs(id),\n"
     "  id INTEGER NOT NULL,\n"
+    "  seq INTEGER NOT NULL,            -- order in which the jobs started\n"
     "  name TEXT NOT NULL,              -- 'Enable Protection', 'Planned Failover', ...\n"
     "  vm TEXT,\n"
+    "  pair INTEGER,                    -- cloud pair index in the scenario\n"
+    "  site INTEGER,                    -- site index in the scenario\n"
     "  subject TEXT NOT NULL,\n"
     "  state TEXT NOT NULL,             -- in_progress, succeeded, failed, cancelled\n"
     "  started_ns INTEGER NOT NULL,\n"
@@ -71,7 +159,7 @@ const char report_db_schema[] =
     "  detail TEXT NOT NULL,\n"
     "  PRIMARY KEY (run, seq)\n"
     ");\n"
-    "CREATE TABLE IF NOT EXISTS recovery_points (\n"
+    "CREATE TABLE IF NOT EXISTS recovery_points ( -- the points worth keeping (README)\n"
     "  run INTEGER NOT NULL REFERENCES runs(id),\n"
     "  vm TEXT NOT NULL,\n"
     "  id INTEGER NOT NULL,\n"
@@ -119,6 +207,12 @@ const char report_db_schema[] =
     "  bound TEXT NOT NULL,\n"
     "  actual TEXT NOT NULL,\n"
     "  pass INTEGER NOT NULL,\n"
+    "  kind INTEGER NOT NULL,           -- the rest as numbers, for the charts' target lines:\n"
+    "  scope INTEGER NOT NULL,          -- kind, scope and unit are drsim's internal codes\n"
+    "  subject INTEGER NOT NULL,        -- index in the scope, -1 none\n"
+    "  unit INTEGER NOT NULL,\n"
+    "  value REAL,                      -- NULL: the metric had no value\n"
+    "  min REAL, max REAL,              -- NULL: no such bound\n"
     "  PRIMARY KEY (run, seq)\n"
     ");\n"
     "CREATE TABLE IF NOT EXISTS metrics (\n"
@@ -138,12 +232,19 @@ const char report_db_schema[] =
     ");\n";
 
 enum {
-    ST_SAMPLE,
+    ST_SERIES,
+    ST_VALUE,
+    ST_VALUES, /* SAMPLE_ROWS rows at once */
+    ST_LINK_SAMPLE,
+    ST_RPO,
+    ST_VM,
+    ST_LINK,
+    ST_CLASS,
+    ST_PLAN,
     ST_JOB,
     ST_STEP,
     ST_EVENT,
-    ST_RP_NEW,
-    ST_RP_APPLIED,
+    ST_RP_ROW,
     ST_RP_PRUNED,
     ST_FAILOVER,
     ST_FINDING,
@@ -152,34 +253,65 @@ enum {
     ST_COUNT
 };
 
+/* Samples of one series go in together, several to a statement: a VM's samples arrive interleaved
+ * with every other VM's, and inserting them one by one, each into the middle of the table, costs
+ * several times more. */
+#define SAMPLE_ROWS 64
+
+static char values_sql[40 + SAMPLE_ROWS * 16];
+
 static const char *const db_sql[ST_COUNT] = {
-    [ST_SAMPLE] = "INSERT INTO samples VALUES (?1, ?2, ?3, ?4, ?5)",
-    [ST_JOB] = "INSERT OR REPLACE INTO jobs VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    [ST_SERIES] = "INSERT INTO series VALUES (?1, ?2, ?3, ?4)",
+    [ST_VALUE] = "INSERT INTO sample_values VALUES (?1, ?2, ?3, ?4)",
+    [ST_VALUES] = values_sql,
+    [ST_LINK_SAMPLE] = "INSERT INTO link_samples VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [ST_RPO] = "INSERT INTO rpo_history VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [ST_VM] =
+        "INSERT OR REPLACE INTO vms VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
+        " ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29,"
+        " ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37)",
+    [ST_LINK] = "INSERT OR REPLACE INTO links VALUES (?1, ?2, ?3, ?4, ?5)",
+    [ST_CLASS] = "INSERT OR REPLACE INTO classifications VALUES (?1, ?2, ?3, ?4, ?5)",
+    [ST_PLAN] = "INSERT OR REPLACE INTO plans VALUES (?1, ?2, ?3)",
+    [ST_JOB] =
+        "INSERT OR REPLACE INTO jobs VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     [ST_STEP] = "INSERT OR REPLACE INTO job_steps VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     [ST_EVENT] = "INSERT INTO events VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    [ST_RP_NEW] = "INSERT OR IGNORE INTO recovery_points VALUES "
+    [ST_RP_ROW] = "INSERT OR REPLACE INTO recovery_points VALUES "
                   "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-    [ST_RP_APPLIED] = "UPDATE recovery_points SET applied_ns = ?4, kind = ?5, bytes = ?6 "
-                      "WHERE run = ?1 AND vm = ?2 AND id = ?3",
-    [ST_RP_PRUNED] = "UPDATE recovery_points SET pruned_ns = ?4 WHERE run = ?1 AND vm = ?2 AND id = ?3",
+    [ST_RP_PRUNED] =
+        "UPDATE recovery_points SET pruned_ns = ?4 WHERE run = ?1 AND vm = ?2 AND id = ?3",
     [ST_FAILOVER] = "INSERT INTO failovers VALUES "
                     "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
     [ST_FINDING] = "INSERT INTO findings VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    [ST_EXPECT] = "INSERT OR REPLACE INTO expectations VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [ST_EXPECT] = "INSERT OR REPLACE INTO expectations VALUES "
+                  "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     [ST_METRIC] = "INSERT OR REPLACE INTO metrics VALUES (?1, ?2, ?3, ?4, ?5)",
 };
+
+/* Samples of one series waiting for the next commit. */
+typedef struct series_buf {
+    int64_t *t;
+    double *v;
+    size_t n, cap;
+} series_buf;
 
 struct report_db {
     sqlite3 *h;
     char path[256];
     sqlite3_stmt *st[ST_COUNT];
-    int64_t run;     /* -1 when no run is open */
+    int64_t run; /* -1 when no run is open */
     bool in_tx;
-    size_t pending;  /* rows in the open batch */
+    size_t pending; /* rows in the open batch */
     size_t batch_rows;
     time_t last_commit;
-    bool failed;     /* sticky: the first error is in err */
+    bool failed; /* sticky: the first error is in err */
     drs_error err;
+    /* The current run's VM series (REPORT_SERIES_KINDS per VM) and RPO history rows per VM. */
+    char **vm_names;
+    size_t vm_count;
+    series_buf *series;
+    int64_t *rpo_seq;
 };
 
 static bool db_fail(report_db *db, drs_error *err, const char *what)
@@ -214,6 +346,17 @@ bool report_db_schema_apply(sqlite3 *h, const char *path, drs_error *err)
     sqlite3_finalize(s);
     if (version < 0)
         return drs_fail(err, DRS_EIO, "", "results database %s: %s", path, sqlite3_errmsg(h));
+    bool runs = false;
+    s = NULL;
+    if (version == 0 && sqlite3_prepare_v2(h, "SELECT 1 FROM sqlite_master WHERE name = 'runs'", -1,
+                                           &s, NULL) == SQLITE_OK)
+        runs = sqlite3_step(s) == SQLITE_ROW;
+    sqlite3_finalize(s);
+    if (runs)
+        return drs_fail(err, DRS_EINPUT, "",
+                        "results database %s was written before schema versions were kept; this "
+                        "drsim reads and writes version %d: use another file",
+                        path, REPORT_DB_SCHEMA_VERSION);
     if (version != 0 && version != REPORT_DB_SCHEMA_VERSION)
         return drs_fail(err, DRS_EINPUT, "",
                         "results database %s has schema version %d; this drsim reads and writes "
@@ -238,7 +381,15 @@ report_db *report_db_open(const char *path, drs_error *err)
     snprintf(db->path, sizeof db->path, "%s", path);
     db->run = -1;
     db->batch_rows = 20000;
-    if (sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+    if (!values_sql[0]) {
+        size_t n =
+            (size_t)snprintf(values_sql, sizeof values_sql, "INSERT INTO sample_values VALUES ");
+        for (int i = 0; i < SAMPLE_ROWS; i++)
+            n += (size_t)snprintf(values_sql + n, sizeof values_sql - n, "%s(?,?,?,?)",
+                                  i ? "," : "");
+    }
+    if (sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+        SQLITE_OK) {
         drs_fail(err, DRS_EIO, "", "cannot open results database %s: %s", path,
                  db->h ? sqlite3_errmsg(db->h) : "out of memory");
         sqlite3_close(db->h);
@@ -262,8 +413,12 @@ report_db *report_db_open(const char *path, drs_error *err)
     return db;
 }
 
+static void db_flush_samples(report_db *db);
+
 static bool db_commit(report_db *db, drs_error *err)
 {
+    if (db->in_tx && !db->failed)
+        db_flush_samples(db);
     if (db->in_tx) {
         db->in_tx = false;
         if (!db_exec(db, "COMMIT", err))
@@ -284,6 +439,24 @@ static bool db_begin(report_db *db, drs_error *err)
     return true;
 }
 
+/* Drops what the db held about the current run's subjects. */
+static void db_forget_run(report_db *db)
+{
+    for (size_t i = 0; i < db->vm_count; i++)
+        free(db->vm_names[i]);
+    for (size_t i = 0; i < db->vm_count * REPORT_SERIES_KINDS; i++) {
+        free(db->series[i].t);
+        free(db->series[i].v);
+    }
+    free(db->vm_names);
+    free(db->series);
+    free(db->rpo_seq);
+    db->vm_names = NULL;
+    db->series = NULL;
+    db->rpo_seq = NULL;
+    db->vm_count = 0;
+}
+
 void report_db_close(report_db *db)
 {
     if (!db)
@@ -293,6 +466,7 @@ void report_db_close(report_db *db)
     for (int i = 0; i < ST_COUNT; i++)
         sqlite3_finalize(db->st[i]);
     sqlite3_close(db->h);
+    db_forget_run(db);
     free(db);
 }
 
@@ -321,11 +495,13 @@ bool report_db_run_begin(report_db *db, const report_run_info *info, int64_t *ru
         return db_fail(db, err, "earlier error");
     if (!db_commit(db, err))
         return false;
+    db_forget_run(db);
     char now[32];
     iso_now(now, sizeof now);
     sqlite3_stmt *s = NULL;
-    const char *sql = "INSERT INTO runs (scenario, scenario_path, scenario_sha256, seed, drsim_version,"
-                      " duration_ns, started, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'incomplete')";
+    const char *sql =
+        "INSERT INTO runs (scenario, scenario_path, scenario_sha256, seed, drsim_version,"
+        " duration_ns, started, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'incomplete')";
     if (sqlite3_prepare_v2(db->h, sql, -1, &s, NULL) != SQLITE_OK)
         return db_fail(db, err, "insert run");
     sqlite3_bind_text(s, 1, info->scenario_name ? info->scenario_name : "", -1, SQLITE_TRANSIENT);
@@ -387,34 +563,239 @@ static void bind_time_or_null(sqlite3_stmt *s, int i, int64_t ns)
         sqlite3_bind_null(s, i);
 }
 
-void report_db_put_sample(report_db *db, int64_t at_ns, const char *kind, const char *subject,
-                          double value)
+static const char *const series_kind[REPORT_SERIES_KINDS] = {
+    [REPORT_SERIES_RPO] = "rpo_s", [REPORT_SERIES_STORAGE] = "replica_storage_bytes"};
+
+void report_db_put_sample(report_db *db, int64_t at_ns, int kind, int vm, double value)
+{
+    if (!db_ready(db) || vm < 0 || (size_t)vm >= db->vm_count || kind < 0 ||
+        kind >= REPORT_SERIES_KINDS)
+        return;
+    series_buf *b = &db->series[(size_t)vm * REPORT_SERIES_KINDS + (size_t)kind];
+    if (b->n == b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 64;
+        int64_t *t = realloc(b->t, cap * sizeof *t);
+        if (t)
+            b->t = t;
+        double *v = realloc(b->v, cap * sizeof *v);
+        if (v)
+            b->v = v;
+        if (!t || !v) {
+            db_fail(db, NULL, "out of memory");
+            return;
+        }
+        b->cap = cap;
+    }
+    b->t[b->n] = at_ns;
+    b->v[b->n++] = value;
+    if (++db->pending >= db->batch_rows && db_commit(db, NULL))
+        db_begin(db, NULL);
+}
+
+/* Steps a statement without counting it as a batch row (the samples were counted as they came). */
+static bool db_step(report_db *db, sqlite3_stmt *s)
+{
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE)
+        return db_fail(db, NULL, sqlite3_sql(s));
+    return true;
+}
+
+/* The buffered samples, series by series, just before a commit. */
+static void db_flush_samples(report_db *db)
+{
+    for (size_t i = 0; i < db->vm_count * REPORT_SERIES_KINDS && !db->failed; i++) {
+        series_buf *b = &db->series[i];
+        if (b->n == 0)
+            continue;
+        size_t k = 0;
+        sqlite3_stmt *many = db->st[ST_VALUES], *one = db->st[ST_VALUE];
+        for (; k + SAMPLE_ROWS <= b->n; k += SAMPLE_ROWS) {
+            for (int j = 0; j < SAMPLE_ROWS; j++) {
+                sqlite3_bind_int64(many, 4 * j + 1, db->run);
+                sqlite3_bind_int64(many, 4 * j + 2, (sqlite3_int64)i);
+                sqlite3_bind_int64(many, 4 * j + 3, b->t[k + (size_t)j]);
+                sqlite3_bind_double(many, 4 * j + 4, b->v[k + (size_t)j]);
+            }
+            if (!db_step(db, many))
+                return;
+        }
+        for (; k < b->n; k++) {
+            sqlite3_bind_int64(one, 1, db->run);
+            sqlite3_bind_int64(one, 2, (sqlite3_int64)i);
+            sqlite3_bind_int64(one, 3, b->t[k]);
+            sqlite3_bind_double(one, 4, b->v[k]);
+            if (!db_step(db, one))
+                return;
+        }
+        b->n = 0;
+    }
+}
+
+void report_db_put_link_sample(report_db *db, int link, const report_link_sample *smp)
 {
     if (!db_ready(db))
         return;
-    sqlite3_stmt *s = db->st[ST_SAMPLE];
+    sqlite3_stmt *s = db->st[ST_LINK_SAMPLE];
     sqlite3_bind_int64(s, 1, db->run);
-    sqlite3_bind_int64(s, 2, at_ns);
-    sqlite3_bind_text(s, 3, kind, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 4, subject, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_double(s, 5, value);
+    sqlite3_bind_int(s, 2, link);
+    sqlite3_bind_int64(s, 3, smp->at_ns);
+    sqlite3_bind_int64(s, 4, smp->interval_ns);
+    sqlite3_bind_double(s, 5, smp->raw_bytes);
+    sqlite3_bind_double(s, 6, smp->wire_bytes);
+    sqlite3_bind_double(s, 7, smp->capacity_Bps);
     db_row(db, s);
 }
 
-void report_db_put_job(report_db *db, const report_job *job, const char *vm_name)
+static void put_le64(unsigned char *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+void report_db_put_rpo(report_db *db, int vm, const report_rpo_point *pts, size_t n)
+{
+    if (!db_ready(db) || n == 0 || vm < 0 || (size_t)vm >= db->vm_count)
+        return;
+    unsigned char *blob = malloc(n * 16);
+    if (!blob) {
+        db_fail(db, NULL, "out of memory");
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        put_le64(blob + 16 * i, (uint64_t)pts[i].at_ns);
+        put_le64(blob + 16 * i + 8, (uint64_t)(pts[i].captured_ns < 0 ? -1 : pts[i].captured_ns));
+    }
+    sqlite3_stmt *s = db->st[ST_RPO];
+    sqlite3_bind_int64(s, 1, db->run);
+    sqlite3_bind_int(s, 2, vm);
+    sqlite3_bind_int64(s, 3, db->rpo_seq[vm]++);
+    sqlite3_bind_int64(s, 4, pts[0].at_ns);
+    sqlite3_bind_int64(s, 5, pts[n - 1].at_ns);
+    sqlite3_bind_int64(s, 6, (sqlite3_int64)n);
+    sqlite3_bind_blob(s, 7, blob, (int)(n * 16), free);
+    db_row(db, s);
+}
+
+static void bind_u64(sqlite3_stmt *s, int i, uint64_t v)
+{
+    sqlite3_bind_int64(s, i, (sqlite3_int64)v);
+}
+
+void report_db_put_subjects(report_db *db, const report_results *r)
+{
+    if (!db_ready(db))
+        return;
+    size_t nvm = report_results_vm_count(r);
+    if (!db->vm_names) {
+        db->vm_names = calloc(nvm ? nvm : 1, sizeof *db->vm_names);
+        db->series = calloc(nvm ? nvm * REPORT_SERIES_KINDS : 1, sizeof *db->series);
+        db->rpo_seq = calloc(nvm ? nvm : 1, sizeof *db->rpo_seq);
+        if (!db->vm_names || !db->series || !db->rpo_seq) {
+            db_fail(db, NULL, "out of memory");
+            return;
+        }
+        db->vm_count = nvm;
+        for (size_t i = 0; i < nvm; i++)
+            if (!(db->vm_names[i] = strdup(report_results_vm(r, i)->name))) {
+                db_fail(db, NULL, "out of memory");
+                return;
+            }
+        /* Every series row now, in one order, so that identical runs write identical rows. */
+        for (size_t i = 0; i < nvm * REPORT_SERIES_KINDS; i++) {
+            sqlite3_stmt *st = db->st[ST_SERIES];
+            sqlite3_bind_int64(st, 1, db->run);
+            sqlite3_bind_int64(st, 2, (sqlite3_int64)i);
+            sqlite3_bind_text(st, 3, series_kind[i % REPORT_SERIES_KINDS], -1, SQLITE_STATIC);
+            sqlite3_bind_text(st, 4, db->vm_names[i / REPORT_SERIES_KINDS], -1, SQLITE_STATIC);
+            db_row(db, st);
+        }
+    }
+    for (size_t i = 0; i < nvm; i++) {
+        const report_vm_stats *v = report_results_vm(r, i);
+        sqlite3_stmt *s = db->st[ST_VM];
+        int c = 1;
+        sqlite3_bind_int64(s, c++, db->run);
+        sqlite3_bind_int64(s, c++, (sqlite3_int64)i);
+        sqlite3_bind_text(s, c++, v->name, -1, SQLITE_STATIC);
+        if (v->link >= 0)
+            sqlite3_bind_int(s, c, v->link);
+        c++;
+        const uint64_t a[] = {v->raw_bytes,        v->wire_bytes,   v->cycle_raw_bytes,
+                              v->cycle_wire_bytes, v->ir_raw_bytes, v->ir_wire_bytes};
+        for (size_t k = 0; k < sizeof a / sizeof a[0]; k++)
+            bind_u64(s, c++, a[k]);
+        sqlite3_bind_double(s, c++, v->cpu_seconds);
+        sqlite3_bind_text(s, c++, v->ir_method, -1, SQLITE_STATIC);
+        bind_time_or_null(s, c++, v->ir_requested_ns);
+        bind_time_or_null(s, c++, v->ir_start_ns);
+        bind_time_or_null(s, c++, v->ir_end_ns);
+        const uint64_t b[] = {
+            v->cycles_completed,  v->cycles_missed,     v->resyncs_required,
+            v->resyncs_started,   v->resyncs_completed, v->rp_created,
+            v->rp_applied,        v->rp_pruned,         v->rp_app_consistent_created,
+            v->rp_additional_now, v->rp_additional_max, v->rp_app_consistent_now,
+            v->rp_latest_now};
+        for (size_t k = 0; k < sizeof b / sizeof b[0]; k++)
+            bind_u64(s, c++, b[k]);
+        bind_time_or_null(s, c++, v->rp_newest_applied_capture_ns);
+        bind_u64(s, c++, v->replica_storage_bytes);
+        bind_u64(s, c++, v->replica_storage_peak_bytes);
+        sqlite3_bind_text(s, c++, engine_health_name(v->health), -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, c++, engine_health_name(v->worst_health), -1, SQLITE_STATIC);
+        for (int h = 0; h < 4; h++)
+            bind_time_or_null(s, c++, v->health_first_ns[h]);
+        db_row(db, s);
+    }
+    for (size_t i = 0; i < report_results_link_count(r); i++) {
+        const report_link_stats *l = report_results_link(r, i);
+        sqlite3_stmt *s = db->st[ST_LINK];
+        sqlite3_bind_int64(s, 1, db->run);
+        sqlite3_bind_int64(s, 2, (sqlite3_int64)i);
+        sqlite3_bind_text(s, 3, l->name, -1, SQLITE_STATIC);
+        bind_u64(s, 4, l->raw_bytes);
+        bind_u64(s, 5, l->wire_bytes);
+        db_row(db, s);
+    }
+    for (size_t i = 0; i < report_results_class_count(r); i++) {
+        const report_class_stats *cl = report_results_class(r, i);
+        sqlite3_stmt *s = db->st[ST_CLASS];
+        sqlite3_bind_int64(s, 1, db->run);
+        sqlite3_bind_int64(s, 2, (sqlite3_int64)i);
+        sqlite3_bind_text(s, 3, cl->name, -1, SQLITE_STATIC);
+        bind_u64(s, 4, cl->used_bytes);
+        bind_u64(s, 5, cl->peak_bytes);
+        db_row(db, s);
+    }
+    for (size_t i = 0; i < report_results_plan_count(r); i++) {
+        sqlite3_stmt *s = db->st[ST_PLAN];
+        sqlite3_bind_int64(s, 1, db->run);
+        sqlite3_bind_int64(s, 2, (sqlite3_int64)i);
+        sqlite3_bind_text(s, 3, report_results_plan_name(r, i), -1, SQLITE_STATIC);
+        db_row(db, s);
+    }
+}
+
+void report_db_put_job(report_db *db, size_t seq, const report_job *job, const char *vm_name)
 {
     if (!db_ready(db))
         return;
     sqlite3_stmt *s = db->st[ST_JOB];
     sqlite3_bind_int64(s, 1, db->run);
     sqlite3_bind_int64(s, 2, (sqlite3_int64)job->id);
-    sqlite3_bind_text(s, 3, job->name, -1, SQLITE_TRANSIENT);
-    bind_text_or_null(s, 4, vm_name);
-    sqlite3_bind_text(s, 5, job->subject, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 6, engine_job_state_name(job->state), -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 7, job->started_ns);
-    bind_time_or_null(s, 8, job->ended_ns);
-    sqlite3_bind_text(s, 9, job->reason, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 3, (sqlite3_int64)seq);
+    sqlite3_bind_text(s, 4, job->name, -1, SQLITE_TRANSIENT);
+    bind_text_or_null(s, 5, vm_name);
+    if (job->pair >= 0)
+        sqlite3_bind_int(s, 6, job->pair);
+    if (job->site >= 0)
+        sqlite3_bind_int(s, 7, job->site);
+    sqlite3_bind_text(s, 8, job->subject, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 9, engine_job_state_name(job->state), -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 10, job->started_ns);
+    bind_time_or_null(s, 11, job->ended_ns);
+    sqlite3_bind_text(s, 12, job->reason, -1, SQLITE_TRANSIENT);
     db_row(db, s);
 }
 
@@ -448,8 +829,10 @@ void report_db_put_event(report_db *db, uint64_t seq, const engine_event_info *e
     else
         sqlite3_bind_null(s, 6);
     if (ev->kind == ENGINE_EV_HEALTH_CHANGED) {
-        sqlite3_bind_text(s, 7, engine_health_name((engine_health)ev->old_value), -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 8, engine_health_name((engine_health)ev->new_value), -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 7, engine_health_name((engine_health)ev->old_value), -1,
+                          SQLITE_STATIC);
+        sqlite3_bind_text(s, 8, engine_health_name((engine_health)ev->new_value), -1,
+                          SQLITE_STATIC);
     } else if (ev->old_value || ev->new_value) {
         sqlite3_bind_int(s, 7, ev->old_value);
         sqlite3_bind_int(s, 8, ev->new_value);
@@ -458,53 +841,57 @@ void report_db_put_event(report_db *db, uint64_t seq, const engine_event_info *e
     db_row(db, s);
 }
 
-void report_db_put_rp(report_db *db, const char *vm_name, engine_rp_change change,
-                      const engine_rp_info *rp, int64_t at_ns)
+void report_db_put_rp_row(report_db *db, const char *vm_name, const live_rp *p, int64_t pruned_ns)
 {
     if (!db_ready(db))
         return;
-    sqlite3_stmt *s;
-    if (change != ENGINE_RP_CREATED) {
-        /* Update the row in place; a point never seen created gets a row of its own below. */
-        s = db->st[change == ENGINE_RP_APPLIED ? ST_RP_APPLIED : ST_RP_PRUNED];
-        sqlite3_bind_int64(s, 1, db->run);
-        sqlite3_bind_text(s, 2, vm_name, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(s, 3, (sqlite3_int64)rp->id);
-        sqlite3_bind_int64(s, 4, at_ns);
-        if (change == ENGINE_RP_APPLIED) {
-            sqlite3_bind_text(s, 5, engine_rp_kind_name(rp->kind), -1, SQLITE_STATIC);
-            sqlite3_bind_int64(s, 6, (sqlite3_int64)rp->bytes);
-        }
-        if (db_row(db, s) != 0)
-            return;
-    }
     char digest[17];
-    snprintf(digest, sizeof digest, "%016" PRIx64, rp->primary_digest);
-    s = db->st[ST_RP_NEW];
+    snprintf(digest, sizeof digest, "%016" PRIx64, p->digest);
+    sqlite3_stmt *s = db->st[ST_RP_ROW];
     sqlite3_bind_int64(s, 1, db->run);
-    sqlite3_bind_text(s, 2, vm_name, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(s, 3, (sqlite3_int64)rp->id);
-    sqlite3_bind_text(s, 4, engine_rp_kind_name(rp->kind), -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 5, rp->captured_ns);
-    bind_time_or_null(s, 6, change == ENGINE_RP_CREATED ? at_ns : -1);
-    bind_time_or_null(s, 7, change == ENGINE_RP_APPLIED ? at_ns : rp->applied_ns);
-    bind_time_or_null(s, 8, change == ENGINE_RP_PRUNED ? at_ns : -1);
-    sqlite3_bind_int64(s, 9, (sqlite3_int64)rp->bytes);
+    sqlite3_bind_text(s, 2, vm_name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 3, (sqlite3_int64)p->id);
+    sqlite3_bind_text(s, 4, engine_rp_kind_name(p->kind), -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 5, p->captured_ns);
+    bind_time_or_null(s, 6, p->created_ns);
+    bind_time_or_null(s, 7, p->applied ? p->applied_ns : -1);
+    bind_time_or_null(s, 8, pruned_ns);
+    sqlite3_bind_int64(s, 9, (sqlite3_int64)p->bytes);
     sqlite3_bind_text(s, 10, digest, -1, SQLITE_TRANSIENT);
     db_row(db, s);
 }
 
-static const char *failover_kind_name(drs_action_do k)
+void report_db_put_rp_pruned(report_db *db, const char *vm_name, uint64_t id, int64_t pruned_ns)
+{
+    if (!db_ready(db))
+        return;
+    sqlite3_stmt *s = db->st[ST_RP_PRUNED];
+    sqlite3_bind_int64(s, 1, db->run);
+    sqlite3_bind_text(s, 2, vm_name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 3, (sqlite3_int64)id);
+    sqlite3_bind_int64(s, 4, pruned_ns);
+    db_row(db, s);
+}
+
+const char *report_failover_kind_name(drs_action_do k)
 {
     switch (k) {
-    case DRS_DO_TEST_FAILOVER: return "test_failover";
-    case DRS_DO_PLANNED_FAILOVER: return "planned_failover";
-    case DRS_DO_UNPLANNED_FAILOVER: return "unplanned_failover";
-    case DRS_DO_FAILBACK: return "failback";
-    case DRS_DO_REVERSE_REPLICATION: return "reverse_replication";
-    case DRS_DO_COMMIT: return "commit";
-    case DRS_DO_CANCEL_FAILOVER: return "cancel_failover";
-    default: return "other";
+    case DRS_DO_TEST_FAILOVER:
+        return "test_failover";
+    case DRS_DO_PLANNED_FAILOVER:
+        return "planned_failover";
+    case DRS_DO_UNPLANNED_FAILOVER:
+        return "unplanned_failover";
+    case DRS_DO_FAILBACK:
+        return "failback";
+    case DRS_DO_REVERSE_REPLICATION:
+        return "reverse_replication";
+    case DRS_DO_COMMIT:
+        return "commit";
+    case DRS_DO_CANCEL_FAILOVER:
+        return "cancel_failover";
+    default:
+        return "other";
     }
 }
 
@@ -516,7 +903,7 @@ void report_db_put_failover(report_db *db, uint64_t seq, const report_failover *
     sqlite3_stmt *s = db->st[ST_FAILOVER];
     sqlite3_bind_int64(s, 1, db->run);
     sqlite3_bind_int64(s, 2, (sqlite3_int64)seq);
-    sqlite3_bind_text(s, 3, failover_kind_name(f->kind), -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, report_failover_kind_name(f->kind), -1, SQLITE_STATIC);
     bind_text_or_null(s, 4, plan_name);
     bind_text_or_null(s, 5, vm_name);
     sqlite3_bind_int64(s, 6, f->started_ns);
@@ -645,6 +1032,16 @@ bool report_db_run_end(report_db *db, const report_results *r, const char *statu
         sqlite3_bind_text(s, 5, e->bound, -1, SQLITE_TRANSIENT);
         sqlite3_bind_text(s, 6, e->actual, -1, SQLITE_TRANSIENT);
         sqlite3_bind_int(s, 7, e->pass);
+        sqlite3_bind_int(s, 8, (int)e->kind);
+        sqlite3_bind_int(s, 9, (int)e->scope);
+        sqlite3_bind_int(s, 10, e->subject);
+        sqlite3_bind_int(s, 11, (int)e->unit);
+        if (e->has_value)
+            sqlite3_bind_double(s, 12, e->value);
+        if (e->has_min)
+            sqlite3_bind_double(s, 13, e->min);
+        if (e->has_max)
+            sqlite3_bind_double(s, 14, e->max);
         db_row(db, s);
     }
     put_metrics(db, r);
@@ -654,7 +1051,8 @@ bool report_db_run_end(report_db *db, const report_results *r, const char *statu
     char now[32];
     iso_now(now, sizeof now);
     sqlite3_stmt *s = NULL;
-    const char *sql = "UPDATE runs SET status = ?2, exit_code = ?3, ended = ?4, end_ns = ?5 WHERE id = ?1";
+    const char *sql =
+        "UPDATE runs SET status = ?2, exit_code = ?3, ended = ?4, end_ns = ?5 WHERE id = ?1";
     if (sqlite3_prepare_v2(db->h, sql, -1, &s, NULL) != SQLITE_OK)
         return db_fail(db, err, "finish run");
     sqlite3_bind_int64(s, 1, db->run);
@@ -669,5 +1067,6 @@ bool report_db_run_end(report_db *db, const report_results *r, const char *statu
     if (!db_commit(db, err))
         return false;
     db->run = -1;
+    db_forget_run(db);
     return true;
 }

@@ -186,9 +186,9 @@ static void section_links(FILE *out, const report_results *r, int64_t end)
         fputs("<p class=\"note\">No links.</p>\n", out);
     else
         fputs(
-            "<p class=\"note\">Bytes on the wire per sample interval (after compression), "
-            "against the link's capacity. Raw (before compression) and wire totals are in the link "
-            "table.</p>\n",
+            "<p class=\"note\">Throughput per sample interval against the link's capacity: on the "
+            "wire (after compression, filled) and raw (the same changes before compression, a "
+            "line); totals are in the link table.</p>\n",
             out);
     for (size_t l = 0; l < nl; l++)
         html_chart_link(out, r, l, end);
@@ -548,6 +548,7 @@ const char html_page_css[] =
     "line.target{stroke-width:1.5;stroke-dasharray:6 4}"
     "rect.undef{fill:#f3f4f6}"
     "path.wire{fill:#2563eb;fill-opacity:.18;stroke:#2563eb;stroke-width:1.2;stroke-linejoin:round}"
+    "path.raw{fill:none;stroke:#ea580c;stroke-width:1.2;stroke-linejoin:round}"
     "path.capacity{fill:none;stroke:#111827;stroke-width:1.3;stroke-dasharray:5 3}"
     "line.p95{stroke:#9333ea;stroke-width:1;stroke-dasharray:2 3}"
     "rect.down{fill:#dc2626;fill-opacity:.12}"

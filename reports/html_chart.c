@@ -523,9 +523,43 @@ void html_chart_rpo(FILE *out, const report_results *r, size_t vm, int64_t end)
 
 /* ---- links ----------------------------------------------------------------------------------- */
 
-static double sample_Bps(const report_link_sample *s)
+static double sample_Bps(const report_link_sample *s, bool raw)
 {
-    return s->wire_bytes / ((double)s->interval_ns / 1e9);
+    return (raw ? s->raw_bytes : s->wire_bytes) / ((double)s->interval_ns / 1e9);
+}
+
+/* One throughput series (raw or wire) as a path: every sample, or the envelope of the buckets.
+ * The wire series is closed down to the axis and filled; the raw one is a line over it. */
+static void throughput_path(FILE *out, const scale *x, const scale *y, const report_link_sample *s,
+                            size_t n, bool raw)
+{
+    pen p = {out, x, y, false, 0};
+    fprintf(out, "<path class=\"%s\" d=\"", raw ? "raw" : "wire");
+    if (!raw)
+        pen_to(&p, (double)(s[0].at_ns - s[0].interval_ns), 0);
+    if (n <= HTML_MAX_POINTS) {
+        for (size_t i = 0; i < n; i++)
+            pen_to(&p, (double)s[i].at_ns, sample_Bps(&s[i], raw));
+    } else {
+        bucket *bk = calloc(HTML_BUCKETS, sizeof *bk);
+        if (bk) {
+            double w = (x->v1 - x->v0) / HTML_BUCKETS;
+            for (size_t i = 0; i < n; i++) {
+                double k = floor(((double)s[i].at_ns - x->v0) / w);
+                size_t kk = k < 0 ? 0 : k >= HTML_BUCKETS ? HTML_BUCKETS - 1 : (size_t)k;
+                bucket_put(&bk[kk], (double)s[i].at_ns, sample_Bps(&s[i], raw));
+            }
+            for (size_t k = 0; k < HTML_BUCKETS; k++)
+                if (bk[k].any)
+                    pen_bucket(&p, &bk[k]);
+            free(bk);
+        }
+    }
+    if (!raw) {
+        pen_to(&p, (double)s[n - 1].at_ns, 0);
+        fputs("Z", out);
+    }
+    fputs("\"/>\n", out);
 }
 
 void html_chart_link(FILE *out, const report_results *r, size_t link, int64_t end)
@@ -535,7 +569,8 @@ void html_chart_link(FILE *out, const report_results *r, size_t link, int64_t en
     const report_link_sample *s = report_results_link_samples(r, link, &n);
     double vmax = 0;
     for (size_t i = 0; i < n; i++)
-        vmax = fmax(vmax, fmax(sample_Bps(&s[i]), s[i].capacity_Bps));
+        vmax = fmax(
+            vmax, fmax(fmax(sample_Bps(&s[i], false), sample_Bps(&s[i], true)), s[i].capacity_Bps));
     const double height = 230, bottom = height - CH_BOTTOM;
     scale x = {0, (double)end, CH_LEFT, CH_LEFT + CH_PLOT_W};
     scale y = {0, axis_value_top(vmax * 1.05, false), bottom, CH_TOP};
@@ -593,30 +628,9 @@ void html_chart_link(FILE *out, const report_results *r, size_t link, int64_t en
             pen_to(&p, (double)s[i].at_ns, s[i].capacity_Bps);
     }
     fputs("\"/>\n", out);
-    /* Throughput: every sample, or the envelope of the buckets. */
-    p = (pen){out, &x, &y, false, 0};
-    fputs("<path class=\"wire\" d=\"", out);
-    pen_to(&p, (double)(s[0].at_ns - s[0].interval_ns), 0);
-    if (n <= HTML_MAX_POINTS) {
-        for (size_t i = 0; i < n; i++)
-            pen_to(&p, (double)s[i].at_ns, sample_Bps(&s[i]));
-    } else {
-        bucket *bk = calloc(HTML_BUCKETS, sizeof *bk);
-        if (bk) {
-            double w = (x.v1 - x.v0) / HTML_BUCKETS;
-            for (size_t i = 0; i < n; i++) {
-                double k = floor(((double)s[i].at_ns - x.v0) / w);
-                size_t kk = k < 0 ? 0 : k >= HTML_BUCKETS ? HTML_BUCKETS - 1 : (size_t)k;
-                bucket_put(&bk[kk], (double)s[i].at_ns, sample_Bps(&s[i]));
-            }
-            for (size_t k = 0; k < HTML_BUCKETS; k++)
-                if (bk[k].any)
-                    pen_bucket(&p, &bk[k]);
-            free(bk);
-        }
-    }
-    pen_to(&p, (double)s[n - 1].at_ns, 0);
-    fputs("Z\"/>\n", out);
+    /* Throughput: wire filled, raw (before compression) as a line over it. */
+    throughput_path(out, &x, &y, s, n, false);
+    throughput_path(out, &x, &y, s, n, true);
     if (l->util.defined) {
         double py = sc_map(&y, l->util.p95_Bps);
         fprintf(out,
@@ -626,6 +640,7 @@ void html_chart_link(FILE *out, const report_results *r, size_t link, int64_t en
                 report_format_rate_bps(l->util.p95_Bps, a, sizeof a));
     }
     double lx = legend(out, CH_LEFT, CH_LEGEND_Y, palette[0], false, true, "wire throughput");
+    lx = legend(out, lx, CH_LEGEND_Y, palette[1], false, false, "raw (before compression)");
     lx = legend(out, lx, CH_LEGEND_Y, "#111827", true, false, "capacity");
     lx = legend(out, lx, CH_LEGEND_Y, "#9333ea", true, false, "p95");
     if (outages)

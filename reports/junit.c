@@ -11,11 +11,21 @@ static void xml_escaped(FILE *out, const char *s)
 {
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         switch (*p) {
-        case '&': fputs("&amp;", out); break;
-        case '<': fputs("&lt;", out); break;
-        case '>': fputs("&gt;", out); break;
-        case '"': fputs("&quot;", out); break;
-        case '\'': fputs("&apos;", out); break;
+        case '&':
+            fputs("&amp;", out);
+            break;
+        case '<':
+            fputs("&lt;", out);
+            break;
+        case '>':
+            fputs("&gt;", out);
+            break;
+        case '"':
+            fputs("&quot;", out);
+            break;
+        case '\'':
+            fputs("&apos;", out);
+            break;
         default:
             if (*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r')
                 fputc('?', out);
@@ -29,11 +39,24 @@ void report_junit_fprint(const report_results *r, FILE *out)
 {
     size_t n = report_results_expect_count(r), failed = report_results_expect_failed(r);
     const char *scenario = report_results_scenario_name(r);
+    /* A run that did not finish (a stored run that was killed) is an error case of its own, so CI
+     * never reads it as a pass. */
+    size_t errors = report_results_end_ns(r) < 0;
     fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", out);
-    fprintf(out, "<testsuites name=\"drsim\" tests=\"%zu\" failures=\"%zu\" errors=\"0\">\n", n, failed);
+    fprintf(out, "<testsuites name=\"drsim\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\">\n",
+            n + errors, failed, errors);
     fputs("  <testsuite name=\"", out);
     xml_escaped(out, scenario);
-    fprintf(out, "\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"0\">\n", n, failed);
+    fprintf(out, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"0\">\n", n + errors,
+            failed, errors);
+    if (errors) {
+        fputs("    <testcase classname=\"drsim.", out);
+        xml_escaped(out, scenario);
+        fputs("\" name=\"run\">\n      <error type=\"incomplete\" message=\"the run did not "
+              "finish: its "
+              "expectations were never checked\"/>\n    </testcase>\n",
+              out);
+    }
     for (size_t i = 0; i < n; i++) {
         const report_expect_result *e = report_results_expect(r, i);
         fputs("    <testcase classname=\"drsim.", out);

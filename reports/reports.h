@@ -72,7 +72,8 @@ int64_t report_rpo_at(const report_rpo_point *pts, size_t n, int64_t t_ns);
  * link's capacity over that interval (utilization = bytes / (interval * capacity)). */
 typedef struct report_link_sample {
     int64_t at_ns, interval_ns;
-    double wire_bytes;
+    double raw_bytes;  /* before compression, of the VMs whose replication crosses the link */
+    double wire_bytes; /* what crossed it */
     double capacity_Bps; /* 0 while the link is down: utilization counts as 0 */
 } report_link_sample;
 
@@ -163,6 +164,17 @@ typedef struct report_job {
     size_t step_count, step_cap;
 } report_job;
 
+/* A failover_finding event: a step of a failover or rehearsal that failed or degraded. failover is
+ * the failover record it belongs to (report_results_failover), -1 when none (a refused commit, say):
+ * the latest record of the same VM (else of a recovery plan) that started at or before it and had
+ * not ended before it; a VM's own record wins over its plan's. */
+typedef struct report_fo_finding {
+    int64_t at_ns;
+    int vm; /* -1: about the plan as a whole */
+    int failover;
+    char text[240];
+} report_fo_finding;
+
 /* A failover, test failover or failback, as the run driver measured it. A recovery plan gives one
  * record with vm = -1, and may add one per VM with both plan and vm set. */
 typedef struct report_failover {
@@ -210,7 +222,14 @@ engine_recorder report_results_recorder(report_results *r);
  * written into db's current run (report_db_run_begin first). Diags, failovers and jobs recorded
  * before are written at once; events, recovery points and samples are not kept, so attach before
  * the engine starts. db is not owned; it must outlive r or be detached with NULL. Database failures
- * are sticky in db: see report_db_run_end. */
+ * are sticky in db: see report_db_run_end.
+ *
+ * Which recovery points get a row: a replication cycle makes a new latest point and prunes the one
+ * before, so a row per point would be a row per cycle (millions in a month of a large estate) for
+ * points nobody could ever fail over to once pruned. Rows are kept for the points a DR user can
+ * still ask about: every additional point (hourly and app-consistent, from when it is applied),
+ * every point still retained at the end of the run, and every point a failover used. The per-cycle
+ * picture is kept exactly, and compactly, by the RPO breakpoints (rpo_history). */
 void report_results_attach_db(report_results *r, report_db *db);
 
 /* Things the engine does not report, from the run driver: */
@@ -246,13 +265,17 @@ const report_job *report_results_job(const report_results *r, size_t i);
 size_t report_results_failover_count(const report_results *r);
 const report_failover *report_results_failover(const report_results *r, size_t i);
 const drs_diags *report_results_diags(const report_results *r);
+/* Failover findings in the order they happened; their failover is assigned by
+ * report_results_finish. */
+size_t report_results_fo_finding_count(const report_results *r);
+const report_fo_finding *report_results_fo_finding(const report_results *r, size_t i);
 /* Events are streamed to the database, not kept: here are their counts and first times per kind and
  * VM (vm = -1: events about no VM). */
 uint64_t report_results_event_count(const report_results *r, engine_event_kind kind, int vm);
 int64_t report_results_event_first_ns(const report_results *r, engine_event_kind kind, int vm);
 uint64_t report_results_event_total(const report_results *r); /* every event, every VM */
-uint64_t report_results_rp_rows(const report_results *r);      /* distinct recovery points seen */
-uint64_t report_results_sample_rows(const report_results *r);  /* samples written */
+uint64_t report_results_rp_rows(const report_results *r);      /* recovery points kept as rows */
+uint64_t report_results_sample_rows(const report_results *r);  /* VM and link samples */
 const report_rpo_point *report_results_rpo_points(const report_results *r, size_t vm, size_t *n);
 /* RPO statistics of vm over [from_ns, end of run]. */
 bool report_results_rpo(const report_results *r, size_t vm, int64_t from_ns, int64_t threshold_ns,
@@ -374,13 +397,42 @@ bool report_db_flush(report_db *db, drs_error *err);
 void report_db_set_batch_rows(report_db *db, size_t rows);
 int64_t report_db_run_id(const report_db *db); /* current run, -1 when none */
 
+/* ------------------------------------------------------------------------------------------------ */
+/* Stored runs (load.c)                                                                              */
+/* ------------------------------------------------------------------------------------------------ */
+
+/* A run as the runs table holds it, with its expectations counted. */
+typedef struct report_run_row {
+    int64_t id;
+    char scenario[256];
+    uint64_t seed;
+    char drsim_version[32];
+    char started[32], ended[32]; /* wall clock, ISO 8601 UTC; ended "" when the run did not end */
+    char status[16];             /* incomplete, complete, failed, invalid */
+    int exit_code;               /* -1 when none was recorded */
+    size_t expect_passed, expect_failed;
+} report_run_row;
+
+/* Every run of the results database at path, oldest first, into *rows (the caller frees it). Opens
+ * the file read-only. false with err (DRS_EINPUT) when the file is missing or is not a drsim results
+ * database of this format. */
+bool report_db_list_runs(const char *path, report_run_row **rows, size_t *n, drs_error *err);
+
+/* Run run_id (-1: the newest) of the results database at path, as results: the summary, JUnit and
+ * HTML render from them exactly as they did from the run's own results. A run that did not finish
+ * comes back with what it stored and end time -1, which every output shows as not finished. info
+ * (optional) gets the run's row. The caller frees the results. NULL with err (DRS_EINPUT) when the
+ * file is missing, is not a drsim results database, or has no such run. */
+report_results *report_db_load(const char *path, int64_t run_id, report_run_row *info,
+                               drs_error *err);
+
 /* The schema, as SQL (for the README and `sqlite3 .schema`). */
 extern const char report_db_schema[];
 /* Kept in the file's header (PRAGMA user_version). report_db_open and report_db_merge refuse a file
- * of another version; a file without one (0: new, or written before versions were kept) is given
- * this one. Bump it when a column changes meaning or type; a new table needs no bump (merge copies
+ * of another version, and one written before versions were kept (0 with tables in it); a new file
+ * is given this one. Bump it when a column changes meaning or type; a new table needs no bump (merge copies
  * any table whose rows refer to a run). */
-#define REPORT_DB_SCHEMA_VERSION 1
+#define REPORT_DB_SCHEMA_VERSION 2
 
 /* ------------------------------------------------------------------------------------------------ */
 /* Merging results databases (merge.c)                                                               */

@@ -1,27 +1,123 @@
-/* reports/reports_internal.h — how the results stream rows into the database; reports/ only.
+/* reports/reports_internal.h — the results' insides and how they stream rows into the database;
+ * reports/ only.
  *
  * results.c calls these as the run records things; db.c appends each row to the open batch
- * transaction of the current run. None of them fails loudly: the first database error is kept in the
- * db and reported by report_db_run_end, and later rows are dropped (a run must not stop because its
- * database did). Strings are copied by SQLite before the call returns. */
+ * transaction of the current run. None of them fails loudly: the first database error is kept in
+ * the db and reported by report_db_run_end, and later rows are dropped (a run must not stop because
+ * its database did). Strings are copied by SQLite before the call returns. */
 #ifndef REPORT_REPORTS_INTERNAL_H
 #define REPORT_REPORTS_INTERNAL_H
 
 #include "reports.h"
 
+/* ---- the results' insides, shared by results.c (recording) and load.c (reading a stored run) ----
+ */
+
+/* A recovery point a VM holds now (created and not yet pruned), with what its database row needs:
+ * rows are written only for points worth keeping (see report_results_attach_db). */
+typedef struct live_rp {
+    uint64_t id;
+    engine_rp_kind kind;
+    bool applied;
+    bool stored; /* its row is in the database: later changes update it */
+    bool keep;   /* a failover used it: store it even if it is pruned as a plain latest point */
+    int64_t captured_ns, created_ns, applied_ns;
+    uint64_t bytes, digest;
+} live_rp;
+
+/* Replica storage held by a VM on one classification of one site. */
+typedef struct vm_store {
+    int site, storage;
+    uint64_t used;
+} vm_store;
+
+typedef struct vm_state {
+    report_rpo_point *rpo;
+    size_t rpo_n, rpo_cap;
+    size_t rpo_stored; /* breakpoints already written to the database */
+    live_rp *live;
+    size_t live_n, live_cap;
+    vm_store *store;
+    size_t store_n, store_cap;
+} vm_state;
+
+typedef struct link_state {
+    report_link_sample *samples;
+    size_t n, cap;
+} link_state;
+
+struct report_results {
+    char *scenario_name;
+    uint64_t seed;
+    int64_t end_ns;
+    bool finished;
+
+    size_t vm_count, link_count, class_count, plan_count;
+    report_vm_stats *vms;
+    vm_state *vst;
+    report_link_stats *links;
+    link_state *lst;
+    report_class_stats *classes;
+    char **plan_names;
+    size_t site_count;
+    int **class_of;        /* [site][storage] -> index into classes */
+    size_t *storage_count; /* per site */
+
+    report_job *jobs;
+    size_t job_count, job_cap;
+    report_failover *failovers;
+    size_t failover_count, failover_cap;
+    report_fo_finding *fo_findings;
+    size_t fo_finding_count, fo_finding_cap;
+    drs_diags diags;
+    report_expect_result *expects;
+    size_t expect_count, expect_cap;
+
+    /* [kind * (vm_count + 1) + vm + 1]: slot 0 of each kind is "about no VM" */
+    uint64_t *ev_count;
+    int64_t *ev_first;
+    uint64_t ev_total, rp_rows, sample_rows;
+
+    report_db *db;
+};
+
+/* Empty results with room for the given numbers of subjects (names NULL, every time -1), for the
+ * loader. NULL when memory is exhausted. */
+report_results *report_results_alloc(size_t vms, size_t links, size_t classes, size_t plans);
+/* What report_results_finish derives from the recorded rows: link utilization, and which failover
+ * each finding belongs to. The loader calls it too, so a stored run derives the same. */
+void report_results_settle(report_results *r);
+/* Appends to a growable array; aborts when memory is exhausted (see results.c). */
+void report_grow(void **arr, size_t *cap, size_t need, size_t sz);
+char *report_strdup(const char *s); /* aborts when memory is exhausted */
+
+/* ---- rows into the database (db.c) ---- */
+
+enum { REPORT_SERIES_RPO, REPORT_SERIES_STORAGE, REPORT_SERIES_KINDS };
+
 /* Inserts or replaces the job's row (state and end change over its life). */
-void report_db_put_job(report_db *db, const report_job *job, const char *vm_name);
+void report_db_put_job(report_db *db, size_t seq, const report_job *job, const char *vm_name);
 void report_db_put_job_step(report_db *db, uint64_t job_id, size_t seq, const report_job_step *st);
 void report_db_put_event(report_db *db, uint64_t seq, const engine_event_info *ev,
                          const char *vm_name);
-/* Creates the point's row, or updates its applied / pruned time. */
-void report_db_put_rp(report_db *db, const char *vm_name, engine_rp_change change,
-                      const engine_rp_info *rp, int64_t at_ns);
-void report_db_put_sample(report_db *db, int64_t at_ns, const char *kind, const char *subject,
-                          double value);
+/* A sample of a VM's time series (kind: REPORT_SERIES_*). */
+void report_db_put_sample(report_db *db, int64_t at_ns, int kind, int vm, double value);
 void report_db_put_failover(report_db *db, uint64_t seq, const report_failover *f,
                             const char *plan_name, const char *vm_name);
 void report_db_put_diag(report_db *db, uint64_t seq, const drs_diag *d);
+/* The run's subjects (VMs, links, classifications, plans) with their final figures: at attach time
+ * (names, so even a killed run can be shown) and again at the end. */
+void report_db_put_subjects(report_db *db, const report_results *r);
+/* A link throughput sample. */
+void report_db_put_link_sample(report_db *db, int link, const report_link_sample *s);
+/* The RPO breakpoints pts[0..n) of vm (the next ones after those written before), as one packed
+ * row. */
+void report_db_put_rpo(report_db *db, int vm, const report_rpo_point *pts, size_t n);
+/* A recovery point's row: inserted whole (pruned_ns -1 while it is retained), or its pruned time
+ * set. */
+void report_db_put_rp_row(report_db *db, const char *vm_name, const live_rp *p, int64_t pruned_ns);
+void report_db_put_rp_pruned(report_db *db, const char *vm_name, uint64_t id, int64_t pruned_ns);
+
 /* A sample interval passed: commits the batch if a second of wall-clock time went by since the last
  * commit, so a killed run loses little. */
 void report_db_tick(report_db *db);
@@ -33,6 +129,9 @@ struct sqlite3;
 bool report_db_schema_apply(struct sqlite3 *h, const char *path, drs_error *err);
 
 /* For expect.c: forget earlier expectation results; append one (zeroed) result. */
+/* "test_failover", "planned_failover", ... as the failovers table spells them. */
+const char *report_failover_kind_name(drs_action_do k);
+
 void report_results_expect_reset(report_results *r);
 report_expect_result *report_results_expect_add(report_results *r);
 

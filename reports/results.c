@@ -10,70 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A recovery point a VM holds now (created and not yet pruned). */
-typedef struct live_rp {
-    uint64_t id;
-    engine_rp_kind kind;
-    bool applied;
-} live_rp;
-
-/* Replica storage held by a VM on one classification of one site. */
-typedef struct vm_store {
-    int site, storage;
-    uint64_t used;
-} vm_store;
-
-typedef struct vm_state {
-    report_rpo_point *rpo;
-    size_t rpo_n, rpo_cap;
-    live_rp *live;
-    size_t live_n, live_cap;
-    vm_store *store;
-    size_t store_n, store_cap;
-} vm_state;
-
-typedef struct link_state {
-    report_link_sample *samples;
-    size_t n, cap;
-} link_state;
-
-struct report_results {
-    char *scenario_name;
-    uint64_t seed;
-    int64_t end_ns;
-    bool finished;
-
-    size_t vm_count, link_count, class_count, plan_count;
-    report_vm_stats *vms;
-    vm_state *vst;
-    report_link_stats *links;
-    link_state *lst;
-    report_class_stats *classes;
-    char **plan_names;
-    size_t site_count;
-    int **class_of; /* [site][storage] -> index into classes */
-    size_t *storage_count; /* per site */
-
-    report_job *jobs;
-    size_t job_count, job_cap;
-    report_failover *failovers;
-    size_t failover_count, failover_cap;
-    drs_diags diags;
-    report_expect_result *expects;
-    size_t expect_count, expect_cap;
-
-    /* [kind * (vm_count + 1) + vm + 1]: slot 0 of each kind is "about no VM" */
-    uint64_t *ev_count;
-    int64_t *ev_first;
-    uint64_t ev_total, rp_rows, sample_rows;
-
-    report_db *db;
-};
-
 /* Grows *arr (of elements of size sz) to hold at least need; geometric, so appends are amortized
  * O(1) and the hot path rarely allocates. Aborts on out-of-memory: a run cannot go on without its
  * results, and there is no useful way to continue. */
-static void grow(void **arr, size_t *cap, size_t need, size_t sz)
+void report_grow(void **arr, size_t *cap, size_t need, size_t sz)
 {
     if (need <= *cap)
         return;
@@ -98,7 +38,7 @@ static char *dup_str(const char *s)
     return p;
 }
 
-static char *must_dup(const char *s)
+char *report_strdup(const char *s)
 {
     char *p = dup_str(s);
     if (!p)
@@ -106,7 +46,11 @@ static char *must_dup(const char *s)
     return p;
 }
 
-/* The link between the VM's site and the target site of the cloud pair its host's cloud belongs to. */
+#define grow report_grow
+#define must_dup report_strdup
+
+/* The link between the VM's site and the target site of the cloud pair its host's cloud belongs to.
+ */
 static int vm_link(const drs_scenario *sc, const drs_vm *vm)
 {
     if (vm->site < 0 || (size_t)vm->site >= sc->site_count)
@@ -132,34 +76,26 @@ static int vm_link(const drs_scenario *sc, const drs_vm *vm)
     return -1;
 }
 
-report_results *report_results_new(const drs_scenario *sc)
+report_results *report_results_alloc(size_t vms, size_t links, size_t classes, size_t plans)
 {
     report_results *r = calloc(1, sizeof *r);
     if (!r)
         return NULL;
     r->end_ns = -1;
-    r->seed = sc->seed;
-    r->scenario_name = dup_str(sc->name);
-    r->vm_count = sc->vm_count;
-    r->link_count = sc->link_count;
-    r->plan_count = sc->recovery.plan_count;
-    r->site_count = sc->site_count;
+    r->vm_count = vms;
+    r->link_count = links;
+    r->plan_count = plans;
     size_t slots = (r->vm_count + 1) * ENGINE_EV_COUNT;
     r->vms = calloc(r->vm_count ? r->vm_count : 1, sizeof *r->vms);
     r->vst = calloc(r->vm_count ? r->vm_count : 1, sizeof *r->vst);
     r->links = calloc(r->link_count ? r->link_count : 1, sizeof *r->links);
     r->lst = calloc(r->link_count ? r->link_count : 1, sizeof *r->lst);
     r->plan_names = calloc(r->plan_count ? r->plan_count : 1, sizeof *r->plan_names);
-    r->class_of = calloc(r->site_count ? r->site_count : 1, sizeof *r->class_of);
-    r->storage_count = calloc(r->site_count ? r->site_count : 1, sizeof *r->storage_count);
     r->ev_count = calloc(slots, sizeof *r->ev_count);
     r->ev_first = malloc(slots * sizeof *r->ev_first);
-    size_t total_storage = 0;
-    for (size_t s = 0; s < sc->site_count; s++)
-        total_storage += sc->sites[s].storage_count;
-    r->classes = calloc(total_storage ? total_storage : 1, sizeof *r->classes);
-    if (!r->scenario_name || !r->vms || !r->vst || !r->links || !r->lst || !r->plan_names ||
-        !r->class_of || !r->storage_count || !r->ev_count || !r->ev_first || !r->classes) {
+    r->classes = calloc(classes ? classes : 1, sizeof *r->classes);
+    if (!r->vms || !r->vst || !r->links || !r->lst || !r->plan_names || !r->ev_count ||
+        !r->ev_first || !r->classes) {
         report_results_free(r);
         return NULL;
     }
@@ -167,17 +103,42 @@ report_results *report_results_new(const drs_scenario *sc)
         r->ev_first[i] = -1;
     for (size_t i = 0; i < r->vm_count; i++) {
         report_vm_stats *v = &r->vms[i];
-        if (!(v->name = dup_str(sc->vms[i].name))) {
-            report_results_free(r);
-            return NULL;
-        }
-        v->link = vm_link(sc, &sc->vms[i]);
+        v->link = -1;
         v->ir_requested_ns = v->ir_start_ns = v->ir_end_ns = -1;
         v->rp_newest_applied_capture_ns = -1;
         for (int h = 0; h < 4; h++)
             v->health_first_ns[h] = -1;
         v->health = v->worst_health = ENGINE_HEALTH_NONE;
         v->health_first_ns[ENGINE_HEALTH_NONE] = 0;
+    }
+    return r;
+}
+
+report_results *report_results_new(const drs_scenario *sc)
+{
+    size_t total_storage = 0;
+    for (size_t s = 0; s < sc->site_count; s++)
+        total_storage += sc->sites[s].storage_count;
+    report_results *r =
+        report_results_alloc(sc->vm_count, sc->link_count, total_storage, sc->recovery.plan_count);
+    if (!r)
+        return NULL;
+    r->seed = sc->seed;
+    r->scenario_name = dup_str(sc->name);
+    r->site_count = sc->site_count;
+    r->class_of = calloc(r->site_count ? r->site_count : 1, sizeof *r->class_of);
+    r->storage_count = calloc(r->site_count ? r->site_count : 1, sizeof *r->storage_count);
+    if (!r->scenario_name || !r->class_of || !r->storage_count) {
+        report_results_free(r);
+        return NULL;
+    }
+    for (size_t i = 0; i < r->vm_count; i++) {
+        report_vm_stats *v = &r->vms[i];
+        if (!(v->name = dup_str(sc->vms[i].name))) {
+            report_results_free(r);
+            return NULL;
+        }
+        v->link = vm_link(sc, &sc->vms[i]);
     }
     for (size_t i = 0; i < r->link_count; i++)
         if (!(r->links[i].name = dup_str(sc->links[i].name))) {
@@ -199,7 +160,8 @@ report_results *report_results_new(const drs_scenario *sc)
             return NULL;
         }
         for (size_t k = 0; k < site->storage_count; k++) {
-            const char *name = site->storage[k].classification ? site->storage[k].classification : "";
+            const char *name =
+                site->storage[k].classification ? site->storage[k].classification : "";
             size_t c = 0;
             while (c < r->class_count && strcmp(r->classes[c].name, name) != 0)
                 c++;
@@ -259,6 +221,7 @@ void report_results_free(report_results *r)
         job_free(&r->jobs[i]);
     free(r->jobs);
     free(r->failovers);
+    free(r->fo_findings);
     drs_diags_clear(&r->diags);
     free(r->expects);
     free(r->vms);
@@ -282,6 +245,7 @@ void report_results_attach_db(report_results *r, report_db *db)
     /* What was recorded before the database came along and is still held here goes in now, so
      * that attaching after report_results_add_diags (the natural order: validate, then open the
      * database) loses nothing. Events, points and samples are not held: attach before the run. */
+    report_db_put_subjects(db, r);
     for (size_t i = 0; i < r->diags.count; i++)
         report_db_put_diag(db, i + 1, &r->diags.items[i]);
     for (size_t i = 0; i < r->failover_count; i++) {
@@ -293,14 +257,15 @@ void report_results_attach_db(report_results *r, report_db *db)
     }
     for (size_t i = 0; i < r->job_count; i++) {
         const report_job *j = &r->jobs[i];
-        report_db_put_job(db, j, j->vm >= 0 && (size_t)j->vm < r->vm_count ? r->vms[j->vm].name
-                                                                            : NULL);
+        report_db_put_job(db, i, j,
+                          j->vm >= 0 && (size_t)j->vm < r->vm_count ? r->vms[j->vm].name : NULL);
         for (size_t k = 0; k < j->step_count; k++)
             report_db_put_job_step(db, j->id, k, &j->steps[k]);
     }
 }
 
-/* ---- recording (the engine's callbacks) ---------------------------------------------------------- */
+/* ---- recording (the engine's callbacks)
+ * ---------------------------------------------------------- */
 
 static bool vm_ok(const report_results *r, int vm)
 {
@@ -339,7 +304,7 @@ static void rec_job_started(void *ctx, const engine_job_info *job, int64_t at_ns
     j->started_ns = at_ns;
     j->ended_ns = -1;
     if (r->db)
-        report_db_put_job(r->db, j, vm_name(r, j->vm));
+        report_db_put_job(r->db, r->job_count - 1, j, vm_name(r, j->vm));
 }
 
 static void rec_job_step(void *ctx, uint64_t job_id, const char *step, engine_job_state state,
@@ -372,7 +337,7 @@ static void rec_job_ended(void *ctx, uint64_t job_id, engine_job_state state, co
     free(j->reason);
     j->reason = must_dup(reason);
     if (r->db)
-        report_db_put_job(r->db, j, vm_name(r, j->vm));
+        report_db_put_job(r->db, (size_t)(j - r->jobs), j, vm_name(r, j->vm));
 }
 
 static void health_set(report_results *r, int vm, engine_health h, int64_t at_ns)
@@ -389,13 +354,26 @@ static void health_set(report_results *r, int vm, engine_health h, int64_t at_ns
         v->health_first_ns[h] = at_ns;
 }
 
+/* Findings are few (one per failing step of a failover) and the summary lists them: kept whole. */
+static void results_add_fo_finding(report_results *r, int64_t at_ns, int vm, const char *text)
+{
+    grow((void **)&r->fo_findings, &r->fo_finding_cap, r->fo_finding_count + 1,
+         sizeof *r->fo_findings);
+    report_fo_finding *f = &r->fo_findings[r->fo_finding_count++];
+    f->at_ns = at_ns;
+    f->vm = vm_ok(r, vm) ? vm : -1;
+    f->failover = -1;
+    snprintf(f->text, sizeof f->text, "%s", text ? text : "");
+}
+
 static void rec_event(void *ctx, const engine_event_info *ev)
 {
     report_results *r = ctx;
     assert(!r->finished);
     if (ev->kind < 0 || ev->kind >= ENGINE_EV_COUNT)
         return;
-    size_t slot = (size_t)ev->kind * (r->vm_count + 1) + (vm_ok(r, ev->vm) ? (size_t)ev->vm + 1 : 0);
+    size_t slot =
+        (size_t)ev->kind * (r->vm_count + 1) + (vm_ok(r, ev->vm) ? (size_t)ev->vm + 1 : 0);
     r->ev_count[slot]++;
     if (r->ev_first[slot] < 0)
         r->ev_first[slot] = ev->at_ns;
@@ -403,14 +381,27 @@ static void rec_event(void *ctx, const engine_event_info *ev)
     if (vm_ok(r, ev->vm)) {
         report_vm_stats *v = &r->vms[ev->vm];
         switch (ev->kind) {
-        case ENGINE_EV_MISSED_CYCLE: v->cycles_missed++; break;
-        case ENGINE_EV_RESYNC_REQUIRED: v->resyncs_required++; break;
-        case ENGINE_EV_RESYNC_STARTED: v->resyncs_started++; break;
-        case ENGINE_EV_RESYNC_COMPLETED: v->resyncs_completed++; break;
-        case ENGINE_EV_HEALTH_CHANGED: health_set(r, ev->vm, (engine_health)ev->new_value, ev->at_ns); break;
-        default: break;
+        case ENGINE_EV_MISSED_CYCLE:
+            v->cycles_missed++;
+            break;
+        case ENGINE_EV_RESYNC_REQUIRED:
+            v->resyncs_required++;
+            break;
+        case ENGINE_EV_RESYNC_STARTED:
+            v->resyncs_started++;
+            break;
+        case ENGINE_EV_RESYNC_COMPLETED:
+            v->resyncs_completed++;
+            break;
+        case ENGINE_EV_HEALTH_CHANGED:
+            health_set(r, ev->vm, (engine_health)ev->new_value, ev->at_ns);
+            break;
+        default:
+            break;
         }
     }
+    if (ev->kind == ENGINE_EV_FAILOVER_FINDING)
+        results_add_fo_finding(r, ev->at_ns, ev->vm, ev->detail);
     if (r->db)
         report_db_put_event(r->db, r->ev_total, ev, vm_name(r, ev->vm));
 }
@@ -447,13 +438,30 @@ static void rp_mark_applied(report_vm_stats *v, live_rp *p, const engine_rp_info
         v->rp_newest_applied_capture_ns = rp->captured_ns;
 }
 
-static live_rp *live_add(report_results *r, vm_state *s, const engine_rp_info *rp)
+static live_rp *live_add(vm_state *s, const engine_rp_info *rp)
 {
     grow((void **)&s->live, &s->live_cap, s->live_n + 1, sizeof *s->live);
     live_rp *p = &s->live[s->live_n++];
-    *p = (live_rp){rp->id, rp->kind, false};
-    r->rp_rows++;
+    *p = (live_rp){.id = rp->id,
+                   .kind = rp->kind,
+                   .captured_ns = rp->captured_ns,
+                   .created_ns = -1,
+                   .applied_ns = -1,
+                   .bytes = rp->bytes,
+                   .digest = rp->primary_digest};
     return p;
+}
+
+/* Writes the point's row once it is worth keeping (see report_results_attach_db); pruned_ns -1
+ * while it is still retained. */
+static void rp_store(report_results *r, size_t vm, live_rp *p, int64_t pruned_ns)
+{
+    if (p->stored)
+        return;
+    p->stored = true;
+    r->rp_rows++;
+    if (r->db)
+        report_db_put_rp_row(r->db, r->vms[vm].name, p, pruned_ns);
 }
 
 static void rec_recovery_point(void *ctx, engine_rp_change change, const engine_rp_info *rp,
@@ -469,7 +477,8 @@ static void rec_recovery_point(void *ctx, engine_rp_change change, const engine_
     switch (change) {
     case ENGINE_RP_CREATED:
         if (!p) {
-            live_add(r, s, rp);
+            p = live_add(s, rp);
+            p->created_ns = at_ns;
             v->rp_created++;
             if (rp->kind == ENGINE_RP_APP_CONSISTENT)
                 v->rp_app_consistent_created++;
@@ -477,19 +486,28 @@ static void rec_recovery_point(void *ctx, engine_rp_change change, const engine_
         break;
     case ENGINE_RP_APPLIED:
         if (!p)
-            p = live_add(r, s, rp);
+            p = live_add(s, rp);
         p->kind = rp->kind; /* a latest point may be kept on as an hourly one */
+        p->bytes = rp->bytes;
+        if (!p->applied)
+            p->applied_ns = at_ns;
         rp_mark_applied(v, p, rp);
+        if (rp_additional(p->kind))
+            rp_store(r, (size_t)rp->vm, p, -1);
         break;
     case ENGINE_RP_PRUNED:
-        if (!p) {
-            r->rp_rows++; /* never seen alive: the database gets a row for it all the same */
-        } else {
+        if (p) {
             if (p->applied) {
                 if (rp_additional(p->kind))
                     v->rp_additional_now--;
                 if (p->kind == ENGINE_RP_APP_CONSISTENT)
                     v->rp_app_consistent_now--;
+            }
+            if (p->stored) {
+                if (r->db)
+                    report_db_put_rp_pruned(r->db, v->name, p->id, at_ns);
+            } else if (p->keep || rp_additional(rp->kind)) {
+                rp_store(r, (size_t)rp->vm, p, at_ns);
             }
             *p = s->live[--s->live_n];
             bool latest = false;
@@ -500,8 +518,6 @@ static void rec_recovery_point(void *ctx, engine_rp_change change, const engine_
         v->rp_pruned++;
         break;
     }
-    if (r->db)
-        report_db_put_rp(r->db, v->name, change, rp, at_ns);
 }
 
 static void rec_cycle(void *ctx, const engine_cycle_info *cy)
@@ -523,6 +539,22 @@ static void rec_cycle(void *ctx, const engine_cycle_info *cy)
     }
 }
 
+/* RPO breakpoints go to the database in rows of RPO_CHUNK, cut at fixed places so that two runs of
+ * one scenario write identical rows; the last, shorter row at the end of the run. A chunk is
+ * written once a breakpoint after it exists: until then its last one could still be replaced (two
+ * at one instant). A killed run keeps the chunks written before it died. */
+#define RPO_CHUNK 1024
+
+static void results_store_rpo(report_results *r, size_t vm, bool final)
+{
+    vm_state *s = &r->vst[vm];
+    while (s->rpo_n - s->rpo_stored > RPO_CHUNK || (final && s->rpo_n > s->rpo_stored)) {
+        size_t n = s->rpo_n - s->rpo_stored < RPO_CHUNK ? s->rpo_n - s->rpo_stored : RPO_CHUNK;
+        report_db_put_rpo(r->db, (int)vm, s->rpo + s->rpo_stored, n);
+        s->rpo_stored += n;
+    }
+}
+
 static void rec_rpo_point(void *ctx, int vm, int64_t at_ns, int64_t captured_ns)
 {
     report_results *r = ctx;
@@ -538,6 +570,8 @@ static void rec_rpo_point(void *ctx, int vm, int64_t at_ns, int64_t captured_ns)
     }
     grow((void **)&s->rpo, &s->rpo_cap, s->rpo_n + 1, sizeof *s->rpo);
     s->rpo[s->rpo_n++] = (report_rpo_point){at_ns, captured_ns};
+    if (r->db && s->rpo_n - s->rpo_stored > RPO_CHUNK)
+        results_store_rpo(r, (size_t)vm, false);
 }
 
 static void rec_initial_replication(void *ctx, const engine_ir_info *ir)
@@ -629,15 +663,8 @@ engine_recorder report_results_recorder(report_results *r)
     };
 }
 
-/* ---- from the run driver ------------------------------------------------------------------------- */
-
-static void put_sample(report_results *r, int64_t at_ns, const char *kind, const char *subject,
-                       double value)
-{
-    r->sample_rows++;
-    if (r->db)
-        report_db_put_sample(r->db, at_ns, kind, subject, value);
-}
+/* ---- from the run driver
+ * ------------------------------------------------------------------------- */
 
 void report_results_add_link_sample(report_results *r, int link, int64_t at_ns, int64_t interval_ns,
                                     double raw_bytes, double wire_bytes, double capacity_Bps)
@@ -647,14 +674,12 @@ void report_results_add_link_sample(report_results *r, int link, int64_t at_ns, 
         return;
     link_state *l = &r->lst[link];
     grow((void **)&l->samples, &l->cap, l->n + 1, sizeof *l->samples);
-    l->samples[l->n++] = (report_link_sample){at_ns, interval_ns, wire_bytes, capacity_Bps};
+    report_link_sample *smp = &l->samples[l->n++];
+    *smp = (report_link_sample){at_ns, interval_ns, raw_bytes, wire_bytes, capacity_Bps};
     r->links[link].sample_count = l->n;
-    double secs = (double)interval_ns / 1e9;
-    const char *name = r->links[link].name;
-    put_sample(r, at_ns, "link_raw_Bps", name, raw_bytes / secs);
-    put_sample(r, at_ns, "link_wire_Bps", name, wire_bytes / secs);
-    put_sample(r, at_ns, "link_utilization", name,
-               capacity_Bps > 0 ? wire_bytes / secs / capacity_Bps : 0.0);
+    r->sample_rows++;
+    if (r->db)
+        report_db_put_link_sample(r->db, link, smp);
 }
 
 void report_results_add_failover(report_results *r, const report_failover *f)
@@ -664,6 +689,15 @@ void report_results_add_failover(report_results *r, const report_failover *f)
     report_failover *c = &r->failovers[r->failover_count++];
     *c = *f;
     c->detail[sizeof c->detail - 1] = '\0';
+    /* The point a failover used keeps its row, whatever becomes of it later. */
+    if (vm_ok(r, c->vm) && c->rp_captured_ns >= 0) {
+        vm_state *s = &r->vst[c->vm];
+        for (size_t i = 0; i < s->live_n; i++)
+            if (s->live[i].captured_ns == c->rp_captured_ns) {
+                s->live[i].keep = true;
+                rp_store(r, (size_t)c->vm, &s->live[i], -1);
+            }
+    }
     if (r->db)
         report_db_put_failover(
             r->db, r->failover_count, c,
@@ -689,14 +723,48 @@ void report_results_sample(report_results *r, int64_t at_ns)
     for (size_t i = 0; i < r->vm_count; i++) {
         const vm_state *s = &r->vst[i];
         int64_t rpo = report_rpo_at(s->rpo, s->rpo_n, at_ns);
-        if (rpo >= 0)
-            put_sample(r, at_ns, "rpo_s", r->vms[i].name, (double)rpo / 1e9);
-        if (s->store_n > 0)
-            put_sample(r, at_ns, "replica_storage_bytes", r->vms[i].name,
-                       (double)r->vms[i].replica_storage_bytes);
+        if (rpo >= 0) {
+            r->sample_rows++;
+            if (r->db)
+                report_db_put_sample(r->db, at_ns, REPORT_SERIES_RPO, (int)i, (double)rpo / 1e9);
+        }
+        if (s->store_n > 0) {
+            r->sample_rows++;
+            if (r->db)
+                report_db_put_sample(r->db, at_ns, REPORT_SERIES_STORAGE, (int)i,
+                                     (double)r->vms[i].replica_storage_bytes);
+        }
     }
     if (r->db)
         report_db_tick(r->db);
+}
+
+/* Which failover each finding belongs to (see report_fo_finding). */
+static void results_assign_findings(report_results *r)
+{
+    for (size_t k = 0; k < r->fo_finding_count; k++) {
+        report_fo_finding *g = &r->fo_findings[k];
+        int own = -1, plan = -1;
+        for (size_t i = 0; i < r->failover_count; i++) {
+            const report_failover *f = &r->failovers[i];
+            if (f->started_ns > g->at_ns || (f->ended_ns >= 0 && f->ended_ns < g->at_ns))
+                continue;
+            if (f->vm >= 0 && f->vm == g->vm &&
+                (own < 0 || f->started_ns >= r->failovers[own].started_ns))
+                own = (int)i;
+            else if (f->vm < 0 && (plan < 0 || f->started_ns >= r->failovers[plan].started_ns))
+                plan = (int)i;
+        }
+        g->failover = own >= 0 ? own : plan;
+    }
+}
+
+void report_results_settle(report_results *r)
+{
+    for (size_t i = 0; i < r->link_count; i++)
+        if (!report_util_compute(r->lst[i].samples, r->lst[i].n, INT64_MIN, &r->links[i].util))
+            abort();
+    results_assign_findings(r);
 }
 
 void report_results_finish(report_results *r, int64_t end_ns)
@@ -704,27 +772,81 @@ void report_results_finish(report_results *r, int64_t end_ns)
     assert(!r->finished);
     r->finished = true;
     r->end_ns = end_ns;
-    for (size_t i = 0; i < r->link_count; i++)
-        if (!report_util_compute(r->lst[i].samples, r->lst[i].n, INT64_MIN, &r->links[i].util))
-            abort();
+    report_results_settle(r);
+    /* Points still retained at the end get their rows. */
+    for (size_t i = 0; i < r->vm_count; i++)
+        for (size_t k = 0; k < r->vst[i].live_n; k++)
+            rp_store(r, i, &r->vst[i].live[k], -1);
+    if (r->db) {
+        for (size_t i = 0; i < r->vm_count; i++)
+            results_store_rpo(r, i, true);
+        report_db_put_subjects(r->db, r);
+    }
 }
 
-/* ---- reading ------------------------------------------------------------------------------------- */
+/* ---- reading
+ * ------------------------------------------------------------------------------------- */
 
-const char *report_results_scenario_name(const report_results *r) { return r->scenario_name; }
-uint64_t report_results_seed(const report_results *r) { return r->seed; }
-int64_t report_results_end_ns(const report_results *r) { return r->end_ns; }
-size_t report_results_vm_count(const report_results *r) { return r->vm_count; }
-size_t report_results_link_count(const report_results *r) { return r->link_count; }
-size_t report_results_class_count(const report_results *r) { return r->class_count; }
-size_t report_results_plan_count(const report_results *r) { return r->plan_count; }
-size_t report_results_job_count(const report_results *r) { return r->job_count; }
-size_t report_results_failover_count(const report_results *r) { return r->failover_count; }
-const drs_diags *report_results_diags(const report_results *r) { return &r->diags; }
-uint64_t report_results_event_total(const report_results *r) { return r->ev_total; }
-uint64_t report_results_rp_rows(const report_results *r) { return r->rp_rows; }
-uint64_t report_results_sample_rows(const report_results *r) { return r->sample_rows; }
-size_t report_results_expect_count(const report_results *r) { return r->expect_count; }
+const char *report_results_scenario_name(const report_results *r)
+{
+    return r->scenario_name;
+}
+uint64_t report_results_seed(const report_results *r)
+{
+    return r->seed;
+}
+int64_t report_results_end_ns(const report_results *r)
+{
+    return r->end_ns;
+}
+size_t report_results_vm_count(const report_results *r)
+{
+    return r->vm_count;
+}
+size_t report_results_link_count(const report_results *r)
+{
+    return r->link_count;
+}
+size_t report_results_class_count(const report_results *r)
+{
+    return r->class_count;
+}
+size_t report_results_plan_count(const report_results *r)
+{
+    return r->plan_count;
+}
+size_t report_results_job_count(const report_results *r)
+{
+    return r->job_count;
+}
+size_t report_results_failover_count(const report_results *r)
+{
+    return r->failover_count;
+}
+const drs_diags *report_results_diags(const report_results *r)
+{
+    return &r->diags;
+}
+size_t report_results_fo_finding_count(const report_results *r)
+{
+    return r->fo_finding_count;
+}
+uint64_t report_results_event_total(const report_results *r)
+{
+    return r->ev_total;
+}
+uint64_t report_results_rp_rows(const report_results *r)
+{
+    return r->rp_rows;
+}
+uint64_t report_results_sample_rows(const report_results *r)
+{
+    return r->sample_rows;
+}
+size_t report_results_expect_count(const report_results *r)
+{
+    return r->expect_count;
+}
 
 const report_vm_stats *report_results_vm(const report_results *r, size_t vm)
 {
@@ -762,6 +884,12 @@ const report_job *report_results_job(const report_results *r, size_t i)
 {
     assert(i < r->job_count);
     return &r->jobs[i];
+}
+
+const report_fo_finding *report_results_fo_finding(const report_results *r, size_t i)
+{
+    assert(i < r->fo_finding_count);
+    return &r->fo_findings[i];
 }
 
 const report_failover *report_results_failover(const report_results *r, size_t i)

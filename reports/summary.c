@@ -9,8 +9,8 @@
 
 #define SUMMARY_WIDTH 100
 
-/* Prints one line, cut to the width. Names could hold anything; the cut is the last line of defence,
- * the layouts below are planned to fit. */
+/* Prints one line, cut to the width. Names could hold anything; the cut is the last line of
+ * defence, the layouts below are planned to fit. */
 __attribute__((format(printf, 2, 3))) static void line(FILE *out, const char *fmt, ...)
 {
     char buf[SUMMARY_WIDTH * 4];
@@ -63,7 +63,8 @@ static void summary_vms(const report_results *r, FILE *out)
                      report_ratio((double)v->raw_bytes, (double)v->wire_bytes));
         else
             snprintf(ratio, sizeof ratio, "-");
-        line(out, "%-16s %-9s %-9s %-9s %-9s %-8s %10s %10s %6s", fit(name, sizeof name, v->name, 16),
+        line(out, "%-16s %-9s %-9s %-9s %-9s %-8s %10s %10s %6s",
+             fit(name, sizeof name, v->name, 16),
              dur(v->ir_end_ns >= 0 ? v->ir_end_ns - v->ir_start_ns : -1, ir, sizeof ir),
              dur(ok ? (int64_t)st.p50_ns : -1, p50, sizeof p50),
              dur(ok ? (int64_t)st.p95_ns : -1, p95, sizeof p95),
@@ -79,8 +80,8 @@ static void summary_links(const report_results *r, FILE *out)
     if (n == 0)
         return;
     fputc('\n', out);
-    line(out, "%-16s %-9s %-9s %-13s %-13s %10s %10s %6s", "link", "util p95", "util max", "p95 rate",
-         "peak rate", "raw", "wire", "ratio");
+    line(out, "%-16s %-9s %-9s %-13s %-13s %10s %10s %6s", "link", "util p95", "util max",
+         "p95 rate", "peak rate", "raw", "wire", "ratio");
     for (size_t i = 0; i < n; i++) {
         const report_link_stats *l = report_results_link(r, i);
         char name[20], p95[16], mx[16], rp95[24], rpeak[24], raw[24], wire[24], ratio[16];
@@ -117,10 +118,10 @@ static void summary_points(const report_results *r, FILE *out)
     for (size_t i = 0; i < n; i++) {
         const report_vm_stats *v = report_results_vm(r, i);
         char name[20], peak[24];
-        line(out, "%-16s %-10u %-14u %-7s %-14u %-9llu %-9llu %s", fit(name, sizeof name, v->name, 16),
-             v->rp_additional_now, v->rp_app_consistent_now, v->rp_latest_now ? "yes" : "no",
-             v->rp_additional_max, (unsigned long long)v->rp_created,
-             (unsigned long long)v->rp_pruned,
+        line(out, "%-16s %-10u %-14u %-7s %-14u %-9llu %-9llu %s",
+             fit(name, sizeof name, v->name, 16), v->rp_additional_now, v->rp_app_consistent_now,
+             v->rp_latest_now ? "yes" : "no", v->rp_additional_max,
+             (unsigned long long)v->rp_created, (unsigned long long)v->rp_pruned,
              report_format_bytes((double)v->replica_storage_peak_bytes, peak, sizeof peak));
     }
     for (size_t c = 0; c < report_results_class_count(r); c++) {
@@ -136,11 +137,30 @@ static void summary_points(const report_results *r, FILE *out)
 static const char *failover_kind(drs_action_do k)
 {
     switch (k) {
-    case DRS_DO_TEST_FAILOVER: return "test";
-    case DRS_DO_PLANNED_FAILOVER: return "planned";
-    case DRS_DO_UNPLANNED_FAILOVER: return "unplanned";
-    case DRS_DO_FAILBACK: return "failback";
-    default: return "other";
+    case DRS_DO_TEST_FAILOVER:
+        return "test";
+    case DRS_DO_PLANNED_FAILOVER:
+        return "planned";
+    case DRS_DO_UNPLANNED_FAILOVER:
+        return "unplanned";
+    case DRS_DO_FAILBACK:
+        return "failback";
+    default:
+        return "other";
+    }
+}
+
+/* The failover findings of failover fo (-1: those of no failover), one line each. */
+static void summary_fo_findings(const report_results *r, int fo, FILE *out)
+{
+    for (size_t k = 0; k < report_results_fo_finding_count(r); k++) {
+        const report_fo_finding *g = report_results_fo_finding(r, k);
+        if (g->failover != fo)
+            continue;
+        char t[24], name[36];
+        const char *who = g->vm >= 0 ? report_results_vm(r, (size_t)g->vm)->name : "plan";
+        line(out, "  %s at %s: %s", fit(name, sizeof name, who, 32), dur(g->at_ns, t, sizeof t),
+             g->text);
     }
 }
 
@@ -171,6 +191,7 @@ static void summary_failovers(const report_results *r, FILE *out)
              dur(f->data_loss_ns, loss, sizeof loss),
              report_format_bytes((double)f->data_loss_bytes, bytes, sizeof bytes),
              f->verified ? "yes" : "NO", f->succeeded ? "succeeded" : "failed");
+        summary_fo_findings(r, (int)i, out);
     }
 }
 
@@ -188,10 +209,10 @@ static void summary_findings(const report_results *r, FILE *out)
     };
     const drs_diags *d = report_results_diags(r);
     bool header = false;
-#define FINDINGS_HEADER()                                                                           \
+#define FINDINGS_HEADER()                                                                          \
     do {                                                                                           \
         if (!header) {                                                                             \
-            fputc('\n', out);                                                                         \
+            fputc('\n', out);                                                                      \
             line(out, "findings");                                                                 \
             header = true;                                                                         \
         }                                                                                          \
@@ -224,14 +245,20 @@ static void summary_findings(const report_results *r, FILE *out)
                  dur(vs->health_first_ns[vs->worst_health], t, sizeof t));
         }
     }
+    for (size_t k = 0; k < report_results_fo_finding_count(r); k++)
+        if (report_results_fo_finding(r, k)->failover < 0) {
+            FINDINGS_HEADER();
+            summary_fo_findings(r, -1, out);
+            break;
+        }
     for (size_t i = 0; i < report_results_job_count(r); i++) {
         const report_job *j = report_results_job(r, i);
         if (j->state != ENGINE_JOB_FAILED)
             continue;
         FINDINGS_HEADER();
         char t[24];
-        line(out, "  job %s (%s) failed at %s: %s", j->name, j->subject, dur(j->ended_ns, t, sizeof t),
-             j->reason);
+        line(out, "  job %s (%s) failed at %s: %s", j->name, j->subject,
+             dur(j->ended_ns, t, sizeof t), j->reason);
     }
 #undef FINDINGS_HEADER
 }
@@ -257,8 +284,10 @@ static void summary_expectations(const report_results *r, FILE *out)
 void report_summary_write(const report_results *r, FILE *out)
 {
     char name[64], d[24];
-    line(out, "drsim run: %s  seed %llu  simulated %s", fit(name, sizeof name, report_results_scenario_name(r), 48),
-         (unsigned long long)report_results_seed(r), dur(report_results_end_ns(r), d, sizeof d));
+    line(out, "drsim run: %s  seed %llu  simulated %s%s",
+         fit(name, sizeof name, report_results_scenario_name(r), 48),
+         (unsigned long long)report_results_seed(r), dur(report_results_end_ns(r), d, sizeof d),
+         report_results_end_ns(r) < 0 ? "  (the run did not finish)" : "");
     summary_vms(r, out);
     summary_links(r, out);
     summary_points(r, out);

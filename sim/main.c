@@ -17,6 +17,7 @@
 #include "sim/run.h"
 #include "sim/scenario.h"
 #include "sim/units.h"
+#include "sim/stored.h"
 #include "sim/version.h"
 
 enum { EXIT_OK = 0, EXIT_EXPECTATION = 1, EXIT_INPUT = 2, EXIT_INTERNAL = 3 };
@@ -123,23 +124,32 @@ static const char help_plan[] =
     "3 internal error.\n";
 
 static const char help_report[] =
-    "usage: drsim report RESULTS.db [--run ID] [--html FILE]\n"
+    "usage: drsim report RESULTS.db [--run ID] [--html FILE] [--junit FILE] [--quiet]\n"
     "\n"
-    "Show a stored run again: its summary on the terminal, and optionally an HTML report.\n"
+    "Show a stored run again: the same summary, HTML report and JUnit file its `drsim run` produced.\n"
+    "A run that did not finish (killed, say) is shown with what it stored and said to be unfinished.\n"
     "\n"
     "options:\n"
-    "  --run ID       the run to show (see `drsim runs`); default the latest run in the database\n"
+    "  --run ID       the run to show (see `drsim runs`); default the newest run in the database\n"
     "  --html FILE    write the run's HTML report to FILE\n"
-    "  -h, --help     show this help\n";
+    "  --junit FILE   write the run's expectations as JUnit XML to FILE\n"
+    "  --quiet        print only failed expectations, not the summary\n"
+    "  -h, --help     show this help\n"
+    "\n"
+    "exit status: 0 the run finished and every expectation held; 1 an expectation failed or the run\n"
+    "did not finish; 2 no such file, not a drsim results database, or no such run; 3 internal error.\n";
 
 static const char help_runs[] =
     "usage: drsim runs RESULTS.db\n"
     "\n"
-    "List the runs stored in a results database: id, scenario, seed, start, end, status and how many\n"
-    "expectations held.\n"
+    "List the runs stored in a results database, oldest first: id, scenario, seed, drsim version,\n"
+    "start and end (UTC), status (complete, failed, incomplete) and how many expectations passed and\n"
+    "failed.\n"
     "\n"
     "options:\n"
-    "  -h, --help     show this help\n";
+    "  -h, --help     show this help\n"
+    "\n"
+    "exit status: 0 listed; 2 no such file or not a drsim results database; 3 internal error.\n";
 
 static const char help_merge[] =
     "usage: drsim merge OUT.db IN.db...\n"
@@ -370,23 +380,14 @@ static int main_plan(int argc, char **argv)
     return sim_plan_run(&opt, NULL);
 }
 
-/* ---- report, runs: not yet available ---------------------------------------------------------- */
-
-static int main_not_yet(int argc, char **argv)
-{
-    (void)argc;
-    fprintf(stderr, "drsim %s: not yet available in this build\n", argv[0]);
-    return EXIT_INTERNAL;
-}
-
 /* ---- dispatch --------------------------------------------------------------------------------- */
 
 static const main_cmd main_cmds[] = {
     {"run", "simulate a scenario and check its expectations", help_run, main_run},
     {"validate", "check a scenario and list every problem", help_validate, main_validate},
     {"plan", "find the bandwidth or settings that meet an RPO target", help_plan, main_plan},
-    {"report", "show a stored run again, optionally as HTML", help_report, main_not_yet},
-    {"runs", "list the runs in a results database", help_runs, main_not_yet},
+    {"report", "show a stored run again, optionally as HTML", help_report, sim_report_main},
+    {"runs", "list the runs in a results database", help_runs, sim_runs_main},
     {"merge", "combine results databases", help_merge, main_merge},
 };
 #define MAIN_NCMDS (sizeof main_cmds / sizeof main_cmds[0])

@@ -146,7 +146,8 @@ static void test_utilization_p95_is_an_observed_sample(void **state)
      * at most 19 %, so p95 = 0.19; max = 0.20; throughput p95 = 0.19 MB/s, peak 0.2 MB/s. */
     report_link_sample s[20];
     for (int k = 0; k < 20; k++)
-        s[k] = (report_link_sample){(k + 1) * 60 * S, 60 * S, (k + 1) / 100.0 * 60e6, 1e6};
+        s[k] = (report_link_sample){(k + 1) * 60 * S, 60 * S, (k + 1) / 100.0 * 120e6,
+                                    (k + 1) / 100.0 * 60e6, 1e6};
     report_util_stats u;
     assert_true(report_util_compute(s, 20, 0, &u));
     assert_true(u.defined);
@@ -159,7 +160,7 @@ static void test_utilization_p95_is_an_observed_sample(void **state)
     assert_true(report_util_compute(s, 20, 10 * 60 * S, &u));
     assert_true(fabs(u.p95 - 0.20) < 1e-12);
     /* A down link (capacity 0) counts as idle. */
-    report_link_sample down = {60 * S, 60 * S, 0, 0};
+    report_link_sample down = {60 * S, 60 * S, 0, 0, 0};
     assert_true(report_util_compute(&down, 1, 0, &u));
     assert_true(u.max == 0.0);
     assert_true(report_ratio(300, 100) == 3.0);
@@ -171,11 +172,13 @@ static void test_utilization_weighs_by_interval(void **state)
     (void)state;
     /* 90 s at 10 % and 10 s at 90 %: 90 % of the time at 10 %, so p95 lands on the 90 % sample. With
      * 96 s at 10 % and 4 s at 90 %, p95 = 10 %. */
-    report_link_sample s[2] = {{90 * S, 90 * S, 0.1 * 90e6, 1e6}, {100 * S, 10 * S, 0.9 * 10e6, 1e6}};
+    report_link_sample s[2] = {{90 * S, 90 * S, 0, 0.1 * 90e6, 1e6},
+                                 {100 * S, 10 * S, 0, 0.9 * 10e6, 1e6}};
     report_util_stats u;
     assert_true(report_util_compute(s, 2, 0, &u));
     assert_true(fabs(u.p95 - 0.9) < 1e-12);
-    report_link_sample t[2] = {{96 * S, 96 * S, 0.1 * 96e6, 1e6}, {100 * S, 4 * S, 0.9 * 4e6, 1e6}};
+    report_link_sample t[2] = {{96 * S, 96 * S, 0, 0.1 * 96e6, 1e6},
+                                 {100 * S, 4 * S, 0, 0.9 * 4e6, 1e6}};
     assert_true(report_util_compute(t, 2, 0, &u));
     assert_true(fabs(u.p95 - 0.1) < 1e-12);
 }

@@ -1,5 +1,6 @@
 /* tests/test_results_db.c — the results database holds exactly what the run's results hold, two
- * identical runs store identical rows, and a killed run leaves a consistent file marked incomplete. */
+ * identical runs store identical rows, and a killed run leaves a consistent file marked incomplete.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,10 +19,11 @@
 
 #define S INT64_C(1000000000)
 
-/* ---- a synthetic scenario and run ------------------------------------------------------------------
- * Two VMs protected from "sea" to "dub" over one link. Every 300 s each VM closes a cycle that is
- * applied 60 s later (VM 1: 90 s later); a latest point replaces the previous one, and every hour an
- * hourly point is kept (every second one app-consistent). */
+/* ---- a synthetic scenario and run
+ * ------------------------------------------------------------------ Two VMs protected from "sea"
+ * to "dub" over one link. Every 300 s each VM closes a cycle that is applied 60 s later (VM 1: 90 s
+ * later); a latest point replaces the previous one, and every hour an hourly point is kept (every
+ * second one app-consistent). */
 
 static drs_storage sea_storage[] = {{.classification = "sea-fast"}};
 static drs_storage dub_storage[] = {{.classification = "dub-fast"}};
@@ -29,23 +31,41 @@ static char *sea_clouds[] = {"gold-sea"};
 static char *dub_clouds[] = {"gold-dub"};
 static drs_host sea_hosts[] = {{.name = "hv-sea-1", .cloud = 0, .storage = 0}};
 static drs_host dub_hosts[] = {{.name = "hv-dub-1", .cloud = 0, .storage = 0}};
-static drs_site sites[] = {
-    {.name = "sea", .clouds = sea_clouds, .cloud_count = 1, .hosts = sea_hosts, .host_count = 1,
-     .storage = sea_storage, .storage_count = 1},
-    {.name = "dub", .clouds = dub_clouds, .cloud_count = 1, .hosts = dub_hosts, .host_count = 1,
-     .storage = dub_storage, .storage_count = 1}};
+static drs_site sites[] = {{.name = "sea",
+                            .clouds = sea_clouds,
+                            .cloud_count = 1,
+                            .hosts = sea_hosts,
+                            .host_count = 1,
+                            .storage = sea_storage,
+                            .storage_count = 1},
+                           {.name = "dub",
+                            .clouds = dub_clouds,
+                            .cloud_count = 1,
+                            .hosts = dub_hosts,
+                            .host_count = 1,
+                            .storage = dub_storage,
+                            .storage_count = 1}};
 static drs_link links[] = {{.name = "wan", .site_a = 0, .site_b = 1, .bandwidth_Bps = 25e6}};
-static drs_vm vms[] = {{.name = "sql-01", .site = 0, .host = 0}, {.name = "web-01", .site = 0, .host = 0}};
-static drs_cloud_pair pairs[] = {{.primary_site = 0, .primary_cloud = 0, .target_site = 1, .target_cloud = 0}};
+static drs_vm vms[] = {{.name = "sql-01", .site = 0, .host = 0},
+                       {.name = "web-01", .site = 0, .host = 0}};
+static drs_cloud_pair pairs[] = {
+    {.primary_site = 0, .primary_cloud = 0, .target_site = 1, .target_cloud = 0}};
 static drs_recovery_plan plans[] = {{.name = "erp"}};
 
 static drs_scenario scenario(void)
 {
-    return (drs_scenario){.name = "synthetic", .seed = 42, .duration_ns = 4 * 3600 * S,
-                          .sample_interval_ns = 60 * S, .sites = sites, .site_count = 2,
-                          .links = links, .link_count = 1, .vms = vms, .vm_count = 2,
-                          .recovery = {.cloud_pairs = pairs, .cloud_pair_count = 1, .plans = plans,
-                                       .plan_count = 1}};
+    return (drs_scenario){
+        .name = "synthetic",
+        .seed = 42,
+        .duration_ns = 4 * 3600 * S,
+        .sample_interval_ns = 60 * S,
+        .sites = sites,
+        .site_count = 2,
+        .links = links,
+        .link_count = 1,
+        .vms = vms,
+        .vm_count = 2,
+        .recovery = {.cloud_pairs = pairs, .cloud_pair_count = 1, .plans = plans, .plan_count = 1}};
 }
 
 /* Drives a recorder through a whole synthetic run; returns the end time. */
@@ -54,8 +74,12 @@ static int64_t synthetic_run(report_results *r)
     engine_recorder rec = report_results_recorder(r);
     const int64_t end = 4 * 3600 * S, I = 300 * S;
     for (int vm = 0; vm < 2; vm++) {
-        engine_job_info job = {.id = (uint64_t)vm + 1, .name = "Enable Protection", .vm = vm,
-                               .pair = 0, .site = -1, .subject = vms[vm].name};
+        engine_job_info job = {.id = (uint64_t)vm + 1,
+                               .name = "Enable Protection",
+                               .vm = vm,
+                               .pair = 0,
+                               .site = -1,
+                               .subject = vms[vm].name};
         rec.job_started(rec.ctx, &job, 0);
         rec.job_step(rec.ctx, job.id, "Prerequisites check", ENGINE_JOB_SUCCEEDED, 1 * S);
         rec.job_step(rec.ctx, job.id, "Initial replication", ENGINE_JOB_IN_PROGRESS, 2 * S);
@@ -69,12 +93,15 @@ static int64_t synthetic_run(report_results *r)
             if (t % I != 0 || t + lag[vm] > end)
                 continue;
             bool hourly = t % (3600 * S) == 0 && t > 0;
-            engine_rp_info rp = {.vm = vm, .id = next_id[vm]++,
-                                 .kind = hourly ? (t % (7200 * S) == 0 ? ENGINE_RP_APP_CONSISTENT
-                                                                        : ENGINE_RP_HOURLY)
-                                                : ENGINE_RP_LATEST,
-                                 .captured_ns = t, .applied_ns = -1, .bytes = 1000000,
-                                 .primary_digest = 0x1234abcdULL * (uint64_t)t};
+            engine_rp_info rp = {
+                .vm = vm,
+                .id = next_id[vm]++,
+                .kind = hourly ? (t % (7200 * S) == 0 ? ENGINE_RP_APP_CONSISTENT : ENGINE_RP_HOURLY)
+                               : ENGINE_RP_LATEST,
+                .captured_ns = t,
+                .applied_ns = -1,
+                .bytes = 1000000,
+                .primary_digest = 0x1234abcdULL * (uint64_t)t};
             rec.recovery_point(rec.ctx, ENGINE_RP_CREATED, &rp, t);
             rp.applied_ns = t + lag[vm];
             rec.recovery_point(rec.ctx, ENGINE_RP_APPLIED, &rp, t + lag[vm]);
@@ -87,26 +114,42 @@ static int64_t synthetic_run(report_results *r)
                 }
                 latest[vm] = rp.id;
             }
-            engine_cycle_info cy = {.vm = vm, .captured_ns = t, .sent_ns = t, .applied_ns = t + lag[vm],
-                                    .raw_bytes = 30000000, .wire_bytes = 12000000, .cpu_seconds = 0.1};
+            engine_cycle_info cy = {.vm = vm,
+                                    .captured_ns = t,
+                                    .sent_ns = t,
+                                    .applied_ns = t + lag[vm],
+                                    .raw_bytes = 30000000,
+                                    .wire_bytes = 12000000,
+                                    .cpu_seconds = 0.1};
             rec.cycle(rec.ctx, &cy);
             rec.rpo_point(rec.ctx, vm, t + lag[vm], t);
             store[vm] += 1000000;
             rec.replica_storage(rec.ctx, 1, 0, vm, store[vm], t + lag[vm]);
             if (t == 0) {
-                engine_ir_info ir = {.vm = vm, .method = "network", .requested_ns = 0, .start_ns = 0,
-                                     .end_ns = lag[vm], .raw_bytes = 1000000000,
+                engine_ir_info ir = {.vm = vm,
+                                     .method = "network",
+                                     .requested_ns = 0,
+                                     .start_ns = 0,
+                                     .end_ns = lag[vm],
+                                     .raw_bytes = 1000000000,
                                      .wire_bytes = 500000000};
                 rec.initial_replication(rec.ctx, &ir);
-                engine_event_info ev = {.at_ns = lag[vm], .kind = ENGINE_EV_HEALTH_CHANGED, .vm = vm,
-                                        .pair = 0, .old_value = ENGINE_HEALTH_NONE,
-                                        .new_value = ENGINE_HEALTH_NORMAL, .detail = "protected"};
+                engine_event_info ev = {.at_ns = lag[vm],
+                                        .kind = ENGINE_EV_HEALTH_CHANGED,
+                                        .vm = vm,
+                                        .pair = 0,
+                                        .old_value = ENGINE_HEALTH_NONE,
+                                        .new_value = ENGINE_HEALTH_NORMAL,
+                                        .detail = "protected"};
                 rec.health(rec.ctx, vm, ENGINE_HEALTH_NONE, ENGINE_HEALTH_NORMAL, lag[vm]);
                 rec.event(rec.ctx, &ev);
             }
         }
         if (t == 7200 * S) {
-            engine_event_info ev = {.at_ns = t, .kind = ENGINE_EV_MISSED_CYCLE, .vm = 1, .pair = 0,
+            engine_event_info ev = {.at_ns = t,
+                                    .kind = ENGINE_EV_MISSED_CYCLE,
+                                    .vm = 1,
+                                    .pair = 0,
                                     .detail = "previous log still in flight"};
             rec.event(rec.ctx, &ev);
             rec.event(rec.ctx, &ev);
@@ -116,10 +159,17 @@ static int64_t synthetic_run(report_results *r)
             report_results_sample(r, t);
         }
     }
-    report_failover f = {.kind = DRS_DO_UNPLANNED_FAILOVER, .plan = 0, .vm = -1,
-                         .started_ns = 3 * 3600 * S, .ended_ns = 3 * 3600 * S + 720 * S,
-                         .succeeded = true, .failure_ns = 3 * 3600 * S, .rp_captured_ns = 3 * 3600 * S - 300 * S,
-                         .data_loss_ns = 300 * S, .data_loss_bytes = 30000000, .verified = true,
+    report_failover f = {.kind = DRS_DO_UNPLANNED_FAILOVER,
+                         .plan = 0,
+                         .vm = -1,
+                         .started_ns = 3 * 3600 * S,
+                         .ended_ns = 3 * 3600 * S + 720 * S,
+                         .succeeded = true,
+                         .failure_ns = 3 * 3600 * S,
+                         .rp_captured_ns = 3 * 3600 * S - 300 * S,
+                         .data_loss_ns = 300 * S,
+                         .data_loss_bytes = 30000000,
+                         .verified = true,
                          .detail = "from the latest point"};
     report_results_add_failover(r, &f);
     drs_diags d = {0};
@@ -131,13 +181,24 @@ static int64_t synthetic_run(report_results *r)
 }
 
 static drs_expect expectations[] = {
-    {.kind = DRS_EXPECT_METRIC, .path = "expect[0]", .name = "rpo.p95", .scope = DRS_SCOPE_VM,
-     .target = "*", .unit = DRS_UNIT_DURATION, .has_max = true, .max = 600e9},
-    {.kind = DRS_EXPECT_EVENT, .path = "expect[1]", .name = "missed_cycle", .scope = DRS_SCOPE_VM,
-     .target = "web-01", .never = true}, /* fails: web-01 missed two cycles */
+    {.kind = DRS_EXPECT_METRIC,
+     .path = "expect[0]",
+     .name = "rpo.p95",
+     .scope = DRS_SCOPE_VM,
+     .target = "*",
+     .unit = DRS_UNIT_DURATION,
+     .has_max = true,
+     .max = 600e9},
+    {.kind = DRS_EXPECT_EVENT,
+     .path = "expect[1]",
+     .name = "missed_cycle",
+     .scope = DRS_SCOPE_VM,
+     .target = "web-01",
+     .never = true}, /* fails: web-01 missed two cycles */
 };
 
-/* ---- helpers ------------------------------------------------------------------------------------- */
+/* ---- helpers
+ * ------------------------------------------------------------------------------------- */
 
 static char db_path[64];
 
@@ -198,14 +259,16 @@ static char *query_text(sqlite3 *h, const char *sql, int64_t run)
             size_t need = len + (v ? strlen(v) : 4) + 2;
             while (need + 1 > cap)
                 out = realloc(out, cap *= 2);
-            len += (size_t)sprintf(out + len, "%s%c", v ? v : "NULL", c + 1 < sqlite3_column_count(s) ? '|' : '\n');
+            len += (size_t)sprintf(out + len, "%s%c", v ? v : "NULL",
+                                   c + 1 < sqlite3_column_count(s) ? '|' : '\n');
         }
     }
     sqlite3_finalize(s);
     return out;
 }
 
-/* One whole run into the database at db_path; returns its id. Results are kept when out is given. */
+/* One whole run into the database at db_path; returns its id. Results are kept when out is given.
+ */
 static int64_t run_into_db(report_results **out)
 {
     drs_scenario sc = scenario();
@@ -215,8 +278,11 @@ static int64_t run_into_db(report_results **out)
     report_db *db = report_db_open(db_path, &err);
     assert_non_null(db);
     report_db_set_batch_rows(db, 97); /* several batches, none aligned with anything */
-    report_run_info info = {.scenario_name = "synthetic", .scenario_path = "synthetic.json",
-                            .scenario_sha256 = "abc123", .seed = 42, .drsim_version = "0.1.0",
+    report_run_info info = {.scenario_name = "synthetic",
+                            .scenario_path = "synthetic.json",
+                            .scenario_sha256 = "abc123",
+                            .seed = 42,
+                            .drsim_version = "0.1.0",
                             .duration_ns = sc.duration_ns};
     int64_t id;
     assert_true(report_db_run_begin(db, &info, &id, &err));
@@ -232,7 +298,8 @@ static int64_t run_into_db(report_results **out)
     return id;
 }
 
-/* ---- tests --------------------------------------------------------------------------------------- */
+/* ---- tests
+ * --------------------------------------------------------------------------------------- */
 
 static void test_rows_equal_in_memory_results(void **state)
 {
@@ -243,38 +310,47 @@ static void test_rows_equal_in_memory_results(void **state)
     assert_int_equal(sqlite3_open(db_path, &h), SQLITE_OK);
     assert_int_equal(query_int(h, id, "SELECT count(*) FROM jobs WHERE run=?1"),
                      report_results_job_count(r));
-    assert_int_equal(query_int(h, id, "SELECT count(*) FROM jobs WHERE run=?1 AND state='succeeded'"
-                                    " AND ended_ns=3000000000"),
+    assert_int_equal(query_int(h, id,
+                               "SELECT count(*) FROM jobs WHERE run=?1 AND state='succeeded'"
+                               " AND ended_ns=3000000000"),
                      2);
     size_t steps = 0;
     for (size_t i = 0; i < report_results_job_count(r); i++)
         steps += report_results_job(r, i)->step_count;
-    assert_int_equal(query_int(h, id, "SELECT count(*) FROM job_steps WHERE run=?1"),
-                     steps);
+    assert_int_equal(query_int(h, id, "SELECT count(*) FROM job_steps WHERE run=?1"), steps);
     assert_int_equal(query_int(h, id, "SELECT count(*) FROM events WHERE run=?1"),
                      report_results_event_total(r));
-    assert_int_equal(query_int(h, id, "SELECT count(*) FROM events WHERE run=?1 AND kind="
-                                    "'missed_cycle' AND vm='web-01'"),
+    assert_int_equal(query_int(h, id,
+                               "SELECT count(*) FROM events WHERE run=?1 AND kind="
+                               "'missed_cycle' AND vm='web-01'"),
                      report_results_event_count(r, ENGINE_EV_MISSED_CYCLE, 1));
     assert_int_equal(query_int(h, id, "SELECT count(*) FROM recovery_points WHERE run=?1"),
                      report_results_rp_rows(r));
     /* Points still retained at the end: applied and never pruned. Per VM the in-memory count is
      * additional points plus the latest one. */
     const report_vm_stats *v0 = report_results_vm(r, 0);
-    assert_int_equal(query_int(h, id, "SELECT count(*) FROM recovery_points WHERE run=?1 AND "
-                                    "vm='sql-01' AND pruned_ns IS NULL AND applied_ns IS NOT NULL"),
+    assert_int_equal(query_int(h, id,
+                               "SELECT count(*) FROM recovery_points WHERE run=?1 AND "
+                               "vm='sql-01' AND pruned_ns IS NULL AND applied_ns IS NOT NULL"),
                      v0->rp_additional_now + (v0->rp_latest_now ? 1 : 0));
-    assert_int_equal(query_int(h, id, "SELECT count(*) FROM recovery_points WHERE run=?1 AND "
-                                    "vm='sql-01' AND kind='app_consistent'"),
+    assert_int_equal(query_int(h, id,
+                               "SELECT count(*) FROM recovery_points WHERE run=?1 AND "
+                               "vm='sql-01' AND kind='app_consistent'"),
                      v0->rp_app_consistent_created);
-    assert_int_equal(query_int(h, id, "SELECT count(*) FROM samples WHERE run=?1"),
+    assert_int_equal(query_int(h, id,
+                               "SELECT (SELECT count(*) FROM sample_values WHERE run=?1)"
+                               " + (SELECT count(*) FROM"
+                               " link_samples WHERE run=?1)"),
                      report_results_sample_rows(r));
+    /* The samples view shows a link sample as three series (raw, wire, utilization). */
+    assert_int_equal(
+        query_int(h, id, "SELECT count(*) FROM samples WHERE run=?1 AND kind LIKE 'link%'"),
+        3 * report_results_link(r, 0)->sample_count);
     assert_int_equal(query_int(h, id, "SELECT count(*) FROM failovers WHERE run=?1"),
                      report_results_failover_count(r));
     assert_int_equal(query_int(h, id, "SELECT rto_ns FROM failovers WHERE run=?1 AND plan='erp'"),
                      720 * S);
-    assert_int_equal(query_int(h, id, "SELECT count(*) FROM findings WHERE run=?1 AND rule=11"),
-                     1);
+    assert_int_equal(query_int(h, id, "SELECT count(*) FROM findings WHERE run=?1 AND rule=11"), 1);
     assert_int_equal(query_int(h, id, "SELECT count(*) FROM expectations WHERE run=?1"),
                      report_results_expect_count(r));
     assert_int_equal(query_int(h, id, "SELECT count(*) FROM expectations WHERE run=?1 AND pass=0"),
@@ -282,23 +358,28 @@ static void test_rows_equal_in_memory_results(void **state)
     /* Metrics: the same function computes both. sql-01: RPO from 60 s to 360 s on every tooth. */
     double p95;
     assert_true(report_results_metric(r, "rpo.p95", DRS_SCOPE_VM, 0, 0, 0, &p95, NULL, 0));
-    assert_true(query_double(h, id, "SELECT value FROM metrics WHERE run=?1 AND scope='vm' AND "
-                                  "subject='sql-01' AND name='rpo.p95'") == p95);
+    assert_true(query_double(h, id,
+                             "SELECT value FROM metrics WHERE run=?1 AND scope='vm' AND "
+                             "subject='sql-01' AND name='rpo.p95'") == p95);
     double wire;
     assert_true(report_results_metric(r, "bytes.wire", DRS_SCOPE_LINK, 0, 0, 0, &wire, NULL, 0));
-    assert_true(query_double(h, id, "SELECT value FROM metrics WHERE run=?1 AND scope='link' AND "
-                                  "subject='wan' AND name='bytes.wire'") == wire);
+    assert_true(query_double(h, id,
+                             "SELECT value FROM metrics WHERE run=?1 AND scope='link' AND "
+                             "subject='wan' AND name='bytes.wire'") == wire);
     /* Link wire bytes: 2 VMs x (48 or 47 cycles x 12 MB) + 2 x 500 MB base copies. sql-01 ships the
-     * cycles captured at 0..3h55m (48: the one at 4h would be applied after the end), web-01 too. */
+     * cycles captured at 0..3h55m (48: the one at 4h would be applied after the end), web-01 too.
+     */
     assert_true(wire == 2 * 48 * 12e6 + 2 * 500e6);
-    assert_true(query_double(h, id, "SELECT value FROM metrics WHERE run=?1 AND scope="
-                                  "'classification' AND subject='dub-fast' AND "
-                                  "name='replica_storage.peak'") ==
+    assert_true(query_double(h, id,
+                             "SELECT value FROM metrics WHERE run=?1 AND scope="
+                             "'classification' AND subject='dub-fast' AND "
+                             "name='replica_storage.peak'") ==
                 (double)report_results_class(r, 1)->peak_bytes);
     /* The run row. */
-    assert_int_equal(query_int(h, id, "SELECT count(*) FROM runs WHERE id=?1 AND status='failed' AND "
-                                    "exit_code=1 AND seed=42 AND scenario_sha256='abc123' AND "
-                                    "ended IS NOT NULL AND end_ns=14400000000000"),
+    assert_int_equal(query_int(h, id,
+                               "SELECT count(*) FROM runs WHERE id=?1 AND status='failed' AND "
+                               "exit_code=1 AND seed=42 AND scenario_sha256='abc123' AND "
+                               "ended IS NOT NULL AND end_ns=14400000000000"),
                      1);
     sqlite3_close(h);
     report_results_free(r);
@@ -315,8 +396,18 @@ static void test_identical_runs_store_identical_rows(void **state)
     static const char *const q[] = {
         "SELECT scenario, scenario_path, scenario_sha256, seed, drsim_version, duration_ns, end_ns,"
         " status, exit_code FROM runs WHERE id=?1",
-        "SELECT t_ns, kind, subject, value FROM samples WHERE run=?1 ORDER BY rowid",
-        "SELECT id, name, vm, subject, state, started_ns, ended_ns, reason FROM jobs WHERE run=?1"
+        "SELECT t_ns, kind, subject, value FROM samples WHERE run=?1 ORDER BY kind, subject, t_ns",
+        "SELECT idx, name, link, raw_bytes, wire_bytes, ir_end_ns, cycles_completed, cycles_missed,"
+        " rp_created, rp_pruned, rp_additional_now, replica_storage_peak_bytes, health,"
+        " worst_health, normal_first_ns FROM vms WHERE run=?1 ORDER BY idx",
+        "SELECT idx, name, raw_bytes, wire_bytes FROM links WHERE run=?1 ORDER BY idx",
+        "SELECT link, t_ns, interval_ns, raw_bytes, wire_bytes, capacity_Bps FROM link_samples"
+        " WHERE run=?1 ORDER BY link, t_ns",
+        "SELECT vm, seq, first_at_ns, last_at_ns, count, hex(points) FROM rpo_history WHERE run=?1"
+        " ORDER BY vm, seq",
+        "SELECT id, seq, name, vm, pair, site, subject, state, started_ns, ended_ns, reason FROM "
+        "jobs"
+        " WHERE run=?1"
         " ORDER BY id",
         "SELECT job, seq, step, state, at_ns FROM job_steps WHERE run=?1 ORDER BY job, seq",
         "SELECT seq, at_ns, kind, vm, pair, old_value, new_value, detail FROM events WHERE run=?1"
@@ -328,7 +419,8 @@ static void test_identical_runs_store_identical_rows(void **state)
         " WHERE run=?1 ORDER BY seq",
         "SELECT seq, severity, rule, path, message FROM findings WHERE run=?1 ORDER BY seq",
         "SELECT seq, path, name, bound, actual, pass FROM expectations WHERE run=?1 ORDER BY seq",
-        "SELECT scope, subject, name, value FROM metrics WHERE run=?1 ORDER BY scope, subject, name",
+        "SELECT scope, subject, name, value FROM metrics WHERE run=?1 ORDER BY scope, subject, "
+        "name",
     };
     for (size_t i = 0; i < sizeof q / sizeof q[0]; i++) {
         char *ta = query_text(h, q[i], a), *tb = query_text(h, q[i], b);
@@ -354,13 +446,16 @@ static void test_killed_run_leaves_consistent_incomplete_run(void **state)
         report_db_set_batch_rows(db, 100);
         drs_scenario sc = scenario();
         report_results *r = report_results_new(&sc);
-        report_run_info info = {.scenario_name = "killed", .scenario_sha256 = "00", .seed = 1,
-                                .drsim_version = "0.1.0", .duration_ns = 3600 * S};
+        report_run_info info = {.scenario_name = "killed",
+                                .scenario_sha256 = "00",
+                                .seed = 1,
+                                .drsim_version = "0.1.0",
+                                .duration_ns = 3600 * S};
         int64_t id;
         if (!report_db_run_begin(db, &info, &id, &err))
             _exit(3);
         report_results_attach_db(r, db);
-        for (int i = 0; i < 125; i++) /* two rows each: raw and wire rates, plus utilization */
+        for (int i = 0; i < 125; i++) /* one row each */
             report_results_add_link_sample(r, 0, (i + 1) * 60 * S, 60 * S, 1e6, 1e6, 25e6);
         raise(SIGKILL);
         _exit(4);
@@ -375,11 +470,15 @@ static void test_killed_run_leaves_consistent_incomplete_run(void **state)
     assert_int_equal(sqlite3_step(s), SQLITE_ROW);
     assert_string_equal((const char *)sqlite3_column_text(s, 0), "ok");
     sqlite3_finalize(s);
-    assert_int_equal(query_int(h, 0, "SELECT count(*) FROM runs WHERE scenario='killed' AND "
-                                  "status='incomplete' AND ended IS NULL"),
+    assert_int_equal(query_int(h, 0,
+                               "SELECT count(*) FROM runs WHERE scenario='killed' AND "
+                               "status='incomplete' AND ended IS NULL"),
                      1);
-    /* 125 link samples are 375 rows; batches of 100 commit 300 of them, the 75 after are lost. */
-    assert_int_equal(query_int(h, 0, "SELECT count(*) FROM samples"), 300);
+    /* The first batch of 100 rows holds the run's 6 subjects (2 VMs, a link, 2 classifications, a
+     * plan), its 4 series (RPO and storage of each VM) and 90 link samples; the 35 after it are
+     * lost with the open batch. */
+    assert_int_equal(query_int(h, 0, "SELECT count(*) FROM link_samples"), 90);
+    assert_int_equal(query_int(h, 0, "SELECT count(*) FROM vms"), 2);
     sqlite3_close(h);
     /* The file stays usable: another run goes in after the killed one. */
     int64_t id = run_into_db(NULL);
@@ -437,11 +536,12 @@ static void test_attach_writes_what_came_before(void **state)
     report_results_free(r);
     sqlite3 *h;
     assert_int_equal(sqlite3_open(db_path, &h), SQLITE_OK);
-    assert_int_equal(query_int(h, id, "SELECT count(*) FROM findings WHERE run=?1 AND rule=4 AND "
-                                      "severity='warning'"),
+    assert_int_equal(query_int(h, id,
+                               "SELECT count(*) FROM findings WHERE run=?1 AND rule=4 AND "
+                               "severity='warning'"),
                      1);
-    assert_int_equal(query_int(h, id, "SELECT count(*) FROM runs WHERE id=?1 AND status='complete'"),
-                     1);
+    assert_int_equal(
+        query_int(h, id, "SELECT count(*) FROM runs WHERE id=?1 AND status='complete'"), 1);
     sqlite3_close(h);
 }
 

@@ -22,6 +22,7 @@ import json
 import os
 import resource
 import sqlite3
+import struct
 import subprocess
 import sys
 import tempfile
@@ -82,15 +83,18 @@ def timed(cmd):
 
 
 def drsim_points(db_path):
-    """Per VM, the RPO breakpoints (applied_ns, captured_ns) of the run, from its recovery points;
+    """Per VM, the RPO breakpoints (applied_ns, captured_ns) of the run, from its packed RPO history;
     and drsim's own rpo.p95 / rpo.mean to check that the breakpoints were read right."""
     db = sqlite3.connect(db_path)
     run = db.execute("SELECT max(id) FROM runs").fetchone()[0]
     points = {}
-    for vm, applied, captured in db.execute(
-            "SELECT vm, applied_ns, captured_ns FROM recovery_points WHERE run = ? AND applied_ns "
-            "IS NOT NULL ORDER BY vm, applied_ns, id", (run,)):
-        points.setdefault(vm, []).append((applied, captured))
+    for vm, count, blob in db.execute(
+            "SELECT v.name, h.count, h.points FROM rpo_history h JOIN vms v ON v.run = h.run AND "
+            "v.idx = h.vm WHERE h.run = ? ORDER BY h.vm, h.seq", (run,)):
+        pts = struct.unpack("<%dq" % (2 * count), blob)
+        for k in range(count):
+            if pts[2 * k + 1] >= 0:
+                points.setdefault(vm, []).append((pts[2 * k], pts[2 * k + 1]))
     own = {}
     for vm, name, value in db.execute(
             "SELECT subject, name, value FROM metrics WHERE run = ? AND scope = 'vm' AND name IN "

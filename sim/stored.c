@@ -1,0 +1,183 @@
+/* sim/stored.c — `drsim report` and `drsim runs`: stored runs shown again and listed.
+ *
+ * A stored run is shown with the very summary, JUnit and HTML its `drsim run` produced. A run that
+ * was killed stays marked 'incomplete' in the database; it is shown with what it stored and always
+ * said to be unfinished (exit 1, a line before the summary, an error case in JUnit), never passed
+ * off as a good run. */
+#include "stored.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reports/reports.h"
+
+enum { EXIT_OK = 0, EXIT_EXPECTATION = 1, EXIT_INPUT = 2, EXIT_INTERNAL = 3 };
+
+static const char *option_value(int argc, char **argv, int *i)
+{
+    if (*i + 1 >= argc || argv[*i + 1][0] == '\0') {
+        fprintf(stderr, "drsim %s: %s needs a value\n", argv[0], argv[*i]);
+        return NULL;
+    }
+    return argv[++*i];
+}
+
+static int fail(const char *cmd, const drs_error *err)
+{
+    fprintf(stderr, "drsim %s: %s\n", cmd, err->message);
+    return err->code == DRS_EINPUT ? EXIT_INPUT : EXIT_INTERNAL;
+}
+
+int sim_report_main(int argc, char **argv)
+{
+    const char *db = NULL, *html = NULL, *junit = NULL;
+    int64_t run = -1;
+    bool quiet = false;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--html") || !strcmp(a, "--junit")) {
+            const char *v = option_value(argc, argv, &i);
+            if (!v)
+                return EXIT_INPUT;
+            *(a[2] == 'h' ? &html : &junit) = v;
+        } else if (!strcmp(a, "--run")) {
+            const char *v = option_value(argc, argv, &i);
+            char *end;
+            if (!v)
+                return EXIT_INPUT;
+            errno = 0;
+            long long id = strtoll(v, &end, 10);
+            if (*end || errno || id < 1) {
+                fprintf(stderr,
+                        "drsim report: --run: expected a run id (a whole number >= 1), got "
+                        "\"%s\"\n",
+                        v);
+                return EXIT_INPUT;
+            }
+            run = id;
+        } else if (!strcmp(a, "--quiet")) {
+            quiet = true;
+        } else if (a[0] == '-' && a[1]) {
+            fprintf(stderr, "drsim report: unknown option '%s' (see drsim report --help)\n", a);
+            return EXIT_INPUT;
+        } else if (!db) {
+            db = a;
+        } else {
+            fprintf(stderr, "drsim report: one results database at a time ('%s' is extra)\n", a);
+            return EXIT_INPUT;
+        }
+    }
+    if (!db) {
+        fprintf(stderr, "drsim report: which results database? (see drsim report --help)\n");
+        return EXIT_INPUT;
+    }
+    drs_error err = {0};
+    report_run_row row;
+    report_results *r = report_db_load(db, run, &row, &err);
+    if (!r)
+        return fail("report", &err);
+    bool unfinished = !strcmp(row.status, "incomplete");
+    if (unfinished)
+        printf("run %" PRId64 " did not finish (status incomplete, started %s): what it stored "
+               "before it stopped follows; its expectations were never checked\n\n",
+               row.id, row.started);
+    if (!quiet)
+        report_summary_write(r, stdout);
+    int code = unfinished                            ? EXIT_EXPECTATION
+               : report_results_expect_failed(r) > 0 ? EXIT_EXPECTATION
+               : row.exit_code > 0                   ? row.exit_code
+                                                     : EXIT_OK;
+    if (quiet)
+        for (size_t i = 0; i < report_results_expect_count(r); i++) {
+            const report_expect_result *x = report_results_expect(r, i);
+            if (!x->pass)
+                printf("FAILED %s: %s (bound %s, actual %s)\n", x->path, x->name, x->bound,
+                       x->actual);
+        }
+    if ((junit && !report_junit_write(r, junit, &err)) ||
+        (html && !report_html_write(r, html, &err)))
+        code = fail("report", &err);
+    report_results_free(r);
+    if (fflush(stdout) != 0)
+        return EXIT_INTERNAL;
+    return code;
+}
+
+/* Copies src into dst cut to width columns, "..." marking a cut. */
+static const char *fit(char *dst, size_t n, const char *src, size_t width)
+{
+    if (width + 1 > n)
+        width = n - 1;
+    size_t len = strlen(src);
+    if (len <= width) {
+        memcpy(dst, src, len + 1);
+    } else {
+        memcpy(dst, src, width - 3);
+        memcpy(dst + width - 3, "...", 4);
+    }
+    return dst;
+}
+
+int sim_runs_main(int argc, char **argv)
+{
+    const char *db = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (argv[i][0] == '-' && argv[i][1]) {
+            fprintf(stderr, "drsim runs: unknown option '%s' (see drsim runs --help)\n", argv[i]);
+            return EXIT_INPUT;
+        }
+        if (db) {
+            fprintf(stderr, "drsim runs: one results database at a time ('%s' is extra)\n",
+                    argv[i]);
+            return EXIT_INPUT;
+        }
+        db = argv[i];
+    }
+    if (!db) {
+        fprintf(stderr, "drsim runs: which results database? (see drsim runs --help)\n");
+        return EXIT_INPUT;
+    }
+    drs_error err = {0};
+    report_run_row *rows;
+    size_t n;
+    if (!report_db_list_runs(db, &rows, &n, &err))
+        return fail("runs", &err);
+    /* 5 + 19 + 10 + 8 + 19 + 11 + 10 + 9 columns and 7 spaces: 98. */
+    printf("%5s %-19s %-10s %-8s %-19s %-11s %-10s %s\n", "id", "scenario", "seed", "version",
+           "started (UTC)", "ended", "status", "pass/fail");
+    for (size_t i = 0; i < n; i++) {
+        const report_run_row *w = &rows[i];
+        char name[24], seed[24], version[12], started[24], ended[24], expect[24];
+        snprintf(seed, sizeof seed, "%" PRIu64, w->seed);
+        /* "2026-11-25T17:17:00Z" reads as "2026-11-25 17:17:00"; the end shows its time alone on
+         * the same day, else its day and time. */
+        if (strlen(w->started) >= 19)
+            snprintf(started, sizeof started, "%.10s %.8s", w->started, w->started + 11);
+        else
+            fit(started, sizeof started, w->started, 19);
+        if (!w->ended[0])
+            snprintf(ended, sizeof ended, "-");
+        else if (strlen(w->ended) >= 19 && !strncmp(w->ended, w->started, 10))
+            snprintf(ended, sizeof ended, "%.8s", w->ended + 11);
+        else if (strlen(w->ended) >= 19)
+            snprintf(ended, sizeof ended, "%.5s %.5s", w->ended + 5, w->ended + 11);
+        else
+            fit(ended, sizeof ended, w->ended, 11);
+        if (!strcmp(w->status, "incomplete"))
+            snprintf(expect, sizeof expect, "-");
+        else
+            snprintf(expect, sizeof expect, "%zu/%zu", w->expect_passed, w->expect_failed);
+        char s1[24], s2[24];
+        printf("%5" PRId64 " %-19s %-10s %-8s %-19s %-11s %-10s %s\n", w->id,
+               fit(name, sizeof name, w->scenario, 19), fit(s1, sizeof s1, seed, 10),
+               fit(version, sizeof version, w->drsim_version, 8), started, ended,
+               fit(s2, sizeof s2, w->status, 10), expect);
+    }
+    if (n == 0)
+        printf("(no runs)\n");
+    free(rows);
+    return fflush(stdout) != 0 ? EXIT_INTERNAL : EXIT_OK;
+}

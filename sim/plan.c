@@ -298,7 +298,7 @@ static void plan_print_table(plan_state *s, bool by_value)
     for (size_t i = 0; i < out->point_count; i++) {
         const sim_plan_point *p = rows[i];
         for (size_t d = 0; d < s->c.dims_n; d++) {
-            plan_value_show(s->c.dims[d].kind, p->value[d], b, sizeof b);
+            plan_value_show(&s->c.dims[d], p->value[d], b, sizeof b);
             fprintf(o, "%-*s  ", w[d], b);
         }
         char rpo[96];
@@ -334,7 +334,7 @@ static char *plan_answer_text(plan_state *s, int code)
                       : out->better < 0 ? "bigger is worse"
                                         : "direction unknown";
     if (out->has_answer) {
-        plan_value_show(d->kind, out->answer, v, sizeof v);
+        plan_value_show(d, out->answer, v, sizeof v);
         fprintf(
             f,
             "answer: %s = %s (%s): the %s value that keeps the RPO %s of every VM within %s (%s)",
@@ -364,7 +364,7 @@ static char *plan_answer_text(plan_state *s, int code)
                     best = q;
             }
             if (best)
-                plan_value_show(d->kind, best->value[0], v, sizeof v);
+                plan_value_show(d, best->value[0], v, sizeof v);
             fprintf(f, "  %s=%s: %s\n", d1->path, d1->texts[j],
                     best ? v : "no value swept meets the target");
         }
@@ -407,7 +407,7 @@ static bool plan_write_html(plan_state *s, const char *summary, drs_error *err)
     if (ok) {
         for (size_t i = 0; i < out->point_count; i++) {
             const sim_plan_point *p = &out->points[i];
-            plan_value_show(s->c.dims[0].kind, p->value[0], shown[i], sizeof shown[i]);
+            plan_value_show(&s->c.dims[0], p->value[0], shown[i], sizeof shown[i]);
             runs[i] = (report_plan_run){.x = p->value[0],
                                         .x_text = shown[i],
                                         .series = d1 ? p->grid_index % d1->count : 0,

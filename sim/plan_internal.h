@@ -17,6 +17,7 @@ typedef struct plan_dim {
     char path[128];
     char option[8]; /* "--vary" or "--grid", for messages */
     plan_kind kind;
+    bool bytes_per_s; /* a rate written in bytes per second ("5MB/s"), shown the same way */
     size_t count;
     double *values;    /* base units (bytes/s, ns, bytes, plain) */
     char (*texts)[48]; /* as the user wrote them */
@@ -30,8 +31,9 @@ void plan_dim_free(plan_dim *d);
 /* The value v of kind k as written into a scenario (whole bytes/s, ns or bytes; plain numbers as
  * JSON numbers); *number gets the value the text stands for exactly. */
 void plan_value_text(plan_kind k, double v, char *buf, size_t n, double *number);
-/* v for people: "31.25 Mbps", "5m00s", "1.5 GiB", "4". */
-void plan_value_show(plan_kind k, double v, char *buf, size_t n);
+/* v for people: "31.25 Mbps", "5m00s", "1.5 GiB", "4"; rates in bytes per second ("4.2 MB/s")
+ * when the user wrote them so. */
+void plan_value_show(const plan_dim *d, double v, char *buf, size_t n);
 /* Whether the kind is written as a JSON string. */
 bool plan_kind_is_string(plan_kind k);
 

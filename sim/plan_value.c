@@ -146,9 +146,10 @@ bool plan_dim_parse(const char *spec, bool range, plan_dim *d, drs_error *err)
                             "%s %s: \"%s\" is not a rate (50Mbps), a duration (5m), a size "
                             "(100GiB) or a number",
                             d->option, d->path, d->texts[d->count]);
-        if (d->count == 0)
+        if (d->count == 0) {
             d->kind = k;
-        else if (k != d->kind) {
+            d->bytes_per_s = k == PLAN_RATE && strstr(d->texts[0], "B/s") != NULL;
+        } else if (k != d->kind) {
             bool numbers = (k == PLAN_INTEGER || k == PLAN_NUMBER) &&
                            (d->kind == PLAN_INTEGER || d->kind == PLAN_NUMBER);
             if (!numbers)
@@ -216,19 +217,21 @@ void plan_value_text(plan_kind k, double v, char *buf, size_t n, double *number)
         *number = v;
 }
 
-void plan_value_show(plan_kind k, double v, char *buf, size_t n)
+void plan_value_show(const plan_dim *d, double v, char *buf, size_t n)
 {
     static const char *const rate_unit[] = {"bps", "Kbps", "Mbps", "Gbps", "Tbps"};
+    static const char *const byte_rate_unit[] = {"B/s", "kB/s", "MB/s", "GB/s", "TB/s"};
+    plan_kind k = d->kind;
     static const char *const size_unit[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
     int u = 0;
     switch (k) {
     case PLAN_RATE: {
-        double bits = v * 8;
-        while (bits >= 1000 && u < 4) {
-            bits /= 1000;
+        double r = d->bytes_per_s ? v : v * 8;
+        while (r >= 1000 && u < 4) {
+            r /= 1000;
             u++;
         }
-        snprintf(buf, n, "%.4g %s", bits, rate_unit[u]);
+        snprintf(buf, n, "%.4g %s", r, d->bytes_per_s ? byte_rate_unit[u] : rate_unit[u]);
         break;
     }
     case PLAN_DURATION:

@@ -1,20 +1,19 @@
 /* model/disk.c — versioned extents, the incremental digest, the change log, replica operations.
  *
- * Two maps live here. The content map (extent -> version) starts as an open-addressing hash with linear
- * probing and turns into a plain array over the active extents (the part writes land in) once a quarter
- * of them are populated: at a load of at most 1/2 a hash slot costs 32 bytes per entry (plus a log
- * entry), an array cell 12 per extent (version and log bytes), so from about then on the array is no
- * worse and it is much faster. Extents outside the active part (possible only through apply/copy)
- * stay in the hash.
+ * Two maps live here. The content map (extent -> version) starts as an open-addressing hash with
+ * linear probing and turns into a plain array over the active extents (the part writes land in)
+ * once a quarter of them are populated: at a load of at most 1/2 a hash slot costs 32 bytes per
+ * entry (plus a log entry), an array cell 12 per extent (version and log bytes), so from about then
+ * on the array is no worse and it is much faster. Extents outside the active part (possible only
+ * through apply/copy) stay in the hash.
  *
- * The log keeps, per extent touched since it opened, the bytes written to it (saturated at the extent
- * size: that is the extent's coalesced content), in a hash or, once the content map is an array, in
- * the extent's cell next to its version. A list of the extents touched makes take and reset cost
- * O(extents touched), not O(disk). */
+ * The log keeps, per extent touched since it opened, the bytes written to it (saturated at the
+ * extent size: that is the extent's coalesced content), in a hash or, once the content map is an
+ * array, in the extent's cell next to its version. A list of the extents touched makes take and
+ * reset cost O(extents touched), not O(disk). */
 #include "model/disk.h"
 
 #include <assert.h>
-#include <gsl/gsl_cdf.h>
 #include <limits.h>
 #include <math.h>
 #include <string.h>
@@ -191,9 +190,9 @@ static inline void cell_set_version(dense_cell *c, uint64_t v)
 typedef struct disk_log {
     int64_t opened_ns;
     uint64_t writes, bytes, coalesced;
-    double comp_bytes;     /* sum of bytes x compressibility */
-    dmap bytes_map;        /* extent -> bytes in this log (saturated), outside the dense array */
-    uint64_t *touched;     /* extents touched in this log, each once */
+    double comp_bytes; /* sum of bytes x compressibility */
+    dmap bytes_map;    /* extent -> bytes in this log (saturated), outside the dense array */
+    uint64_t *touched; /* extents touched in this log, each once */
     size_t touched_count, touched_cap;
     disk_region regions[DISK_REGIONS]; /* fluid */
     size_t region_count;
@@ -202,16 +201,16 @@ typedef struct disk_log {
 
 struct model_disk {
     uint64_t size_bytes, used_bytes, extent_bytes;
-    uint64_t extent_count;  /* of the whole disk */
+    uint64_t extent_count; /* of the whole disk */
     uint64_t active_extents;
     bool fluid;
     uint32_t writer_id;
     uint64_t counter; /* versions stamped so far */
     uint64_t digest;
-    uint64_t written; /* extents with a version */
-    dmap map;           /* extent -> version, for extents not in cells */
-    dense_cell *cells;  /* extents [0, active_extents), once dense */
-    uint64_t map_low; /* hash entries with extent < active_extents */
+    uint64_t written;  /* extents with a version */
+    dmap map;          /* extent -> version, for extents not in cells */
+    dense_cell *cells; /* extents [0, active_extents), once dense */
+    uint64_t map_low;  /* hash entries with extent < active_extents */
     uint64_t lifetime_bytes, lifetime_writes;
     disk_log log;
 };
@@ -279,17 +278,50 @@ void model_disk_free(model_disk *d)
     free(d);
 }
 
-uint64_t model_disk_size_bytes(const model_disk *d) { return d->size_bytes; }
-uint64_t model_disk_used_bytes(const model_disk *d) { return d->used_bytes; }
-uint64_t model_disk_extent_bytes(const model_disk *d) { return d->extent_bytes; }
-uint64_t model_disk_active_extents(const model_disk *d) { return d->active_extents; }
-bool model_disk_is_fluid(const model_disk *d) { return d->fluid; }
-uint64_t model_disk_digest(const model_disk *d) { return d->digest; }
-uint64_t model_disk_written_extents(const model_disk *d) { return d->written; }
-uint64_t model_disk_lifetime_bytes(const model_disk *d) { return d->lifetime_bytes; }
-uint64_t model_disk_lifetime_writes(const model_disk *d) { return d->lifetime_writes; }
-uint64_t model_disk_log_bytes(const model_disk *d) { return d->log.bytes; }
-uint64_t model_disk_log_writes(const model_disk *d) { return d->log.writes; }
+uint64_t model_disk_size_bytes(const model_disk *d)
+{
+    return d->size_bytes;
+}
+uint64_t model_disk_used_bytes(const model_disk *d)
+{
+    return d->used_bytes;
+}
+uint64_t model_disk_extent_bytes(const model_disk *d)
+{
+    return d->extent_bytes;
+}
+uint64_t model_disk_active_extents(const model_disk *d)
+{
+    return d->active_extents;
+}
+bool model_disk_is_fluid(const model_disk *d)
+{
+    return d->fluid;
+}
+uint64_t model_disk_digest(const model_disk *d)
+{
+    return d->digest;
+}
+uint64_t model_disk_written_extents(const model_disk *d)
+{
+    return d->written;
+}
+uint64_t model_disk_lifetime_bytes(const model_disk *d)
+{
+    return d->lifetime_bytes;
+}
+uint64_t model_disk_lifetime_writes(const model_disk *d)
+{
+    return d->lifetime_writes;
+}
+uint64_t model_disk_log_bytes(const model_disk *d)
+{
+    return d->log.bytes;
+}
+uint64_t model_disk_log_writes(const model_disk *d)
+{
+    return d->log.writes;
+}
 
 size_t model_disk_memory_bytes(const model_disk *d)
 {
@@ -308,7 +340,8 @@ uint64_t model_disk_version(const model_disk *d, uint64_t extent)
     return s ? s->val : 0;
 }
 
-/* From hash to array: worth it once the active part is a quarter populated (see the file comment). */
+/* From hash to array: worth it once the active part is a quarter populated (see the file comment).
+ */
 static void disk_go_dense(model_disk *d)
 {
     uint64_t n = d->active_extents;
@@ -346,6 +379,14 @@ static void disk_go_dense(model_disk *d)
     d->log.bytes_map = lrest;
 }
 
+/* digest change when extent goes from version old to v: the inner mix of h is shared by both terms
+ */
+static inline uint64_t digest_change(uint64_t extent, uint64_t old, uint64_t v)
+{
+    uint64_t x = mix64(extent + UINT64_C(0x9E3779B97F4A7C15));
+    return (v ? mix64(x ^ v) : 0) - (old ? mix64(x ^ old) : 0);
+}
+
 /* Sets the version of extent (0 removes it), keeping digest and counts. Returns the old version. */
 static inline uint64_t disk_set_version(model_disk *d, uint64_t extent, uint64_t v)
 {
@@ -371,7 +412,7 @@ static inline uint64_t disk_set_version(model_disk *d, uint64_t extent, uint64_t
             d->map_low--;
     }
     d->written += (uint64_t)(v != 0) - (uint64_t)(old != 0);
-    d->digest += model_disk_digest_term(extent, v) - model_disk_digest_term(extent, old);
+    d->digest += digest_change(extent, old, v);
     return old;
 }
 
@@ -383,18 +424,23 @@ uint64_t model_disk_log_extent_bytes(const model_disk *d, uint64_t extent)
     return s ? s->val : 0;
 }
 
-static void log_push_touched(disk_log *l, uint64_t extent)
+static void log_grow_touched(disk_log *l)
 {
-    if (l->touched_count == l->touched_cap) {
-        l->touched_cap = l->touched_cap ? l->touched_cap * 2 : 64;
-        l->touched = realloc(l->touched, l->touched_cap * sizeof *l->touched);
-        if (!l->touched)
-            abort();
-    }
+    l->touched_cap = l->touched_cap ? l->touched_cap * 2 : 64;
+    l->touched = realloc(l->touched, l->touched_cap * sizeof *l->touched);
+    if (!l->touched)
+        abort();
+}
+
+static inline void log_push_touched(disk_log *l, uint64_t extent)
+{
+    if (l->touched_count == l->touched_cap)
+        log_grow_touched(l);
     l->touched[l->touched_count++] = extent;
 }
 
-/* Adds bytes written to extent in the open log; keeps coalesced bytes as sum of min(extent, bytes). */
+/* Adds bytes written to extent in the open log; keeps coalesced bytes as sum of min(extent, bytes).
+ */
 static inline void disk_log_extent(model_disk *d, uint64_t extent, uint64_t bytes)
 {
     disk_log *l = &d->log;
@@ -419,27 +465,135 @@ static inline void disk_log_extent(model_disk *d, uint64_t extent, uint64_t byte
     l->coalesced += now - prev;
 }
 
-void model_disk_write(model_disk *d, uint64_t first_extent, uint64_t span, uint64_t writes,
-                      uint64_t bytes, double compressibility)
+/* One new version on one extent with bytes of the log. The dense case is written out so that a
+ * stamp reads and writes one cell and computes the digest's inner mix once. */
+static inline void disk_stamp(model_disk *d, uint64_t e, uint64_t bytes)
 {
-    assert(span >= 1 && first_extent + span <= d->extent_count);
+    uint64_t v = (++d->counter << MODEL_DISK_WRITER_BITS) | d->writer_id;
+    if (d->cells && e < d->active_extents) {
+        dense_cell *c = &d->cells[e];
+        uint64_t old = cell_version(c);
+        cell_set_version(c, v);
+        d->written += old == 0;
+        d->digest += digest_change(e, old, v);
+        uint64_t prev = c->log ? c->log - 1u : 0;
+        if (!c->log)
+            log_push_touched(&d->log, e);
+        uint64_t now = prev + bytes < d->extent_bytes ? prev + bytes : d->extent_bytes;
+        c->log = (uint32_t)(now + 1);
+        d->log.coalesced += now - prev;
+        return;
+    }
+    disk_set_version(d, e, v);
+    disk_log_extent(d, e, bytes);
+}
+
+/* bytes over the span extents from first: bytes / span each, the remainder to the first ones */
+static inline void disk_stamp_span(model_disk *d, uint64_t first, uint64_t span, uint64_t bytes)
+{
+    if (span == 1) {
+        disk_stamp(d, first, bytes);
+        return;
+    }
+    uint64_t share = bytes / span, extra = bytes % span;
+    for (uint64_t i = 0; i < span; i++)
+        disk_stamp(d, first + i, share + (i < extra));
+}
+
+static inline void disk_count_writes(model_disk *d, uint64_t writes, uint64_t bytes,
+                                     double compressibility)
+{
     disk_log *l = &d->log;
     l->writes += writes;
     l->bytes += bytes;
     l->comp_bytes += (double)bytes * compressibility;
     d->lifetime_writes += writes;
     d->lifetime_bytes += bytes;
+}
+
+static inline void fluid_direct(model_disk *d, uint64_t span, uint64_t bytes)
+{
+    uint64_t cap = span * d->extent_bytes;
+    d->log.fluid_direct_coalesced += bytes < cap ? bytes : cap;
+}
+
+void model_disk_write(model_disk *d, uint64_t first_extent, uint64_t span, uint64_t writes,
+                      uint64_t bytes, double compressibility)
+{
+    assert(span >= 1 && first_extent + span <= d->extent_count);
+    disk_count_writes(d, writes, bytes, compressibility);
+    if (d->fluid)
+        fluid_direct(d, span, bytes);
+    else
+        disk_stamp_span(d, first_extent, span, bytes);
+}
+
+/* How far ahead the batch loop prefetches cells: enough stamps (~20 ns each) to cover a miss to
+ * memory, few enough that the lines are still cached when their stamp comes. */
+enum { PREFETCH_AHEAD = 8 };
+
+/* The common case of a batch on a dense disk: one extent per place, all in the array. The disk's
+ * counters live in locals for the loop (stores through the touched list could otherwise alias
+ * them). */
+static void disk_batch_dense(model_disk *d, const uint64_t *first_extents, const uint32_t *writes,
+                             size_t n, uint64_t write_bytes)
+{
+    dense_cell *cells = d->cells;
+    disk_log *l = &d->log;
+    uint64_t counter = d->counter, digest = d->digest, written = d->written;
+    uint64_t coalesced = l->coalesced, eb = d->extent_bytes, wid = d->writer_id;
+    for (size_t i = 0; i < n; i++) {
+        if (i + PREFETCH_AHEAD < n)
+            __builtin_prefetch(&cells[first_extents[i + PREFETCH_AHEAD]], 1);
+        uint64_t e = first_extents[i], bytes = writes[i] * write_bytes;
+        dense_cell *c = &cells[e];
+        uint64_t old = cell_version(c), v = (++counter << MODEL_DISK_WRITER_BITS) | wid;
+        cell_set_version(c, v);
+        written += old == 0;
+        digest += digest_change(e, old, v);
+        uint64_t prev = 0;
+        if (c->log)
+            prev = c->log - 1u;
+        else
+            log_push_touched(l, e);
+        uint64_t now = prev + bytes < eb ? prev + bytes : eb;
+        c->log = (uint32_t)(now + 1);
+        coalesced += now - prev;
+    }
+    d->counter = counter;
+    d->digest = digest;
+    d->written = written;
+    l->coalesced = coalesced;
+}
+
+void model_disk_write_batch(model_disk *d, const uint64_t *first_extents, const uint32_t *writes,
+                            size_t n, uint64_t span, uint64_t write_bytes, double compressibility)
+{
+    assert(span >= 1);
+    uint64_t total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += writes[i];
+    disk_count_writes(d, total, total * write_bytes, compressibility);
     if (d->fluid) {
-        uint64_t cap = span * d->extent_bytes;
-        l->fluid_direct_coalesced += bytes < cap ? bytes : cap;
+        for (size_t i = 0; i < n; i++)
+            fluid_direct(d, span, writes[i] * write_bytes);
         return;
     }
-    uint64_t share = bytes / span, extra = bytes % span;
-    for (uint64_t i = 0; i < span; i++) {
-        uint64_t e = first_extent + i;
-        d->counter++;
-        disk_set_version(d, e, (d->counter << MODEL_DISK_WRITER_BITS) | d->writer_id);
-        disk_log_extent(d, e, share + (i < extra));
+    if (d->cells && span == 1 && n && first_extents[n - 1] < d->active_extents) {
+        bool ascending = true; /* then every place is in the array when the last one is */
+        for (size_t i = 1; i < n && ascending; i++)
+            ascending = first_extents[i - 1] < first_extents[i];
+        if (ascending) {
+            disk_batch_dense(d, first_extents, writes, n, write_bytes);
+            return;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        assert(first_extents[i] + span <= d->extent_count);
+        if (d->cells && i + PREFETCH_AHEAD < n &&
+            first_extents[i + PREFETCH_AHEAD] < d->active_extents)
+            __builtin_prefetch(&d->cells[first_extents[i + PREFETCH_AHEAD]], 1);
+        disk_stamp_span(d, first_extents[i], span, writes[i] * write_bytes);
     }
 }
 
@@ -448,11 +602,7 @@ void model_disk_write_spread(model_disk *d, uint64_t first_extent, uint64_t regi
 {
     assert(d->fluid && region_extents >= 1);
     disk_log *l = &d->log;
-    l->writes += writes;
-    l->bytes += bytes;
-    l->comp_bytes += (double)bytes * compressibility;
-    d->lifetime_writes += writes;
-    d->lifetime_bytes += bytes;
+    disk_count_writes(d, writes, bytes, compressibility);
     if (!writes)
         return;
     size_t i;
@@ -474,41 +624,70 @@ void model_disk_write_spread(model_disk *d, uint64_t first_extent, uint64_t regi
     l->regions[i].bytes += bytes;
 }
 
-/* Expected coalesced bytes of a region: each of n extents receives c ~ Binomial(writes, 1/n) writes of
- * s bytes (Poisson when the count does not fit the binomial's argument) and keeps min(extent, c s) = s min(c, m) with m = extent / s; E[min(c, m)] = sum over
- * j = 1..floor(m) of P(c >= j) + frac(m) P(c >= floor(m) + 1). */
+/* Expected coalesced bytes of a region: each of n extents receives c ~ Binomial(hits, 1/n) writes
+ * of s bytes and keeps min(extent, c s) = s min(c, m) with m = extent / s; E[min(c, m)] = sum over
+ * j = 1..floor(m) of P(c >= j) + frac(m) P(c >= floor(m) + 1).
+ *
+ * The tails come from the probability mass function by its ratio recurrence, P(c = j) = P(c = j -
+ * 1) (hits - j + 1) / j x p / (1 - p), a few flops per term: an incomplete beta function per tail
+ * (gsl_cdf_binomial_Q) made this the bulk of a fluid run. Terms below e^-700 are carried as
+ * logarithms until they become representable and count as 0 in the sum of mass (an error below
+ * 1e-290 per term). When the mean is far above m, a Chernoff bound shows P(c <= m) < e^-40 and the
+ * answer is m per extent without a loop. */
 static double region_coalesced(const disk_region *r, uint64_t extent_bytes)
 {
     double s = (double)r->bytes / (double)r->writes;
-    double w = (double)r->writes;
-    uint64_t hits = r->writes;
+    double hits = (double)r->writes;
     if (s > (double)extent_bytes) {
         /* a write larger than an extent covers k consecutive extents with s / k bytes each */
         double k = ceil(s / (double)extent_bytes);
         s /= k;
-        w *= k;
-        hits = (uint64_t)w;
+        hits *= k;
     }
     double m = (double)extent_bytes / s;
     double n = (double)r->extents;
-    bool binomial = hits <= UINT_MAX;
-    double p = 1.0 / n, lambda = w / n;
-    double sum = 0;
-    unsigned jmax = m > 1e6 ? 1000000u : (unsigned)floor(m);
-    for (unsigned j = 1; j <= jmax + 1; j++) {
-        double tail = binomial ? gsl_cdf_binomial_Q(j - 1, p, (unsigned)hits)
-                               : gsl_cdf_poisson_Q(j - 1, lambda);
-        sum += j <= jmax ? tail : tail * (m - floor(m));
-        if (tail < 1e-15)
-            break;
+    double mfloor = floor(m), frac = m - mfloor;
+    double per_extent; /* E[min(c, m)] */
+    double mean = hits / n;
+    if (r->extents == 1) {
+        per_extent = hits < m ? hits : m;
+    } else if (mean > mfloor + 1 &&
+               -mean + (mfloor + 1) * (1.0 + log(mean / (mfloor + 1))) < -40.0) {
+        per_extent = m;
+    } else {
+        double p = 1.0 / n, q = p / (1.0 - p);
+        double logpmf = hits * log1p(-p); /* log P(c = 0) */
+        double pmf = logpmf > -700.0 ? exp(logpmf) : 0.0;
+        double cdf = 0.0, sum = 0.0; /* cdf = P(c < j) */
+        uint64_t jmax = (uint64_t)mfloor;
+        for (uint64_t j = 1; j <= jmax + 1; j++) {
+            cdf += pmf;
+            double tail = 1.0 - cdf;
+            if (tail < 1e-15)
+                break;
+            sum += j <= jmax ? tail : tail * frac;
+            /* P(c = j) from P(c = j - 1) */
+            if ((double)j > hits) {
+                pmf = 0.0;
+            } else if (pmf > 0.0) {
+                pmf *= (hits - (double)j + 1) / (double)j * q;
+            } else {
+                logpmf += log((hits - (double)j + 1) / (double)j * q);
+                pmf = logpmf > -700.0 ? exp(logpmf) : 0.0;
+            }
+        }
+        per_extent = sum;
     }
-    double est = n * s * sum;
+    double est = n * s * per_extent;
     return est < (double)r->bytes ? est : (double)r->bytes;
 }
 
+/* LSD radix sort with as few passes as the largest key allows: digits of up to 11 bits (a
+ * 2,048-entry histogram stays in L1), narrower for short arrays so the histogram does not outweigh
+ * the data. */
 void model_extents_sort(uint64_t *a, size_t n, uint64_t *tmp)
 {
-    if (n < 48) {
+    if (n < 24) {
         for (size_t i = 1; i < n; i++) {
             uint64_t x = a[i];
             size_t j = i;
@@ -518,22 +697,34 @@ void model_extents_sort(uint64_t *a, size_t n, uint64_t *tmp)
         }
         return;
     }
+    assert(n <= UINT32_MAX);
     uint64_t max = 0;
     for (size_t i = 0; i < n; i++)
         max |= a[i];
+    unsigned bits = 0;
+    while (bits < 64 && (max >> bits))
+        bits++;
+    unsigned widest = 6;
+    while (widest < 11 && ((size_t)1 << (widest + 1)) <= n)
+        widest++;
+    unsigned passes = (bits + widest - 1) / widest;
+    unsigned digit = passes ? (bits + passes - 1) / passes : 0;
+    uint64_t mask = (UINT64_C(1) << digit) - 1;
     uint64_t *src = a, *dst = tmp;
-    for (unsigned shift = 0; shift < 64 && (max >> shift); shift += 8) {
-        size_t count[256] = {0};
+    for (unsigned p = 0; p < passes; p++) {
+        unsigned shift = p * digit;
+        uint32_t count[1u << 11];
+        memset(count, 0, ((size_t)1 << digit) * sizeof *count);
         for (size_t i = 0; i < n; i++)
-            count[(src[i] >> shift) & 0xff]++;
-        size_t pos = 0;
-        for (unsigned b = 0; b < 256; b++) {
-            size_t c = count[b];
+            count[(src[i] >> shift) & mask]++;
+        uint32_t pos = 0;
+        for (size_t b = 0; b <= mask; b++) {
+            uint32_t c = count[b];
             count[b] = pos;
             pos += c;
         }
         for (size_t i = 0; i < n; i++)
-            dst[count[(src[i] >> shift) & 0xff]++] = src[i];
+            dst[count[(src[i] >> shift) & mask]++] = src[i];
         uint64_t *t = src;
         src = dst;
         dst = t;
@@ -606,7 +797,9 @@ void model_disk_log_take(model_disk *d, int64_t now_ns, drs_delta *out)
                 abort();
             for (size_t i = 0; i < l->touched_count; i++) {
                 uint64_t e = l->touched[i];
-                out->extents[i] = (drs_extent_version){e, model_disk_version(d, e)};
+                uint64_t v = d->cells && e < d->active_extents ? cell_version(&d->cells[e])
+                                                               : model_disk_version(d, e);
+                out->extents[i] = (drs_extent_version){e, v};
             }
             out->extent_count = l->touched_count;
         }
@@ -720,7 +913,8 @@ static void ev_push(ev_list *l, uint64_t extent, uint64_t version)
 
 static int cmp_ev(const void *a, const void *b)
 {
-    uint64_t x = ((const drs_extent_version *)a)->extent, y = ((const drs_extent_version *)b)->extent;
+    uint64_t x = ((const drs_extent_version *)a)->extent,
+             y = ((const drs_extent_version *)b)->extent;
     return (x > y) - (x < y);
 }
 

@@ -1,8 +1,9 @@
-/* model/workload.c — batch write generation for steady, poisson, diurnal, bursts and trace workloads.
+/* model/workload.c — batch write generation for steady, poisson, diurnal, bursts and trace
+ * workloads.
  *
- * Steady, diurnal and bursts share one rate profile: a low rate, and a high rate inside a window that
- * repeats every period. Its integral from time 0 has a closed form, so the volume of any batch is
- * exact and independent of how time was cut into batches. */
+ * Steady, diurnal and bursts share one rate profile: a low rate, and a high rate inside a window
+ * that repeats every period. Its integral from time 0 has a closed form, so the volume of any batch
+ * is exact and independent of how time was cut into batches. */
 #include "model/workload.h"
 
 #include <assert.h>
@@ -10,6 +11,7 @@
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "model/trace_internal.h"
 
@@ -19,7 +21,8 @@ struct model_workload {
     drs_workload_kind kind;
     uint64_t write_size;
     double hot_set, hot_share, compressibility;
-    /* rate profile: low_Bps, plus (high - low) inside [win_start, win_start + win_len) mod period */
+    /* rate profile: low_Bps, plus (high - low) inside [win_start, win_start + win_len) mod period
+     */
     double low_Bps, high_Bps;
     int64_t period_ns, win_start_ns, win_len_ns;
     /* trace */
@@ -27,9 +30,13 @@ struct model_workload {
     model_trace *owned_trace;
     bool loop;
     int64_t start_ns;
-    /* scratch for a batch's drawn places (and the sort's buffer), grown geometrically */
+    /* scratch for a batch: drawn places (then the listed slots' first extents), the sort's buffer
+     * and the writes per listed slot, grown geometrically; per-slot hit counts of a small region */
     uint64_t *draws, *sort_tmp;
+    uint32_t *runs;
     size_t draws_cap;
+    uint32_t *counts;
+    size_t counts_cap;
 };
 
 model_workload *model_workload_new(const drs_workload *desc, const model_trace *trace,
@@ -55,8 +62,8 @@ model_workload *model_workload_new(const drs_workload *desc, const model_trace *
         wl->low_Bps = desc->base_rate_Bps;
         wl->high_Bps = desc->peak_rate_Bps;
         wl->win_start_ns = ((desc->peak_start_ns % NS_PER_DAY) + NS_PER_DAY) % NS_PER_DAY;
-        wl->win_len_ns = (((desc->peak_end_ns - desc->peak_start_ns) % NS_PER_DAY) + NS_PER_DAY) %
-                         NS_PER_DAY;
+        wl->win_len_ns =
+            (((desc->peak_end_ns - desc->peak_start_ns) % NS_PER_DAY) + NS_PER_DAY) % NS_PER_DAY;
         break;
     case DRS_WL_BURSTS:
         wl->low_Bps = desc->write_rate_Bps;
@@ -103,6 +110,8 @@ void model_workload_free(model_workload *wl)
     model_trace_free(wl->owned_trace);
     free(wl->draws);
     free(wl->sort_tmp);
+    free(wl->runs);
+    free(wl->counts);
     free(wl);
 }
 
@@ -139,9 +148,81 @@ static uint64_t wl_writes_by(const model_workload *wl, int64_t t)
     return (uint64_t)floor(wl_integral(wl, t) / (double)wl->write_size);
 }
 
-/* w writes spread over slots [first, first + n), each slot being k extents. */
-static void wl_place_region(model_workload *wl, model_disk *disk, uint64_t first,
-                            uint64_t n, uint64_t k, uint64_t w, gsl_rng *rng)
+/* A batch's own generator. The caller's gsl_rng (often a function call and 40+ instructions per
+ * number) seeds it once per region and batch, so the writes stay a function of the caller's stream;
+ * splitmix64 then costs a few instructions per 64 bits, and each 64 bits give two places. */
+static inline uint64_t wl_next(uint64_t *s)
+{
+    uint64_t z = (*s += UINT64_C(0x9E3779B97F4A7C15));
+    z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
+    return z ^ (z >> 31);
+}
+
+static uint64_t wl_seed(gsl_rng *rng)
+{
+    uint64_t a = gsl_rng_get(rng), b = gsl_rng_get(rng);
+    return (a << 32) ^ (a >> 32) ^ (b * UINT64_C(0x9E3779B97F4A7C15));
+}
+
+/* Fills d[0..w) with independent uniform places in [0, n). Exact: each 32-bit half x gives
+ * floor(x n / 2^32), rejected when its low word is below 2^32 mod n (Lemire's method), so every
+ * place has probability exactly 1/n. */
+static void wl_draw_places(uint64_t *seed, uint64_t n, uint64_t *d, uint64_t w)
+{
+    if (n > UINT32_MAX) { /* never for real disks (2^32 extents); plain rejection on 64 bits */
+        uint64_t limit = UINT64_MAX - UINT64_MAX % n;
+        for (uint64_t i = 0; i < w; i++) {
+            uint64_t x;
+            do
+                x = wl_next(seed);
+            while (x >= limit);
+            d[i] = x % n;
+        }
+        return;
+    }
+    uint32_t n32 = (uint32_t)n, t = (uint32_t)(0u - n32) % n32;
+    uint64_t i = 0;
+    while (i < w) {
+        uint64_t x = wl_next(seed);
+        uint64_t hi = (x >> 32) * n32, lo = (x & UINT32_MAX) * n32;
+        if ((uint32_t)hi >= t)
+            d[i++] = hi >> 32;
+        if ((uint32_t)lo >= t && i < w)
+            d[i++] = lo >> 32;
+    }
+}
+
+/* Room for w entries in the batch scratch; listed entries are kept. */
+static void wl_scratch(model_workload *wl, uint64_t w)
+{
+    if (w <= wl->draws_cap)
+        return;
+    size_t cap = wl->draws_cap ? wl->draws_cap : 256;
+    while (cap < w)
+        cap *= 2;
+    free(wl->sort_tmp);
+    wl->draws = realloc(wl->draws, cap * sizeof *wl->draws);
+    wl->sort_tmp = malloc(cap * sizeof *wl->sort_tmp);
+    wl->runs = realloc(wl->runs, cap * sizeof *wl->runs);
+    if (!wl->draws || !wl->sort_tmp || !wl->runs)
+        abort();
+    wl->draws_cap = cap;
+}
+
+/* Places per region up to which a batch counts hits in an array indexed by place (O(w + n), no
+ * sort); the array is per workload, so it stays small. */
+#define WL_COUNT_MAX 8192
+
+/* w writes spread over slots [first, first + n), each slot being k extents. The batch reaches the
+ * disk as one ascending list of (slot, writes) with every slot once: rewrites of a slot within a
+ * batch are one stamp, and the disk's arrays are walked forward. Three ways to the per-slot counts,
+ * all exact in distribution (multinomial with equal probabilities), chosen by cost:
+ *   w >= 32 n           one binomial per slot (successive splitting): O(n), whatever w;
+ *   n <= 16 w, small n  one uniform draw per write, counted in an array indexed by slot: O(w + n);
+ *   otherwise (sparse)  one uniform draw per write, radix-sorted, runs counted: O(w). */
+static void wl_place_region(model_workload *wl, model_disk *disk, uint64_t first, uint64_t n,
+                            uint64_t k, uint64_t w, gsl_rng *rng)
 {
     if (!w || !n)
         return;
@@ -151,56 +232,80 @@ static void wl_place_region(model_workload *wl, model_disk *disk, uint64_t first
         model_disk_write_spread(disk, first * k, n * k, w, w * s, comp);
         return;
     }
-    if (w < 8 * n) {
-        /* not many more writes than places: one draw per write (cheaper than a binomial per place
-         * up to a few writes per place), applied in extent order (the disk's arrays are then walked
-         * forward, and rewrites of one place in the batch become one stamp) */
-        assert(n - 1 <= gsl_rng_max(rng) - gsl_rng_min(rng));
-        if (w > wl->draws_cap) {
-            size_t cap = wl->draws_cap ? wl->draws_cap : 256;
-            while (cap < w)
-                cap *= 2;
-            free(wl->draws);
-            free(wl->sort_tmp);
-            wl->draws = malloc(cap * sizeof *wl->draws);
-            wl->sort_tmp = malloc(cap * sizeof *wl->sort_tmp);
-            if (!wl->draws || !wl->sort_tmp)
-                abort();
-            wl->draws_cap = cap;
+    size_t m = 0; /* slots listed */
+    if (w >= 32 * n) {
+        wl_scratch(wl, n);
+        uint64_t rem = w;
+        for (uint64_t i = 0; i < n && rem; i++) {
+            uint64_t c;
+            if (i == n - 1) {
+                c = rem;
+            } else {
+                double p = 1.0 / (double)(n - i);
+                c = 0;
+                uint64_t left = rem;
+                while (left) { /* gsl_ran_binomial takes an unsigned int */
+                    unsigned part = left > UINT_MAX ? UINT_MAX : (unsigned)left;
+                    c += gsl_ran_binomial(rng, p, part);
+                    left -= part;
+                }
+            }
+            for (uint64_t c_left = c; c_left;) { /* a slot's count is kept in 32 bits */
+                uint32_t part = c_left > UINT32_MAX ? UINT32_MAX : (uint32_t)c_left;
+                wl_scratch(wl, m + 1);
+                wl->draws[m] = (first + i) * k;
+                wl->runs[m++] = part;
+                c_left -= part;
+            }
+            rem -= c;
         }
-        for (uint64_t i = 0; i < w; i++)
-            wl->draws[i] = gsl_rng_uniform_int(rng, (unsigned long)n);
+    } else if (n <= WL_COUNT_MAX && n <= 16 * w) {
+        uint64_t seed = wl_seed(rng);
+        if (n > wl->counts_cap) {
+            free(wl->counts);
+            wl->counts = malloc((size_t)n * sizeof *wl->counts);
+            if (!wl->counts)
+                abort();
+            wl->counts_cap = (size_t)n;
+        }
+        memset(wl->counts, 0, (size_t)n * sizeof *wl->counts);
+        wl_scratch(wl, n < w ? n : w);
+        uint32_t n32 = (uint32_t)n, t = (uint32_t)(0u - n32) % n32;
+        uint32_t *cnt = wl->counts;
+        for (uint64_t i = 0; i < w;) {
+            uint64_t x = wl_next(&seed);
+            uint64_t hi = (x >> 32) * n32, lo = (x & UINT32_MAX) * n32;
+            if ((uint32_t)hi >= t) {
+                cnt[hi >> 32]++;
+                i++;
+            }
+            if ((uint32_t)lo >= t && i < w) {
+                cnt[lo >> 32]++;
+                i++;
+            }
+        }
+        for (uint64_t i = 0; i < n; i++) {
+            if (cnt[i]) {
+                wl->draws[m] = (first + i) * k;
+                wl->runs[m++] = cnt[i];
+            }
+        }
+    } else {
+        uint64_t seed = wl_seed(rng);
+        wl_scratch(wl, w);
+        wl_draw_places(&seed, n, wl->draws, w);
         model_extents_sort(wl->draws, (size_t)w, wl->sort_tmp);
         for (uint64_t i = 0; i < w;) {
             uint64_t j = i + 1;
             while (j < w && wl->draws[j] == wl->draws[i])
                 j++;
-            model_disk_write(disk, (first + wl->draws[i]) * k, k, j - i, (j - i) * s, comp);
+            wl->draws[m] = (first + wl->draws[i]) * k; /* m <= i: rewritten in place */
+            assert(j - i <= UINT32_MAX); /* w itself is far below: it fits in memory */
+            wl->runs[m++] = (uint32_t)(j - i);
             i = j;
         }
-        return;
     }
-    /* many writes per place: multinomial by successive binomial splitting, one draw per place */
-    uint64_t rem = w;
-    for (uint64_t i = 0; i < n && rem; i++) {
-        uint64_t c;
-        if (i == n - 1) {
-            c = rem;
-        } else {
-            double p = 1.0 / (double)(n - i);
-            c = 0;
-            uint64_t left = rem;
-            while (left) { /* gsl_ran_binomial takes an unsigned int */
-                unsigned part = left > UINT_MAX ? UINT_MAX : (unsigned)left;
-                c += gsl_ran_binomial(rng, p, part);
-                left -= part;
-            }
-        }
-        if (c) {
-            model_disk_write(disk, (first + i) * k, k, c, c * s, comp);
-            rem -= c;
-        }
-    }
+    model_disk_write_batch(disk, wl->draws, wl->runs, m, k, s, comp);
 }
 
 /* Splits w writes between the hot part and the rest of the disk's used extents. */
@@ -250,13 +355,14 @@ static size_t trace_lower(const model_trace *t, int64_t rel_ns)
     return lo;
 }
 
-/* One traced write: offset modulo the used size, wrapping at its end, split exactly over extents. */
+/* One traced write: offset modulo the used size, wrapping at its end, split exactly over extents.
+ */
 static void trace_emit(const model_workload *wl, model_disk *disk, const trace_write *tw)
 {
     uint64_t e = model_disk_extent_bytes(disk);
     uint64_t used = model_disk_active_extents(disk) * e;
-    uint64_t used_b = model_disk_used_bytes(disk) ? model_disk_used_bytes(disk)
-                                                  : model_disk_size_bytes(disk);
+    uint64_t used_b =
+        model_disk_used_bytes(disk) ? model_disk_used_bytes(disk) : model_disk_size_bytes(disk);
     uint64_t pos = tw->offset_bytes % used_b, left = tw->size_bytes;
     uint64_t writes = 1;
     while (left) {
@@ -316,8 +422,8 @@ void model_workload_generate(model_workload *wl, model_disk *disk, int64_t t0_ns
         trace_windows(wl, t0_ns - wl->start_ns, t1_ns - wl->start_ns, trace_emit_range, disk);
         return;
     case DRS_WL_POISSON: {
-        double mean = wl->low_Bps * (double)(t1_ns - t0_ns) / (double)DRS_NS_PER_S /
-                      (double)wl->write_size;
+        double mean =
+            wl->low_Bps * (double)(t1_ns - t0_ns) / (double)DRS_NS_PER_S / (double)wl->write_size;
         uint64_t w = 0;
         /* gsl_ran_poisson returns an unsigned int: draw very large means in parts */
         while (mean > 1e9) {

@@ -120,6 +120,13 @@ int main(int argc, char **argv)
     uint64_t extents = 0, coalesced = 0;
     const int64_t batch = 5 * MIN, end = (int64_t)days * DAY;
     for (int64_t t = 0; t < end; t += batch) {
+        if (t > 0 && t % DAY == 0) { /* progress, so that a long run can be followed */
+            struct rusage ru_day;
+            getrusage(RUSAGE_SELF, &ru_day);
+            printf("  day %3lld done: %8.1f s, peak RSS %.1f MiB\n", (long long)(t / DAY),
+                   now_s() - t0, (double)ru_day.ru_maxrss / 1024.0);
+            fflush(stdout);
+        }
         for (int i = 0; i < ndisks; i++) {
             model_workload_generate(wls[i], disks[i], t, t + batch, rngs[i]);
             drs_delta dl;

@@ -1,4 +1,5 @@
-/* tests/test_disk.c — versioned extents, digest, change log and replica operations of model/disk. */
+/* tests/test_disk.c — versioned extents, digest, change log and replica operations of model/disk.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -6,6 +7,9 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <gsl/gsl_cdf.h>
+#include <math.h>
+#include <stdlib.h>
 
 #include "model/disk.h"
 
@@ -125,9 +129,9 @@ static void test_log_take_accumulates_and_coalesces(void **state)
 {
     (void)state;
     model_disk *d = new_disk(GiB, 512 * MiB, MiB, false, 1);
-    /* extent 10: 3 writes of 512 KiB (compressibility 0.2) -> log 1536 KiB, coalesced min(1 MiB, 1.5 MiB)
-     * extent 4: 1 write of 64 KiB (0.8) -> coalesced 64 KiB
-     * extents 20..23: one 2 MiB write spanning four extents (0.5) -> 512 KiB each, coalesced 2 MiB */
+    /* extent 10: 3 writes of 512 KiB (compressibility 0.2) -> log 1536 KiB, coalesced min(1
+     * MiB, 1.5 MiB) extent 4: 1 write of 64 KiB (0.8) -> coalesced 64 KiB extents 20..23: one 2 MiB
+     * write spanning four extents (0.5) -> 512 KiB each, coalesced 2 MiB */
     for (int i = 0; i < 3; i++)
         model_disk_write(d, 10, 1, 1, 512 * 1024, 0.2);
     model_disk_write(d, 4, 1, 1, 64 * 1024, 0.8);
@@ -167,8 +171,9 @@ static void test_log_take_accumulates_and_coalesces(void **state)
 static void test_replica_applying_every_delta_tracks_primary(void **state)
 {
     (void)state;
-    /* 2048 active extents, 40 cycles of 300 random writes: the map turns dense along the way (at 512
-     * populated extents); after every apply the replica digest equals the digest the delta carries */
+    /* 2048 active extents, 40 cycles of 300 random writes: the map turns dense along the way (at
+     * 512 populated extents); after every apply the replica digest equals the digest the delta
+     * carries */
     model_disk *p = new_disk(4 * GiB, 2 * GiB, MiB, false, 1);
     model_disk *r = new_disk(4 * GiB, 2 * GiB, MiB, false, 2);
     uint64_t s = 42;
@@ -329,8 +334,8 @@ static void test_idle_two_tib_disk_keeps_a_small_map(void **state)
 static void test_map_matches_reference_under_inserts_and_removals(void **state)
 {
     (void)state;
-    /* random apply of versions, including 0 (= remove), on 3000 extents of a sparse disk (used 1 TiB,
-     * so the map stays a hash), checked against a plain array after each step */
+    /* random apply of versions, including 0 (= remove), on 3000 extents of a sparse disk (used 1
+     * TiB, so the map stays a hash), checked against a plain array after each step */
     enum { N = 3000 };
     static uint64_t ref[N];
     memset(ref, 0, sizeof ref);
@@ -379,8 +384,8 @@ static void test_fluid_keeps_counters_only(void **state)
 static void test_fluid_coalesced_estimate_saturates(void **state)
 {
     (void)state;
-    /* 100,000 writes of 64 KiB on 16 extents of 1 MiB: 6,250 writes per extent, every extent is full:
-     * coalesced = 16 MiB */
+    /* 100,000 writes of 64 KiB on 16 extents of 1 MiB: 6,250 writes per extent, every extent is
+     * full: coalesced = 16 MiB */
     model_disk *d = new_disk(GiB, 16 * MiB, MiB, true, 1);
     model_disk_write_spread(d, 0, 16, 100000, 100000 * UINT64_C(65536), 0.5);
     drs_delta dl;
@@ -388,6 +393,203 @@ static void test_fluid_coalesced_estimate_saturates(void **state)
     assert_true(dl.coalesced_bytes > 16 * MiB - 1024 && dl.coalesced_bytes <= 16 * MiB);
     drs_delta_free(&dl);
     model_disk_free(d);
+}
+
+/* Both deltas equal: counts, bytes, digest, extents and versions. */
+static void assert_same_delta(const drs_delta *a, const drs_delta *b)
+{
+    assert_int_equal(a->writes, b->writes);
+    assert_int_equal(a->log_bytes, b->log_bytes);
+    assert_int_equal(a->coalesced_bytes, b->coalesced_bytes);
+    assert_int_equal(a->digest, b->digest);
+    assert_true(fabs(a->compressibility - b->compressibility) < 1e-12);
+    assert_int_equal(a->extent_count, b->extent_count);
+    if (a->extent_count)
+        assert_memory_equal(a->extents, b->extents, a->extent_count * sizeof *a->extents);
+}
+
+/* One batch call must do exactly what one model_disk_write per place does: same versions (so the
+ * same digest), same log bytes per extent, same coalesced bytes. Checked while the map is a hash,
+ * across its turn to an array, and once it is an array; with one extent per place and with three.
+ */
+static void test_batch_equals_one_write_per_place(void **state)
+{
+    (void)state;
+    for (uint64_t span = 1; span <= 3; span += 2) {
+        /* 4,096 extents of 64 KiB: 200 places per batch turn the map dense after a few batches */
+        model_disk *a = new_disk(GiB, 256 * MiB, 64 * 1024, false, 5);
+        model_disk *b = new_disk(GiB, 256 * MiB, 64 * 1024, false, 5);
+        uint64_t seed = 99 + span, places[200];
+        uint32_t writes[200];
+        for (int batch = 0; batch < 40; batch++) {
+            size_t n = 0;
+            uint64_t e = lcg(&seed) % 20;
+            while (n < 200 && e + span <= 4096) {
+                places[n] = e;
+                writes[n] = (uint32_t)(1 + lcg(&seed) % 30);
+                n++;
+                e += span + lcg(&seed) % 30;
+            }
+            uint64_t wb = 4096 + 512 * (uint64_t)(batch % 5); /* some extents saturate */
+            model_disk_write_batch(a, places, writes, n, span, wb, 0.25);
+            for (size_t i = 0; i < n; i++)
+                model_disk_write(b, places[i], span, writes[i], writes[i] * wb, 0.25);
+            assert_int_equal(model_disk_digest(a), model_disk_digest(b));
+            for (uint64_t x = 0; x < 4096; x += 7)
+                assert_int_equal(model_disk_log_extent_bytes(a, x),
+                                 model_disk_log_extent_bytes(b, x));
+            if (batch % 3 == 2) {
+                drs_delta da, db;
+                model_disk_log_take(a, batch, &da);
+                model_disk_log_take(b, batch, &db);
+                assert_true(da.extent_count > 0);
+                assert_same_delta(&da, &db);
+                drs_delta_free(&da);
+                drs_delta_free(&db);
+            }
+        }
+        for (uint64_t x = 0; x < 4096; x++)
+            assert_int_equal(model_disk_version(a, x), model_disk_version(b, x));
+        assert_int_equal(model_disk_written_extents(a), model_disk_written_extents(b));
+        assert_int_equal(model_disk_digest(a), digest_by_hand(a, 4096));
+        /* the array form was reached (dense costs 12 bytes per active extent) */
+        assert_true(model_disk_memory_bytes(a) >= 4096 * 12);
+        model_disk_free(a);
+        model_disk_free(b);
+    }
+}
+
+/* The same stamps in the same order on a disk whose map stays a hash (a huge active part) and on
+ * one whose map turns into an array (a small one) give the same versions and digest; a replica of
+ * each layout applying the other's deltas ends with that digest too. */
+static void test_digest_same_across_map_layouts(void **state)
+{
+    (void)state;
+    model_disk *sparse = new_disk(2 * TiB, 0, MiB, false, 9);  /* 2 M extents: stays a hash */
+    model_disk *dense = new_disk(2 * TiB, GiB, MiB, false, 9); /* 1,024 active: turns dense */
+    model_disk *rep_sparse = new_disk(2 * TiB, 0, MiB, false, 10);
+    model_disk *rep_dense = new_disk(2 * TiB, GiB, MiB, false, 11);
+    uint64_t seed = 4;
+    for (int batch = 0; batch < 30; batch++) {
+        uint64_t places[64];
+        uint32_t writes[64];
+        uint64_t e = lcg(&seed) % 8;
+        size_t n = 0;
+        for (; n < 64 && e < 1024; n++, e += 1 + lcg(&seed) % 24) {
+            places[n] = e;
+            writes[n] = 1;
+        }
+        model_disk_write_batch(sparse, places, writes, n, 1, 8192, 0.5);
+        model_disk_write_batch(dense, places, writes, n, 1, 8192, 0.5);
+        drs_delta ds, dd;
+        model_disk_log_take(sparse, batch, &ds);
+        model_disk_log_take(dense, batch, &dd);
+        assert_same_delta(&ds, &dd);
+        model_disk_apply(rep_dense, &ds, NULL); /* a hash's delta onto an array, and back */
+        model_disk_apply(rep_sparse, &dd, NULL);
+        drs_delta_free(&ds);
+        drs_delta_free(&dd);
+    }
+    assert_true(model_disk_memory_bytes(dense) >= 1024 * 12); /* it did turn dense */
+    assert_true(model_disk_memory_bytes(sparse) < 64 * 1024); /* and the other did not */
+    assert_int_equal(model_disk_digest(sparse), model_disk_digest(dense));
+    assert_int_equal(model_disk_digest(rep_sparse), model_disk_digest(dense));
+    assert_int_equal(model_disk_digest(rep_dense), model_disk_digest(dense));
+    assert_int_equal(model_disk_digest(dense), digest_by_hand(dense, 1024));
+    for (uint64_t x = 0; x < 1024; x++)
+        assert_int_equal(model_disk_version(sparse, x), model_disk_version(dense, x));
+    /* one more stamp on one side only: the digests part */
+    uint64_t e = 3;
+    uint32_t one = 1;
+    model_disk_write_batch(dense, &e, &one, 1, 1, 4096, 0.5);
+    assert_int_not_equal(model_disk_digest(sparse), model_disk_digest(dense));
+    model_disk_free(sparse);
+    model_disk_free(dense);
+    model_disk_free(rep_sparse);
+    model_disk_free(rep_dense);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* The radix sort picks its digit width from the array length and the largest key: check it against
+ * qsort across lengths (insertion-sort sizes included) and key widths, duplicates included. */
+static void test_extents_sort_matches_qsort(void **state)
+{
+    (void)state;
+    const size_t lens[] = {0, 1, 2, 23, 24, 25, 47, 48, 100, 1000, 5000};
+    const unsigned widths[] = {1, 6, 11, 12, 17, 22, 23, 33, 64};
+    uint64_t seed = 12345;
+    uint64_t *a = malloc(5000 * sizeof *a), *ref = malloc(5000 * sizeof *ref),
+             *tmp = malloc(5000 * sizeof *tmp);
+    assert_non_null(a);
+    assert_non_null(ref);
+    assert_non_null(tmp);
+    for (size_t li = 0; li < sizeof lens / sizeof *lens; li++) {
+        for (size_t wi = 0; wi < sizeof widths / sizeof *widths; wi++) {
+            size_t n = lens[li];
+            unsigned bits = widths[wi];
+            for (size_t i = 0; i < n; i++) {
+                uint64_t x = lcg(&seed) << 40 ^ lcg(&seed) << 20 ^ lcg(&seed);
+                a[i] = ref[i] = bits == 64 ? x : x & ((UINT64_C(1) << bits) - 1);
+            }
+            if (n)
+                qsort(ref, n, sizeof *ref, cmp_u64);
+            model_extents_sort(a, n, tmp);
+            if (n)
+                assert_memory_equal(a, ref, n * sizeof *a);
+        }
+    }
+    free(a);
+    free(ref);
+    free(tmp);
+}
+
+/* The fluid estimate E[min(c, m)] with c ~ Binomial(hits, 1/n), computed here straight from its
+ * definition with GSL's binomial tail, must match the disk's recurrence to 1e-9 (relative), from
+ * sparse logs (most extents hit once) to saturated ones, with a fractional m, and for writes larger
+ * than an extent. */
+static void test_fluid_coalesced_matches_binomial_tails(void **state)
+{
+    (void)state;
+    struct {
+        uint64_t extents, writes, write_bytes;
+    } cases[] = {
+        {100000, 2000, 8192}, /* sparse: c mostly 0 or 1 */
+        {2048, 8000, 8192},   /* ~4 writes per extent, m = 128 */
+        {64, 100000, 65536},  /* saturated far beyond m = 16: the Chernoff shortcut */
+        {500, 9000, 65536},   /* 18 per extent around m = 16 */
+        {1000, 3000, 300000}, /* m = 3.49: the fractional step */
+        {300, 700, 3 * MiB},  /* a write covers 3 extents */
+        {1, 10, 65536},       /* a single extent */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        uint64_t n = cases[i].extents, w = cases[i].writes, s = cases[i].write_bytes;
+        model_disk *d = new_disk(TiB, TiB, MiB, true, 1);
+        model_disk_write_spread(d, 0, n, w, w * s, 0.5);
+        drs_delta dl;
+        model_disk_log_take(d, 1, &dl);
+        double hits = (double)w, sz = (double)s;
+        if (sz > (double)MiB) {
+            double k = ceil(sz / (double)MiB);
+            sz /= k;
+            hits *= k;
+        }
+        double m = (double)MiB / sz, sum = 0;
+        for (unsigned j = 1; j <= (unsigned)floor(m) + 1; j++) {
+            double tail = gsl_cdf_binomial_Q(j - 1, 1.0 / (double)n, (unsigned)hits);
+            sum += j <= floor(m) ? tail : tail * (m - floor(m));
+        }
+        double want = (double)n * sz * sum;
+        if (want > (double)(w * s))
+            want = (double)(w * s);
+        assert_true(fabs((double)dl.coalesced_bytes - want) <= 1e-9 * want + 1.0);
+        drs_delta_free(&dl);
+        model_disk_free(d);
+    }
 }
 
 int main(void)
@@ -408,6 +610,10 @@ int main(void)
         cmocka_unit_test(test_map_matches_reference_under_inserts_and_removals),
         cmocka_unit_test(test_fluid_keeps_counters_only),
         cmocka_unit_test(test_fluid_coalesced_estimate_saturates),
+        cmocka_unit_test(test_batch_equals_one_write_per_place),
+        cmocka_unit_test(test_digest_same_across_map_layouts),
+        cmocka_unit_test(test_extents_sort_matches_qsort),
+        cmocka_unit_test(test_fluid_coalesced_matches_binomial_tails),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -108,7 +108,8 @@ static void test_diurnal_integral_by_hand(void **state)
 {
     (void)state;
     /* base 200 KB/s outside 9h-17h, 8 MB/s inside. One day: 200e3 * 16 h * 3600 + 8e6 * 8 h * 3600
-     * = 11.52e9 + 230.4e9 = 241.92e9 bytes = 3,691,406.25 writes of 64 KiB -> 241,919,983,616 bytes */
+     * = 11.52e9 + 230.4e9 = 241.92e9 bytes = 3,691,406.25 writes of 64 KiB -> 241,919,983,616 bytes
+     */
     drs_workload desc = base_desc(DRS_WL_DIURNAL);
     desc.base_rate_Bps = 200e3;
     desc.peak_rate_Bps = 8e6;
@@ -315,7 +316,8 @@ static void test_fluid_and_extent_agree_on_coalesced_bytes(void **state)
     (void)state;
     /* 2 MB/s of 64 KiB on 2 GiB used, hot 5 % (102 extents) taking 90 %: per 5-minute log the hot
      * extents are full (~80 writes of 64 KiB each, 16 fill one) and the cold writes rarely meet,
-     * so coalesced ~ 102 MiB + 915 x 64 KiB. The fluid estimate must agree within 2 % over 12 logs. */
+     * so coalesced ~ 102 MiB + 915 x 64 KiB. The fluid estimate must agree within 2 % over 12 logs.
+     */
     drs_workload desc = base_desc(DRS_WL_STEADY);
     desc.write_rate_Bps = 2e6;
     desc.hot_set = 0.05;
@@ -323,7 +325,8 @@ static void test_fluid_and_extent_agree_on_coalesced_bytes(void **state)
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(rng, 5);
     model_workload *wl = new_wl(&desc, 0);
-    model_disk *ext = new_disk(10 * GiB, 2 * GiB, 0, false), *flu = new_disk(10 * GiB, 2 * GiB, 0, true);
+    model_disk *ext = new_disk(10 * GiB, 2 * GiB, 0, false),
+               *flu = new_disk(10 * GiB, 2 * GiB, 0, true);
     double ce = 0, cf = 0;
     for (int i = 0; i < 12; i++) {
         drs_delta a, b;
@@ -432,6 +435,37 @@ static void test_bad_trace_names_the_line(void **state)
     assert_int_equal(err3.code, DRS_EINPUT);
 }
 
+/* Each of a region's places is equally likely whichever way a batch draws them: 20 writes per batch
+ * on 1,000 places (one draw per write, sorted), 200 (one draw per write, counted per place) and
+ * 40,000 (one binomial per place). 200,000 writes in each case; the chi-square statistic of the
+ * per-place counts over 999 degrees of freedom has mean 999 and standard deviation 44.7: a 6-sigma
+ * band on both sides fails a skewed placement and one too even to be random. */
+static void test_places_uniform_in_every_batch_regime(void **state)
+{
+    (void)state;
+    const uint64_t per_batch[] = {20, 200, 40000};
+    for (size_t c = 0; c < 3; c++) {
+        drs_workload desc = base_desc(DRS_WL_STEADY);
+        desc.write_rate_Bps = (double)per_batch[c] * 65536.0;
+        gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+        gsl_rng_set(rng, 21 + c);
+        model_workload *wl = new_wl(&desc, 0);
+        model_disk *d = new_disk(1000 * GiB, 1000 * GiB, GiB, false);
+        int64_t batches = (int64_t)(200000 / per_batch[c]);
+        run(wl, d, 0, batches * S, S, rng);
+        assert_int_equal(model_disk_log_writes(d), 200000);
+        double chi2 = 0, expect = 200.0;
+        for (uint64_t e = 0; e < 1000; e++) {
+            double got = (double)(model_disk_log_extent_bytes(d, e) / 65536);
+            chi2 += (got - expect) * (got - expect) / expect;
+        }
+        assert_true(chi2 > 999 - 6 * 44.7 && chi2 < 999 + 6 * 44.7);
+        model_workload_free(wl);
+        model_disk_free(d);
+        gsl_rng_free(rng);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -448,6 +482,7 @@ int main(void)
         cmocka_unit_test(test_trace_replays_its_writes),
         cmocka_unit_test(test_trace_loops),
         cmocka_unit_test(test_bad_trace_names_the_line),
+        cmocka_unit_test(test_places_uniform_in_every_batch_regime),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

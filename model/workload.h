@@ -18,10 +18,11 @@
  *
  * Placement (all but trace): the first hot_set of the disk's used extents receives hot_share of the
  * writes, the rest the remainder, uniformly within each part. A write of write_size covers
- * ceil(write_size / extent size) consecutive extents. When a batch has fewer than 8 writes per place
- * of a part, each write draws its place (then sorted, so the disk is walked in extent order);
- * otherwise per-place counts are drawn by binomial splitting, so a batch costs
- * O(min(writes, 8 x extents)).
+ * ceil(write_size / extent size) consecutive extents. Per-place counts are exact in distribution
+ * (multinomial): below 32 writes per place of a part, each write draws its place from a generator
+ * seeded once per batch from the caller's stream (counted per place for a small part, radix-sorted
+ * for a sparse one); from 32 writes per place on, one binomial per place. A batch thus costs
+ * O(min(writes, 32 x extents)), and reaches the disk as one ascending list of places, each once.
  *
  * Because volumes of the deterministic kinds depend only on absolute time, a disk may switch workload
  * at any time (workload.set): free the old model_workload and create the new one with start_ns = now.

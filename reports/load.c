@@ -473,6 +473,7 @@ report_results *report_db_load(const char *path, int64_t run_id, report_run_row 
     name_ix *ix = NULL;
     if (!ld_open(&ld, path, err))
         goto out;
+    ld.run = run_id;
     sqlite3_stmt *s = ld_query(&ld, run_id < 0 ? RUN_COLUMNS " ORDER BY id DESC LIMIT 1"
                                                : RUN_COLUMNS " WHERE id = ?1");
     report_run_row row;

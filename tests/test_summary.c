@@ -25,31 +25,49 @@ static drs_host sea_hosts[] = {{.name = "hv-sea-1", .cloud = 0, .storage = -1}};
 static drs_host dub_hosts[] = {{.name = "hv-dub-1", .cloud = 0, .storage = 0}};
 static drs_site sites[] = {
     {.name = "sea", .clouds = sea_clouds, .cloud_count = 1, .hosts = sea_hosts, .host_count = 1},
-    {.name = "dub", .clouds = dub_clouds, .cloud_count = 1, .hosts = dub_hosts, .host_count = 1,
-     .storage = dub_storage, .storage_count = 1}};
+    {.name = "dub",
+     .clouds = dub_clouds,
+     .cloud_count = 1,
+     .hosts = dub_hosts,
+     .host_count = 1,
+     .storage = dub_storage,
+     .storage_count = 1}};
 static drs_link links[] = {{.name = "wan", .site_a = 0, .site_b = 1, .bandwidth_Bps = 1e6}};
-static drs_vm vms[] = {{.name = LONG_VM, .site = 0, .host = 0}, {.name = "web<&>'\"01", .site = 0, .host = 0}};
-static drs_cloud_pair pairs[] = {{.primary_site = 0, .primary_cloud = 0, .target_site = 1, .target_cloud = 0}};
+static drs_vm vms[] = {{.name = LONG_VM, .site = 0, .host = 0},
+                       {.name = "web<&>'\"01", .site = 0, .host = 0}};
+static drs_cloud_pair pairs[] = {
+    {.primary_site = 0, .primary_cloud = 0, .target_site = 1, .target_cloud = 0}};
 static drs_recovery_plan plans[] = {{.name = "erp"}};
 
 /* One VM on a sawtooth: the point captured at k * 5 min is applied at k * 5 min + 1 min, from 0 to
- * 2 h; the run ends at 2 h 1 min, so 24 whole teeth where RPO runs 1..6 min: p50 3m30s, p95 5m45s, max 6m00s. Initial replication 0..12 min.
- * 24 cycles of 4 MB raw and 1 MB wire: ratio 4.00. The link carried 30 MB in one minute of 40
- * (50 %) and 6 MB in each other minute (10 %). An unplanned failover of erp: RTO 20 min, loss 4 min. */
+ * 2 h; the run ends at 2 h 1 min, so 24 whole teeth where RPO runs 1..6 min: p50 3m30s, p95 5m45s,
+ * max 6m00s. Initial replication 0..12 min. 24 cycles of 4 MB raw and 1 MB wire: ratio 4.00. The
+ * link carried 30 MB in one minute of 40 (50 %) and 6 MB in each other minute (10 %). An unplanned
+ * failover of erp: RTO 20 min, loss 4 min. */
 static report_results *summary_run(void)
 {
-    drs_scenario sc = {.name = "summary & <friends>", .seed = 99, .duration_ns = 2 * 3600 * S,
-                       .sites = sites, .site_count = 2, .links = links, .link_count = 1, .vms = vms,
-                       .vm_count = 2,
-                       .recovery = {.cloud_pairs = pairs, .cloud_pair_count = 1, .plans = plans,
-                                    .plan_count = 1}};
+    drs_scenario sc = {
+        .name = "summary & <friends>",
+        .seed = 99,
+        .duration_ns = 2 * 3600 * S,
+        .sites = sites,
+        .site_count = 2,
+        .links = links,
+        .link_count = 1,
+        .vms = vms,
+        .vm_count = 2,
+        .recovery = {.cloud_pairs = pairs, .cloud_pair_count = 1, .plans = plans, .plan_count = 1}};
     report_results *r = report_results_new(&sc);
     assert_non_null(r);
     engine_recorder rec = report_results_recorder(r);
     for (int64_t c = 0; c < 2 * 3600 * S; c += 5 * MIN)
         rec.rpo_point(rec.ctx, 0, c + MIN, c);
-    engine_ir_info ir = {.vm = 0, .method = "offline", .start_ns = 0, .end_ns = 12 * MIN,
-                         .raw_bytes = 1000000000, .wire_bytes = 1000000000};
+    engine_ir_info ir = {.vm = 0,
+                         .method = "offline",
+                         .start_ns = 0,
+                         .end_ns = 12 * MIN,
+                         .raw_bytes = 1000000000,
+                         .wire_bytes = 1000000000};
     rec.initial_replication(rec.ctx, &ir);
     for (int i = 0; i < 24; i++) {
         engine_cycle_info cy = {.vm = 0, .raw_bytes = 4000000, .wire_bytes = 1000000};
@@ -57,10 +75,14 @@ static report_results *summary_run(void)
     }
     rec.health(rec.ctx, 0, ENGINE_HEALTH_NONE, ENGINE_HEALTH_NORMAL, 12 * MIN);
     rec.health(rec.ctx, 1, ENGINE_HEALTH_NONE, ENGINE_HEALTH_CRITICAL, 50 * MIN);
-    engine_event_info ev = {.at_ns = 20 * MIN, .kind = ENGINE_EV_MISSED_CYCLE, .vm = 1, .pair = 0,
-                            .detail = ""};
+    engine_event_info ev = {
+        .at_ns = 20 * MIN, .kind = ENGINE_EV_MISSED_CYCLE, .vm = 1, .pair = 0, .detail = ""};
     rec.event(rec.ctx, &ev);
-    engine_job_info j = {.id = 1, .name = "Enable Protection", .vm = 1, .pair = 0, .site = -1,
+    engine_job_info j = {.id = 1,
+                         .name = "Enable Protection",
+                         .vm = 1,
+                         .pair = 0,
+                         .site = -1,
                          .subject = "web<&>'\"01"};
     rec.job_started(rec.ctx, &j, 0);
     rec.job_ended(rec.ctx, 1, ENGINE_JOB_FAILED,
@@ -74,10 +96,17 @@ static report_results *summary_run(void)
     for (int m = 1; m <= 40; m++)
         report_results_add_link_sample(r, 0, m * MIN, MIN, m == 1 ? 30e6 : 6e6, m == 1 ? 30e6 : 6e6,
                                        1e6);
-    report_failover f = {.kind = DRS_DO_UNPLANNED_FAILOVER, .plan = 0, .vm = -1,
-                         .started_ns = 3600 * S, .ended_ns = 3600 * S + 20 * MIN, .succeeded = true,
-                         .failure_ns = 3600 * S, .rp_captured_ns = 3600 * S - 4 * MIN,
-                         .data_loss_ns = 4 * MIN, .data_loss_bytes = 0, .verified = true};
+    report_failover f = {.kind = DRS_DO_UNPLANNED_FAILOVER,
+                         .plan = 0,
+                         .vm = -1,
+                         .started_ns = 3600 * S,
+                         .ended_ns = 3600 * S + 20 * MIN,
+                         .succeeded = true,
+                         .failure_ns = 3600 * S,
+                         .rp_captured_ns = 3600 * S - 4 * MIN,
+                         .data_loss_ns = 4 * MIN,
+                         .data_loss_bytes = 0,
+                         .verified = true};
     report_results_add_failover(r, &f);
     drs_diags d = {0};
     drs_diags_add(&d, DRS_SEV_WARNING, 11, "vms[1].networks[0]",
@@ -88,10 +117,20 @@ static report_results *summary_run(void)
     report_results_finish(r, 2 * 3600 * S + MIN);
 
     static drs_expect ex[2] = {
-        {.kind = DRS_EXPECT_METRIC, .path = "expect[0]", .name = "rpo.max", .scope = DRS_SCOPE_VM,
-         .target = LONG_VM, .unit = DRS_UNIT_DURATION, .has_max = true, .max = 600e9},
-        {.kind = DRS_EXPECT_HEALTH, .path = "expect[1]", .name = "critical", .scope = DRS_SCOPE_VM,
-         .target = "*", .never = true},
+        {.kind = DRS_EXPECT_METRIC,
+         .path = "expect[0]",
+         .name = "rpo.max",
+         .scope = DRS_SCOPE_VM,
+         .target = LONG_VM,
+         .unit = DRS_UNIT_DURATION,
+         .has_max = true,
+         .max = 600e9},
+        {.kind = DRS_EXPECT_HEALTH,
+         .path = "expect[1]",
+         .name = "critical",
+         .scope = DRS_SCOPE_VM,
+         .target = "*",
+         .never = true},
     };
     /* rpo.max holds (6 min); critical never: holds for the first VM, fails for the second. */
     assert_int_equal(report_expect_evaluate(r, ex, 2), 1);
@@ -99,7 +138,8 @@ static report_results *summary_run(void)
 }
 
 /* The output of fn(r, f) as a string; caller frees. */
-static char *capture(void (*fn)(const report_results *, FILE *), const report_results *r)
+__attribute__((noinline)) static char *capture(void (*fn)(const report_results *, FILE *),
+                                               const report_results *r)
 {
     char *buf = NULL;
     size_t len = 0;
@@ -134,19 +174,33 @@ static void test_summary_shows_key_numbers(void **state)
     (void)state;
     report_results *r = summary_run();
     char *out = capture(report_summary_write, r);
-    /* RPO of the sawtooth over [1 min, 2 h 1 min]: p50 = 1 + 5/2 = 3.5 min -> "3m30s"; p95 = 1 + 0.95 * 5
-     * = 5.75 min -> "5m45s"; max 6 min. Initial replication 12 min. Ratio: offline base copy is not
-     * on the wire, so 96 MB / 24 MB = 4.00. Link p95: 39 of 40 minutes at 10 % -> "10.0%", max 50 %. */
+    /* RPO of the sawtooth over [1 min, 2 h 1 min]: p50 = 1 + 5/2 = 3.5 min -> "3m30s"; p95 = 1 +
+     * 0.95 * 5 = 5.75 min -> "5m45s"; max 6 min. Initial replication 12 min. Ratio: offline base
+     * copy is not on the wire, so 96 MB / 24 MB = 4.00. Link p95: 39 of 40 minutes at 10 % ->
+     * "10.0%", max 50 %. */
     static const char *const want[] = {
-        "3m30s", "5m45s", "6m00s", "12m00s", "4.00", "10.0%", "50.0%", "critical",
+        "3m30s",
+        "5m45s",
+        "6m00s",
+        "12m00s",
+        "4.00",
+        "10.0%",
+        "50.0%",
+        "critical",
         /* failover: RTO and loss */
-        "20m00s", "4m00s", "unplanned",
+        "20m00s",
+        "4m00s",
+        "unplanned",
         /* retained points and replica storage */
         "3.0 GiB",
         /* findings: the rule warning, the missed cycle, the failed job */
-        "warning rule 11", "missed cycles", "Enable Protection",
+        "warning rule 11",
+        "missed cycles",
+        "Enable Protection",
         /* expectations */
-        "expectations: 2 passed, 1 failed", "FAIL", "seed 99",
+        "expectations: 2 passed, 1 failed",
+        "FAIL",
+        "seed 99",
     };
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
         if (!strstr(out, want[i]))
@@ -260,12 +314,99 @@ static void test_junit_fails_exactly_the_failing_expectations(void **state)
     report_results_free(r);
 }
 
+/* Failover findings are listed under the failover they belong to: a VM's own record before its
+ * plan's, the latest one that started by then and had not ended; the rest under "findings". */
+static void test_failover_findings_follow_their_failover(void **state)
+{
+    (void)state;
+    drs_scenario sc = {
+        .name = "findings",
+        .duration_ns = 4 * 3600 * S,
+        .sites = sites,
+        .site_count = 2,
+        .links = links,
+        .link_count = 1,
+        .vms = vms,
+        .vm_count = 2,
+        .recovery = {.cloud_pairs = pairs, .cloud_pair_count = 1, .plans = plans, .plan_count = 1}};
+    report_results *r = report_results_new(&sc);
+    engine_recorder rec = report_results_recorder(r);
+    engine_event_info ev = {.kind = ENGINE_EV_FAILOVER_FINDING, .pair = 0};
+    /* A test failover of VM 1 from 1 h to 1 h 10: one finding inside it. */
+    ev = (engine_event_info){.at_ns = 3600 * S + 2 * MIN,
+                             .kind = ENGINE_EV_FAILOVER_FINDING,
+                             .vm = 1,
+                             .pair = 0,
+                             .detail = "network corp-sea is not mapped"};
+    rec.event(rec.ctx, &ev);
+    /* The plan from 2 h to 2 h 30: VM 1 has its own record, the plan a finding of its own. */
+    ev.at_ns = 2 * 3600 * S + 5 * MIN;
+    ev.detail = "script fix-dns failed";
+    rec.event(rec.ctx, &ev);
+    ev.vm = -1;
+    ev.at_ns = 2 * 3600 * S + 20 * MIN;
+    ev.detail = "manual action skipped";
+    rec.event(rec.ctx, &ev);
+    /* A refused commit at 3 h belongs to no failover. */
+    ev.vm = 1;
+    ev.at_ns = 3 * 3600 * S;
+    ev.detail = "Commit: nothing to commit";
+    rec.event(rec.ctx, &ev);
+    report_failover f = {.kind = DRS_DO_TEST_FAILOVER,
+                         .plan = -1,
+                         .vm = 1,
+                         .started_ns = 3600 * S,
+                         .ended_ns = 3600 * S + 10 * MIN,
+                         .succeeded = true,
+                         .failure_ns = -1,
+                         .rp_captured_ns = -1,
+                         .data_loss_ns = -1};
+    report_results_add_failover(r, &f);
+    f = (report_failover){.kind = DRS_DO_PLANNED_FAILOVER,
+                          .plan = 0,
+                          .vm = 1,
+                          .started_ns = 2 * 3600 * S,
+                          .ended_ns = 2 * 3600 * S + 10 * MIN,
+                          .succeeded = false,
+                          .failure_ns = -1,
+                          .rp_captured_ns = -1,
+                          .data_loss_ns = -1};
+    report_results_add_failover(r, &f);
+    f.vm = -1;
+    f.ended_ns = 2 * 3600 * S + 30 * MIN;
+    report_results_add_failover(r, &f);
+    report_results_finish(r, 4 * 3600 * S);
+    assert_int_equal(report_results_fo_finding_count(r), 4);
+    assert_int_equal(report_results_fo_finding(r, 0)->failover, 0);
+    assert_int_equal(report_results_fo_finding(r, 1)->failover, 1);
+    assert_int_equal(report_results_fo_finding(r, 2)->failover, 2);
+    assert_int_equal(report_results_fo_finding(r, 3)->failover, -1);
+    char *out = capture(report_summary_write, r);
+    const char *fo = strstr(out, "\nfailover ");
+    assert_non_null(fo);
+    /* In order: test row, its finding; VM row, its finding; plan row, its finding. */
+    const char *a = strstr(fo, "network corp-sea is not mapped");
+    const char *b = strstr(fo, "script fix-dns failed");
+    const char *c = strstr(fo, "manual action skipped");
+    const char *plan_row = strstr(fo, "\nerp ");
+    assert_true(a && b && c && plan_row);
+    assert_true(a < b && b < plan_row && plan_row < c);
+    const char *findings = strstr(out, "\nfindings\n");
+    assert_non_null(findings);
+    const char *commit = strstr(findings, "Commit: nothing to commit");
+    assert_non_null(commit);
+    assert_non_null(strstr(out, "plan at 2h20m00s: manual action skipped"));
+    free(out);
+    report_results_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_summary_fits_100_columns),
         cmocka_unit_test(test_summary_shows_key_numbers),
         cmocka_unit_test(test_junit_fails_exactly_the_failing_expectations),
+        cmocka_unit_test(test_failover_findings_follow_their_failover),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -618,7 +618,7 @@ void eng_failover_payload_done(eng_vm *v, bool ok, const char *why)
         return;
     }
     /* The failover cannot complete: the primary comes back and replication starts over. */
-    if (sync && e->pf.vm_set_running && e->pf.site_up(e->pf.ctx, v->src_site))
+    if (sync && e->pf.vm_set_running)
         e->pf.vm_set_running(e->pf.ctx, v->index, v->src_site, v->src_host, true);
     v->state = ENGINE_VM_REPLICATING;
     eng_cycles_start(v, false);
@@ -787,10 +787,9 @@ uint64_t eng_fo_cancel(engine *e, eng_vm *v)
     }
     uint64_t job =
         eng_job_begin(e, "Cancel Failover", v->index, v->pair, v->tgt_site, v->desc->name);
-    if (e->pf.vm_set_running) {
+    if (e->pf.vm_set_running) { /* the primary runs again (once its site is back, if down) */
         e->pf.vm_set_running(e->pf.ctx, v->index, v->tgt_site, v->tgt_host, false);
-        if (e->pf.site_up(e->pf.ctx, v->src_site))
-            e->pf.vm_set_running(e->pf.ctx, v->index, v->src_site, v->src_host, true);
+        e->pf.vm_set_running(e->pf.ctx, v->index, v->src_site, v->src_host, true);
     }
     eng_job_step(e, job, "Returning the virtual machine to replica", ENGINE_JOB_SUCCEEDED);
     /* The replica went back to the point while the primary kept (or will keep) its later writes:

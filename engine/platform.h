@@ -118,8 +118,9 @@ typedef struct engine_platform {
 
     /* Starts or stops the instance of vm on host of site (the primary, or the replica after a
      * failover). A running instance writes to the copy of the VM's disks at its own site, whichever
-     * way replication runs; starting one moves the VM there (at most one instance runs). Optional.
-     */
+     * way replication runs, while that site and host are up (one started on a site that is down
+     * runs once it is back); starting one moves the VM there (at most one instance runs).
+     * Optional. */
     void (*vm_set_running)(void *ctx, int vm, int site, int host, bool running);
 
     /* --- direction of replication (reverse replication, failback) --- */

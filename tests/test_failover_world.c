@@ -166,10 +166,13 @@ static void step_fire(sim *k, void *arg)
         engine_failover(st->r->e, a);
 }
 
-static void world_rig_start(world_rig *r, const char *path)
+/* edit (optional) changes the scenario before anything is scheduled. */
+static void world_rig_start(world_rig *r, const char *path, void (*edit)(drs_scenario *))
 {
     memset(r, 0, sizeof *r);
     r->sc = load(path);
+    if (edit)
+        edit(r->sc);
     r->k = sim_new();
     drs_error err = {0};
     r->w = sim_world_new(r->sc, r->k, &err);
@@ -216,7 +219,7 @@ static void test_round_trip_on_the_modelled_disks(void **state)
 {
     (void)state;
     world_rig r;
-    world_rig_start(&r, ROUND_TRIP);
+    world_rig_start(&r, ROUND_TRIP, NULL);
     sim_run_until(r.k, 5 * HOUR + 45 * MIN);
     uint64_t home = copy_at(&r, 0, 0), away = copy_at(&r, 0, 1);
     sim_run_until(r.k, 5 * HOUR + 55 * MIN);
@@ -250,12 +253,48 @@ static void test_round_trip_on_the_modelled_disks(void **state)
     world_rig_free(&r);
 }
 
+/* The round trip's timeline (site.down 5h, unplanned 5h05m, site.up 5h40m, ...) becomes site.down
+ * 5h, unplanned 5h05m, cancel 5h20m, site.up 5h40m. */
+static void cancel_before_site_up(drs_scenario *sc)
+{
+    assert_true(sc->timeline_count >= 4);
+    drs_action site_up = sc->timeline[2];
+    assert_int_equal(site_up.what, DRS_DO_SITE_UP);
+    sc->timeline[2] = sc->timeline[1];
+    sc->timeline[2].what = DRS_DO_CANCEL_FAILOVER;
+    sc->timeline[2].at_ns = 5 * HOUR + 20 * MIN;
+    sc->timeline[3] = site_up;
+    sc->timeline_count = 4;
+}
+
+/* Cancelling an unplanned failover while the primary site is still down: the VM does not run at
+ * the recovery site any more and runs (writes) at its own site again once the site is back, and
+ * replication resumes after a resynchronization. */
+static void test_cancel_while_primary_down(void **state)
+{
+    (void)state;
+    world_rig r;
+    world_rig_start(&r, ROUND_TRIP, cancel_before_site_up);
+    sim_run_until(r.k, 5 * HOUR + 30 * MIN);
+    assert_int_equal(engine_vm_state_of(r.e, 0), ENGINE_VM_RESYNC_REQUIRED);
+    uint64_t away = sim_world_vm_digest(r.w, 0, true), home = sim_world_vm_digest(r.w, 0, false);
+    sim_run_until(r.k, 5 * HOUR + 39 * MIN);
+    assert_int_equal(sim_world_vm_digest(r.w, 0, true), away);  /* Dublin's VM is off */
+    assert_int_equal(sim_world_vm_digest(r.w, 0, false), home); /* Seattle is still down */
+    sim_run_until(r.k, 5 * HOUR + 50 * MIN);
+    assert_int_not_equal(sim_world_vm_digest(r.w, 0, false), home); /* writing at home again */
+    sim_run_until(r.k, 7 * HOUR);
+    assert_int_equal(engine_vm_state_of(r.e, 0), ENGINE_VM_REPLICATING);
+    world_rig_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_finding_has_a_scenario),
         cmocka_unit_test(test_test_failover_leaves_rpo_alone),
         cmocka_unit_test(test_round_trip_on_the_modelled_disks),
+        cmocka_unit_test(test_cancel_while_primary_down),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -683,6 +683,21 @@ static void bind_u64(sqlite3_stmt *s, int i, uint64_t v)
     sqlite3_bind_int64(s, i, (sqlite3_int64)v);
 }
 
+/* A link, classification or plan row: run, idx, name and (numbers) two byte counts. */
+static void put_subject(report_db *db, int st, size_t idx, const char *name, bool numbers,
+                        uint64_t a, uint64_t b)
+{
+    sqlite3_stmt *s = db->st[st];
+    sqlite3_bind_int64(s, 1, db->run);
+    sqlite3_bind_int64(s, 2, (sqlite3_int64)idx);
+    sqlite3_bind_text(s, 3, name, -1, SQLITE_STATIC);
+    if (numbers) {
+        bind_u64(s, 4, a);
+        bind_u64(s, 5, b);
+    }
+    db_row(db, s);
+}
+
 void report_db_put_subjects(report_db *db, const report_results *r)
 {
     if (!db_ready(db))
@@ -750,31 +765,14 @@ void report_db_put_subjects(report_db *db, const report_results *r)
     }
     for (size_t i = 0; i < report_results_link_count(r); i++) {
         const report_link_stats *l = report_results_link(r, i);
-        sqlite3_stmt *s = db->st[ST_LINK];
-        sqlite3_bind_int64(s, 1, db->run);
-        sqlite3_bind_int64(s, 2, (sqlite3_int64)i);
-        sqlite3_bind_text(s, 3, l->name, -1, SQLITE_STATIC);
-        bind_u64(s, 4, l->raw_bytes);
-        bind_u64(s, 5, l->wire_bytes);
-        db_row(db, s);
+        put_subject(db, ST_LINK, i, l->name, true, l->raw_bytes, l->wire_bytes);
     }
     for (size_t i = 0; i < report_results_class_count(r); i++) {
         const report_class_stats *cl = report_results_class(r, i);
-        sqlite3_stmt *s = db->st[ST_CLASS];
-        sqlite3_bind_int64(s, 1, db->run);
-        sqlite3_bind_int64(s, 2, (sqlite3_int64)i);
-        sqlite3_bind_text(s, 3, cl->name, -1, SQLITE_STATIC);
-        bind_u64(s, 4, cl->used_bytes);
-        bind_u64(s, 5, cl->peak_bytes);
-        db_row(db, s);
+        put_subject(db, ST_CLASS, i, cl->name, true, cl->used_bytes, cl->peak_bytes);
     }
-    for (size_t i = 0; i < report_results_plan_count(r); i++) {
-        sqlite3_stmt *s = db->st[ST_PLAN];
-        sqlite3_bind_int64(s, 1, db->run);
-        sqlite3_bind_int64(s, 2, (sqlite3_int64)i);
-        sqlite3_bind_text(s, 3, report_results_plan_name(r, i), -1, SQLITE_STATIC);
-        db_row(db, s);
-    }
+    for (size_t i = 0; i < report_results_plan_count(r); i++)
+        put_subject(db, ST_PLAN, i, report_results_plan_name(r, i), false, 0, 0);
 }
 
 void report_db_put_job(report_db *db, size_t seq, const report_job *job, const char *vm_name)

@@ -1,8 +1,10 @@
-/* reports/format.c — human-readable durations, sizes and rates for the summary and the HTML page. */
+/* reports/format.c — human-readable durations, sizes and rates for the summary and the HTML page.
+ */
 #include "format.h"
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 char *report_format_duration(int64_t ns, char *buf, size_t n)
 {
@@ -50,4 +52,20 @@ char *report_format_rate_bps(double bytes_per_s, char *buf, size_t n)
     }
     snprintf(buf, n, "%.1f %s", bits, unit[u]);
     return buf;
+}
+
+char *report_format_fit(char *dst, size_t n, const char *src, size_t width)
+{
+    if (width + 1 > n)
+        width = n - 1;
+    size_t len = strlen(src);
+    if (len <= width) {
+        memcpy(dst, src, len + 1);
+    } else {
+        size_t keep = width > 3 ? width - 3 : 0;
+        memcpy(dst, src, keep);
+        memcpy(dst + keep, "...", width - keep);
+        dst[width] = '\0';
+    }
+    return dst;
 }

@@ -23,22 +23,7 @@ __attribute__((format(printf, 2, 3))) static void line(FILE *out, const char *fm
     fprintf(out, "%s\n", buf);
 }
 
-/* src cut to width characters, with "..." when it had to be cut. Returns dst. */
-static char *fit(char *dst, size_t n, const char *src, size_t width)
-{
-    if (width + 1 > n)
-        width = n - 1;
-    size_t len = strlen(src);
-    if (len <= width) {
-        memcpy(dst, src, len + 1);
-    } else {
-        size_t keep = width > 3 ? width - 3 : 0;
-        memcpy(dst, src, keep);
-        memcpy(dst + keep, "...", width - keep);
-        dst[width] = '\0';
-    }
-    return dst;
-}
+#define fit report_format_fit
 
 static const char *dur(int64_t ns, char *buf, size_t n)
 {

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "reports/format.h"
 #include "reports/reports.h"
 
 enum { EXIT_OK = 0, EXIT_EXPECTATION = 1, EXIT_INPUT = 2, EXIT_INTERNAL = 3 };
@@ -106,20 +107,7 @@ int sim_report_main(int argc, char **argv)
     return code;
 }
 
-/* Copies src into dst cut to width columns, "..." marking a cut. */
-static const char *fit(char *dst, size_t n, const char *src, size_t width)
-{
-    if (width + 1 > n)
-        width = n - 1;
-    size_t len = strlen(src);
-    if (len <= width) {
-        memcpy(dst, src, len + 1);
-    } else {
-        memcpy(dst, src, width - 3);
-        memcpy(dst + width - 3, "...", 4);
-    }
-    return dst;
-}
+#define fit report_format_fit
 
 int sim_runs_main(int argc, char **argv)
 {

@@ -82,8 +82,8 @@ int sim_report_main(int argc, char **argv)
         return fail("report", &err);
     bool unfinished = !strcmp(row.status, "incomplete");
     if (unfinished)
-        printf("run %" PRId64 " did not finish (status incomplete, started %s): what it stored "
-               "before it stopped follows; its expectations were never checked\n\n",
+        printf("run %" PRId64 " did not finish (incomplete, started %s): what it stored follows;\n"
+               "its expectations were never checked\n\n",
                row.id, row.started);
     if (!quiet)
         report_summary_write(r, stdout);

@@ -170,9 +170,10 @@ typedef struct eng_vm {
     /* health */
     engine_health health;
     int64_t last_apply_ns;
+    int64_t stale_due_ns; /* when the stale timer judges (it fires earlier and re-arms) */
     int64_t *win_ns;
     bool *win_missed;
-    size_t win_cap, win_head, win_count;
+    size_t win_cap, win_head, win_count, win_missed_count;
 } eng_vm;
 
 /* One step of the recovery section, scheduled by engine_start. */

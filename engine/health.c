@@ -7,7 +7,11 @@
  * replication paused (the primary host is down). Normal otherwise.
  *
  * The window is a ring of the cycles that came due (time, missed), sized for one window of the VM's
- * interval, so judging it never allocates. */
+ * interval, with a count of the missed ones, so judging it never allocates and costs O(1).
+ *
+ * The stale timer is not moved at every apply (that would be a cancel and a schedule per cycle): it
+ * stays where it is, and when it fires before the moment the newest apply set, it re-arms for that
+ * moment without judging, so health is judged exactly when it would have been. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -24,7 +28,7 @@ bool eng_health_init(eng_vm *v)
             return false;
         v->win_cap = cap;
     }
-    v->win_head = v->win_count = 0;
+    v->win_head = v->win_count = v->win_missed_count = 0;
     v->last_apply_ns = eng_now(v->e);
     return true;
 }
@@ -36,18 +40,20 @@ void eng_health_free(eng_vm *v)
     free(v->win_missed);
     v->win_ns = NULL;
     v->win_missed = NULL;
-    v->win_cap = v->win_head = v->win_count = 0;
+    v->win_cap = v->win_head = v->win_count = v->win_missed_count = 0;
 }
 
 void eng_health_tick(eng_vm *v, int64_t due_ns, bool missed)
 {
     size_t slot = (v->win_head + v->win_count) % v->win_cap;
     if (v->win_count == v->win_cap) { /* full: the oldest is overwritten */
+        v->win_missed_count -= v->win_missed[v->win_head];
         v->win_head = (v->win_head + 1) % v->win_cap;
         v->win_count--;
     }
     v->win_ns[slot] = due_ns;
     v->win_missed[slot] = missed;
+    v->win_missed_count += missed;
     v->win_count++;
 }
 
@@ -55,31 +61,34 @@ void eng_health_tick(eng_vm *v, int64_t due_ns, bool missed)
 static double missed_fraction(eng_vm *v, int64_t now)
 {
     while (v->win_count > 0 && v->win_ns[v->win_head] <= now - ENGINE_HEALTH_WINDOW_NS) {
+        v->win_missed_count -= v->win_missed[v->win_head];
         v->win_head = (v->win_head + 1) % v->win_cap;
         v->win_count--;
     }
     if (v->win_count == 0)
         return 0.0;
-    size_t missed = 0;
-    for (size_t i = 0; i < v->win_count; i++)
-        missed += v->win_missed[(v->win_head + i) % v->win_cap];
-    return (double)missed / (double)v->win_count;
+    return (double)v->win_missed_count / (double)v->win_count;
 }
 
 static void stale(void *arg)
 {
     eng_vm *v = arg;
+    engine *e = v->e;
     v->stale_timer = 0;
+    if (eng_now(e) < v->stale_due_ns) { /* a newer apply moved the moment on */
+        v->stale_timer = e->pf.timer_at(e->pf.ctx, v->stale_due_ns, stale, v);
+        return;
+    }
     eng_health_eval(v);
 }
 
 void eng_health_applied(eng_vm *v)
 {
     engine *e = v->e;
-    eng_cancel_timer(e, &v->stale_timer);
     /* "More than" the limit: judged one nanosecond after it. */
-    v->stale_timer =
-        e->pf.timer_at(e->pf.ctx, v->last_apply_ns + ENGINE_HEALTH_STALE_NS + 1, stale, v);
+    v->stale_due_ns = v->last_apply_ns + ENGINE_HEALTH_STALE_NS + 1;
+    if (!v->stale_timer)
+        v->stale_timer = e->pf.timer_at(e->pf.ctx, v->stale_due_ns, stale, v);
 }
 
 static engine_health judge(eng_vm *v)

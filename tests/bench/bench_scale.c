@@ -31,7 +31,8 @@ static double cpu_s(const struct rusage *u)
            (double)u->ru_stime.tv_sec + (double)u->ru_stime.tv_usec / 1e6;
 }
 
-/* FNV-1a over the figures a report prints: equal fingerprints, equal results. */
+/* FNV-1a over the figures a report prints (RPO statistics, bytes, cycles, storage, recovery points,
+ * health, failovers, engine events): equal fingerprints, equal results. */
 static uint64_t fold(uint64_t h, uint64_t x)
 {
     for (int i = 0; i < 8; i++) {
@@ -60,8 +61,23 @@ static uint64_t fingerprint(const report_results *r, uint64_t *cycles)
         h = fold(h, v->cycles_missed);
         h = fold(h, v->replica_storage_peak_bytes);
         h = fold(h, (uint64_t)v->ir_end_ns);
+        h = fold(h, v->rp_created);
+        h = fold(h, v->rp_pruned);
+        h = fold(h, v->rp_additional_max);
+        h = fold(h, (uint64_t)v->worst_health);
+        for (int k = 0; k < 4; k++)
+            h = fold(h, (uint64_t)v->health_first_ns[k]);
         *cycles += v->cycles_completed;
     }
+    for (size_t i = 0; i < report_results_failover_count(r); i++) {
+        const report_failover *f = report_results_failover(r, i);
+        h = fold(h, (uint64_t)f->ended_ns);
+        h = fold(h, (uint64_t)f->data_loss_ns);
+        h = fold(h, f->data_loss_bytes);
+        h = fold(h, f->verified);
+    }
+    h = fold(h, report_results_event_total(r));
+    h = fold(h, report_results_rp_rows(r));
     return h;
 }
 

@@ -111,6 +111,8 @@ typedef struct eng_vm {
     engine_timer_id ir_timer;
     engine_transfer_id ir_transfer;
     int ir_stage; /* offline: 0 export, 1 shipping, 2 import */
+    bool ir_existing;      /* this initial replication reuses the VM's existing replica */
+    bool existing_deleted; /* the existing replica was deleted on disable: gone for good */
 
     /* cycles */
     engine_timer_id tick_timer, apply_timer, hourly_timer, stale_timer, resync_timer;
@@ -237,6 +239,10 @@ void eng_protection_ir_complete(eng_vm *v);
 void eng_protection_release_replica(eng_vm *v, bool delete_replica);
 
 /* initial_replication.c */
+/* The host (index within site) of the VM's existing Hyper-V Replica copy when it can be reused by
+ * a pair targeting (site, cloud): the scenario gives one, it was not deleted, and its host is in
+ * that cloud. -1 otherwise. */
+int eng_ir_existing_host(const eng_vm *v, int site, int cloud);
 void eng_ir_begin(eng_vm *v);
 void eng_ir_stop(eng_vm *v);
 

@@ -2,10 +2,15 @@
  *
  * Over the network: the used bytes of every disk (compressed when the pair compresses) go as one
  * transfer, at once or at the next given time of day. Offline: the disks are exported at the source
- * storage's read rate, shipped, and imported at the target storage's write rate. Either way the copy is
- * the primary as it stood when copying began (replica_copy_base), writes made meanwhile wait in the
- * log, and they go out as the first delta as soon as the base is in place; initial replication ends
- * when that delta is applied (the first usable recovery point). */
+ * storage's read rate, shipped, and imported at the target storage's write rate. Either way the
+ * copy is the primary as it stood when copying began (replica_copy_base), writes made meanwhile
+ * wait in the log, and they go out as the first delta as soon as the base is in place; initial
+ * replication ends when that delta is applied (the first usable recovery point).
+ *
+ * A VM that already has a Hyper-V Replica copy on a host of the target cloud (existing_replica) is
+ * onboarded without a full copy, whatever the method: both copies are read and compared (the used
+ * bytes at each side's read rate, in parallel), only the extents that differ cross the link, and
+ * the catch-up delta follows as above. A scheduled start does not apply: nothing large is sent. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -58,7 +63,8 @@ static void ir_sent(void *arg, bool ok)
     if (!ok) {
         eng_event(v->e, ENGINE_EV_REPLICATION_FAILED, v->index, v->pair,
                   "initial replication transfer of %s was abandoned; retrying", v->desc->name);
-        v->ir_timer = v->e->pf.timer_at(v->e->pf.ctx, eng_now(v->e) + ENGINE_IR_RETRY_NS, ir_retry, v);
+        v->ir_timer =
+            v->e->pf.timer_at(v->e->pf.ctx, eng_now(v->e) + ENGINE_IR_RETRY_NS, ir_retry, v);
         return;
     }
     base_in_place(v);
@@ -67,8 +73,8 @@ static void ir_sent(void *arg, bool ok)
 static void start_network_transfer(eng_vm *v)
 {
     engine *e = v->e;
-    v->ir_transfer = e->pf.transfer_start(e->pf.ctx, v->src_site, v->tgt_site, v->ir_wire_bytes,
-                                          ir_sent, v);
+    v->ir_transfer =
+        e->pf.transfer_start(e->pf.ctx, v->src_site, v->tgt_site, v->ir_wire_bytes, ir_sent, v);
     if (!v->ir_transfer)
         eng_protection_fail(v, "no link between the primary and the recovery site");
 }
@@ -99,6 +105,61 @@ static void offline_stage(void *arg)
     }
 }
 
+int eng_ir_existing_host(const eng_vm *v, int site, int cloud)
+{
+    const drs_existing_replica *x = &v->desc->existing_replica;
+    if (!x->present || !x->host || v->existing_deleted || site < 0 || cloud < 0)
+        return -1;
+    const drs_site *s = &v->e->sc->sites[site];
+    for (size_t h = 0; h < s->host_count; h++)
+        if (s->hosts[h].cloud == cloud && s->hosts[h].name &&
+            strcmp(s->hosts[h].name, x->host) == 0)
+            return (int)h;
+    return -1;
+}
+
+/* Existing replica, compared: the differing extents are the base copy. */
+static void existing_compared(void *arg)
+{
+    eng_vm *v = arg;
+    engine *e = v->e;
+    v->ir_timer = 0;
+    eng_job_step(e, v->enable_job, "Comparing the primary and the existing replica",
+                 ENGINE_JOB_SUCCEEDED);
+    v->ir_raw_bytes = v->ir_wire_bytes = 0;
+    for (size_t k = 0; k < v->disks; k++) {
+        drs_delta d = {0};
+        e->pf.resync_diff(e->pf.ctx, v->index, (int)k, &d);
+        v->ir_raw_bytes += d.coalesced_bytes;
+        v->ir_wire_bytes +=
+            eng_wire_bytes(v, d.coalesced_bytes, eng_disk_compressibility(e, v->desc, k));
+        drs_delta_free(&d);
+        /* The replica now stands for the primary as of now (its differences are on their way); the
+         * log restarts, so writes from now on are the catch-up, as after a full copy. */
+        e->pf.replica_copy_base(e->pf.ctx, v->index, (int)k);
+    }
+    eng_job_step(e, v->enable_job, "Sending the blocks that differ", ENGINE_JOB_IN_PROGRESS);
+    start_network_transfer(v);
+}
+
+static void existing_compare_begin(eng_vm *v)
+{
+    engine *e = v->e;
+    int64_t t_src = 0, t_tgt = 0;
+    for (size_t k = 0; k < v->disks; k++) {
+        uint64_t used = v->desc->disks[k].used_bytes;
+        int st = src_storage_of(v, k);
+        if (st >= 0)
+            t_src += time_at_rate(used, e->pf.storage_read_Bps(e->pf.ctx, v->src_site, st));
+        t_tgt +=
+            time_at_rate(used, e->pf.storage_read_Bps(e->pf.ctx, v->tgt_site, v->disk_storage[k]));
+    }
+    eng_job_step(e, v->enable_job, "Comparing the primary and the existing replica",
+                 ENGINE_JOB_IN_PROGRESS);
+    v->ir_timer = e->pf.timer_at(e->pf.ctx, eng_now(e) + (t_src > t_tgt ? t_src : t_tgt),
+                                 existing_compared, v);
+}
+
 static void ir_copy_begin(eng_vm *v)
 {
     engine *e = v->e;
@@ -114,17 +175,23 @@ static void ir_copy_begin(eng_vm *v)
     }
     eng_storage_report(v);
     v->ir_raw_bytes = v->ir_wire_bytes = 0;
+    bool offline = v->settings.initial_replication.method == DRS_IR_OFFLINE && !v->ir_existing;
+    eng_event(e, ENGINE_EV_INITIAL_REPLICATION_STARTED, v->index, v->pair,
+              "initial replication of %s started (%s)", v->desc->name,
+              v->ir_existing ? "existing replica"
+              : offline      ? "offline"
+                             : "network");
+    eng_job_step(e, v->enable_job, "Initial replication", ENGINE_JOB_IN_PROGRESS);
+    if (v->ir_existing) {
+        existing_compare_begin(v);
+        return;
+    }
     for (size_t k = 0; k < v->disks; k++) {
         uint64_t used = v->desc->disks[k].used_bytes;
         e->pf.replica_copy_base(e->pf.ctx, v->index, (int)k);
         v->ir_raw_bytes += used;
         v->ir_wire_bytes += eng_wire_bytes(v, used, eng_disk_compressibility(e, v->desc, k));
     }
-    bool offline = v->settings.initial_replication.method == DRS_IR_OFFLINE;
-    eng_event(e, ENGINE_EV_INITIAL_REPLICATION_STARTED, v->index, v->pair,
-              "initial replication of %s started (%s)", v->desc->name,
-              offline ? "offline" : "network");
-    eng_job_step(e, v->enable_job, "Initial replication", ENGINE_JOB_IN_PROGRESS);
     if (!offline) {
         start_network_transfer(v);
         return;
@@ -154,7 +221,7 @@ void eng_ir_begin(eng_vm *v)
     int64_t now = eng_now(e);
     v->ir_requested_ns = now;
     const drs_initial_replication *ir = &v->settings.initial_replication;
-    if (ir->method == DRS_IR_NETWORK && !ir->start_now) {
+    if (ir->method == DRS_IR_NETWORK && !ir->start_now && !v->ir_existing) {
         /* The next moment at or after now whose time of day is the one asked for. */
         int64_t day = ENGINE_NS_PER_DAY;
         int64_t tod = ((ir->time_of_day_ns % day) + day) % day;

@@ -104,7 +104,11 @@ uint64_t eng_protect_at(engine *e, int vm, const char *path)
     }
     v->pair = p;
     v->tgt_site = pair.target_site;
-    v->tgt_host = pick_target_host(e, pair.target_site, pair.target_cloud);
+    /* An existing replica is reused where it lives (rule 13 warns when it is outside the cloud). */
+    int existing = eng_ir_existing_host(v, pair.target_site, pair.target_cloud);
+    v->ir_existing = existing >= 0;
+    v->tgt_host =
+        v->ir_existing ? existing : pick_target_host(e, pair.target_site, pair.target_cloud);
     if (v->tgt_host < 0) {
         drs_diags_clear(&d);
         return refuse(e, vm, "the target cloud has no Hyper-V host to hold the replica");
@@ -160,10 +164,10 @@ void eng_protection_ir_complete(eng_vm *v)
     v->ir_done = true;
     int64_t now = eng_now(e);
     if (e->rec.initial_replication) {
+        const char *method =
+            v->settings.initial_replication.method == DRS_IR_OFFLINE ? "offline" : "network";
         engine_ir_info ir = {.vm = v->index,
-                             .method = v->settings.initial_replication.method == DRS_IR_OFFLINE
-                                           ? "offline"
-                                           : "network",
+                             .method = v->ir_existing ? "existing" : method,
                              .requested_ns = v->ir_requested_ns,
                              .start_ns = v->ir_start_ns,
                              .end_ns = now,
@@ -216,6 +220,7 @@ void eng_protection_release_replica(eng_vm *v, bool delete_replica)
             if (e->pf.replica_delete)
                 e->pf.replica_delete(e->pf.ctx, v->index, (int)k);
         }
+        v->existing_deleted |= v->ir_existing;
         v->base_kept = false;
     } else {
         v->base_kept = true;

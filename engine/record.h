@@ -120,7 +120,7 @@ typedef struct engine_cycle_info {
 
 typedef struct engine_ir_info {
     int vm;
-    const char *method;   /* "network" or "offline" */
+    const char *method;   /* "network", "offline", or "existing" (an existing replica reused) */
     int64_t requested_ns; /* when protection asked for it */
     int64_t start_ns;     /* when copying began (a scheduled start waits for its time of day) */
     int64_t end_ns;       /* when the first usable recovery point was applied */

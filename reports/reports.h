@@ -117,7 +117,7 @@ typedef struct report_vm_stats {
     uint64_t cycle_raw_bytes, cycle_wire_bytes;
     uint64_t ir_raw_bytes, ir_wire_bytes;
     double cpu_seconds;
-    char ir_method[16];                  /* "network", "offline", "" before it finished */
+    char ir_method[16];                  /* "network", "offline", "existing"; "" until done */
     int64_t ir_requested_ns, ir_start_ns, ir_end_ns; /* -1 until initial replication finished */
     uint64_t cycles_completed, cycles_missed;
     uint64_t resyncs_required, resyncs_started, resyncs_completed;

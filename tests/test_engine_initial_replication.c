@@ -143,6 +143,75 @@ static void test_offline_ir_is_export_shipping_import_catch_up(void **state)
     engine_rig_free(&r);
 }
 
+/* sql-01 already has a Hyper-V Replica copy on hv-dub-2, a host of the target cloud; the copy holds
+ * the VM as it stood at the start (both copies equal at 0). */
+static drs_scenario *with_existing_replica(double churn_Bps, int replica_cloud)
+{
+    drs_scenario *sc = one_vm(churn_Bps, false);
+    scenario_fixture_add_host(sc, 1, "hv-dub-2", DRS_OS_2012R2, replica_cloud);
+    drs_existing_replica *x = &sc->vms[0].existing_replica;
+    x->present = true;
+    x->host = scenario_fixture_strdup("hv-dub-2");
+    return sc;
+}
+
+static void test_existing_replica_sends_only_what_differs(void **state)
+{
+    (void)state;
+    /* By hand: both copies are read at 1 GB/s (the fixture's rate at each site), in parallel:
+     * t_cmp = 4 GiB / 1e9 = 4.294967296 s, so the comparison ends at T = 1800 + t_cmp s. By then
+     * the workload (0.25 MB/s in 256 KiB writes, one 1 MiB extent each, round robin over the 4096
+     * extents) made floor(0.25e6 * T / 262144) = floor(1720.71) = 1720 writes, on 1720 distinct
+     * extents: 1720 MiB differ, against 4 GiB for a full copy. They cross the link in
+     * t1 = 1720 MiB / 25 MB/s + L = 72.182 s; the catch-up (c * t1, about 69 writes) follows in
+     * t2 = c * t1 / B + L. Even a scheduled start does not delay it: nothing large is sent. */
+    const double c = 0.25e6;
+    drs_scenario *sc = with_existing_replica(c, 0);
+    drs_initial_replication *ir = &sc->recovery.cloud_pairs[0].settings.initial_replication;
+    ir->start_now = false;
+    ir->time_of_day_ns = 22 * HOUR;
+    engine_rig r = engine_rig_start(sc);
+    fake_run_until(r.w, 2 * HOUR);
+    assert_int_equal(r.w->ir_count, 1);
+    const engine_ir_info *got = &r.w->irs[0];
+    assert_string_equal(got->method, "existing");
+    assert_int_equal(got->start_ns, 30 * MIN);
+    const uint64_t diff = UINT64_C(1720) << 20;
+    assert_int_equal(got->raw_bytes, diff);
+    assert_int_equal(got->wire_bytes, diff); /* the pair does not compress */
+    /* What crossed the link up to the end of initial replication: the differences, then the
+     * catch-up, and nothing else (web-01 is not protected). */
+    assert_true(r.w->cycles[0].first_after_ir);
+    assert_int_equal(r.w->cycles[0].applied_ns, got->end_ns);
+    uint64_t catch_up = r.w->cycles[0].wire_bytes;
+    assert_true(catch_up == 68 * 256 * 1024 || catch_up == 69 * 256 * 1024);
+    double t_cmp = (double)(4 * GIB) / 1e9;
+    double t1 = (double)diff / 25e6 + 0.040;
+    double t2 = c * t1 / 25e6 + 0.040;
+    double t = secs(got->end_ns - got->start_ns);
+    print_message("existing replica: IR %.3f s, expected %.3f s\n", t, t_cmp + t1 + t2);
+    assert_true(fabs(t - (t_cmp + t1 + t2)) <= 0.001 * (t_cmp + t1 + t2));
+    /* The catch-up, applied over the reused copy, gives the primary's digest: the copies agree. */
+    assert_true(r.w->digest_checks >= 1);
+    assert_int_equal(r.w->digest_mismatches, 0);
+    engine_rig_free(&r);
+}
+
+static void test_existing_replica_outside_the_target_cloud_is_not_reused(void **state)
+{
+    (void)state;
+    /* hv-dub-2 is in no cloud: Site Recovery cannot find the replica, so the whole used part goes
+     * (4 GiB), as for a VM without one. */
+    drs_scenario *sc = with_existing_replica(0.25e6, -1);
+    engine_rig r = engine_rig_start(sc);
+    fake_run_until(r.w, 2 * HOUR);
+    assert_int_equal(r.w->ir_count, 1);
+    assert_string_equal(r.w->irs[0].method, "network");
+    assert_int_equal(r.w->irs[0].raw_bytes, 4 * GIB);
+    assert_int_equal(r.w->digest_mismatches, 0);
+    engine_rig_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -150,6 +219,8 @@ int main(void)
         cmocka_unit_test(test_network_ir_with_compression_and_churn),
         cmocka_unit_test(test_scheduled_ir_waits_for_its_time_of_day),
         cmocka_unit_test(test_offline_ir_is_export_shipping_import_catch_up),
+        cmocka_unit_test(test_existing_replica_sends_only_what_differs),
+        cmocka_unit_test(test_existing_replica_outside_the_target_cloud_is_not_reused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -675,7 +675,12 @@ static void r_ir(void *ctx, const engine_ir_info *ir)
 {
     fake_world *w = ctx;
     engine_ir_info c = *ir;
-    c.method = strcmp(ir->method, "offline") == 0 ? "offline" : "network";
+    /* Keep a string that outlives the call (the engine's may not). */
+    static const char *const methods[] = {"network", "offline", "existing"};
+    c.method = "?";
+    for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++)
+        if (strcmp(ir->method, methods[i]) == 0)
+            c.method = methods[i];
     PUSH(w->irs, w->ir_count, w->ir_cap, c);
 }
 

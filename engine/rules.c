@@ -496,7 +496,7 @@ static bool mapping_check(const drs_scenario *sc, const drs_mapping *m, int rule
                           const char *source_name, const char *target_name, const char *path,
                           drs_diags *out)
 {
-    char at[RULES_PATH_MAX];
+    char at[RULES_PATH_MAX + 16]; /* path + ".source"; the diagnostic keeps what fits */
     bool source_primary = false, pair_found = false;
     for (size_t i = 0; i < sc->recovery.cloud_pair_count; i++) {
         const drs_cloud_pair *p = &sc->recovery.cloud_pairs[i];

@@ -361,6 +361,7 @@ static void trace_emit(const model_workload *wl, model_disk *disk, const trace_w
 {
     uint64_t e = model_disk_extent_bytes(disk);
     uint64_t used = model_disk_active_extents(disk) * e;
+    (void)used; /* read only by the assert below */
     uint64_t used_b =
         model_disk_used_bytes(disk) ? model_disk_used_bytes(disk) : model_disk_size_bytes(disk);
     uint64_t pos = tw->offset_bytes % used_b, left = tw->size_bytes;

@@ -13,6 +13,7 @@
 #include "reports/format.h"
 #include "reports/reports.h"
 #include "sim/plan_internal.h"
+#include "sim/run.h"
 #include "sim/scenario.h"
 #include "sim/units.h"
 
@@ -532,19 +533,6 @@ static bool plan_check_values(plan_state *s)
     return ok;
 }
 
-static char *plan_default_db(const char *scenario_path)
-{
-    size_t n = strlen(scenario_path);
-    char *p = malloc(n + 4);
-    if (!p)
-        return NULL;
-    memcpy(p, scenario_path, n + 1);
-    if (n > 5 && !strcmp(p + n - 5, ".json"))
-        p[n - 5] = '\0';
-    strcat(p, ".db");
-    return p;
-}
-
 int sim_plan_run(const sim_plan_options *given, sim_plan_outcome *outp)
 {
     sim_plan_options o = *given; /* with the defaults filled in */
@@ -620,7 +608,7 @@ int sim_plan_run(const sim_plan_options *given, sim_plan_outcome *outp)
         goto out;
 
     if (!opt->db_path)
-        db_path = plan_default_db(opt->scenario_path);
+        db_path = sim_run_default_db_path(opt->scenario_path);
     else if (opt->db_path[0] && strcmp(opt->db_path, "-"))
         db_path = strdup(opt->db_path);
     if (db_path) {

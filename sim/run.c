@@ -243,8 +243,7 @@ bool sim_run_scenario(const drs_scenario *sc, sim_run_outcome *out)
     return true;
 }
 
-/* The default database sits beside the scenario: two-site.json -> two-site.db. */
-static char *run_default_db_path(const char *scenario_path)
+char *sim_run_default_db_path(const char *scenario_path)
 {
     size_t n = strlen(scenario_path);
     char *p = malloc(n + 4);
@@ -286,7 +285,7 @@ int sim_run_file(const sim_run_options *opt)
     report_results_add_diags(results, &diags);
 
     if (!opt->db_path)
-        db_path = run_default_db_path(opt->scenario_path);
+        db_path = sim_run_default_db_path(opt->scenario_path);
     else if (opt->db_path[0] && strcmp(opt->db_path, "-"))
         db_path = strdup(opt->db_path);
     if (db_path) {

@@ -16,25 +16,14 @@
 #include <unistd.h>
 
 #include "reports/reports.h"
+#include "support/scratch.h"
 
 #define EXAMPLE DRSIM_SOURCE_DIR "/scenarios/examples/two-site-basic.json"
-
-static char dir[64];
-
-/* A path inside the test's directory (one of a few rotating buffers). */
-static const char *tmp(const char *name)
-{
-    static char buf[8][160];
-    static int next;
-    char *b = buf[next++ % 8];
-    snprintf(b, sizeof buf[0], "%s/%s", dir, name);
-    return b;
-}
 
 /* A path that stays valid: for arrays of inputs. */
 static char *tmp_keep(const char *name)
 {
-    char *p = strdup(tmp(name));
+    char *p = strdup(scratch_path(name));
     assert_non_null(p);
     return p;
 }
@@ -244,13 +233,12 @@ static void assert_dumps_equal(char *a, char *b)
 static int setup_group(void **state)
 {
     (void)state;
-    snprintf(dir, sizeof dir, "/tmp/drsim-test-merge-XXXXXX");
-    if (!mkdtemp(dir))
+    if (!scratch_make("merge"))
         return -1;
     if (sh("sed -e 's/\"duration\": \"2d\"/\"duration\": \"8h\"/' -e 's/\"at\": \"20h\"/\"at\": "
            "\"3h\"/'"
            " -e 's/\"47h/\"7h/' '%s' > '%s'",
-           EXAMPLE, tmp("short.json")) != 0)
+           EXAMPLE, scratch_path("short.json")) != 0)
         return -1;
     static const struct {
         const char *db;
@@ -259,7 +247,7 @@ static int setup_group(void **state)
     for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++) {
         /* Exit 1: the shortened run misses some of the example's expectations, and says so. */
         int rc = sh("'%s' run '%s' --db '%s' --seed %d --quiet >/dev/null", DRSIM_BIN,
-                    tmp("short.json"), tmp(runs[i].db), runs[i].seed);
+                    scratch_path("short.json"), scratch_path(runs[i].db), runs[i].seed);
         if (rc != 0 && rc != 1)
             return -1;
     }
@@ -269,14 +257,14 @@ static int setup_group(void **state)
 static int teardown_group(void **state)
 {
     (void)state;
-    return sh("rm -rf '%s'", dir) == 0 ? 0 : -1;
+    return scratch_remove() ? 0 : -1;
 }
 
 /* Removes the outputs a test made (the three databases of the fixture stay). */
 static int clean(void **state)
 {
     (void)state;
-    return sh("cd '%s' && rm -rf out* copy* bad* txt* link*", dir) == 0 ? 0 : -1;
+    return sh("cd '%s' && rm -rf out* copy* bad* txt* link*", scratch_dir()) == 0 ? 0 : -1;
 }
 
 /* ---- tests
@@ -285,28 +273,34 @@ static int clean(void **state)
 static void test_merged_runs_equal_runs_written_to_one_database(void **state)
 {
     (void)state;
-    assert_int_equal(count(tmp("ref.db"), "SELECT count(*) FROM runs"), 2);
-    assert_int_equal(count(tmp("ref.db"), "SELECT count(*) FROM failovers"), 2 * 4);
+    assert_int_equal(count(scratch_path("ref.db"), "SELECT count(*) FROM runs"), 2);
+    assert_int_equal(count(scratch_path("ref.db"), "SELECT count(*) FROM failovers"), 2 * 4);
     char args[512];
-    snprintf(args, sizeof args, "'%s' '%s' '%s'", tmp("out.db"), tmp("a.db"), tmp("b.db"));
+    snprintf(args, sizeof args, "'%s' '%s' '%s'", scratch_path("out.db"), scratch_path("a.db"),
+             scratch_path("b.db"));
     assert_int_equal(merge_cli(args), 0);
-    assert_int_equal(count(tmp("out.db"), "SELECT count(*) FROM runs"), 2);
+    assert_int_equal(count(scratch_path("out.db"), "SELECT count(*) FROM runs"), 2);
     /* Every table that refers to a run has the same rows for run k in both files, types included;
      * only the wall-clock times of the run rows differ, as the runs were made separately. */
     for (int64_t k = 1; k <= 2; k++)
-        assert_dumps_equal(dump_run(tmp("out.db"), k, false), dump_run(tmp("ref.db"), k, false));
+        assert_dumps_equal(dump_run(scratch_path("out.db"), k, false),
+                           dump_run(scratch_path("ref.db"), k, false));
     /* Against its source, even the wall-clock times are equal. */
-    assert_dumps_equal(dump_run(tmp("out.db"), 1, true), dump_run(tmp("a.db"), 1, true));
-    assert_dumps_equal(dump_run(tmp("out.db"), 2, true), dump_run(tmp("b.db"), 1, true));
+    assert_dumps_equal(dump_run(scratch_path("out.db"), 1, true),
+                       dump_run(scratch_path("a.db"), 1, true));
+    assert_dumps_equal(dump_run(scratch_path("out.db"), 2, true),
+                       dump_run(scratch_path("b.db"), 1, true));
     /* The seeds differ, so a merge that mixed the runs up would have been seen. */
-    char *a = dump_run(tmp("a.db"), 1, false), *b = dump_run(tmp("b.db"), 1, false);
+    char *a = dump_run(scratch_path("a.db"), 1, false),
+         *b = dump_run(scratch_path("b.db"), 1, false);
     assert_string_not_equal(a, b);
     free(a);
     free(b);
     /* Same table set, same row counts in total. */
-    assert_int_equal(count(tmp("out.db"), "SELECT count(*) FROM samples"),
-                     count(tmp("ref.db"), "SELECT count(*) FROM samples"));
-    assert_int_equal(count(tmp("out.db"), "PRAGMA user_version"), REPORT_DB_SCHEMA_VERSION);
+    assert_int_equal(count(scratch_path("out.db"), "SELECT count(*) FROM samples"),
+                     count(scratch_path("ref.db"), "SELECT count(*) FROM samples"));
+    assert_int_equal(count(scratch_path("out.db"), "PRAGMA user_version"),
+                     REPORT_DB_SCHEMA_VERSION);
 }
 
 static void test_merge_is_deterministic(void **state)
@@ -316,13 +310,14 @@ static void test_merge_is_deterministic(void **state)
     const char *in[] = {b_db, a_db};
     report_merge_stats st;
     drs_error err = {0};
-    assert_true(report_db_merge(tmp("out1.db"), in, 2, &st, &err));
-    assert_true(report_db_merge(tmp("out2.db"), in, 2, NULL, &err));
+    assert_true(report_db_merge(scratch_path("out1.db"), in, 2, &st, &err));
+    assert_true(report_db_merge(scratch_path("out2.db"), in, 2, NULL, &err));
     assert_int_equal(st.runs, 2);
     assert_int_equal(st.first_run, 1);
     assert_int_equal(st.orphans, 0);
     /* Rows: everything in a.db and b.db but their run rows. */
-    assert_int_equal(st.rows, count(tmp("out1.db"), "SELECT (SELECT count(*) FROM series) + "
+    assert_int_equal(st.rows,
+                     count(scratch_path("out1.db"), "SELECT (SELECT count(*) FROM series) + "
                                                     "(SELECT count(*) FROM sample_values) + "
                                                     "(SELECT count(*) FROM link_samples) + "
                                                     "(SELECT count(*) FROM rpo_history) + "
@@ -338,9 +333,10 @@ static void test_merge_is_deterministic(void **state)
                                                     "(SELECT count(*) FROM findings) + "
                                                     "(SELECT count(*) FROM expectations) + "
                                                     "(SELECT count(*) FROM metrics)"));
-    assert_dumps_equal(dump_all(tmp("out1.db")), dump_all(tmp("out2.db")));
+    assert_dumps_equal(dump_all(scratch_path("out1.db")), dump_all(scratch_path("out2.db")));
     /* Argument order is run order: b's run came first. */
-    assert_dumps_equal(dump_run(tmp("out1.db"), 1, true), dump_run(tmp("b.db"), 1, true));
+    assert_dumps_equal(dump_run(scratch_path("out1.db"), 1, true),
+                       dump_run(scratch_path("b.db"), 1, true));
     free(a_db);
     free(b_db);
 }
@@ -348,29 +344,32 @@ static void test_merge_is_deterministic(void **state)
 static void test_merge_appends_to_an_existing_database(void **state)
 {
     (void)state;
-    assert_int_equal(sh("cp '%s' '%s'", tmp("ref.db"), tmp("out.db")), 0);
-    char *before1 = dump_run(tmp("out.db"), 1, true), *before2 = dump_run(tmp("out.db"), 2, true);
+    assert_int_equal(sh("cp '%s' '%s'", scratch_path("ref.db"), scratch_path("out.db")), 0);
+    char *before1 = dump_run(scratch_path("out.db"), 1, true),
+         *before2 = dump_run(scratch_path("out.db"), 2, true);
     char cmd[768], said[256] = "";
-    snprintf(cmd, sizeof cmd, "'%s' merge '%s' '%s' '%s'", DRSIM_BIN, tmp("out.db"), tmp("b.db"),
-             tmp("a.db"));
+    snprintf(cmd, sizeof cmd, "'%s' merge '%s' '%s' '%s'", DRSIM_BIN, scratch_path("out.db"),
+             scratch_path("b.db"), scratch_path("a.db"));
     FILE *p = popen(cmd, "r");
     assert_non_null(p);
     assert_non_null(fgets(said, sizeof said, p));
     assert_int_equal(pclose(p), 0);
     assert_non_null(strstr(said, "merged 2 runs"));
     assert_non_null(strstr(said, "now runs 3 to 4"));
-    assert_int_equal(count(tmp("out.db"), "SELECT count(*) FROM runs"), 4);
-    assert_int_equal(count(tmp("out.db"), "SELECT max(id) FROM runs"), 4);
+    assert_int_equal(count(scratch_path("out.db"), "SELECT count(*) FROM runs"), 4);
+    assert_int_equal(count(scratch_path("out.db"), "SELECT max(id) FROM runs"), 4);
     /* The runs already there are untouched; the new ones follow them, in argument order. */
-    assert_dumps_equal(dump_run(tmp("out.db"), 1, true), before1);
-    assert_dumps_equal(dump_run(tmp("out.db"), 2, true), before2);
-    assert_dumps_equal(dump_run(tmp("out.db"), 3, true), dump_run(tmp("b.db"), 1, true));
-    assert_dumps_equal(dump_run(tmp("out.db"), 4, true), dump_run(tmp("a.db"), 1, true));
+    assert_dumps_equal(dump_run(scratch_path("out.db"), 1, true), before1);
+    assert_dumps_equal(dump_run(scratch_path("out.db"), 2, true), before2);
+    assert_dumps_equal(dump_run(scratch_path("out.db"), 3, true),
+                       dump_run(scratch_path("b.db"), 1, true));
+    assert_dumps_equal(dump_run(scratch_path("out.db"), 4, true),
+                       dump_run(scratch_path("a.db"), 1, true));
     /* An existing database that drsim itself can go on writing into. */
     assert_int_equal(sh("'%s' run '%s' --db '%s' --seed 3 --quiet >/dev/null 2>&1", DRSIM_BIN,
-                        tmp("short.json"), tmp("out.db")),
+                        scratch_path("short.json"), scratch_path("out.db")),
                      1);
-    assert_int_equal(count(tmp("out.db"), "SELECT max(id) FROM runs"), 5);
+    assert_int_equal(count(scratch_path("out.db"), "SELECT max(id) FROM runs"), 5);
 }
 
 /* A table the merge code has never heard of (such as one a later command adds) is merged all the
@@ -378,51 +377,58 @@ static void test_merge_appends_to_an_existing_database(void **state)
 static void test_merge_copies_tables_it_does_not_know(void **state)
 {
     (void)state;
-    assert_int_equal(sh("cp '%s' '%s' && cp '%s' '%s'", tmp("a.db"), tmp("copy-a.db"), tmp("b.db"),
-                        tmp("copy-b.db")),
+    assert_int_equal(sh("cp '%s' '%s' && cp '%s' '%s'", scratch_path("a.db"),
+                        scratch_path("copy-a.db"), scratch_path("b.db"), scratch_path("copy-b.db")),
                      0);
     static const char create[] =
         "CREATE TABLE later_values (run INTEGER NOT NULL REFERENCES runs(id), path TEXT NOT NULL,"
         " value REAL NOT NULL);"
         "CREATE INDEX later_values_run ON later_values(run);"
         "CREATE TABLE notes (note TEXT);"; /* refers to no run, but empty: nothing to lose */
-    exec_sql(tmp("copy-a.db"), create);
-    exec_sql(tmp("copy-a.db"), "INSERT INTO later_values VALUES (1, 'links[0].bandwidth', 1e8),"
-                               " (1, 'settings.copy_frequency', 300), (99, 'orphan', 0)");
-    exec_sql(tmp("copy-b.db"), create);
-    exec_sql(tmp("copy-b.db"), "INSERT INTO later_values VALUES (1, 'links[0].bandwidth', 2e8)");
-    exec_sql(tmp("out.db"), "CREATE TABLE IF NOT EXISTS placeholder (x)"); /* not a drsim db */
+    exec_sql(scratch_path("copy-a.db"), create);
+    exec_sql(scratch_path("copy-a.db"),
+             "INSERT INTO later_values VALUES (1, 'links[0].bandwidth', 1e8),"
+             " (1, 'settings.copy_frequency', 300), (99, 'orphan', 0)");
+    exec_sql(scratch_path("copy-b.db"), create);
+    exec_sql(scratch_path("copy-b.db"),
+             "INSERT INTO later_values VALUES (1, 'links[0].bandwidth', 2e8)");
+    exec_sql(scratch_path("out.db"),
+             "CREATE TABLE IF NOT EXISTS placeholder (x)"); /* not a drsim db */
     char *a_db = tmp_keep("copy-a.db"), *b_db = tmp_keep("copy-b.db");
     const char *in[] = {a_db, b_db};
     report_merge_stats st;
     drs_error err = {0};
-    assert_false(report_db_merge(tmp("out.db"), in, 2, &st, &err));
+    assert_false(report_db_merge(scratch_path("out.db"), in, 2, &st, &err));
     assert_int_equal(err.code, DRS_EINPUT);
     assert_non_null(strstr(err.message, "not a drsim results database"));
-    remove(tmp("out.db"));
+    remove(scratch_path("out.db"));
 
-    assert_true(report_db_merge(tmp("out.db"), in, 2, &st, &err));
+    assert_true(report_db_merge(scratch_path("out.db"), in, 2, &st, &err));
     assert_int_equal(st.orphans, 1); /* run 99 is not in copy-a.db */
     assert_int_equal(st.runs, 2);
     assert_int_equal(st.first_run, 1);
-    assert_int_equal(count(tmp("out.db"), "SELECT count(*) FROM later_values WHERE run = 1"), 2);
-    assert_int_equal(count(tmp("out.db"), "SELECT count(*) FROM later_values WHERE run = 2 AND "
-                                          "value = 2e8"),
+    assert_int_equal(
+        count(scratch_path("out.db"), "SELECT count(*) FROM later_values WHERE run = 1"), 2);
+    assert_int_equal(count(scratch_path("out.db"),
+                           "SELECT count(*) FROM later_values WHERE run = 2 AND "
+                           "value = 2e8"),
                      1);
-    assert_int_equal(count(tmp("out.db"), "SELECT count(*) FROM sqlite_master WHERE name = "
-                                          "'later_values_run'"),
+    assert_int_equal(count(scratch_path("out.db"),
+                           "SELECT count(*) FROM sqlite_master WHERE name = "
+                           "'later_values_run'"),
                      1);
     assert_int_equal(
-        count(tmp("out.db"), "SELECT count(*) FROM sqlite_master WHERE name = 'notes'"), 0);
+        count(scratch_path("out.db"), "SELECT count(*) FROM sqlite_master WHERE name = 'notes'"),
+        0);
 
     /* The same table with rows but no run column cannot be merged: refused, nothing written. */
-    exec_sql(tmp("copy-b.db"), "INSERT INTO notes VALUES ('which run?')");
-    char *before = dump_all(tmp("out.db"));
-    assert_false(report_db_merge(tmp("out.db"), in, 2, &st, &err));
+    exec_sql(scratch_path("copy-b.db"), "INSERT INTO notes VALUES ('which run?')");
+    char *before = dump_all(scratch_path("out.db"));
+    assert_false(report_db_merge(scratch_path("out.db"), in, 2, &st, &err));
     assert_int_equal(err.code, DRS_EINPUT);
     if (!strstr(err.message, "notes"))
         fail_msg("%s", err.message);
-    assert_dumps_equal(dump_all(tmp("out.db")), before);
+    assert_dumps_equal(dump_all(scratch_path("out.db")), before);
     free(a_db);
     free(b_db);
 }
@@ -431,46 +437,47 @@ static void test_merge_copies_tables_it_does_not_know(void **state)
 static void test_failure_part_way_writes_nothing(void **state)
 {
     (void)state;
-    assert_int_equal(sh("cp '%s' '%s' && cp '%s' '%s' && cp '%s' '%s'", tmp("a.db"),
-                        tmp("copy-a.db"), tmp("b.db"), tmp("copy-b.db"), tmp("ref.db"),
-                        tmp("out.db")),
+    assert_int_equal(sh("cp '%s' '%s' && cp '%s' '%s' && cp '%s' '%s'", scratch_path("a.db"),
+                        scratch_path("copy-a.db"), scratch_path("b.db"), scratch_path("copy-b.db"),
+                        scratch_path("ref.db"), scratch_path("out.db")),
                      0);
     static const char create[] =
         "CREATE TABLE tags (run INTEGER REFERENCES runs(id), tag TEXT PRIMARY KEY)";
-    exec_sql(tmp("copy-a.db"), create);
-    exec_sql(tmp("copy-a.db"), "INSERT INTO tags VALUES (1, 'baseline')");
-    exec_sql(tmp("copy-b.db"), create);
-    exec_sql(tmp("copy-b.db"), "INSERT INTO tags VALUES (1, 'baseline')");
-    char *before = dump_all(tmp("out.db"));
+    exec_sql(scratch_path("copy-a.db"), create);
+    exec_sql(scratch_path("copy-a.db"), "INSERT INTO tags VALUES (1, 'baseline')");
+    exec_sql(scratch_path("copy-b.db"), create);
+    exec_sql(scratch_path("copy-b.db"), "INSERT INTO tags VALUES (1, 'baseline')");
+    char *before = dump_all(scratch_path("out.db"));
     char args[512];
-    snprintf(args, sizeof args, "'%s' '%s' '%s'", tmp("out.db"), tmp("copy-a.db"),
-             tmp("copy-b.db"));
+    snprintf(args, sizeof args, "'%s' '%s' '%s'", scratch_path("out.db"), scratch_path("copy-a.db"),
+             scratch_path("copy-b.db"));
     assert_int_equal(merge_cli(args), 2);
-    assert_dumps_equal(dump_all(tmp("out.db")), before);
-    assert_false(exists(tmp("out.db-journal")));
+    assert_dumps_equal(dump_all(scratch_path("out.db")), before);
+    assert_false(exists(scratch_path("out.db-journal")));
     /* Into a new file: no file is left behind. */
-    snprintf(args, sizeof args, "'%s' '%s' '%s'", tmp("out-new.db"), tmp("copy-a.db"),
-             tmp("copy-b.db"));
+    snprintf(args, sizeof args, "'%s' '%s' '%s'", scratch_path("out-new.db"),
+             scratch_path("copy-a.db"), scratch_path("copy-b.db"));
     assert_int_equal(merge_cli(args), 2);
-    assert_false(exists(tmp("out-new.db")));
+    assert_false(exists(scratch_path("out-new.db")));
 }
 
 static void test_bad_inputs_are_refused_with_exit_2(void **state)
 {
     (void)state;
-    assert_int_equal(sh("cp '%s' '%s' && ln -s '%s' '%s'", tmp("a.db"), tmp("out.db"),
-                        tmp("out.db"), tmp("link.db")),
+    assert_int_equal(sh("cp '%s' '%s' && ln -s '%s' '%s'", scratch_path("a.db"),
+                        scratch_path("out.db"), scratch_path("out.db"), scratch_path("link.db")),
                      0);
-    FILE *f = fopen(tmp("txt.db"), "w");
+    FILE *f = fopen(scratch_path("txt.db"), "w");
     assert_non_null(f);
     fputs("run,seed\n1,42\n", f);
     fclose(f);
-    assert_int_equal(sh("cp '%s' '%s'", tmp("b.db"), tmp("bad-version.db")), 0);
-    exec_sql(tmp("bad-version.db"), "PRAGMA user_version = 99");
-    assert_int_equal(sh("cp '%s' '%s'", tmp("b.db"), tmp("bad-unversioned.db")), 0);
-    exec_sql(tmp("bad-unversioned.db"), "PRAGMA user_version = 0");
-    exec_sql(tmp("bad-sqlite.db"), "CREATE TABLE t (x)");
-    char *before = dump_all(tmp("out.db"));
+    assert_int_equal(sh("cp '%s' '%s'", scratch_path("b.db"), scratch_path("bad-version.db")), 0);
+    exec_sql(scratch_path("bad-version.db"), "PRAGMA user_version = 99");
+    assert_int_equal(sh("cp '%s' '%s'", scratch_path("b.db"), scratch_path("bad-unversioned.db")),
+                     0);
+    exec_sql(scratch_path("bad-unversioned.db"), "PRAGMA user_version = 0");
+    exec_sql(scratch_path("bad-sqlite.db"), "CREATE TABLE t (x)");
+    char *before = dump_all(scratch_path("out.db"));
 
     static const struct {
         const char *in, *message;
@@ -487,7 +494,8 @@ static void test_bad_inputs_are_refused_with_exit_2(void **state)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char args[768], cmd[1024];
         /* A good input first: it must not be copied either. */
-        snprintf(args, sizeof args, "'%s' '%s' '%s'", tmp("out.db"), tmp("b.db"), tmp(cases[i].in));
+        snprintf(args, sizeof args, "'%s' '%s' '%s'", scratch_path("out.db"), scratch_path("b.db"),
+                 scratch_path(cases[i].in));
         snprintf(cmd, sizeof cmd, "'%s' merge %s 2>&1", DRSIM_BIN, args);
         FILE *p = popen(cmd, "r");
         assert_non_null(p);
@@ -499,23 +507,23 @@ static void test_bad_inputs_are_refused_with_exit_2(void **state)
         if (WEXITSTATUS(st) != 2 || !strstr(msg, cases[i].message))
             fail_msg("case %zu (%s): exit %d, message: %s", i, cases[i].in, WEXITSTATUS(st), msg);
         /* Into a new file: none is created. */
-        snprintf(args, sizeof args, "'%s' '%s' '%s'", tmp("out-new.db"), tmp("b.db"),
-                 tmp(cases[i].in));
+        snprintf(args, sizeof args, "'%s' '%s' '%s'", scratch_path("out-new.db"),
+                 scratch_path("b.db"), scratch_path(cases[i].in));
         if (strcmp(cases[i].message, "itself") != 0)
             assert_int_equal(merge_cli(args), 2);
-        assert_false(exists(tmp("out-new.db")));
+        assert_false(exists(scratch_path("out-new.db")));
     }
-    assert_dumps_equal(dump_all(tmp("out.db")), before);
+    assert_dumps_equal(dump_all(scratch_path("out.db")), before);
     /* Arguments: an unknown option, and an output alone. */
     assert_int_equal(merge_cli("--bogus x.db y.db"), 2);
     char args[256];
-    snprintf(args, sizeof args, "'%s'", tmp("out.db"));
+    snprintf(args, sizeof args, "'%s'", scratch_path("out.db"));
     assert_int_equal(merge_cli(args), 2);
     /* An output that is not SQLite is refused, and left as it was. */
-    snprintf(args, sizeof args, "'%s' '%s'", tmp("txt.db"), tmp("a.db"));
+    snprintf(args, sizeof args, "'%s' '%s'", scratch_path("txt.db"), scratch_path("a.db"));
     assert_int_equal(merge_cli(args), 2);
-    assert_int_equal(count(tmp("a.db"), "SELECT count(*) FROM runs"), 1);
-    f = fopen(tmp("txt.db"), "r");
+    assert_int_equal(count(scratch_path("a.db"), "SELECT count(*) FROM runs"), 1);
+    f = fopen(scratch_path("txt.db"), "r");
     char line[32] = "";
     assert_non_null(fgets(line, sizeof line, f));
     fclose(f);
@@ -550,18 +558,18 @@ static void test_slurm_script_runs_every_shard_and_merges(void **state)
         " --grid 'recovery.cloud_pairs[0].settings.copy_frequency=30s,5m'";
     assert_int_equal(sh("DRSIM='%s' SLURM_ARRAY_TASK_COUNT=2 bash '%s' '%s' '%s' %s >/dev/null",
                         DRSIM_BIN, DRSIM_SOURCE_DIR "/scenarios/cluster/slurm-sweep.sh", scenario,
-                        tmp("out-sweep"), options),
+                        scratch_path("out-sweep"), options),
                      0);
     /* The same sweep in one go. Exit 0 or 1: whether a value meets the target is not the point. */
-    int rc = sh("'%s' plan '%s' --db '%s' %s >/dev/null", DRSIM_BIN, scenario, tmp("out-whole.db"),
-                options);
+    int rc = sh("'%s' plan '%s' --db '%s' %s >/dev/null", DRSIM_BIN, scenario,
+                scratch_path("out-whole.db"), options);
     assert_true(rc == 0 || rc == 1);
-    const char *sweep = tmp("out-sweep/sweep.db"), *whole = tmp("out-whole.db");
+    const char *sweep = scratch_path("out-sweep/sweep.db"), *whole = scratch_path("out-whole.db");
     assert_int_equal(count(whole, "SELECT count(*) FROM runs"), 4);
     assert_int_equal(count(sweep, "SELECT count(*) FROM runs"), 4);
     /* Each shard holds half of the sweep. */
-    assert_int_equal(count(tmp("out-sweep/shard-0.db"), "SELECT count(*) FROM runs"), 2);
-    assert_int_equal(count(tmp("out-sweep/shard-1.db"), "SELECT count(*) FROM runs"), 2);
+    assert_int_equal(count(scratch_path("out-sweep/shard-0.db"), "SELECT count(*) FROM runs"), 2);
+    assert_int_equal(count(scratch_path("out-sweep/shard-1.db"), "SELECT count(*) FROM runs"), 2);
     bool matched[5] = {false};
     for (int64_t w = 1; w <= 4; w++) {
         char *want = run_values(whole, w);

@@ -25,27 +25,23 @@
 
 #include "reports/reports.h"
 #include "sim/plan.h"
+#include "support/scratch.h"
 
 #define SCENARIO DRSIM_SOURCE_DIR "/tests/data/plan_one_vm.json"
 #define NS_S 1000000000.0
 
 static const double churn_Bps = 1e6, interval_s = 30, latency_s = 0.04;
 
-static char tmpdir[256];
-
 static int setup_tmp(void **state)
 {
     (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/drsim-test-plan-XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
+    return scratch_make("plan") ? 0 : -1;
 }
 
 static int teardown_tmp(void **state)
 {
     (void)state;
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
+    return scratch_remove() ? 0 : -1;
 }
 
 static FILE *quiet_out(void)
@@ -174,8 +170,8 @@ static void test_grid_runs_every_combination_into_the_database(void **state)
 {
     (void)state;
     char db[512], html[512];
-    snprintf(db, sizeof db, "%s/grid.db", tmpdir);
-    snprintf(html, sizeof html, "%s/grid.html", tmpdir);
+    snprintf(db, sizeof db, "%s/grid.db", scratch_dir());
+    snprintf(html, sizeof html, "%s/grid.html", scratch_dir());
     FILE *out = quiet_out();
     sim_plan_options opt = {.scenario_path = SCENARIO,
                             .target_rpo_ns = (int64_t)(38.5 * NS_S),
@@ -382,10 +378,10 @@ static void test_shards_merged_equal_the_whole_sweep(void **state)
 {
     (void)state;
     char whole[512], s1[512], s2[512], merged[512];
-    snprintf(whole, sizeof whole, "%s/whole.db", tmpdir);
-    snprintf(s1, sizeof s1, "%s/shard1.db", tmpdir);
-    snprintf(s2, sizeof s2, "%s/shard2.db", tmpdir);
-    snprintf(merged, sizeof merged, "%s/merged.db", tmpdir);
+    snprintf(whole, sizeof whole, "%s/whole.db", scratch_dir());
+    snprintf(s1, sizeof s1, "%s/shard1.db", scratch_dir());
+    snprintf(s2, sizeof s2, "%s/shard2.db", scratch_dir());
+    snprintf(merged, sizeof merged, "%s/merged.db", scratch_dir());
     FILE *out = quiet_out();
     assert_int_equal(plan_grid_into(whole, 0, 0, out), 0);
     assert_int_equal(plan_grid_into(s1, 0, 2, out), 0);
@@ -414,7 +410,7 @@ static void test_shards_merged_equal_the_whole_sweep(void **state)
 static int plan_cli(const char *args, char *err, size_t n)
 {
     char cmd[2048], errf[512];
-    snprintf(errf, sizeof errf, "%s/stderr.txt", tmpdir);
+    snprintf(errf, sizeof errf, "%s/stderr.txt", scratch_dir());
     snprintf(cmd, sizeof cmd,
              "ASAN_OPTIONS=detect_leaks=0 '%s' plan '%s' --db - %s >/dev/null 2>'%s'", DRSIM_BIN,
              SCENARIO, args, errf);

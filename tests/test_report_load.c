@@ -16,20 +16,10 @@
 
 #include "reports/reports.h"
 #include "sim/run.h"
+#include "support/scratch.h"
 
 #define EXAMPLE DRSIM_SOURCE_DIR "/scenarios/examples/two-site-basic.json"
 #define S INT64_C(1000000000)
-
-static char dir[64];
-
-static const char *tmp(const char *name)
-{
-    static char buf[4][128];
-    static int k;
-    k = (k + 1) % 4;
-    snprintf(buf[k], sizeof buf[k], "%s/%s", dir, name);
-    return buf[k];
-}
 
 static char *slurp(const char *path)
 {
@@ -61,20 +51,19 @@ static char *render(void (*fn)(const report_results *, FILE *), const report_res
 static int setup_group(void **state)
 {
     (void)state;
-    snprintf(dir, sizeof dir, "/tmp/drsim-test-load-XXXXXX");
-    if (!mkdtemp(dir))
+    if (!scratch_make("load"))
         return -1;
     /* The example, run in this process into a fresh database, its summary captured from stdout. */
     fflush(stdout);
     int saved = dup(STDOUT_FILENO);
-    FILE *out = fopen(tmp("run.txt"), "w");
+    FILE *out = fopen(scratch_path("run.txt"), "w");
     if (saved < 0 || !out)
         return -1;
     dup2(fileno(out), STDOUT_FILENO);
     sim_run_options opt = {.scenario_path = EXAMPLE,
-                           .db_path = tmp("results.db"),
-                           .html_path = tmp("run.html"),
-                           .junit_path = tmp("run.xml")};
+                           .db_path = scratch_path("results.db"),
+                           .html_path = scratch_path("run.html"),
+                           .junit_path = scratch_path("run.xml")};
     int code = sim_run_file(&opt);
     fflush(stdout);
     dup2(saved, STDOUT_FILENO);
@@ -86,9 +75,7 @@ static int setup_group(void **state)
 static int teardown_group(void **state)
 {
     (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return scratch_remove() ? 0 : -1;
 }
 
 static void test_loaded_run_renders_identically(void **state)
@@ -96,24 +83,24 @@ static void test_loaded_run_renders_identically(void **state)
     (void)state;
     drs_error err = {0};
     report_run_row row;
-    report_results *r = report_db_load(tmp("results.db"), -1, &row, &err);
+    report_results *r = report_db_load(scratch_path("results.db"), -1, &row, &err);
     assert_non_null(r);
     assert_string_equal(row.status, "complete");
     assert_int_equal(row.exit_code, 0);
     assert_int_equal(row.expect_failed, 0);
     assert_true(row.expect_passed > 10);
 
-    char *want = slurp(tmp("run.txt")), *got = render(report_summary_write, r);
+    char *want = slurp(scratch_path("run.txt")), *got = render(report_summary_write, r);
     assert_string_equal(got, want);
     free(want);
     free(got);
-    want = slurp(tmp("run.xml"));
+    want = slurp(scratch_path("run.xml"));
     got = render(report_junit_fprint, r);
     assert_string_equal(got, want);
     free(want);
     free(got);
     /* The page holds no wall-clock time, so it is byte for byte the same as well. */
-    want = slurp(tmp("run.html"));
+    want = slurp(scratch_path("run.html"));
     got = render(report_html_fprint, r);
     assert_true(strlen(want) > 10000);
     assert_string_equal(got, want);
@@ -143,7 +130,7 @@ static void test_incomplete_run_says_so(void **state)
     /* A run begun and never ended, as a killed run leaves it. */
     drs_diags d = {0};
     drs_error err = {0};
-    report_db *db = report_db_open(tmp("killed.db"), &err);
+    report_db *db = report_db_open(scratch_path("killed.db"), &err);
     assert_non_null(db);
     static drs_vm vms[] = {{.name = "sql-01"}};
     drs_scenario sc = {
@@ -167,7 +154,7 @@ static void test_incomplete_run_says_so(void **state)
     drs_diags_clear(&d);
 
     report_run_row row;
-    r = report_db_load(tmp("killed.db"), id, &row, &err);
+    r = report_db_load(scratch_path("killed.db"), id, &row, &err);
     if (!r)
         fail_msg("%s", err.message);
     assert_string_equal(row.status, "incomplete");
@@ -191,27 +178,27 @@ static void test_bad_files_and_runs_are_refused(void **state)
     drs_error err = {0};
     report_run_row *rows;
     size_t n;
-    assert_null(report_db_load(tmp("missing.db"), -1, NULL, &err));
+    assert_null(report_db_load(scratch_path("missing.db"), -1, NULL, &err));
     assert_int_equal(err.code, DRS_EINPUT);
     assert_non_null(strstr(err.message, "no such results database"));
-    assert_false(report_db_list_runs(tmp("missing.db"), &rows, &n, &err));
+    assert_false(report_db_list_runs(scratch_path("missing.db"), &rows, &n, &err));
 
-    FILE *f = fopen(tmp("text.db"), "w");
+    FILE *f = fopen(scratch_path("text.db"), "w");
     fputs("this is not a database at all, just some words in a file\n", f);
     fclose(f);
-    assert_null(report_db_load(tmp("text.db"), -1, NULL, &err));
+    assert_null(report_db_load(scratch_path("text.db"), -1, NULL, &err));
     assert_int_equal(err.code, DRS_EINPUT);
     assert_non_null(strstr(err.message, "not a drsim results database"));
 
     sqlite3 *h;
-    assert_int_equal(sqlite3_open(tmp("other.db"), &h), SQLITE_OK);
+    assert_int_equal(sqlite3_open(scratch_path("other.db"), &h), SQLITE_OK);
     assert_int_equal(sqlite3_exec(h, "CREATE TABLE t (a)", NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(h);
-    assert_null(report_db_load(tmp("other.db"), -1, NULL, &err));
+    assert_null(report_db_load(scratch_path("other.db"), -1, NULL, &err));
     assert_non_null(strstr(err.message, "not a drsim results database"));
-    assert_false(report_db_list_runs(tmp("other.db"), &rows, &n, &err));
+    assert_false(report_db_list_runs(scratch_path("other.db"), &rows, &n, &err));
 
-    assert_null(report_db_load(tmp("results.db"), 99, NULL, &err));
+    assert_null(report_db_load(scratch_path("results.db"), 99, NULL, &err));
     assert_int_equal(err.code, DRS_EINPUT);
     assert_non_null(strstr(err.message, "no run 99"));
 }
@@ -220,10 +207,10 @@ static void test_bad_files_and_runs_are_refused(void **state)
 static int drsim(const char *args, char **out)
 {
     char cmd[1024];
-    snprintf(cmd, sizeof cmd, "'%s' %s > '%s' 2> '%s'", DRSIM_BIN, args, tmp("out.txt"),
-             tmp("err.txt"));
+    snprintf(cmd, sizeof cmd, "'%s' %s > '%s' 2> '%s'", DRSIM_BIN, args, scratch_path("out.txt"),
+             scratch_path("err.txt"));
     int rc = system(cmd);
-    *out = slurp(tmp("out.txt"));
+    *out = slurp(scratch_path("out.txt"));
     return WEXITSTATUS(rc);
 }
 
@@ -231,7 +218,7 @@ static void test_commands(void **state)
 {
     (void)state;
     char args[512], *out;
-    snprintf(args, sizeof args, "runs '%s'", tmp("results.db"));
+    snprintf(args, sizeof args, "runs '%s'", scratch_path("results.db"));
     assert_int_equal(drsim(args, &out), 0);
     /* A header and the one run, every line within 100 columns. */
     assert_non_null(strstr(out, "scenario"));
@@ -250,31 +237,31 @@ static void test_commands(void **state)
     free(out);
 
     /* report prints the run's own summary. */
-    snprintf(args, sizeof args, "report '%s' --run 1 --junit '%s'", tmp("results.db"),
-             tmp("again.xml"));
+    snprintf(args, sizeof args, "report '%s' --run 1 --junit '%s'", scratch_path("results.db"),
+             scratch_path("again.xml"));
     assert_int_equal(drsim(args, &out), 0);
-    char *want = slurp(tmp("run.txt"));
+    char *want = slurp(scratch_path("run.txt"));
     assert_string_equal(out, want);
     free(want);
     free(out);
-    want = slurp(tmp("run.xml"));
-    out = slurp(tmp("again.xml"));
+    want = slurp(scratch_path("run.xml"));
+    out = slurp(scratch_path("again.xml"));
     assert_string_equal(out, want);
     free(want);
     free(out);
 
     /* Errors: exit 2 with a message. */
-    snprintf(args, sizeof args, "report '%s' --run 42", tmp("results.db"));
+    snprintf(args, sizeof args, "report '%s' --run 42", scratch_path("results.db"));
     assert_int_equal(drsim(args, &out), 2);
     free(out);
-    out = slurp(tmp("err.txt"));
+    out = slurp(scratch_path("err.txt"));
     assert_non_null(strstr(out, "no run 42"));
     free(out);
-    snprintf(args, sizeof args, "runs '%s'", tmp("nothing-here.db"));
+    snprintf(args, sizeof args, "runs '%s'", scratch_path("nothing-here.db"));
     assert_int_equal(drsim(args, &out), 2);
     free(out);
     /* An unfinished run is not a good run: exit 1. */
-    snprintf(args, sizeof args, "report '%s'", tmp("killed.db"));
+    snprintf(args, sizeof args, "report '%s'", scratch_path("killed.db"));
     assert_int_equal(drsim(args, &out), 1);
     assert_non_null(strstr(out, "did not finish"));
     free(out);

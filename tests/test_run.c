@@ -22,6 +22,7 @@
 #include "reports/reports.h"
 #include "sim/run.h"
 #include "sim/scenario.h"
+#include "support/scratch.h"
 
 #define EXAMPLE DRSIM_SOURCE_DIR "/scenarios/examples/two-site-basic.json"
 
@@ -90,21 +91,16 @@ static int run_drsim(const char *args)
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-static char tmpdir[256];
-
 static int setup_tmp(void **state)
 {
     (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/drsim-test-run-XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
+    return scratch_make("run") ? 0 : -1;
 }
 
 static int teardown_tmp(void **state)
 {
     (void)state;
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
+    return scratch_remove() ? 0 : -1;
 }
 
 static sqlite3 *open_db(const char *path)
@@ -129,8 +125,8 @@ static void test_invalid_scenario_exits_2_and_writes_no_run(void **state)
 {
     (void)state;
     char bad[512], db[512], args[1200];
-    snprintf(bad, sizeof bad, "%s/bad.json", tmpdir);
-    snprintf(db, sizeof db, "%s/bad.db", tmpdir);
+    snprintf(bad, sizeof bad, "%s/bad.json", scratch_dir());
+    snprintf(db, sizeof db, "%s/bad.db", scratch_dir());
     FILE *f = fopen(bad, "w");
     assert_non_null(f);
     fputs("{ \"drsim\": 1, \"name\": \"bad\", \"duration\": \"100 parsecs\" }", f);
@@ -147,7 +143,7 @@ static void test_two_runs_write_identical_rows(void **state)
 {
     (void)state;
     char db[512], args[1200];
-    snprintf(db, sizeof db, "%s/twice.db", tmpdir);
+    snprintf(db, sizeof db, "%s/twice.db", scratch_dir());
     snprintf(args, sizeof args, "run '%s' --db '%s' --quiet", EXAMPLE, db);
     int c1 = run_drsim(args), c2 = run_drsim(args);
     assert_true(c1 == 0 || c1 == 1);
@@ -214,8 +210,8 @@ static void test_killed_run_leaves_an_incomplete_run(void **state)
 {
     (void)state;
     char scen[512], db[512];
-    snprintf(scen, sizeof scen, "%s/long.json", tmpdir);
-    snprintf(db, sizeof db, "%s/long.db", tmpdir);
+    snprintf(scen, sizeof scen, "%s/long.json", scratch_dir());
+    snprintf(db, sizeof db, "%s/long.db", scratch_dir());
     char cmd[2048];
     snprintf(cmd, sizeof cmd,
              "sed 's/\"duration\": *\"[^\"]*\"/\"duration\": \"60d\"/' '%s' > '%s'", EXAMPLE, scen);

@@ -8,8 +8,8 @@
  * escaped. */
 #include "format.h"
 #include "html_internal.h"
+#include "output.h"
 
-#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -647,14 +647,9 @@ void report_html_fprint(const report_results *r, FILE *out)
 
 bool report_html_write(const report_results *r, const char *path, drs_error *err)
 {
-    FILE *out = fopen(path, "w");
+    FILE *out = report_output_open(path, err);
     if (!out)
-        return drs_fail(err, DRS_EIO, "", "cannot write %s: %s", path, strerror(errno));
+        return false;
     report_html_fprint(r, out);
-    bool ok = !ferror(out);
-    if (fclose(out) != 0)
-        ok = false;
-    if (!ok)
-        return drs_fail(err, DRS_EIO, "", "cannot write %s: %s", path, strerror(errno));
-    return true;
+    return report_output_close(out, path, err);
 }

@@ -3,8 +3,8 @@
  * answer with the planning figures as text. Self-contained like the run report. */
 #include "format.h"
 #include "html_internal.h"
+#include "output.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -60,14 +60,9 @@ void report_plan_html_fprint(const report_plan_chart *c, FILE *out)
 
 bool report_plan_html_write(const report_plan_chart *c, const char *path, drs_error *err)
 {
-    FILE *out = fopen(path, "w");
+    FILE *out = report_output_open(path, err);
     if (!out)
-        return drs_fail(err, DRS_EIO, "", "cannot write %s: %s", path, strerror(errno));
+        return false;
     report_plan_html_fprint(c, out);
-    bool ok = !ferror(out);
-    if (fclose(out) != 0)
-        ok = false;
-    if (!ok)
-        return drs_fail(err, DRS_EIO, "", "cannot write %s: %s", path, strerror(errno));
-    return true;
+    return report_output_close(out, path, err);
 }

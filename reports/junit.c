@@ -1,7 +1,7 @@
 /* reports/junit.c — the expectations as JUnit XML, so CI systems show each one as a test case. */
+#include "output.h"
 #include "reports.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -84,12 +84,9 @@ void report_junit_fprint(const report_results *r, FILE *out)
 
 bool report_junit_write(const report_results *r, const char *path, drs_error *err)
 {
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return drs_fail(err, DRS_EIO, "", "cannot write %s: %s", path, strerror(errno));
-    report_junit_fprint(r, f);
-    bool bad = ferror(f) != 0;
-    if (fclose(f) != 0 || bad)
-        return drs_fail(err, DRS_EIO, "", "cannot write %s", path);
-    return true;
+    FILE *out = report_output_open(path, err);
+    if (!out)
+        return false;
+    report_junit_fprint(r, out);
+    return report_output_close(out, path, err);
 }

@@ -55,6 +55,20 @@ static bool units_fail(drs_error *err, const char *what, const char *s, const ch
                     units_echo(s, got, sizeof got), why);
 }
 
+/* The checks every quantity's text starts with: not empty, not negative (plural names the kind, as
+ * in "sizes cannot be negative"), no sign or leading space. False with err set. */
+static bool units_start_ok(const char *s, const char *what, const char *plural, drs_error *err)
+{
+    if (!s || !*s)
+        return units_fail(err, what, s ? s : "", "empty");
+    if (*s == '-')
+        return units_fail(err, what, s, "%s cannot be negative", plural);
+    if (*s == '+' || isspace((unsigned char)*s))
+        return units_fail(err, what, s,
+                          "write a number followed by a unit, with no sign or spaces");
+    return true;
+}
+
 /* Reads digits[.digits] at p. Returns the end, or NULL when p does not start with a digit. */
 static const char *units_scan(const char *p, units_num *n)
 {
@@ -162,17 +176,12 @@ static void units_duration_hint(const char *u, char *why, size_t n)
 bool units_parse_duration(const char *s, int64_t *out_ns, drs_error *err)
 {
     const char *what = units_duration_what;
-    if (!s || !*s)
-        return units_fail(err, what, s ? s : "", "empty");
+    if (!units_start_ok(s, what, "durations", err))
+        return false;
     if (!strcmp(s, "0")) {
         *out_ns = 0;
         return true;
     }
-    if (*s == '-')
-        return units_fail(err, what, s, "durations cannot be negative");
-    if (*s == '+' || isspace((unsigned char)*s))
-        return units_fail(err, what, s,
-                          "write a number followed by a unit, with no sign or spaces");
 
     units_u128 total = 0;
     size_t next_rank = 0; /* units must come from largest to smallest, each once */
@@ -271,13 +280,8 @@ static void units_size_hint(const char *u, char *why, size_t n)
 /* A size: number and an exact unit, or a bare number of bytes. */
 static bool units_size_core(const char *s, const char *what, uint64_t *out, drs_error *err)
 {
-    if (!s || !*s)
-        return units_fail(err, what, s ? s : "", "empty");
-    if (*s == '-')
-        return units_fail(err, what, s, "sizes cannot be negative");
-    if (*s == '+' || isspace((unsigned char)*s))
-        return units_fail(err, what, s,
-                          "write a number followed by a unit, with no sign or spaces");
+    if (!units_start_ok(s, what, "sizes", err))
+        return false;
     units_num n;
     const char *q = units_scan(s, &n);
     if (!q)
@@ -385,17 +389,12 @@ static void units_rate_hint(const char *u, char *why, size_t n)
 bool units_parse_rate(const char *s, double *out_Bps, drs_error *err)
 {
     const char *what = units_rate_what;
-    if (!s || !*s)
-        return units_fail(err, what, s ? s : "", "empty");
+    if (!units_start_ok(s, what, "rates", err))
+        return false;
     if (!strcmp(s, "0")) {
         *out_Bps = 0;
         return true;
     }
-    if (*s == '-')
-        return units_fail(err, what, s, "rates cannot be negative");
-    if (*s == '+' || isspace((unsigned char)*s))
-        return units_fail(err, what, s,
-                          "write a number followed by a unit, with no sign or spaces");
     units_num n;
     const char *q = units_scan(s, &n);
     if (!q)

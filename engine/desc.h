@@ -183,10 +183,18 @@ typedef struct drs_protect {
 
 typedef enum drs_action_kind { DRS_ACTION_SCRIPT, DRS_ACTION_MANUAL } drs_action_kind;
 
+/* How a plan's script ends: as planned, with an error, or not at all (stopped at the timeout). */
+typedef enum drs_script_outcome {
+    DRS_SCRIPT_SUCCEEDS,
+    DRS_SCRIPT_FAILS,
+    DRS_SCRIPT_TIMES_OUT
+} drs_script_outcome;
+
 typedef struct drs_plan_action {
     drs_action_kind kind;
     char *text; /* script name or manual instruction */
     int64_t duration_ns;
+    drs_script_outcome outcome; /* scripts only */
 } drs_plan_action;
 
 typedef struct drs_plan_group {
@@ -238,6 +246,8 @@ typedef enum drs_action_do {
     DRS_DO_CANCEL_FAILOVER,
     DRS_DO_REVERSE_REPLICATION,
     DRS_DO_FAILBACK,
+    DRS_DO_CLEANUP_TEST_FAILOVER,
+    DRS_DO_RESYNC,
     DRS_DO_PAIR_MODIFY,
     DRS_DO_PAIR_REMOVE,
     DRS_DO_COUNT

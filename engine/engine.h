@@ -45,6 +45,30 @@ typedef enum engine_vm_state {
 
 const char *engine_vm_state_name(engine_vm_state s);
 
+/* What an operator (or the timeline) asks of a VM. Each ends as a job; engine/operations.c says in
+ * which states each is allowed, and a refused one is a failed job with its reason. */
+typedef enum engine_operation {
+    ENGINE_OP_ENABLE_PROTECTION,
+    ENGINE_OP_DISABLE_PROTECTION,
+    ENGINE_OP_TEST_FAILOVER,
+    ENGINE_OP_CLEANUP_TEST_FAILOVER,
+    ENGINE_OP_PLANNED_FAILOVER,
+    ENGINE_OP_UNPLANNED_FAILOVER,
+    ENGINE_OP_COMMIT,
+    ENGINE_OP_CANCEL_FAILOVER,
+    ENGINE_OP_REVERSE_REPLICATION,
+    ENGINE_OP_RESYNCHRONIZE,
+    ENGINE_OP_FAILBACK,
+    ENGINE_OP_COUNT
+} engine_operation;
+
+/* The job name the operation runs as ("Enable Protection", ...; a failback is a "Planned Failover"). */
+const char *engine_operation_job_name(engine_operation op);
+/* Whether the table allows op in state s (one operation at a time and the test VM rule aside). */
+bool engine_operation_allowed(engine_operation op, engine_vm_state s);
+/* What op needs, as the end of "sql-01 is failed_over: Commit needs ...". */
+const char *engine_operation_needs(engine_operation op);
+
 /* Creates an engine for sc. Returns NULL and fills err when the platform table lacks a required
  * function or memory runs out. */
 engine *engine_new(const drs_scenario *sc, const engine_platform *pf, const engine_recorder *rec,
@@ -82,8 +106,10 @@ uint64_t engine_pair_remove(engine *e, size_t action);
 uint64_t engine_failover(engine *e, const drs_action *a);
 
 /* The timeline took a site or host down or up (site.down/up, host.down/up): the engine notes the time,
- * because an unplanned failover measures data loss from the moment the primary was lost. Other kinds
- * are ignored. Call it when the action fires, before or after the world applies it. */
+ * because an unplanned failover measures data loss from the moment the primary was lost; a planned
+ * failover still sending its last changes from a primary that goes down fails; a VM whose primary
+ * host went down while it ran needs a resynchronization once the host is back. Other kinds are
+ * ignored. Call it when the action fires, after the world applied it. */
 void engine_note_outage(engine *e, const drs_action *a);
 
 /* Whether a test failover of vm is running (its test VM exists until cleanup). */

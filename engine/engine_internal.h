@@ -46,6 +46,10 @@
  * no simulated time, so a failover's RTO is the final changes (planned) plus boots and plan actions,
  * which is what a recovery plan's reader adds up. */
 #define ENGINE_FAILOVER_PREP_NS 0
+/* A test failover nobody cleans up is completed automatically after two weeks (Site Recovery). */
+#define ENGINE_TEST_FAILOVER_AUTO_COMPLETE_NS (14 * ENGINE_NS_PER_DAY)
+/* A recovery plan's script that has not finished after this is stopped as failed (Site Recovery). */
+#define ENGINE_SCRIPT_TIMEOUT_NS (600 * DRS_NS_PER_S)
 /* Boot time of a VM that does not give one. */
 #define ENGINE_DEFAULT_BOOT_NS (60 * DRS_NS_PER_S)
 
@@ -157,6 +161,10 @@ typedef struct eng_vm {
 
     /* failover */
     eng_fo_run *fo_run;        /* the failover this VM takes part in, or NULL */
+    bool fo_go;                /* its group began: it boots once ready */
+    bool fo_ready;             /* planned: the final changes are applied, it can boot */
+    bool fo_gap;               /* RPO was made undefined by this failover */
+    bool crashed;              /* its primary host went down under it: the log was not closed */
     bool fo_sync;              /* planned: waiting for the final changes to be applied */
     bool fo_wait_apply;        /* unplanned from latest: waiting for the payload being applied */
     engine_timer_id fo_timer;  /* boot */
@@ -279,6 +287,14 @@ void eng_health_applied(eng_vm *v);
 void eng_health_eval(eng_vm *v);
 void eng_health_reset(eng_vm *v);
 
+/* operations.c */
+/* Why op cannot run on v now by the operation table (one operation at a time, the test VM, the
+ * replication state), or NULL. own: the failover run op belongs to (it holds v already), or NULL. */
+const char *eng_op_refusal(const eng_vm *v, engine_operation op, const eng_fo_run *own, char *why,
+                           size_t n);
+/* A refused operation: a job that fails its prerequisites check with reason, and a finding. */
+uint64_t eng_op_refuse(engine *e, engine_operation op, eng_vm *v, const char *reason);
+
 /* failover.c */
 bool eng_failover_init(engine *e);
 void eng_failover_free(engine *e);
@@ -306,11 +322,19 @@ engine_vm_state eng_vm_shown_state(const eng_vm *v);
 void eng_rp_truncate_after(eng_vm *v, uint64_t id, int64_t captured_ns, uint64_t digest);
 /* Drops every retained point but keeps the base (commit). */
 void eng_rp_commit(eng_vm *v);
+/* RPO is undefined from now (the VM failed over, or is no longer protected): an rpo_point breakpoint
+ * with no capture. */
+void eng_rp_rpo_gap(eng_vm *v);
+/* RPO is defined again from now, measured from the newest applied point (a failover that did not
+ * happen). */
+void eng_rp_rpo_resume(eng_vm *v);
 
 /* resync.c */
 void eng_resync_start_now(eng_vm *v);
 void eng_resync_check(eng_vm *v);
 void eng_resync_require(eng_vm *v, const char *why);
 void eng_resync_applied(eng_vm *v);
+/* The operator starts a required resynchronization now (a refused job when none is required). */
+uint64_t eng_resync_operator(engine *e, eng_vm *v);
 
 #endif

@@ -18,6 +18,7 @@
  * and delta cycles of replication.c, resync.c and recovery_points.c the other way. A failback is a
  * planned failover in the reversed direction (the last changes go back, then the digests are
  * compared), after which the direction is swapped back and forward cycles resume. */
+#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -135,6 +136,44 @@ void eng_failover_free(engine *e)
     free(e->site_down_ns);
 }
 
+/* v's primary host went down under it. A planned failover still sending the last changes cannot
+ * finish; a VM that was running and replicating crashed, and its log, not closed cleanly, will need
+ * a resynchronization when the host is back (Hyper-V Replica). */
+static void primary_went_down(eng_vm *v)
+{
+    if (!v->protected_)
+        return;
+    if (v->fo_run && v->fo_sync) {
+        char why[200];
+        snprintf(why, sizeof why,
+                 "the primary of %s went down during the last changes: use an unplanned failover",
+                 v->desc->name);
+        eng_fo_vm_give_up(v, why);
+        return;
+    }
+    if (!v->fo_run && (v->state == ENGINE_VM_REPLICATING || v->state == ENGINE_VM_RESYNCING ||
+                       v->state == ENGINE_VM_RESYNC_REQUIRED))
+        v->crashed = true;
+}
+
+static void primary_came_back(eng_vm *v)
+{
+    engine *e = v->e;
+    if (!v->crashed || !e->pf.site_up(e->pf.ctx, v->src_site) ||
+        !e->pf.host_up(e->pf.ctx, v->src_site, v->src_host))
+        return;
+    v->crashed = false;
+    if (v->fo_run || !v->protected_ ||
+        (v->state != ENGINE_VM_REPLICATING && v->state != ENGINE_VM_RESYNCING &&
+         v->state != ENGINE_VM_RESYNC_REQUIRED))
+        return;
+    char why[200];
+    snprintf(why, sizeof why,
+             "the primary host of %s went down with the VM running: its log was not closed cleanly",
+             v->desc->name);
+    eng_resync_require(v, why);
+}
+
 void engine_note_outage(engine *e, const drs_action *a)
 {
     int64_t now = eng_now(e);
@@ -155,8 +194,41 @@ void engine_note_outage(engine *e, const drs_action *a)
         if (a->host_site >= 0 && a->host >= 0)
             e->host_down_ns[a->host_site][a->host] = -1;
         break;
-    default:
-        break;
+    case DRS_DO_LINK_DOWN:
+    case DRS_DO_LINK_UP:
+    case DRS_DO_LINK_SET:
+    case DRS_DO_VMM_OFFLINE:
+    case DRS_DO_VMM_ONLINE:
+    case DRS_DO_STORAGE_FILL:
+    case DRS_DO_WORKLOAD_SET:
+    case DRS_DO_PROTECT:
+    case DRS_DO_UNPROTECT:
+    case DRS_DO_TEST_FAILOVER:
+    case DRS_DO_PLANNED_FAILOVER:
+    case DRS_DO_UNPLANNED_FAILOVER:
+    case DRS_DO_COMMIT:
+    case DRS_DO_CANCEL_FAILOVER:
+    case DRS_DO_REVERSE_REPLICATION:
+    case DRS_DO_FAILBACK:
+    case DRS_DO_CLEANUP_TEST_FAILOVER:
+    case DRS_DO_RESYNC:
+    case DRS_DO_PAIR_MODIFY:
+    case DRS_DO_PAIR_REMOVE:
+    case DRS_DO_COUNT:
+        return;
+    }
+    for (size_t i = 0; i < e->sc->vm_count; i++) {
+        eng_vm *v = &e->vms[i];
+        bool site = (a->what == DRS_DO_SITE_DOWN || a->what == DRS_DO_SITE_UP) &&
+                    v->src_site == a->site;
+        bool host = (a->what == DRS_DO_HOST_DOWN || a->what == DRS_DO_HOST_UP) &&
+                    v->src_site == a->host_site && v->src_host == a->host;
+        if (!site && !host)
+            continue;
+        if (a->what == DRS_DO_SITE_DOWN || a->what == DRS_DO_HOST_DOWN)
+            primary_went_down(v);
+        else
+            primary_came_back(v);
     }
 }
 
@@ -216,44 +288,6 @@ static uint64_t open_log_bytes(const eng_vm *v)
     for (size_t k = 0; k < v->disks; k++)
         x += e->pf.log_bytes(e->pf.ctx, v->index, (int)k);
     return x;
-}
-
-static bool has_replica_state(engine_vm_state s)
-{
-    return s == ENGINE_VM_REPLICATING || s == ENGINE_VM_RESYNC_REQUIRED || s == ENGINE_VM_RESYNCING;
-}
-
-/* Why v cannot fail over (or be test-failed-over) now, or NULL. */
-static const char *not_ready(const eng_vm *v, char *buf, size_t n)
-{
-    engine *e = v->e;
-    if (!v->protected_) {
-        snprintf(buf, n, "%s is not protected", v->desc->name);
-        return buf;
-    }
-    if (v->state == ENGINE_VM_FAILOVER_IN_PROGRESS || v->state == ENGINE_VM_FAILED_OVER ||
-        v->state == ENGINE_VM_FAILOVER_COMMITTED || v->state == ENGINE_VM_REVERSE_REPLICATING ||
-        v->state == ENGINE_VM_REVERSED) {
-        snprintf(buf, n, "%s is %s, not replicating", v->desc->name,
-                 engine_vm_state_name(eng_vm_shown_state(v)));
-        return buf;
-    }
-    if (!v->has_latest) {
-        snprintf(buf, n, "%s has no recovery point yet (%s)", v->desc->name,
-                 engine_vm_state_name(eng_vm_shown_state(v)));
-        return buf;
-    }
-    if (!e->pf.site_up(e->pf.ctx, v->tgt_site)) {
-        snprintf(buf, n, "replica storage of %s is missing: site %s is down", v->desc->name,
-                 e->sc->sites[v->tgt_site].name);
-        return buf;
-    }
-    if (!e->pf.host_up(e->pf.ctx, v->tgt_site, v->tgt_host)) {
-        snprintf(buf, n, "replica storage of %s is missing: replica host %s is down", v->desc->name,
-                 e->sc->sites[v->tgt_site].hosts[v->tgt_host].name);
-        return buf;
-    }
-    return NULL;
 }
 
 /* Rule 11 at failover: a VM network without a mapping leaves the failed-over VM disconnected. */
@@ -407,55 +441,6 @@ static void turn_around(eng_vm *v, bool based)
     }
 }
 
-/* Why a planned failover (back = a failback, the planned failover from the recovery site to the
- * VM's own site) of v cannot start now, or NULL. Both need the primary running and the link and
- * replication healthy, since the last changes must reach the other side. */
-static const char *planned_refusal(const eng_vm *v, bool back, char *why, size_t n)
-{
-    engine *e = v->e;
-    const char *shown = engine_vm_state_name(eng_vm_shown_state(v));
-    if (back && (!v->protected_ || !v->reversed || v->state != ENGINE_VM_REPLICATING)) {
-        snprintf(why, n, "%s is %s: failback needs reverse replication completed", v->desc->name,
-                 shown);
-        return why;
-    }
-    if (!back && v->reversed && v->protected_) {
-        snprintf(why, n, "%s is %s: it returns to its own site with a failback", v->desc->name,
-                 shown);
-        return why;
-    }
-    if (back && (!e->pf.site_up(e->pf.ctx, v->tgt_site) ||
-                 !e->pf.host_up(e->pf.ctx, v->tgt_site, v->tgt_host))) {
-        snprintf(why, n, "the original site of %s (site %s) is down", v->desc->name,
-                 e->sc->sites[v->tgt_site].name);
-        return why;
-    }
-    const char *bad = not_ready(v, why, n);
-    if (bad)
-        return bad;
-    if (v->state != ENGINE_VM_REPLICATING) {
-        snprintf(why, n, "%s is %s: planned failover needs it replicating", v->desc->name, shown);
-        return why;
-    }
-    if (!e->pf.site_up(e->pf.ctx, v->src_site) ||
-        !e->pf.host_up(e->pf.ctx, v->src_site, v->src_host)) {
-        snprintf(why, n,
-                 "the primary of %s is down: planned failover needs it (use an unplanned one)",
-                 v->desc->name);
-        return why;
-    }
-    bool link =
-        e->pf.link_up ? e->pf.link_up(e->pf.ctx, v->src_site, v->tgt_site) : !v->err_transfer;
-    if (!link || v->err_transfer || v->err_storage || v->retry_pending) {
-        snprintf(why, n,
-                 "the last changes of %s cannot reach the replica (link down or replication in "
-                 "error)",
-                 v->desc->name);
-        return why;
-    }
-    return NULL;
-}
-
 /* Reverts the replica to point id, newest apply first; returns the log bytes reverted. */
 static uint64_t revert_to(eng_vm *v, uint64_t id)
 {
@@ -478,6 +463,85 @@ static uint64_t revert_to(eng_vm *v, uint64_t id)
 /* One VM's failover                                                                              */
 /* ---------------------------------------------------------------------------------------------- */
 
+engine_operation eng_fo_run_operation(const eng_fo_run *r)
+{
+    switch (r->kind) {
+    case ENGINE_FO_TEST:
+        return ENGINE_OP_TEST_FAILOVER;
+    case ENGINE_FO_PLANNED:
+        return ENGINE_OP_PLANNED_FAILOVER;
+    case ENGINE_FO_UNPLANNED:
+        return ENGINE_OP_UNPLANNED_FAILOVER;
+    case ENGINE_FO_FAILBACK:
+        return ENGINE_OP_FAILBACK;
+    }
+    return ENGINE_OP_COUNT;
+}
+
+static bool up(const eng_vm *v, int site, int host)
+{
+    engine *e = v->e;
+    return e->pf.site_up(e->pf.ctx, site) && e->pf.host_up(e->pf.ctx, site, host);
+}
+
+/* What the world must offer r's kind of failover of v beyond the operation table: a recovery point,
+ * the side it starts at, and for a planned failover or failback the primary and a path for the last
+ * changes. NULL when it does. */
+static const char *world_refusal(const eng_fo_run *r, const eng_vm *v, char *why, size_t n)
+{
+    engine *e = v->e;
+    const char *name = v->desc->name;
+    bool back = r->kind == ENGINE_FO_FAILBACK;
+    if (!v->has_latest) {
+        snprintf(why, n, "%s has no recovery point yet (%s)", name,
+                 engine_vm_state_name(eng_vm_shown_state(v)));
+        return why;
+    }
+    if (!e->pf.site_up(e->pf.ctx, v->tgt_site)) {
+        snprintf(why, n, back ? "the original site of %s (site %s) is down"
+                              : "replica storage of %s is missing: site %s is down",
+                 name, e->sc->sites[v->tgt_site].name);
+        return why;
+    }
+    if (!e->pf.host_up(e->pf.ctx, v->tgt_site, v->tgt_host)) {
+        snprintf(why, n, "%s of %s is missing: host %s is down",
+                 back ? "the original copy" : "replica storage", name,
+                 e->sc->sites[v->tgt_site].hosts[v->tgt_host].name);
+        return why;
+    }
+    if (r->kind == ENGINE_FO_TEST || r->kind == ENGINE_FO_UNPLANNED) {
+        fo_point p = choose_point(v, r->a.rp, r->a.rp_at_ns);
+        if (!p.found || !reachable(v, p.id)) {
+            snprintf(why, n, "%s has no %s recovery point%s", name, rp_name(r->a.rp),
+                     p.found ? " it can still go back to" : "");
+            return why;
+        }
+        return NULL;
+    }
+    if (!up(v, v->src_site, v->src_host)) {
+        snprintf(why, n, "the primary of %s is down: a planned failover needs it (use an unplanned "
+                         "one)",
+                 name);
+        return why;
+    }
+    bool link =
+        e->pf.link_up ? e->pf.link_up(e->pf.ctx, v->src_site, v->tgt_site) : !v->err_transfer;
+    if (!link || v->err_transfer || v->err_storage || v->retry_pending) {
+        snprintf(why, n,
+                 "the last changes of %s cannot reach the replica (link down or replication in "
+                 "error)",
+                 name);
+        return why;
+    }
+    return NULL;
+}
+
+const char *eng_fo_vm_refusal(const eng_fo_run *r, const eng_vm *v, char *why, size_t n)
+{
+    const char *bad = eng_op_refusal(v, eng_fo_run_operation(r), r, why, n);
+    return bad ? bad : world_refusal(r, v, why, n);
+}
+
 static void vm_booted(void *arg);
 
 static void vm_boot(eng_vm *v)
@@ -492,22 +556,78 @@ static void vm_end(eng_vm *v, bool ok, const char *why)
 {
     eng_fo_run *r = v->fo_run;
     engine *e = v->e;
+    assert(r);
+    if (!r)
+        return;
+    bool in_group = v->fo_go;
     if (!ok && why)
         eng_fo_finding(e, v->index, v->fo_detail, sizeof v->fo_detail, "%s", why);
+    if (!ok && v->fo_gap) /* it did not fail over: its RPO goes on from its newest point */
+        eng_rp_rpo_resume(v);
+    eng_cancel_timer(e, &v->fo_timer);
     v->fo_run = NULL;
-    eng_fo_vm_done(r, v, ok, ok ? eng_now(e) : -1);
+    v->fo_go = v->fo_ready = v->fo_gap = v->fo_sync = v->fo_wait_apply = false;
+    eng_fo_vm_done(r, v, ok, ok ? eng_now(e) : -1, in_group);
+}
+
+/* A part that cannot go on after it stopped v's replication: the primary runs again (once its host
+ * is up) and replication resumes, after a resynchronization when the replica may differ from it. */
+static void vm_back_to_primary(eng_vm *v, const char *why, bool resync)
+{
+    engine *e = v->e;
+    eng_cancel_timer(e, &v->fo_timer);
+    if (e->pf.vm_set_running)
+        e->pf.vm_set_running(e->pf.ctx, v->index, v->src_site, v->src_host, true);
+    v->state = ENGINE_VM_REPLICATING;
+    v->fo_sync = v->fo_wait_apply = false;
+    eng_cycles_start(v, false);
+    eng_rp_start(v);
+    if (resync)
+        eng_resync_require(v, why);
+    vm_end(v, false, why);
+}
+
+void eng_fo_vm_claim(eng_fo_run *r, eng_vm *v)
+{
+    v->fo_run = r;
+    v->fo_detail[0] = '\0';
+    v->fo_started_ns = eng_now(v->e);
+    v->fo_failure_ns = v->fo_rp_captured_ns = v->fo_loss_ns = -1;
+    v->fo_loss_bytes = v->fo_pending_bytes = 0;
+    v->fo_verified = false;
+    v->fo_go = v->fo_ready = v->fo_gap = v->fo_sync = v->fo_wait_apply = false;
+}
+
+void eng_fo_vm_give_up(eng_vm *v, const char *why)
+{
+    if (!v->fo_run)
+        return;
+    if (v->fo_gap)
+        vm_back_to_primary(v, why, v->fo_sync || !v->fo_ready);
+    else
+        vm_end(v, false, why);
 }
 
 static void test_cleanup(void *arg)
 {
     eng_vm *v = arg;
-    engine *e = v->e;
     v->test_timer = 0;
-    uint64_t job =
-        eng_job_begin(e, "Cleanup Test Failover", v->index, v->pair, v->tgt_site, v->desc->name);
+    eng_fo_cleanup(v->e, v);
+}
+
+uint64_t eng_fo_cleanup(engine *e, eng_vm *v)
+{
+    char why[200];
+    const char *bad = eng_op_refusal(v, ENGINE_OP_CLEANUP_TEST_FAILOVER, NULL, why, sizeof why);
+    if (bad)
+        return eng_op_refuse(e, ENGINE_OP_CLEANUP_TEST_FAILOVER, v, bad);
+    eng_cancel_timer(e, &v->test_timer);
+    uint64_t job = eng_job_begin(e, engine_operation_job_name(ENGINE_OP_CLEANUP_TEST_FAILOVER),
+                                 v->index, v->pair, v->tgt_site, v->desc->name);
     eng_job_step(e, job, "Deleting the test virtual machine", ENGINE_JOB_SUCCEEDED);
     eng_job_end(e, job, ENGINE_JOB_SUCCEEDED, "%s", "");
     v->test_active = false;
+    return job;
 }
 
 static void vm_booted(void *arg)
@@ -516,16 +636,34 @@ static void vm_booted(void *arg)
     engine *e = v->e;
     eng_fo_run *r = v->fo_run;
     v->fo_timer = 0;
+    assert(r); /* a part's boot timer is cancelled when the part ends */
+    if (!r)
+        return;
     bool based = false;
-    switch (r->kind) {
-    case ENGINE_FO_TEST:
-        if (r->a.cleanup_after_ns > 0) {
-            int64_t at = v->fo_started_ns + r->a.cleanup_after_ns;
-            if (at < eng_now(e))
-                at = eng_now(e);
-            v->test_timer = e->pf.timer_at(e->pf.ctx, at, test_cleanup, v);
+    /* The VM starts on the side it fails over to: that host must still be there. */
+    if (!up(v, v->tgt_site, v->tgt_host)) {
+        char why[200];
+        snprintf(why, sizeof why, "%s did not start: host %s went down while it booted",
+                 v->desc->name, e->sc->sites[v->tgt_site].hosts[v->tgt_host].name);
+        if (r->kind == ENGINE_FO_TEST) {
+            v->test_active = false;
+            vm_end(v, false, why);
+        } else {
+            vm_back_to_primary(v, why, true);
         }
+        return;
+    }
+    switch (r->kind) {
+    case ENGINE_FO_TEST: {
+        /* An operator who forgets the cleanup has it done for them after two weeks. */
+        int64_t after = r->a.cleanup_after_ns > 0 ? r->a.cleanup_after_ns
+                                                  : ENGINE_TEST_FAILOVER_AUTO_COMPLETE_NS;
+        int64_t at = v->fo_started_ns + after;
+        if (at < eng_now(e))
+            at = eng_now(e);
+        v->test_timer = e->pf.timer_at(e->pf.ctx, at, test_cleanup, v);
         break;
+    }
     case ENGINE_FO_PLANNED:
     case ENGINE_FO_UNPLANNED:
         if (e->pf.vm_set_running)
@@ -550,6 +688,8 @@ static void vm_booted(void *arg)
         v->state = ENGINE_VM_REPLICATING;
         eng_cycles_start(v, false);
         eng_rp_start(v);
+        eng_rp_rpo_resume(v);
+        v->fo_gap = false;
         eng_health_applied(v);
         eng_health_eval(v);
         break;
@@ -563,14 +703,11 @@ static void unplanned_finish(eng_vm *v)
     eng_fo_run *r = v->fo_run;
     fo_point p = choose_point(v, r->a.rp, r->a.rp_at_ns);
     if (!p.found || !reachable(v, p.id)) {
-        v->state = ENGINE_VM_RESYNC_REQUIRED;
+        /* Only "latest" waits for a payload, and "latest" always exists: checked at the start. */
         char why[200];
         snprintf(why, sizeof why, "%s has no %s recovery point%s", v->desc->name, rp_name(r->a.rp),
                  p.found ? " it can still go back to" : "");
-        eng_cycles_start(v, false);
-        eng_rp_start(v);
-        eng_resync_require(v, why);
-        vm_end(v, false, why);
+        vm_back_to_primary(v, why, true);
         return;
     }
     uint64_t lost = revert_to(v, p.id) + v->fo_pending_bytes + open_log_bytes(v);
@@ -593,14 +730,16 @@ static void planned_synced(eng_vm *v)
     v->fo_loss_ns = 0;
     v->fo_loss_bytes = open_log_bytes(v); /* the primary is off: nothing may have been written */
     v->fo_verified = replica_digest(v) == v->latest_digest && v->fo_loss_bytes == 0;
-    vm_boot(v);
+    v->fo_sync = false;
+    v->fo_ready = true;
+    if (v->fo_go)
+        vm_boot(v);
 }
 
 void eng_failover_payload_done(eng_vm *v, bool ok, const char *why)
 {
-    engine *e = v->e;
     bool sync = v->fo_sync;
-    v->fo_sync = v->fo_wait_apply = false;
+    v->fo_wait_apply = false;
     if (!v->fo_run)
         return;
     if (ok) {
@@ -618,18 +757,13 @@ void eng_failover_payload_done(eng_vm *v, bool ok, const char *why)
         return;
     }
     /* The failover cannot complete: the primary comes back and replication starts over. */
-    if (sync && e->pf.vm_set_running)
-        e->pf.vm_set_running(e->pf.ctx, v->index, v->src_site, v->src_host, true);
-    v->state = ENGINE_VM_REPLICATING;
-    eng_cycles_start(v, false);
-    eng_rp_start(v);
     char reason[200];
     snprintf(reason, sizeof reason, "failover of %s: %s", v->desc->name, why);
-    eng_resync_require(v, reason);
-    vm_end(v, false, reason);
+    vm_back_to_primary(v, reason, true);
 }
 
-/* Stops replication of v for a failover (cycles, hourly marks, a pending resync). */
+/* Stops replication of v for a failover (cycles, hourly marks, a pending resync); its RPO is
+ * undefined from now until it is protected again. */
 static void stop_replication(eng_vm *v)
 {
     engine *e = v->e;
@@ -640,39 +774,71 @@ static void stop_replication(eng_vm *v)
         eng_job_end(e, v->resync_job, ENGINE_JOB_CANCELLED, "failover of %s", v->desc->name);
         v->resync_job = 0;
     }
+    v->crashed = false;
+    eng_rp_rpo_gap(v);
+    v->fo_gap = true;
 }
 
-bool eng_fo_vm_begin(eng_fo_run *r, eng_vm *v)
+void eng_fo_vm_prepare(eng_fo_run *r, eng_vm *v)
+{
+    engine *e = v->e;
+    if (r->kind != ENGINE_FO_FAILBACK) /* a failback returns the VM to its own networks */
+        check_networks(r, v);
+    v->fo_started_ns = v->fo_failure_ns = eng_now(e);
+    stop_replication(v);
+    v->state = ENGINE_VM_FAILOVER_IN_PROGRESS;
+    if (e->pf.vm_set_running)
+        e->pf.vm_set_running(e->pf.ctx, v->index, v->src_site, v->src_host, false);
+    v->fo_sync = true;
+    if (v->phase == ENG_PHASE_IDLE)
+        eng_cycle_send(v, ENG_PAYLOAD_DELTA, false); /* the final changes */
+    else
+        v->send_pending = true; /* they go as soon as the payload in motion is applied */
+}
+
+/* Rehearsals belong on an isolated network: a test VM on a network production VMs use (one a
+ * mapping sends failed-over VMs to, or one a VM of the recovery site runs on) would clash with them. */
+static void check_test_network(eng_fo_run *r, eng_vm *v)
+{
+    engine *e = v->e;
+    int site = r->a.network_site, net = r->a.network;
+    if (net < 0 || site < 0)
+        return;
+    const drs_recovery *rc = &e->sc->recovery;
+    bool production = false;
+    for (size_t m = 0; m < rc->network_mapping_count && !production; m++)
+        production = rc->network_mappings[m].target_site == site &&
+                     rc->network_mappings[m].target == net;
+    for (size_t i = 0; i < e->sc->vm_count && !production; i++)
+        for (size_t k = 0; k < e->sc->vms[i].network_count && e->sc->vms[i].site == site; k++)
+            production = production || e->sc->vms[i].networks[k] == net;
+    if (production)
+        eng_fo_finding(e, v->index, v->fo_detail, sizeof v->fo_detail,
+                       "test VM of %s joins production network %s: a test failover belongs on an "
+                       "isolated network",
+                       v->desc->name, e->sc->sites[site].networks[net].name);
+}
+
+void eng_fo_vm_begin(eng_fo_run *r, eng_vm *v)
 {
     engine *e = v->e;
     char why[200];
-    const char *bad = NULL;
-    v->fo_detail[0] = '\0';
+    v->fo_go = true;
+    if (r->kind == ENGINE_FO_PLANNED || r->kind == ENGINE_FO_FAILBACK) {
+        if (v->fo_ready)
+            vm_boot(v);
+        return; /* otherwise it boots when its final changes are applied */
+    }
+    /* The world may have changed since the run started (an earlier group takes its time). */
+    const char *bad = eng_fo_vm_refusal(r, v, why, sizeof why);
+    if (bad) {
+        vm_end(v, false, bad);
+        return;
+    }
     v->fo_started_ns = eng_now(e);
-    v->fo_failure_ns = v->fo_rp_captured_ns = v->fo_loss_ns = -1;
-    v->fo_loss_bytes = v->fo_pending_bytes = 0;
-    v->fo_verified = false;
-    v->fo_run = r;
-    switch (r->kind) {
-    case ENGINE_FO_TEST: {
-        bad = not_ready(v, why, sizeof why);
-        if (!bad && v->test_active) {
-            snprintf(why, sizeof why, "a test failover of %s is already running", v->desc->name);
-            bad = why;
-        }
-        fo_point p = {0};
-        if (!bad) {
-            p = choose_point(v, r->a.rp, r->a.rp_at_ns);
-            if (!p.found || !reachable(v, p.id)) {
-                snprintf(why, sizeof why, "%s has no %s recovery point", v->desc->name,
-                         rp_name(r->a.rp));
-                bad = why;
-            }
-        }
-        if (bad)
-            break;
-        /* The test VM joins the test network the action names, or an isolated one: no mapping is
-         * involved, so no network finding. */
+    if (r->kind == ENGINE_FO_TEST) {
+        fo_point p = choose_point(v, r->a.rp, r->a.rp_at_ns);
+        check_test_network(r, v);
         v->test_active = true;
         v->fo_rp_captured_ns = p.captured_ns;
         v->fo_failure_ns = v->fo_started_ns;
@@ -688,87 +854,42 @@ bool eng_fo_vm_begin(eng_fo_run *r, eng_vm *v)
                            "test VM of %s from an older point: its content is not checked",
                            v->desc->name);
         vm_boot(v);
-        return true;
+        return;
     }
-    case ENGINE_FO_PLANNED:
-    case ENGINE_FO_FAILBACK: {
-        bool back = r->kind == ENGINE_FO_FAILBACK;
-        bad = planned_refusal(v, back, why, sizeof why);
-        if (bad)
-            break;
-        if (!back) /* a failback returns the VM to its own networks */
-            check_networks(r, v);
-        stop_replication(v);
-        v->state = ENGINE_VM_FAILOVER_IN_PROGRESS;
-        if (e->pf.vm_set_running)
-            e->pf.vm_set_running(e->pf.ctx, v->index, v->src_site, v->src_host, false);
-        v->fo_failure_ns = v->fo_started_ns;
-        v->fo_sync = true;
-        if (v->phase == ENG_PHASE_IDLE)
-            eng_cycle_send(v, ENG_PAYLOAD_DELTA, false); /* the final changes */
-        else
-            v->send_pending = true; /* they go as soon as the payload in motion is applied */
-        return true;
+    /* Unplanned. */
+    check_networks(r, v);
+    stop_replication(v);
+    v->state = ENGINE_VM_FAILOVER_IN_PROGRESS;
+    v->fo_failure_ns = primary_lost_ns(v);
+    /* A primary still running is shut down, so two copies never run at once. */
+    if (e->pf.vm_set_running && up(v, v->src_site, v->src_host))
+        e->pf.vm_set_running(e->pf.ctx, v->index, v->src_site, v->src_host, false);
+    if (r->a.rp == DRS_RP_LATEST && v->phase == ENG_PHASE_APPLYING &&
+        v->payload == ENG_PAYLOAD_DELTA) {
+        /* "latest" processes what already reached the recovery site first. */
+        v->send_pending = v->retry_pending = false;
+        v->fo_wait_apply = true;
+        return;
     }
-    case ENGINE_FO_UNPLANNED: {
-        if (v->protected_ && !has_replica_state(v->state) && v->has_latest) {
-            snprintf(why, sizeof why, "%s is %s, not replicating", v->desc->name,
-                     engine_vm_state_name(eng_vm_shown_state(v)));
-            bad = why;
-        } else {
-            bad = not_ready(v, why, sizeof why);
-        }
-        if (bad)
-            break;
-        check_networks(r, v);
-        stop_replication(v);
-        v->state = ENGINE_VM_FAILOVER_IN_PROGRESS;
-        v->fo_failure_ns = primary_lost_ns(v);
-        /* A primary still running is shut down, so two copies never run at once. */
-        if (e->pf.vm_set_running && e->pf.site_up(e->pf.ctx, v->src_site) &&
-            e->pf.host_up(e->pf.ctx, v->src_site, v->src_host))
-            e->pf.vm_set_running(e->pf.ctx, v->index, v->src_site, v->src_host, false);
-        if (r->a.rp == DRS_RP_LATEST && v->phase == ENG_PHASE_APPLYING &&
-            v->payload == ENG_PAYLOAD_DELTA) {
-            /* "latest" processes what already reached the recovery site first. */
-            v->send_pending = v->retry_pending = false;
-            v->fo_wait_apply = true;
-            return true;
-        }
-        if (v->phase != ENG_PHASE_IDLE && v->payload == ENG_PAYLOAD_DELTA)
-            for (size_t k = 0; k < v->disks; k++)
-                v->fo_pending_bytes += v->cur[k].log_bytes;
-        eng_cycles_abort(v);
-        unplanned_finish(v);
-        return true;
-    }
-    }
-    vm_end(v, false, bad);
-    return false;
+    if (v->phase != ENG_PHASE_IDLE && v->payload == ENG_PAYLOAD_DELTA)
+        for (size_t k = 0; k < v->disks; k++)
+            v->fo_pending_bytes += v->cur[k].log_bytes;
+    eng_cycles_abort(v);
+    unplanned_finish(v);
 }
 
 /* ---------------------------------------------------------------------------------------------- */
 /* Commit, cancel, reverse replication                                                            */
 /* ---------------------------------------------------------------------------------------------- */
 
-static uint64_t refuse(engine *e, const char *job_name, eng_vm *v, const char *reason)
-{
-    uint64_t job = eng_job_begin(e, job_name, v->index, v->pair, v->tgt_site, v->desc->name);
-    eng_fo_finding(e, v->index, NULL, 0, "%s: %s", job_name, reason);
-    eng_job_step(e, job, "Prerequisites check", ENGINE_JOB_FAILED);
-    eng_job_end(e, job, ENGINE_JOB_FAILED, "%s", reason);
-    return job;
-}
-
 uint64_t eng_fo_commit(engine *e, eng_vm *v)
 {
     char why[200];
-    if (v->state != ENGINE_VM_FAILED_OVER) {
-        snprintf(why, sizeof why, "%s is %s, not failed over", v->desc->name,
-                 engine_vm_state_name(eng_vm_shown_state(v)));
-        return refuse(e, "Commit", v, why);
-    }
-    uint64_t job = eng_job_begin(e, "Commit", v->index, v->pair, v->tgt_site, v->desc->name);
+    const char *bad = eng_op_refusal(v, ENGINE_OP_COMMIT, NULL, why, sizeof why);
+    if (bad)
+        return eng_op_refuse(e, ENGINE_OP_COMMIT, v, bad);
+    uint64_t job = eng_job_begin(e, engine_operation_job_name(ENGINE_OP_COMMIT), v->index, v->pair,
+                                 v->tgt_site, v->desc->name);
     eng_undo_forget_all(v);
     eng_rp_commit(v);
     v->state = ENGINE_VM_FAILOVER_COMMITTED;
@@ -780,13 +901,11 @@ uint64_t eng_fo_commit(engine *e, eng_vm *v)
 uint64_t eng_fo_cancel(engine *e, eng_vm *v)
 {
     char why[200];
-    if (v->state != ENGINE_VM_FAILED_OVER) {
-        snprintf(why, sizeof why, "%s is %s, not failed over", v->desc->name,
-                 engine_vm_state_name(eng_vm_shown_state(v)));
-        return refuse(e, "Cancel Failover", v, why);
-    }
-    uint64_t job =
-        eng_job_begin(e, "Cancel Failover", v->index, v->pair, v->tgt_site, v->desc->name);
+    const char *bad = eng_op_refusal(v, ENGINE_OP_CANCEL_FAILOVER, NULL, why, sizeof why);
+    if (bad)
+        return eng_op_refuse(e, ENGINE_OP_CANCEL_FAILOVER, v, bad);
+    uint64_t job = eng_job_begin(e, engine_operation_job_name(ENGINE_OP_CANCEL_FAILOVER), v->index,
+                                 v->pair, v->tgt_site, v->desc->name);
     if (e->pf.vm_set_running) { /* the primary runs again (once its site is back, if down) */
         e->pf.vm_set_running(e->pf.ctx, v->index, v->tgt_site, v->tgt_host, false);
         e->pf.vm_set_running(e->pf.ctx, v->index, v->src_site, v->src_host, true);
@@ -797,6 +916,7 @@ uint64_t eng_fo_cancel(engine *e, eng_vm *v)
     v->state = ENGINE_VM_REPLICATING;
     eng_cycles_start(v, false);
     eng_rp_start(v);
+    eng_rp_rpo_resume(v);
     eng_resync_require(v, "failover cancelled: the replica and the primary differ");
     eng_job_end(e, job, ENGINE_JOB_SUCCEEDED, "%s", "");
     return job;
@@ -810,30 +930,29 @@ uint64_t eng_fo_cancel(engine *e, eng_vm *v)
 uint64_t eng_fo_reverse(engine *e, eng_vm *v)
 {
     char why[200];
-    const char *name = "Reverse Replication";
-    if (v->state != ENGINE_VM_FAILED_OVER && v->state != ENGINE_VM_FAILOVER_COMMITTED) {
-        snprintf(why, sizeof why, "%s is %s, not failed over", v->desc->name,
-                 engine_vm_state_name(eng_vm_shown_state(v)));
-        return refuse(e, name, v, why);
-    }
+    const engine_operation op = ENGINE_OP_REVERSE_REPLICATION;
+    const char *name = engine_operation_job_name(op);
+    const char *bad = eng_op_refusal(v, op, NULL, why, sizeof why);
+    if (bad)
+        return eng_op_refuse(e, op, v, bad);
     if (!e->pf.site_up(e->pf.ctx, v->src_site) ||
         !e->pf.host_up(e->pf.ctx, v->src_site, v->src_host)) {
         snprintf(why, sizeof why, "the old primary of %s (site %s) is down", v->desc->name,
                  e->sc->sites[v->src_site].name);
-        return refuse(e, name, v, why);
+        return eng_op_refuse(e, op, v, why);
     }
     if (!e->pf.vmm_online(e->pf.ctx, v->tgt_site) || !e->pf.vmm_online(e->pf.ctx, v->src_site)) {
         snprintf(why, sizeof why, "a VMM server of %s cannot reach the vault", v->desc->name);
-        return refuse(e, name, v, why);
+        return eng_op_refuse(e, op, v, why);
     }
     if (!e->pf.set_primary_copy) {
         snprintf(why, sizeof why, "replication of %s cannot change direction here", v->desc->name);
-        return refuse(e, name, v, why);
+        return eng_op_refuse(e, op, v, why);
     }
     if (!reserve_base_at_primary(v)) {
         snprintf(why, sizeof why, "storage of the old primary of %s cannot hold its replica",
                  v->desc->name);
-        return refuse(e, name, v, why);
+        return eng_op_refuse(e, op, v, why);
     }
     uint64_t job = eng_job_begin(e, name, v->index, v->pair, v->tgt_site, v->desc->name);
     if (v->state == ENGINE_VM_FAILED_OVER) /* reversing completes the failover */

@@ -17,6 +17,9 @@ struct eng_fo_run {
     size_t group, group_count;
     size_t pending; /* VMs of the current group still failing over */
     bool starting;  /* the current group's VMs are being started */
+    bool after;     /* the current group's "after" actions run (else its "before" ones) */
+    size_t action;  /* the action of the group running now */
+    bool stopped;   /* a failed script stopped it: the groups left do not fail over */
     uint64_t job;
     int64_t started_ns;
     engine_timer_id timer;
@@ -34,16 +37,29 @@ struct eng_fo_run {
  * appended to detail (n bytes). */
 void eng_fo_finding(engine *e, int vm, char *detail, size_t n, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
-/* Starts v's part of r. Returns false when v was refused (already recorded through
- * eng_fo_vm_done); true when it is under way (eng_fo_vm_done follows, maybe at once). */
-bool eng_fo_vm_begin(eng_fo_run *r, eng_vm *v);
+/* The operation a run performs (a failback is its own operation, run as a planned failover). */
+engine_operation eng_fo_run_operation(const eng_fo_run *r);
+/* Why v cannot take part in r now (operation table, then what the world must offer), or NULL. */
+const char *eng_fo_vm_refusal(const eng_fo_run *r, const eng_vm *v, char *why, size_t n);
+/* v takes part in r from now: no other operation runs on it until its part ends. */
+void eng_fo_vm_claim(eng_fo_run *r, eng_vm *v);
+/* Planned failover and failback, for every VM of the run at its start: the primary shuts down and
+ * its last changes go to the other side. The VM boots once its group begins and they are applied. */
+void eng_fo_vm_prepare(eng_fo_run *r, eng_vm *v);
+/* v's group began: a test or unplanned failover starts, a prepared planned one boots when ready.
+ * Its part ends with eng_fo_vm_done (maybe at once, when the world refuses it now). */
+void eng_fo_vm_begin(eng_fo_run *r, eng_vm *v);
+/* v's part will not run (its run stopped): a prepared primary runs again, and the part ends failed
+ * with why. */
+void eng_fo_vm_give_up(eng_vm *v, const char *why);
+uint64_t eng_fo_cleanup(engine *e, eng_vm *v);
 uint64_t eng_fo_commit(engine *e, eng_vm *v);
 uint64_t eng_fo_cancel(engine *e, eng_vm *v);
 uint64_t eng_fo_reverse(engine *e, eng_vm *v);
 
 /* recovery_plan.c */
-/* v's part of r ended (ended_ns = when it ran, -1 when it failed). */
-void eng_fo_vm_done(eng_fo_run *r, eng_vm *v, bool ok, int64_t ended_ns);
+/* v's part of r ended (ended_ns = when it ran, -1 when it failed); in_group: its group had begun. */
+void eng_fo_vm_done(eng_fo_run *r, eng_vm *v, bool ok, int64_t ended_ns, bool in_group);
 void eng_fo_runs_free(engine *e);
 
 #endif

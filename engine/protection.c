@@ -76,9 +76,11 @@ static uint64_t refuse(engine *e, int vm, const char *reason)
 uint64_t eng_protect_at(engine *e, int vm, const char *path)
 {
     eng_vm *v = &e->vms[vm];
-    if (v->protected_)
-        return 0;
-    const char *name = "Enable Protection";
+    char why_op[200];
+    const char *bad = eng_op_refusal(v, ENGINE_OP_ENABLE_PROTECTION, NULL, why_op, sizeof why_op);
+    if (bad)
+        return eng_op_refuse(e, ENGINE_OP_ENABLE_PROTECTION, v, bad);
+    const char *name = engine_operation_job_name(ENGINE_OP_ENABLE_PROTECTION);
     if (v->reversed) /* protection was disabled while it ran the other way */
         return refuse(e, vm,
                       "the VM runs at the recovery site: protecting it from there again is "
@@ -199,6 +201,8 @@ static void stop_all(eng_vm *v, bool delete_replica)
     for (size_t k = 0; k < v->disks; k++)
         e->pf.log_discard(e->pf.ctx, v->index, (int)k);
     eng_protection_release_replica(v, delete_replica);
+    if (v->protected_) /* no replica to recover from: RPO means nothing until protected again */
+        eng_rp_rpo_gap(v);
     v->protected_ = false;
     v->state = ENGINE_VM_NOT_PROTECTED;
     v->has_latest = false;
@@ -244,15 +248,14 @@ void eng_protection_fail(eng_vm *v, const char *reason)
 uint64_t engine_unprotect(engine *e, int vm)
 {
     eng_vm *v = &e->vms[vm];
-    const char *name = "Disable Protection";
-    if (!v->protected_) {
-        drs_diags d = {0};
-        drs_diags_add(&d, DRS_SEV_ERROR, 0, "", "%s is not protected", v->desc->name);
-        uint64_t job = eng_job_refuse_diags(e, name, vm, -1, v->src_site, v->desc->name, &d);
-        drs_diags_clear(&d);
-        return job;
-    }
+    const char *name = engine_operation_job_name(ENGINE_OP_DISABLE_PROTECTION);
+    char why[200];
+    const char *bad = eng_op_refusal(v, ENGINE_OP_DISABLE_PROTECTION, NULL, why, sizeof why);
+    if (bad)
+        return eng_op_refuse(e, ENGINE_OP_DISABLE_PROTECTION, v, bad);
     uint64_t job = eng_job_begin(e, name, vm, v->pair, v->src_site, v->desc->name);
+    if (v->test_active)
+        eng_job_step(e, job, "Deleting the test virtual machine", ENGINE_JOB_SUCCEEDED);
     if (v->enable_job) {
         eng_job_end(e, v->enable_job, ENGINE_JOB_CANCELLED, "protection disabled");
         v->enable_job = 0;

@@ -326,3 +326,17 @@ void eng_rp_commit(eng_vm *v)
     }
     eng_storage_report(v);
 }
+
+void eng_rp_rpo_gap(eng_vm *v)
+{
+    engine *e = v->e;
+    if (e->rec.rpo_point)
+        e->rec.rpo_point(e->rec.ctx, v->index, eng_now(e), -1);
+}
+
+void eng_rp_rpo_resume(eng_vm *v)
+{
+    engine *e = v->e;
+    if (v->has_latest && e->rec.rpo_point)
+        e->rec.rpo_point(e->rec.ctx, v->index, eng_now(e), v->latest_captured_ns);
+}

@@ -4,7 +4,12 @@
  * virtual disk size, resynchronization is required: replication stops, the logs are discarded and
  * health turns Critical. After ENGINE_RESYNC_START_DELAY_NS a "Resynchronize" job reads both copies
  * (the used bytes, at each side's read rate, in parallel), sends only the extents that differ as one
- * transfer, applies them, and delta cycles resume from that capture. */
+ * transfer, applies them, and delta cycles resume from that capture.
+ *
+ * As in Hyper-V Replica, a resynchronization deletes the replica's recovery points (only the latest
+ * consistent state stays) and blocks planned and test failovers until it ends; an unplanned failover
+ * cancels it and recovers from that latest state (engine/operations.c). An operator may start a
+ * required one at once instead of waiting (the timeline's `resync`). */
 #include <math.h>
 #include <stdio.h>
 
@@ -36,6 +41,9 @@ static void resync_start(void *arg)
     engine *e = v->e;
     v->resync_timer = 0;
     v->state = ENGINE_VM_RESYNCING;
+    /* The history goes: the blocks about to change make every older point meaningless. */
+    eng_undo_forget_all(v);
+    eng_rp_commit(v);
     v->resync_job = eng_job_begin(e, "Resynchronize", v->index, v->pair, v->src_site, v->desc->name);
     eng_event(e, ENGINE_EV_RESYNC_STARTED, v->index, v->pair, "resynchronization of %s started",
               v->desc->name);
@@ -105,4 +113,14 @@ void eng_resync_start_now(eng_vm *v)
     eng_cancel_timer(v->e, &v->resync_timer);
     v->state = ENGINE_VM_RESYNC_REQUIRED;
     resync_start(v);
+}
+
+uint64_t eng_resync_operator(engine *e, eng_vm *v)
+{
+    char why[200];
+    const char *bad = eng_op_refusal(v, ENGINE_OP_RESYNCHRONIZE, NULL, why, sizeof why);
+    if (bad)
+        return eng_op_refuse(e, ENGINE_OP_RESYNCHRONIZE, v, bad);
+    eng_resync_start_now(v);
+    return v->resync_job;
 }

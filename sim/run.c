@@ -87,9 +87,11 @@ static void timeline_fire(sim *k, void *arg)
     timeline_event *te = arg;
     run_ctx *c = te->ctx;
     const drs_action *a = &c->sc->timeline[te->index];
-    /* Data loss is measured from the moment a primary was lost: the engine notes outages. */
+    /* Data loss is measured from the moment a primary was lost, and a crashed primary needs a
+     * resynchronization: the engine notes outages once the world has them. */
+    bool world = sim_world_apply(c->world, a);
     engine_note_outage(c->eng, a);
-    if (sim_world_apply(c->world, a))
+    if (world)
         return;
     switch (a->what) {
     case DRS_DO_PROTECT:
@@ -104,9 +106,29 @@ static void timeline_fire(sim *k, void *arg)
     case DRS_DO_PAIR_REMOVE:
         engine_pair_remove(c->eng, te->index);
         break;
-    default:
-        /* test/planned/unplanned failover, commit, cancel, reverse replication, failback */
+    case DRS_DO_TEST_FAILOVER:
+    case DRS_DO_PLANNED_FAILOVER:
+    case DRS_DO_UNPLANNED_FAILOVER:
+    case DRS_DO_COMMIT:
+    case DRS_DO_CANCEL_FAILOVER:
+    case DRS_DO_REVERSE_REPLICATION:
+    case DRS_DO_FAILBACK:
+    case DRS_DO_CLEANUP_TEST_FAILOVER:
+    case DRS_DO_RESYNC:
         engine_failover(c->eng, a);
+        break;
+    case DRS_DO_LINK_DOWN: /* the world's: applied above */
+    case DRS_DO_LINK_UP:
+    case DRS_DO_LINK_SET:
+    case DRS_DO_HOST_DOWN:
+    case DRS_DO_HOST_UP:
+    case DRS_DO_SITE_DOWN:
+    case DRS_DO_SITE_UP:
+    case DRS_DO_VMM_OFFLINE:
+    case DRS_DO_VMM_ONLINE:
+    case DRS_DO_STORAGE_FILL:
+    case DRS_DO_WORKLOAD_SET:
+    case DRS_DO_COUNT:
         break;
     }
 }

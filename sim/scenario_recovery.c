@@ -34,7 +34,8 @@ static const char *const sc_mapping_keys[] = {"source", "target", "at", NULL};
 static const char *const sc_protect_keys[] = {"vm", "at", NULL};
 static const char *const sc_plan_keys[] = {"name", "groups", NULL};
 static const char *const sc_group_keys[] = {"vms", "before", "after", NULL};
-static const char *const sc_action_keys[] = {"script", "manual", "duration", NULL};
+static const char *const sc_action_keys[] = {"script", "manual", "duration", "outcome", NULL};
+static const char *const sc_script_outcomes[] = {"succeeds", "fails", "times_out", NULL};
 
 static void sc_load_vault(sc_ctx *c, drs_recovery *r, const json_t *rec)
 {
@@ -313,6 +314,12 @@ static void sc_load_plan_actions(sc_ctx *c, const json_t *g, const char *gp, con
             sc_get_name(c, v, q, "manual", SC_REQUIRED, &x->text);
         }
         sc_get_duration(c, v, q, "duration", SC_OPTIONAL, &x->duration_ns);
+        int outcome = DRS_SCRIPT_SUCCEEDS;
+        if (sc_has(v, "outcome") && x->kind == DRS_ACTION_MANUAL)
+            sc_error(c, q, "'outcome' is for scripts: a manual action ends when it is done");
+        else
+            sc_get_enum(c, v, q, "outcome", SC_OPTIONAL, sc_script_outcomes, &outcome);
+        x->outcome = (drs_script_outcome)outcome;
     }
 }
 

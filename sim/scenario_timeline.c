@@ -35,6 +35,8 @@ static const sc_do_spec sc_do_specs[DRS_DO_COUNT] = {
     [DRS_DO_CANCEL_FAILOVER] = {"cancel_failover", {"plan", "vm"}},
     [DRS_DO_REVERSE_REPLICATION] = {"reverse_replication", {"plan", "vm"}},
     [DRS_DO_FAILBACK] = {"failback", {"plan", "vm"}},
+    [DRS_DO_CLEANUP_TEST_FAILOVER] = {"cleanup_test_failover", {"plan", "vm"}},
+    [DRS_DO_RESYNC] = {"resync", {"plan", "vm"}},
     [DRS_DO_PAIR_MODIFY] = {"pair.modify", {"primary", "target"}},
     [DRS_DO_PAIR_REMOVE] = {"pair.remove", {"primary"}},
 };
@@ -214,6 +216,8 @@ static void sc_load_action(sc_ctx *c, const json_t *v, const char *p, drs_action
     case DRS_DO_CANCEL_FAILOVER:
     case DRS_DO_REVERSE_REPLICATION:
     case DRS_DO_FAILBACK:
+    case DRS_DO_CLEANUP_TEST_FAILOVER:
+    case DRS_DO_RESYNC:
         sc_plan_or_vm(c, v, p, x);
         break;
     case DRS_DO_PAIR_MODIFY:

@@ -59,8 +59,13 @@ static void test_configuration_steps_run_at_their_times(void **state)
     /* Two VMs share the link and both prove every apply. */
     assert_int_equal(r.w->digest_mismatches, 0);
     assert_true(r.w->digest_checks > 20);
-    /* Protecting an already protected VM starts nothing. */
-    assert_int_equal(engine_protect(r.e, 0), 0);
+    /* Protecting an already protected VM is refused: a failed job with the reason. */
+    uint64_t again = engine_protect(r.e, 0);
+    assert_true(again > 0);
+    const fake_job *j = fake_find_job_id(r.w, again);
+    assert_non_null(j);
+    assert_int_equal(j->state, ENGINE_JOB_FAILED);
+    assert_non_null(strstr(j->reason, "sql-01 is already protected (replicating)"));
     engine_rig_free(&r);
 }
 

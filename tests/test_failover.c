@@ -206,7 +206,7 @@ static void test_unplanned_app_consistent(void **state)
     assert_int_equal(r.w->undo_live, 0);
     /* a second commit is a transition the state does not allow */
     engine_failover(r.e, &c);
-    assert_true(fake_has_finding(r.w, "Commit: sql-01 is failover_committed, not failed over"));
+    assert_true(fake_has_finding(r.w, "Commit: sql-01 is failover_committed: commit needs it failed over, not committed"));
     rig_free(&r);
 }
 
@@ -273,11 +273,12 @@ static void test_plan_rto(void **state)
     p->groups[1].vm_count = 0;
     p->groups[1].before = calloc(1, sizeof(drs_plan_action));
     p->groups[1].before[0] =
-        (drs_plan_action){DRS_ACTION_MANUAL, scenario_fixture_strdup("x"), MIN};
+        (drs_plan_action){DRS_ACTION_MANUAL, scenario_fixture_strdup("x"), MIN, DRS_SCRIPT_SUCCEEDS};
     p->groups[1].before_count = 1;
     p->groups[1].after = calloc(1, sizeof(drs_plan_action));
     p->groups[1].after[0] =
-        (drs_plan_action){DRS_ACTION_MANUAL, scenario_fixture_strdup("y"), 10 * MIN};
+        (drs_plan_action){DRS_ACTION_MANUAL, scenario_fixture_strdup("y"), 10 * MIN,
+                           DRS_SCRIPT_SUCCEEDS};
     p->groups[1].after_count = 1;
     rig_start(&r);
     fake_run_until(r.w, 6 * HOUR);
@@ -312,7 +313,8 @@ static void test_findings(void **state)
     fake_run_until(r.w, 30 * MIN + SEC);
     drs_action u = action(DRS_DO_UNPLANNED_FAILOVER, 0, -1);
     engine_failover(r.e, &u);
-    assert_true(fake_has_finding(r.w, "sql-01 has no recovery point yet"));
+    assert_true(fake_has_finding(
+        r.w, "sql-01 has no recovery point yet: Enable Protection (job 5) is still in progress"));
     const fake_job *j = fake_find_job(r.w, "Unplanned Failover", 0);
     assert_int_equal(j->state, ENGINE_JOB_FAILED);
     /* not protected */

@@ -161,8 +161,9 @@ static void step_fire(sim *k, void *arg)
     (void)k;
     struct world_step *st = arg;
     const drs_action *a = &st->r->sc->timeline[st->i];
+    bool world = sim_world_apply(st->r->w, a);
     engine_note_outage(st->r->e, a);
-    if (!sim_world_apply(st->r->w, a))
+    if (!world)
         engine_failover(st->r->e, a);
 }
 

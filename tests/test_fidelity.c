@@ -6,9 +6,10 @@
  * fidelity, and per VM the RPO p95, the bytes on the wire and the peak replica storage must agree
  * within 2 %.
  *
- * Failover actions are taken out of the timeline (hardware faults stay): after a failover the fluid
- * model cannot say which extents differ and resynchronises whole disks, which is the documented
- * price of the fidelity, not a planning figure. Each scenario also runs with coalesced change
+ * Failover actions are taken out of the timeline, and so are host and site outages (link faults
+ * stay): after a failover, or a crash of a running primary, replication resynchronizes, and the
+ * fluid model, which cannot say which extents differ, sends whole disks: the documented price of
+ * the fidelity, not a planning figure. Each scenario also runs with coalesced change
  * tracking, where the fluid model estimates how many bytes rewrites save instead of counting them.
  */
 #include <dirent.h>
@@ -31,8 +32,10 @@
 #define TOLERANCE 0.02
 
 static const char *const failover_actions[] = {
-    "test_failover",   "planned_failover",    "unplanned_failover", "commit",
-    "cancel_failover", "reverse_replication", "failback",           NULL};
+    "test_failover",   "planned_failover",    "unplanned_failover",    "commit",
+    "cancel_failover", "reverse_replication", "failback",              "cleanup_test_failover",
+    "resync",          "host.down",           "host.up",               "site.down",
+    "site.up",         NULL};
 
 static bool is_failover_action(const char *what)
 {

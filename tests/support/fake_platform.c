@@ -655,6 +655,10 @@ bool fake_has_finding(const fake_world *w, const char *needle)
     for (size_t i = 0; i < w->finding_count; i++)
         if (strstr(w->findings[i], needle))
             return true;
+    /* A miss says what there was, so a changed wording is quick to see. */
+    fprintf(stderr, "no finding \"%s\" among %zu:\n", needle, w->finding_count);
+    for (size_t i = 0; i < w->finding_count; i++)
+        fprintf(stderr, "  %s\n", w->findings[i]);
     return false;
 }
 
@@ -865,6 +869,14 @@ const fake_job *fake_find_job(const fake_world *w, const char *name, int vm)
 {
     for (size_t i = 0; i < w->job_count; i++)
         if (strcmp(w->jobs[i].name, name) == 0 && (vm < 0 || w->jobs[i].vm == vm))
+            return &w->jobs[i];
+    return NULL;
+}
+
+const fake_job *fake_find_job_id(const fake_world *w, uint64_t id)
+{
+    for (size_t i = 0; i < w->job_count; i++)
+        if (w->jobs[i].id == id)
             return &w->jobs[i];
     return NULL;
 }

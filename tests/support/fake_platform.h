@@ -191,6 +191,8 @@ size_t fake_count_events(const fake_world *w, engine_event_kind kind, int vm);
 /* Time of the first event of that kind (and, for health_changed, new value; -1 = any), or -1. */
 int64_t fake_first_event(const fake_world *w, engine_event_kind kind, int vm, int new_value);
 const fake_job *fake_find_job(const fake_world *w, const char *name, int vm);
+/* The job with that id, or NULL. */
+const fake_job *fake_find_job_id(const fake_world *w, uint64_t id);
 /* RPO statistics of vm over [from_ns, to_ns] from the recorded breakpoints (exact, piecewise linear):
  * maximum and time average. False when no point was applied before from_ns. */
 bool fake_rpo_stats(const fake_world *w, int vm, int64_t from_ns, int64_t to_ns, double *max_ns,

@@ -149,7 +149,7 @@ static void test_utilization_p95_is_an_observed_sample(void **state)
         s[k] = (report_link_sample){(k + 1) * 60 * S, 60 * S, (k + 1) / 100.0 * 120e6,
                                     (k + 1) / 100.0 * 60e6, 1e6};
     report_util_stats u;
-    assert_true(report_util_compute(s, 20, 0, &u));
+    assert_true(report_util_compute(s, 20, 0, INT64_MAX, &u));
     assert_true(u.defined);
     assert_true(fabs(u.p95 - 0.19) < 1e-12);
     assert_true(fabs(u.max - 0.20) < 1e-12);
@@ -157,11 +157,11 @@ static void test_utilization_p95_is_an_observed_sample(void **state)
     assert_true(fabs(u.peak_Bps - 0.20e6) < 1e-6);
     /* Restricted to samples ending after 10 min: 11 %..20 %, ten samples; 95 % of them needs all
      * but half of one, so p95 = 0.20. */
-    assert_true(report_util_compute(s, 20, 10 * 60 * S, &u));
+    assert_true(report_util_compute(s, 20, 10 * 60 * S, INT64_MAX, &u));
     assert_true(fabs(u.p95 - 0.20) < 1e-12);
     /* A down link (capacity 0) counts as idle. */
     report_link_sample down = {60 * S, 60 * S, 0, 0, 0};
-    assert_true(report_util_compute(&down, 1, 0, &u));
+    assert_true(report_util_compute(&down, 1, 0, INT64_MAX, &u));
     assert_true(u.max == 0.0);
     assert_true(report_ratio(300, 100) == 3.0);
     assert_true(report_ratio(300, 0) == 0.0);
@@ -175,11 +175,11 @@ static void test_utilization_weighs_by_interval(void **state)
     report_link_sample s[2] = {{90 * S, 90 * S, 0, 0.1 * 90e6, 1e6},
                                  {100 * S, 10 * S, 0, 0.9 * 10e6, 1e6}};
     report_util_stats u;
-    assert_true(report_util_compute(s, 2, 0, &u));
+    assert_true(report_util_compute(s, 2, 0, INT64_MAX, &u));
     assert_true(fabs(u.p95 - 0.9) < 1e-12);
     report_link_sample t[2] = {{96 * S, 96 * S, 0, 0.1 * 96e6, 1e6},
                                  {100 * S, 4 * S, 0, 0.9 * 4e6, 1e6}};
-    assert_true(report_util_compute(t, 2, 0, &u));
+    assert_true(report_util_compute(t, 2, 0, INT64_MAX, &u));
     assert_true(fabs(u.p95 - 0.1) < 1e-12);
 }
 

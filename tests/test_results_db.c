@@ -357,12 +357,12 @@ static void test_rows_equal_in_memory_results(void **state)
                      report_results_expect_failed(r));
     /* Metrics: the same function computes both. sql-01: RPO from 60 s to 360 s on every tooth. */
     double p95;
-    assert_true(report_results_metric(r, "rpo.p95", DRS_SCOPE_VM, 0, 0, 0, &p95, NULL, 0));
+    assert_true(report_results_metric(r, "rpo.p95", DRS_SCOPE_VM, 0, 0, 0, 0, &p95, NULL, 0));
     assert_true(query_double(h, id,
                              "SELECT value FROM metrics WHERE run=?1 AND scope='vm' AND "
                              "subject='sql-01' AND name='rpo.p95'") == p95);
     double wire;
-    assert_true(report_results_metric(r, "bytes.wire", DRS_SCOPE_LINK, 0, 0, 0, &wire, NULL, 0));
+    assert_true(report_results_metric(r, "bytes.wire", DRS_SCOPE_LINK, 0, 0, 0, 0, &wire, NULL, 0));
     assert_true(query_double(h, id,
                              "SELECT value FROM metrics WHERE run=?1 AND scope='link' AND "
                              "subject='wan' AND name='bytes.wire'") == wire);

@@ -330,6 +330,11 @@ void report_summary_write(const report_results *r, FILE *out);
 void report_junit_fprint(const report_results *r, FILE *out);
 bool report_junit_write(const report_results *r, const char *path, drs_error *err);
 
+/* The engine's job names (as the scenario format lists them) that are about failing over and back,
+ * NULL-terminated; the HTML Gantt chart shows these. Names are compared whole, never in part. */
+extern const char *const report_failover_job_names[];
+bool report_job_is_failover(const char *name);
+
 /* One self-contained HTML page (html.c): inline CSS and SVG charts, nothing fetched. */
 void report_html_fprint(const report_results *r, FILE *out);
 bool report_html_write(const report_results *r, const char *path, drs_error *err);

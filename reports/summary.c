@@ -64,7 +64,8 @@ static void summary_vms(const report_results *r, FILE *out)
         if (from < 0)
             continue;
         char name[52], t[24];
-        line(out, "  %s: not protected from %s (RPO undefined from then on)",
+        /* 2 + 48 + 21 + 12 + 16 = 99 columns at most */
+        line(out, "  %s: not protected from %s (RPO undefined)",
              fit(name, sizeof name, report_results_vm(r, i)->name, 48), dur(from, t, sizeof t));
     }
 }

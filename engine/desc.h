@@ -314,6 +314,7 @@ typedef struct drs_expect {
     bool has_min, has_max, has_equals;
     double min, max, equals; /* durations in ns, sizes in bytes, bools as 0/1 */
     int64_t after_ns;        /* statistics only after this time; 0 = whole run */
+    int64_t until_ns;        /* ... and only before this time (> after_ns); 0 = to the end */
     int64_t threshold_ns;    /* rpo.time_above */
     bool has_by, never;
     int64_t by_ns;

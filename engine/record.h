@@ -171,7 +171,12 @@ typedef struct engine_recorder {
     /* A delta cycle was applied at the replica. */
     void (*cycle)(void *ctx, const engine_cycle_info *cy);
     /* RPO breakpoint: at at_ns the newest applied point of vm became the one captured at
-     * captured_ns. RPO(t) = t - captured_ns until the next breakpoint; undefined before the first. */
+     * captured_ns. RPO(t) = t - captured_ns until the next breakpoint; undefined before the first.
+     * captured_ns < 0 says that from at_ns the VM is not protected (protection disabled, failed
+     * over, replica lost...): RPO is undefined until the next breakpoint with captured_ns >= 0.
+     * Every RPO statistic leaves such spans out, and a VM whose RPO is undefined at the end of the
+     * run is reported as "not protected from" the at_ns that began the span. Several breakpoints at
+     * one instant: the last one holds. */
     void (*rpo_point)(void *ctx, int vm, int64_t at_ns, int64_t captured_ns);
     /* Initial replication of vm finished (first usable point applied). */
     void (*initial_replication)(void *ctx, const engine_ir_info *ir);

@@ -998,7 +998,7 @@ static void put_metrics(report_db *db, const report_results *r)
                                    : !strcmp(q, "p50")  ? st.p50_ns
                                    : !strcmp(q, "p95")  ? st.p95_ns
                                                         : st.p99_ns);
-                } else if (report_results_metric(r, *m, sc, (int)i, 0, 0, &v, NULL, 0)) {
+                } else if (report_results_metric(r, *m, sc, (int)i, 0, 0, 0, &v, NULL, 0)) {
                     put_metric(db, scopes[k].name, subject, *m, v);
                 }
             }

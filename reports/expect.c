@@ -159,10 +159,16 @@ static void check_metric(report_results *r, const drs_expect *e, int index)
         len += snprintf(what + len, sizeof what - (size_t)len, " above %s",
                         report_format_duration(e->threshold_ns, d, sizeof d));
     report_expect_result *x = result_for(r, e, what, index);
+    /* The window the statistic is over: "after 1d00h00m", "until 2d00h00m" or both. */
     if (e->after_ns > 0) {
         size_t l = strlen(x->name);
         snprintf(x->name + l, sizeof x->name - l, " after %s",
                  report_format_duration(e->after_ns, d, sizeof d));
+    }
+    if (e->until_ns > 0) {
+        size_t l = strlen(x->name);
+        snprintf(x->name + l, sizeof x->name - l, " until %s",
+                 report_format_duration(e->until_ns, d, sizeof d));
     }
     metric_bound(e, unit, x->bound, sizeof x->bound);
     x->unit = unit;
@@ -171,9 +177,9 @@ static void check_metric(report_results *r, const drs_expect *e, int index)
     x->min = e->has_equals ? e->equals : e->min;
     x->max = e->has_equals ? e->equals : e->max;
     double v;
-    char why[128];
-    if (!report_results_metric(r, e->name, e->scope, index, e->after_ns, e->threshold_ns, &v, why,
-                               sizeof why)) {
+    char why[256];
+    if (!report_results_metric(r, e->name, e->scope, index, e->after_ns, e->until_ns,
+                               e->threshold_ns, &v, why, sizeof why)) {
         snprintf(x->actual, sizeof x->actual, "%s", why);
         x->pass = false;
         return;

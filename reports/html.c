@@ -273,7 +273,8 @@ static void table_failovers(FILE *out, const report_results *r)
                 "</td><td>%s</td><td>%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td>"
                 "<td class=\"n\">%s</td><td class=\"%s\">%s</td><td class=\"%s\">%s</td><td>",
                 html_failover_kind(f->kind), html_dur(f->started_ns, a, sizeof a),
-                html_dur(f->ended_ns >= 0 ? f->ended_ns - f->started_ns : -1, b, sizeof b),
+                html_dur(f->succeeded && f->ended_ns >= 0 ? f->ended_ns - f->started_ns : -1, b,
+                         sizeof b),
                 html_dur(f->data_loss_ns, c, sizeof c),
                 report_format_bytes((double)f->data_loss_bytes, d, sizeof d),
                 f->verified ? "ok" : "bad", f->verified ? "yes" : "no", f->succeeded ? "ok" : "bad",
@@ -325,11 +326,45 @@ static void table_jobs(FILE *out, const report_results *r)
     fputs("</details>\n", out);
 }
 
+/* Jobs the run ended in the middle of, with the step each was at: their outcome is unknown. */
+static void table_in_progress(FILE *out, const report_results *r)
+{
+    size_t nj = report_results_job_count(r), shown = 0;
+    for (size_t i = 0; i < nj; i++) {
+        const report_job *j = report_results_job(r, i);
+        if (j->state != ENGINE_JOB_IN_PROGRESS)
+            continue;
+        if (shown++ == 0)
+            fputs("<h3 id=\"in-progress\">Still in progress at the end</h3><table><thead><tr>"
+                  "<th class=\"n\">id</th><th>job</th><th>subject</th><th>started</th>"
+                  "<th>last step</th></tr></thead><tbody>\n",
+                  out);
+        char a[24], b[24];
+        fprintf(out, "<tr><td class=\"n\">%llu</td><td>", (unsigned long long)j->id);
+        html_esc(out, j->name);
+        fputs("</td><td>", out);
+        html_esc(out, j->subject);
+        fprintf(out, "</td><td>%s</td><td>", html_dur(j->started_ns, a, sizeof a));
+        if (j->step_count) {
+            const report_job_step *st = &j->steps[j->step_count - 1];
+            html_esc(out, st->name);
+            fprintf(out, " <span class=\"dim\">%s, %s</span>", engine_job_state_name(st->state),
+                    html_dur(st->at_ns, b, sizeof b));
+        } else {
+            fputs("(none yet)", out);
+        }
+        fputs("</td></tr>\n", out);
+    }
+    if (shown)
+        fputs("</tbody></table>\n", out);
+}
+
 static void section_jobs(FILE *out, const report_results *r, int64_t end)
 {
     fputs("<section id=\"chart-gantt\"><h2>Failovers and jobs</h2>\n", out);
     html_chart_gantt(out, r, end);
     table_failovers(out, r);
+    table_in_progress(out, r);
     table_jobs(out, r);
     fputs("</section>\n", out);
 }
@@ -416,7 +451,20 @@ static void section_vms(FILE *out, const report_results *r)
                 report_format_bytes((double)s->raw_bytes, f, sizeof f),
                 report_format_bytes((double)s->wire_bytes, g, sizeof g), ratio);
     }
-    fputs("</tbody></table></section>\n", out);
+    fputs("</tbody></table>\n", out);
+    /* RPO figures of a VM that lost protection cover only the time it was protected. */
+    for (size_t v = 0; v < nvm; v++) {
+        int64_t from = report_results_unprotected_from(r, v);
+        char t[24];
+        if (from < 0)
+            continue;
+        fputs("<p class=\"unprotected\"><span class=\"badge bad\">unprotected</span> ", out);
+        html_esc(out, report_results_vm(r, v)->name);
+        fprintf(out, ": not protected from %s (RPO undefined from then on; its statistics cover "
+                     "the time it was protected).</p>\n",
+                html_dur(from, t, sizeof t));
+    }
+    fputs("</section>\n", out);
 }
 
 static void section_findings(FILE *out, const report_results *r)

@@ -318,11 +318,30 @@ static size_t rpo_path(FILE *out, const report_rpo_point *pts, size_t n, int64_t
     } else {
         bucket *bk = calloc(HTML_BUCKETS, sizeof *bk);
         if (bk) {
+            /* Buckets are filled in time order. Where RPO was undefined between two pieces (a
+             * gap, however short), the buckets filled so far are written and the pen lifted, so
+             * that no line crosses the gap even when it lies inside one bucket. */
             double t0 = x->v0, w = (x->v1 - x->v0) / HTML_BUCKETS;
+            size_t k_lo = 0, k_hi = 0; /* buckets [k_lo, k_hi] hold what is not written yet */
+            bool any = false;
+            int64_t prev_end = -1;
             for (size_t i = 0; i < n; i++) {
                 if (!rpo_piece(pts, n, i, end, &a, &b, &c))
                     continue;
                 size_t k0 = (size_t)fmax(0, floor(((double)a - t0) / w));
+                if (k0 >= HTML_BUCKETS)
+                    k0 = HTML_BUCKETS - 1;
+                if (any && a != prev_end) {
+                    for (size_t k = k_lo; k <= k_hi; k++) {
+                        if (!bk[k].any)
+                            p.down = false;
+                        else
+                            pen_bucket(&p, &bk[k]);
+                        bk[k] = (bucket){0};
+                    }
+                    p.down = false;
+                    k_lo = k0;
+                }
                 for (size_t k = k0; k < HTML_BUCKETS; k++) {
                     double s = fmax((double)a, t0 + (double)k * w);
                     double e = k + 1 == HTML_BUCKETS ? (double)b
@@ -331,11 +350,14 @@ static size_t rpo_path(FILE *out, const report_rpo_point *pts, size_t n, int64_t
                         break;
                     bucket_put(&bk[k], s, s - (double)c);
                     bucket_put(&bk[k], e, e - (double)c);
+                    k_hi = k > k_hi ? k : k_hi;
                     if (e >= (double)b)
                         break;
                 }
+                any = true;
+                prev_end = b;
             }
-            for (size_t k = 0; k < HTML_BUCKETS; k++) {
+            for (size_t k = k_lo; any && k < HTML_BUCKETS; k++) {
                 if (!bk[k].any)
                     p.down = false;
                 else
@@ -489,6 +511,15 @@ void html_chart_rpo(FILE *out, const report_results *r, size_t vm, int64_t end)
             }
         }
         rpo_path(out, pts, n, end, &x, &y);
+        int64_t lost = report_results_unprotected_from(r, vm);
+        if (lost >= 0) {
+            char t[32];
+            fprintf(out, "<text class=\"empty\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\">",
+                    sc_map(&x, (double)lost) + (lost > end / 2 ? -4 : 4), CH_TOP + 14,
+                    lost > end / 2 ? "end" : "start");
+            html_escf(out, "not protected from %s", html_dur(lost, t, sizeof t));
+            fputs("</text>\n", out);
+        }
         char d[32];
         double px = sc_map(&x, (double)peak_at), py = sc_map(&y, (double)peak);
         fprintf(out,
@@ -767,15 +798,24 @@ const char *html_failover_kind(drs_action_do k)
     }
 }
 
+const char *const report_failover_job_names[] = {
+    "Test Failover",  "Cleanup Test Failover", "Planned Failover",    "Unplanned Failover",
+    "Commit",         "Cancel Failover",       "Reverse Replication", NULL,
+};
+
+bool report_job_is_failover(const char *name)
+{
+    for (size_t i = 0; name && report_failover_job_names[i]; i++)
+        if (strcmp(name, report_failover_job_names[i]) == 0)
+            return true;
+    return false;
+}
+
 /* Jobs about failing over (and back) are what a Gantt chart is for; protection jobs are many and
  * long, and are in the jobs table. */
 static bool job_is_failover(const report_job *j)
 {
-    static const char *const words[] = {"ailover", "ailback", "ecovery plan", "ommit", "everse"};
-    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
-        if (strstr(j->name, words[i]))
-            return true;
-    return false;
+    return report_job_is_failover(j->name);
 }
 
 /* A row of the Gantt chart: a job (job >= 0) or a failover record (failover >= 0). */

@@ -196,13 +196,26 @@ static double util_quantile(const util_obs *o, size_t n, int64_t total, double q
     return n ? o[n - 1].v : 0.0;
 }
 
-bool report_util_compute(const report_link_sample *s, size_t n, int64_t from_ns,
+/* How much of sample s lies inside [from_ns, until_ns): the weight it has in the window. */
+static int64_t util_overlap(const report_link_sample *s, int64_t from_ns, int64_t until_ns)
+{
+    if (s->interval_ns <= 0)
+        return 0;
+    int64_t a = s->at_ns - s->interval_ns, b = s->at_ns;
+    if (a < from_ns)
+        a = from_ns;
+    if (b > until_ns)
+        b = until_ns;
+    return b > a ? b - a : 0;
+}
+
+bool report_util_compute(const report_link_sample *s, size_t n, int64_t from_ns, int64_t until_ns,
                          report_util_stats *out)
 {
     memset(out, 0, sizeof *out);
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
-        if (s[i].at_ns > from_ns && s[i].interval_ns > 0)
+        if (util_overlap(&s[i], from_ns, until_ns) > 0)
             k++;
     if (k == 0)
         return true;
@@ -215,13 +228,14 @@ bool report_util_compute(const report_link_sample *s, size_t n, int64_t from_ns,
     int64_t total = 0;
     size_t j = 0;
     for (size_t i = 0; i < n; i++) {
-        if (!(s[i].at_ns > from_ns && s[i].interval_ns > 0))
+        int64_t w = util_overlap(&s[i], from_ns, until_ns);
+        if (w <= 0)
             continue;
         double secs = (double)s[i].interval_ns / 1e9;
         double rate = s[i].wire_bytes / secs;
-        u[j] = (util_obs){s[i].capacity_Bps > 0 ? rate / s[i].capacity_Bps : 0.0, s[i].interval_ns};
-        bps[j] = (util_obs){rate, s[i].interval_ns};
-        total += s[i].interval_ns;
+        u[j] = (util_obs){s[i].capacity_Bps > 0 ? rate / s[i].capacity_Bps : 0.0, w};
+        bps[j] = (util_obs){rate, w};
+        total += w;
         j++;
     }
     qsort(u, k, sizeof *u, util_obs_cmp);

@@ -86,8 +86,10 @@ typedef struct report_util_stats {
     double p95_Bps, peak_Bps; /* throughput */
 } report_util_stats;
 
-/* Over the samples that end after from_ns. Returns false only when memory is exhausted. */
-bool report_util_compute(const report_link_sample *s, size_t n, int64_t from_ns,
+/* Over the samples that overlap [from_ns, until_ns), each weighted by the time it has inside that
+ * window (a sample straddling an edge counts for its part inside). INT64_MIN and INT64_MAX: the
+ * whole run. Returns false only when memory is exhausted. */
+bool report_util_compute(const report_link_sample *s, size_t n, int64_t from_ns, int64_t until_ns,
                          report_util_stats *out);
 
 /* raw / wire, or 0 when nothing went on the wire. */
@@ -280,15 +282,24 @@ const report_rpo_point *report_results_rpo_points(const report_results *r, size_
 /* RPO statistics of vm over [from_ns, end of run]. */
 bool report_results_rpo(const report_results *r, size_t vm, int64_t from_ns, int64_t threshold_ns,
                         report_rpo_stats *out);
+/* The same over [from_ns, until_ns), until_ns clipped to the end of the run (<= 0: the end). */
+bool report_results_rpo_window(const report_results *r, size_t vm, int64_t from_ns,
+                               int64_t until_ns, int64_t threshold_ns, report_rpo_stats *out);
+/* When vm's RPO became undefined for good: the start of the undefined span that reaches the end of
+ * the run (protection lost and not regained), or -1 when RPO is defined at the end or was never
+ * defined at all (a VM never protected is not "not protected from" anything). */
+int64_t report_results_unprotected_from(const report_results *r, size_t vm);
 
 /* The value of a scenario metric (SCENARIO-FORMAT "expect" table: "rpo.p99", "bytes.wire",
- * "failover.rto", ...) for one subject. Durations in ns, sizes in bytes, booleans 0/1. Returns false
+ * "failover.rto", ...) for one subject. rpo.* and link.utilization.* are taken over the window
+ * [after_ns, until_ns) (until_ns <= 0: to the end of the run); the other metrics are totals of the
+ * run. Durations in ns, sizes in bytes, booleans 0/1. Returns false
  * when the metric is unknown, does not apply to the scope, or has no value (why says which). For
  * failover metrics over several failovers of the subject, the worst one counts (largest RTO and loss,
  * verified only if every one was). */
 bool report_results_metric(const report_results *r, const char *metric, drs_scope scope, int index,
-                           int64_t after_ns, int64_t threshold_ns, double *value, char *why,
-                           size_t why_n);
+                           int64_t after_ns, int64_t until_ns, int64_t threshold_ns, double *value,
+                           char *why, size_t why_n);
 /* Metric names that apply to a scope, NULL-terminated; for the metrics table and tools. */
 const char *const *report_metric_names(drs_scope scope);
 drs_value_unit report_metric_unit(const char *metric);
@@ -318,6 +329,11 @@ void report_summary_write(const report_results *r, FILE *out);
  * the expected bound and the actual value for the failing ones. */
 void report_junit_fprint(const report_results *r, FILE *out);
 bool report_junit_write(const report_results *r, const char *path, drs_error *err);
+
+/* The engine's job names (as the scenario format lists them) that are about failing over and back,
+ * NULL-terminated; the HTML Gantt chart shows these. Names are compared whole, never in part. */
+extern const char *const report_failover_job_names[];
+bool report_job_is_failover(const char *name);
 
 /* One self-contained HTML page (html.c): inline CSS and SVG charts, nothing fetched. */
 void report_html_fprint(const report_results *r, FILE *out);

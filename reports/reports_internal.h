@@ -39,6 +39,10 @@ typedef struct vm_state {
     size_t live_n, live_cap;
     vm_store *store;
     size_t store_n, store_cap;
+    /* When the VM's levels (retained additional points, replica storage) last changed. Their
+     * maxima take a level only once time moves past that instant (or the run ends): a point
+     * created and the oldest pruned at one instant never coexist. */
+    int64_t level_ns;
 } vm_state;
 
 typedef struct link_state {
@@ -58,6 +62,7 @@ struct report_results {
     report_link_stats *links;
     link_state *lst;
     report_class_stats *classes;
+    int64_t *class_level_ns; /* per classification: as vm_state.level_ns */
     char **plan_names;
     size_t site_count;
     int **class_of;        /* [site][storage] -> index into classes */

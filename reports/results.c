@@ -94,8 +94,9 @@ report_results *report_results_alloc(size_t vms, size_t links, size_t classes, s
     r->ev_count = calloc(slots, sizeof *r->ev_count);
     r->ev_first = malloc(slots * sizeof *r->ev_first);
     r->classes = calloc(classes ? classes : 1, sizeof *r->classes);
+    r->class_level_ns = calloc(classes ? classes : 1, sizeof *r->class_level_ns);
     if (!r->vms || !r->vst || !r->links || !r->lst || !r->plan_names || !r->ev_count ||
-        !r->ev_first || !r->classes) {
+        !r->ev_first || !r->classes || !r->class_level_ns) {
         report_results_free(r);
         return NULL;
     }
@@ -230,6 +231,7 @@ void report_results_free(report_results *r)
     free(r->lst);
     free(r->plan_names);
     free(r->classes);
+    free(r->class_level_ns);
     free(r->class_of);
     free(r->storage_count);
     free(r->ev_count);
@@ -406,6 +408,42 @@ static void rec_event(void *ctx, const engine_event_info *ev)
         report_db_put_event(r->db, r->ev_total, ev, vm_name(r, ev->vm));
 }
 
+/* Maxima of levels are taken between instants, never within one: the engine reports the changes
+ * of one instant one callback at a time (a new point, then the oldest pruned; storage grown by the
+ * point, then shrunk by the merge), and the states in between never lasted any time. So before a
+ * change at at_ns, the level the previous instant left (which held until at_ns) enters the
+ * maximum; the last level enters at the end of the run (results_levels_final). */
+static void vm_levels_at(report_results *r, size_t vm, int64_t at_ns)
+{
+    vm_state *s = &r->vst[vm];
+    if (at_ns <= s->level_ns)
+        return;
+    report_vm_stats *v = &r->vms[vm];
+    if (v->rp_additional_now > v->rp_additional_max)
+        v->rp_additional_max = v->rp_additional_now;
+    if (v->replica_storage_bytes > v->replica_storage_peak_bytes)
+        v->replica_storage_peak_bytes = v->replica_storage_bytes;
+    s->level_ns = at_ns;
+}
+
+static void class_level_at(report_results *r, int c, int64_t at_ns)
+{
+    if (at_ns <= r->class_level_ns[c])
+        return;
+    report_class_stats *cl = &r->classes[c];
+    if (cl->used_bytes > cl->peak_bytes)
+        cl->peak_bytes = cl->used_bytes;
+    r->class_level_ns[c] = at_ns;
+}
+
+static void results_levels_final(report_results *r)
+{
+    for (size_t i = 0; i < r->vm_count; i++)
+        vm_levels_at(r, i, INT64_MAX);
+    for (size_t c = 0; c < r->class_count; c++)
+        class_level_at(r, (int)c, INT64_MAX);
+}
+
 static live_rp *live_find(vm_state *s, uint64_t id)
 {
     for (size_t i = s->live_n; i-- > 0;)
@@ -425,11 +463,8 @@ static void rp_mark_applied(report_vm_stats *v, live_rp *p, const engine_rp_info
         return;
     p->applied = true;
     v->rp_applied++;
-    if (rp_additional(p->kind)) {
-        v->rp_additional_now++;
-        if (v->rp_additional_now > v->rp_additional_max)
-            v->rp_additional_max = v->rp_additional_now;
-    }
+    if (rp_additional(p->kind))
+        v->rp_additional_now++; /* its maximum: see vm_levels_at */
     if (p->kind == ENGINE_RP_APP_CONSISTENT)
         v->rp_app_consistent_now++;
     if (p->kind == ENGINE_RP_LATEST)
@@ -471,6 +506,7 @@ static void rec_recovery_point(void *ctx, engine_rp_change change, const engine_
     assert(!r->finished);
     if (!vm_ok(r, rp->vm))
         return;
+    vm_levels_at(r, (size_t)rp->vm, at_ns);
     report_vm_stats *v = &r->vms[rp->vm];
     vm_state *s = &r->vst[rp->vm];
     live_rp *p = live_find(s, rp->id);
@@ -601,7 +637,6 @@ static void rec_initial_replication(void *ctx, const engine_ir_info *ir)
 static void rec_replica_storage(void *ctx, int site, int storage, int vm, uint64_t used_bytes,
                                 int64_t at_ns)
 {
-    (void)at_ns;
     report_results *r = ctx;
     assert(!r->finished);
     int c = -1;
@@ -609,7 +644,10 @@ static void rec_replica_storage(void *ctx, int site, int storage, int vm, uint64
         (size_t)storage < r->storage_count[site])
         c = r->class_of[site][storage];
     uint64_t old = 0;
+    if (c >= 0)
+        class_level_at(r, c, at_ns);
     if (vm_ok(r, vm)) {
+        vm_levels_at(r, (size_t)vm, at_ns);
         vm_state *s = &r->vst[vm];
         vm_store *e = NULL;
         for (size_t i = 0; i < s->store_n && !e; i++)
@@ -626,15 +664,11 @@ static void rec_replica_storage(void *ctx, int site, int storage, int vm, uint64
         e->used = used_bytes;
         report_vm_stats *v = &r->vms[vm];
         v->replica_storage_bytes = v->replica_storage_bytes - old + used_bytes;
-        if (v->replica_storage_bytes > v->replica_storage_peak_bytes)
-            v->replica_storage_peak_bytes = v->replica_storage_bytes;
     }
     if (c >= 0) {
         report_class_stats *cl = &r->classes[c];
         /* Without a VM the report is the classification's own total. */
         cl->used_bytes = vm_ok(r, vm) ? cl->used_bytes - old + used_bytes : used_bytes;
-        if (cl->used_bytes > cl->peak_bytes)
-            cl->peak_bytes = cl->used_bytes;
     }
 }
 
@@ -762,7 +796,8 @@ static void results_assign_findings(report_results *r)
 void report_results_settle(report_results *r)
 {
     for (size_t i = 0; i < r->link_count; i++)
-        if (!report_util_compute(r->lst[i].samples, r->lst[i].n, INT64_MIN, &r->links[i].util))
+        if (!report_util_compute(r->lst[i].samples, r->lst[i].n, INT64_MIN, INT64_MAX,
+                                 &r->links[i].util))
             abort();
     results_assign_findings(r);
 }
@@ -772,6 +807,7 @@ void report_results_finish(report_results *r, int64_t end_ns)
     assert(!r->finished);
     r->finished = true;
     r->end_ns = end_ns;
+    results_levels_final(r);
     report_results_settle(r);
     /* Points still retained at the end get their rows. */
     for (size_t i = 0; i < r->vm_count; i++)
@@ -922,11 +958,34 @@ const report_rpo_point *report_results_rpo_points(const report_results *r, size_
 bool report_results_rpo(const report_results *r, size_t vm, int64_t from_ns, int64_t threshold_ns,
                         report_rpo_stats *out)
 {
+    return report_results_rpo_window(r, vm, from_ns, 0, threshold_ns, out);
+}
+
+bool report_results_rpo_window(const report_results *r, size_t vm, int64_t from_ns,
+                               int64_t until_ns, int64_t threshold_ns, report_rpo_stats *out)
+{
     assert(vm < r->vm_count);
     int64_t end = r->end_ns;
     if (end < 0) /* before finish: up to the last breakpoint */
         end = r->vst[vm].rpo_n ? r->vst[vm].rpo[r->vst[vm].rpo_n - 1].at_ns : 0;
+    /* [from, until) and [from, until] differ by one instant: no time, the same statistics. */
+    if (until_ns > 0 && until_ns < end)
+        end = until_ns;
     return report_rpo_compute(r->vst[vm].rpo, r->vst[vm].rpo_n, from_ns, end, threshold_ns, out);
+}
+
+int64_t report_results_unprotected_from(const report_results *r, size_t vm)
+{
+    assert(vm < r->vm_count);
+    const vm_state *s = &r->vst[vm];
+    if (s->rpo_n == 0 || s->rpo[s->rpo_n - 1].captured_ns >= 0)
+        return -1;
+    /* Back to the first of the trailing undefined breakpoints; none defined before: never
+     * protected. */
+    size_t i = s->rpo_n - 1;
+    while (i > 0 && s->rpo[i - 1].captured_ns < 0)
+        i--;
+    return i == 0 ? -1 : s->rpo[i].at_ns;
 }
 
 const report_expect_result *report_results_expect(const report_results *r, size_t i)

@@ -57,6 +57,17 @@ static void summary_vms(const report_results *r, FILE *out)
              report_format_bytes((double)v->raw_bytes, raw, sizeof raw),
              report_format_bytes((double)v->wire_bytes, wire, sizeof wire), ratio);
     }
+    /* A VM that lost protection and did not regain it: its RPO statistics cover only the time it
+     * was protected, which the figures above cannot say on their own. */
+    for (size_t i = 0; i < n; i++) {
+        int64_t from = report_results_unprotected_from(r, i);
+        if (from < 0)
+            continue;
+        char name[52], t[24];
+        /* 2 + 48 + 21 + 12 + 16 = 99 columns at most */
+        line(out, "  %s: not protected from %s (RPO undefined)",
+             fit(name, sizeof name, report_results_vm(r, i)->name, 48), dur(from, t, sizeof t));
+    }
 }
 
 static void summary_links(const report_results *r, FILE *out)
@@ -172,11 +183,38 @@ static void summary_failovers(const report_results *r, FILE *out)
             snprintf(who, sizeof who, "-");
         line(out, "%-24s %-10s %-10s %-10s %-10s %-11s %-8s %s", fit(name, sizeof name, who, 24),
              failover_kind(f->kind), dur(f->started_ns, st, sizeof st),
-             dur(f->ended_ns >= 0 ? f->ended_ns - f->started_ns : -1, rto, sizeof rto),
+             dur(f->succeeded && f->ended_ns >= 0 ? f->ended_ns - f->started_ns : -1, rto,
+                 sizeof rto),
              dur(f->data_loss_ns, loss, sizeof loss),
              report_format_bytes((double)f->data_loss_bytes, bytes, sizeof bytes),
              f->verified ? "yes" : "NO", f->succeeded ? "succeeded" : "failed");
+        if (!f->succeeded && f->detail[0])
+            line(out, "  failed: %s", f->detail);
         summary_fo_findings(r, (int)i, out);
+    }
+}
+
+/* Jobs the run ended in the middle of, with what each was doing last: a failover still booting, a
+ * resynchronization still sending. Their outcome is unknown, which no other line says. */
+static void summary_in_progress(const report_results *r, FILE *out)
+{
+    bool header = false;
+    for (size_t i = 0; i < report_results_job_count(r); i++) {
+        const report_job *j = report_results_job(r, i);
+        if (j->state != ENGINE_JOB_IN_PROGRESS)
+            continue;
+        if (!header) {
+            fputc('\n', out);
+            line(out, "still in progress at the end");
+            line(out, "  %-24s %-20s %-10s %s", "job", "subject", "started", "last step");
+            header = true;
+        }
+        char name[28], subject[24], t[24], step[44];
+        const char *last = j->step_count ? j->steps[j->step_count - 1].name : "(none yet)";
+        /* 2 + 24 + 1 + 20 + 1 + 10 + 1 + 41 = 100 columns */
+        line(out, "  %-24s %-20s %-10s %s", fit(name, sizeof name, j->name, 24),
+             fit(subject, sizeof subject, j->subject, 20), dur(j->started_ns, t, sizeof t),
+             fit(step, sizeof step, last, 41));
     }
 }
 
@@ -277,6 +315,7 @@ void report_summary_write(const report_results *r, FILE *out)
     summary_links(r, out);
     summary_points(r, out);
     summary_failovers(r, out);
+    summary_in_progress(r, out);
     summary_findings(r, out);
     summary_expectations(r, out);
 }

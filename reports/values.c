@@ -3,6 +3,7 @@
  * database's metrics table both read metrics through here, so they can never disagree. */
 #include "reports.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -77,8 +78,56 @@ drs_value_unit report_metric_unit(const char *metric)
     return m ? m->unit : DRS_UNIT_NUMBER;
 }
 
+/* Why failover f (which did not succeed) has no RTO. For a plan: the VMs of that run of the plan
+ * that failed (its per-VM records with succeeded false, started from the plan's start on and before
+ * the plan's next run of the same kind), else the plan's own detail. */
+static void failover_failed_why(const report_results *r, size_t fi, char *why, size_t why_n)
+{
+    const report_failover *f = report_results_failover(r, fi);
+    size_t n = report_results_failover_count(r);
+    char names[200] = "";
+    size_t len = 0, count = 0;
+    if (f->vm < 0) {
+        int64_t next = INT64_MAX;
+        for (size_t i = 0; i < n; i++) {
+            const report_failover *g = report_results_failover(r, i);
+            if (i != fi && g->vm < 0 && g->plan == f->plan && g->kind == f->kind &&
+                g->started_ns > f->started_ns && g->started_ns < next)
+                next = g->started_ns;
+        }
+        for (size_t i = 0; i < n; i++) {
+            const report_failover *g = report_results_failover(r, i);
+            if (g->vm < 0 || g->plan != f->plan || g->kind != f->kind || g->succeeded ||
+                g->started_ns < f->started_ns || g->started_ns >= next ||
+                (size_t)g->vm >= report_results_vm_count(r))
+                continue;
+            /* A VM tried twice in one run is named once. */
+            bool dup = false;
+            for (size_t k = 0; k < i && !dup; k++) {
+                const report_failover *h = report_results_failover(r, k);
+                dup = h->vm == g->vm && h->plan == f->plan && h->kind == f->kind &&
+                      !h->succeeded && h->started_ns >= f->started_ns && h->started_ns < next;
+            }
+            if (dup)
+                continue;
+            const char *name = report_results_vm(r, (size_t)g->vm)->name;
+            int w = snprintf(names + len, sizeof names - len, "%s%s", count ? ", " : "", name);
+            if (w > 0)
+                len = len + (size_t)w < sizeof names ? len + (size_t)w : sizeof names - 1;
+            count++;
+        }
+    }
+    if (count > 0)
+        snprintf(why, why_n, "failover failed: %s did not start", names);
+    else if (f->detail[0])
+        snprintf(why, why_n, "failover failed: %s", f->detail);
+    else
+        snprintf(why, why_n, "failover failed");
+}
+
 /* The worst of the failovers about the subject: a plan's own records (vm = -1) when it has any,
- * otherwise every record of the plan; for a VM, every record naming it. */
+ * otherwise every record of the plan; for a VM, every record naming it. A failover that did not
+ * succeed has no RTO: failover.rto is then undefined, and says which VMs did not start. */
 static bool failover_value(const report_results *r, const char *metric, drs_scope scope, int index,
                            double *value, char *why, size_t why_n)
 {
@@ -100,6 +149,10 @@ static bool failover_value(const report_results *r, const char *metric, drs_scop
             continue;
         found++;
         if (strcmp(metric, "failover.rto") == 0) {
+            if (!f->succeeded) {
+                failover_failed_why(r, i, why, why_n);
+                return false;
+            }
             if (f->ended_ns < 0) {
                 snprintf(why, why_n, "a failover did not finish");
                 return false;
@@ -127,15 +180,32 @@ static bool failover_value(const report_results *r, const char *metric, drs_scop
     return true;
 }
 
+/* " in the window" when the statistic was asked over a window, "" otherwise: for why texts. */
+static void window_words(int64_t after_ns, int64_t until_ns, char *buf, size_t n)
+{
+    if (after_ns > 0 || until_ns > 0)
+        snprintf(buf, n, " in the window");
+    else
+        buf[0] = '\0';
+}
+
 static bool vm_value(const report_results *r, const char *metric, int vm, int64_t after_ns,
-                     int64_t threshold_ns, double *value, char *why, size_t why_n)
+                     int64_t until_ns, int64_t threshold_ns, double *value, char *why,
+                     size_t why_n)
 {
     const report_vm_stats *v = report_results_vm(r, (size_t)vm);
     if (strncmp(metric, "rpo.", 4) == 0) {
         report_rpo_stats st;
-        if (!report_results_rpo(r, (size_t)vm, after_ns, threshold_ns, &st) || !st.defined) {
-            snprintf(why, why_n, "RPO undefined (no recovery point applied%s)",
-                     after_ns > 0 ? " in the window" : "");
+        char win[32];
+        window_words(after_ns, until_ns, win, sizeof win);
+        if (!report_results_rpo_window(r, (size_t)vm, after_ns, until_ns, threshold_ns, &st) ||
+            !st.defined) {
+            size_t n;
+            report_results_rpo_points(r, (size_t)vm, &n);
+            if (n > 0)
+                snprintf(why, why_n, "RPO undefined (not protected%s)", win);
+            else
+                snprintf(why, why_n, "RPO undefined (no recovery point applied%s)", win);
             return false;
         }
         const char *s = metric + 4;
@@ -180,16 +250,19 @@ static bool vm_value(const report_results *r, const char *metric, int vm, int64_
 }
 
 static bool link_value(const report_results *r, const char *metric, int link, int64_t after_ns,
-                       double *value, char *why, size_t why_n)
+                       int64_t until_ns, double *value, char *why, size_t why_n)
 {
     const report_link_stats *l = report_results_link(r, (size_t)link);
     if (strncmp(metric, "link.utilization.", 17) == 0) {
         report_util_stats u = l->util;
-        if (after_ns > 0 || !u.defined) {
+        if (after_ns > 0 || until_ns > 0 || !u.defined) {
             size_t n;
             const report_link_sample *s = report_results_link_samples(r, (size_t)link, &n);
-            if (!report_util_compute(s, n, after_ns, &u) || !u.defined) {
-                snprintf(why, why_n, "no throughput samples");
+            char win[32];
+            window_words(after_ns, until_ns, win, sizeof win);
+            if (!report_util_compute(s, n, after_ns, until_ns > 0 ? until_ns : INT64_MAX, &u) ||
+                !u.defined) {
+                snprintf(why, why_n, "no throughput samples%s", win);
                 return false;
             }
         }
@@ -209,8 +282,8 @@ static bool link_value(const report_results *r, const char *metric, int link, in
 }
 
 bool report_results_metric(const report_results *r, const char *metric, drs_scope scope, int index,
-                           int64_t after_ns, int64_t threshold_ns, double *value, char *why,
-                           size_t why_n)
+                           int64_t after_ns, int64_t until_ns, int64_t threshold_ns, double *value,
+                           char *why, size_t why_n)
 {
     char dummy[8];
     if (!why) {
@@ -239,9 +312,9 @@ bool report_results_metric(const report_results *r, const char *metric, drs_scop
         return failover_value(r, metric, scope, index, value, why, why_n);
     switch (scope) {
     case DRS_SCOPE_VM:
-        return vm_value(r, metric, index, after_ns, threshold_ns, value, why, why_n);
+        return vm_value(r, metric, index, after_ns, until_ns, threshold_ns, value, why, why_n);
     case DRS_SCOPE_LINK:
-        return link_value(r, metric, index, after_ns, value, why, why_n);
+        return link_value(r, metric, index, after_ns, until_ns, value, why, why_n);
     case DRS_SCOPE_CLASSIFICATION:
         *value = (double)report_results_class(r, (size_t)index)->peak_bytes;
         return true;

@@ -161,8 +161,9 @@ static void answers_write(FILE *f, const drs_scenario *sc, const report_results 
  */
 
 /* The worst protected VM's RPO percentile over [after, end]. A VM whose RPO is defined for less
- * than half of that window (initial replication not done, protection lost) counts as infinite: a
- * few fresh points at the end of a run must not pass for a met target. */
+ * than half of that window (initial replication not done, protection lost: the spans the recorder
+ * marks undefined are not covered) counts as infinite: a few fresh points at the end of a run must
+ * not pass for a met target. */
 static double point_rpo(const plan_ctx *c, const drs_scenario *sc, const report_results *r,
                         char *worst, size_t n)
 {

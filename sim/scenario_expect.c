@@ -114,11 +114,12 @@ const char *const sim_scenario_event_names[] = {
 static const char *const sc_forms[] = {"metric", "job", "health", "event", "validation", NULL};
 static const char *const sc_all_keys[] = {
     "metric",         "job",  "health", "event",  "validation", "vm",        "link",  "plan",
-    "classification", "max",  "min",    "equals", "after",      "threshold", "state", "by",
-    "never",          "rule", NULL};
+    "classification", "max",  "min",    "equals", "after",      "until",     "threshold",
+    "state",          "by",   "never",  "rule",   NULL};
 static const char *const sc_metric_keys[] = {"metric",         "vm",        "link", "plan",
                                              "classification", "max",       "min",  "equals",
-                                             "after",          "threshold", NULL};
+                                             "after",          "until",     "threshold",
+                                             NULL};
 static const char *const sc_job_keys[] = {"job", "vm", "plan", "state", "by", "never", NULL};
 static const char *const sc_health_keys[] = {"health", "vm", "by", "never", NULL};
 static const char *const sc_event_keys[] = {"event", "vm", "link", "plan", "by", "never", NULL};
@@ -288,6 +289,13 @@ static void sc_expect_metric(sc_ctx *c, const json_t *v, const char *p, drs_expe
         sc_error(c, q, "'min' is above 'max': no value can satisfy both");
     }
     sc_get_duration(c, v, p, "after", SC_OPTIONAL, &x->after_ns);
+    if (sc_get_duration(c, v, p, "until", SC_OPTIONAL, &x->until_ns) &&
+        x->until_ns <= x->after_ns) {
+        /* [after, until) must hold some time, or the statistic has nothing to be about. */
+        sc_path_key(q, p, "until");
+        sc_error(c, q, "'until' must be later than %s",
+                 x->after_ns > 0 ? "'after'" : "the start of the run");
+    }
     bool needs_threshold = !strcmp(m->name, "rpo.time_above");
     if (needs_threshold)
         sc_get_duration(c, v, p, "threshold", SC_REQUIRED, &x->threshold_ns);

@@ -320,6 +320,172 @@ static void test_failover_metrics_take_the_worst(void **state)
     report_results_free(r);
 }
 
+static void test_until_closes_the_window(void **state)
+{
+    (void)state;
+    report_results *r = hand_run();
+    /* sql-01 over [0, 10 min): the tooth [1, 6) min runs 1..6 min, the one from 6 min (captured
+     * at 5) 1..5 min up to 10 min; the outage tooth that peaks at 31 min comes later. So rpo.max
+     * is 6 min until 10 min, where over the whole run it is 31 min. */
+    drs_expect e = metric("rpo.max", DRS_SCOPE_VM, "sql-01");
+    e.has_max = true;
+    e.max = 6.0 * 60e9;
+    assert_false(passes(r, e));
+    e.until_ns = 10 * MIN;
+    assert_true(passes(r, e));
+    assert_string_equal(report_results_expect(r, 0)->actual, "6m00s");
+    assert_string_equal(report_results_expect(r, 0)->name, "rpo.max vm=sql-01 until 10m00s");
+    /* With both ends: [5 min, 10 min) holds the last minute of the first tooth (5..6 min) and
+     * the second tooth's 1..5 min: mean = (1 * 5.5 + 4 * 3) / 5 = 3.5 min. */
+    drs_expect m = metric("rpo.mean", DRS_SCOPE_VM, "sql-01");
+    m.has_max = true;
+    m.max = 3.5 * 60e9;
+    m.after_ns = 5 * MIN;
+    m.until_ns = 10 * MIN;
+    assert_true(passes(r, m));
+    assert_string_equal(report_results_expect(r, 0)->actual, "3m30s");
+    assert_string_equal(report_results_expect(r, 0)->name,
+                        "rpo.mean vm=sql-01 after 5m00s until 10m00s");
+    /* Link: the first 2 of 40 minutes at 50 %, the rest at 10 %. Whole run p95 = 10 %; until
+     * 2 min only the 50 % minutes count, so p95 = 50 %. */
+    drs_expect u = metric("link.utilization.p95", DRS_SCOPE_LINK, "wan");
+    u.has_max = true;
+    u.max = 0.1;
+    assert_true(passes(r, u));
+    u.until_ns = 2 * MIN;
+    assert_false(passes(r, u));
+    assert_string_equal(report_results_expect(r, 0)->actual, "0.5");
+    /* web-01 never had a point: undefined in any window. */
+    drs_expect w = metric("rpo.max", DRS_SCOPE_VM, "web-01");
+    w.has_max = true;
+    w.until_ns = 10 * MIN;
+    assert_false(passes(r, w));
+    assert_non_null(strstr(report_results_expect(r, 0)->actual, "in the window"));
+    report_results_free(r);
+}
+
+/* A plan failover in which a VM did not start: the plan's record is failed, unverified and never
+ * ended; each VM has its own record. */
+static void test_failed_plan_failover_names_the_vms(void **state)
+{
+    (void)state;
+    drs_scenario sc = {.name = "fail", .duration_ns = 4 * 3600 * S, .sites = sites,
+                       .site_count = 2, .links = links, .link_count = 1, .vms = vms, .vm_count = 2,
+                       .recovery = {.cloud_pairs = pairs, .cloud_pair_count = 1, .plans = plans,
+                                    .plan_count = 2}};
+    report_results *r = report_results_new(&sc);
+    /* Run 1 of erp at 1 h: sql-01 started, web-01 did not. */
+    report_failover plan = {.kind = DRS_DO_UNPLANNED_FAILOVER, .plan = 0, .vm = -1,
+                            .started_ns = 3600 * S, .ended_ns = -1, .succeeded = false,
+                            .failure_ns = 3600 * S, .rp_captured_ns = 3600 * S - 4 * MIN,
+                            .data_loss_ns = 4 * MIN, .verified = false};
+    snprintf(plan.detail, sizeof plan.detail, "web-01 did not start");
+    report_failover ok = plan, bad = plan;
+    ok.vm = 0;
+    ok.succeeded = ok.verified = true;
+    ok.ended_ns = 3600 * S + 5 * MIN;
+    bad.vm = 1;
+    bad.started_ns = 3600 * S + MIN;
+    bad.ended_ns = -1;
+    report_results_add_failover(r, &ok);
+    report_results_add_failover(r, &bad);
+    report_results_add_failover(r, &plan);
+    /* Run 2 at 3 h: sql-01 fails this time. It belongs to the second run, not the first. */
+    report_failover plan2 = plan, bad2 = plan;
+    plan2.started_ns = bad2.started_ns = 3 * 3600 * S;
+    bad2.vm = 0;
+    report_results_add_failover(r, &plan2);
+    report_results_add_failover(r, &bad2);
+    report_results_finish(r, 4 * 3600 * S);
+
+    drs_expect rto = metric("failover.rto", DRS_SCOPE_PLAN, "erp");
+    rto.has_max = true;
+    rto.max = 3600e9;
+    assert_false(passes(r, rto));
+    const report_expect_result *x = report_results_expect(r, 0);
+    assert_false(x->has_value);
+    assert_string_equal(x->actual, "failover failed: web-01 did not start");
+    drs_expect v = metric("failover.verified", DRS_SCOPE_PLAN, "erp");
+    v.has_equals = true;
+    v.equals = 1;
+    assert_false(passes(r, v));
+    assert_string_equal(report_results_expect(r, 0)->actual, "false");
+    /* The VM that did not start has no RTO either; the one that did has 5 min. */
+    drs_expect vr = metric("failover.rto", DRS_SCOPE_VM, "web-01");
+    vr.has_max = true;
+    vr.max = 3600e9;
+    assert_false(passes(r, vr));
+    assert_non_null(strstr(report_results_expect(r, 0)->actual, "failover failed"));
+    report_results_free(r);
+
+    /* Only the second run failed: its message names sql-01 alone. */
+    r = report_results_new(&sc);
+    report_failover good = plan;
+    good.succeeded = good.verified = true;
+    good.ended_ns = 3600 * S + 10 * MIN;
+    report_results_add_failover(r, &good);
+    report_results_add_failover(r, &plan2);
+    report_results_add_failover(r, &bad2);
+    report_results_finish(r, 4 * 3600 * S);
+    assert_false(passes(r, rto));
+    assert_string_equal(report_results_expect(r, 0)->actual, "failover failed: sql-01 did not start");
+    report_results_free(r);
+}
+
+/* Levels that change several times at one instant: the maximum sees only what lasted. Retention
+ * of 4 additional points: from the 5th hour on, each hour the new point is applied and the
+ * oldest pruned at the same instant, in that order, so 5 points never coexist: max 4 (taking the
+ * maximum after each callback would say 5). Replica storage grows by the new point's 1 GB and
+ * shrinks by the pruned one's at that same instant: peak = base 10 GB + 4 GB. web-01 prunes one
+ * minute late once, so it really holds 5 points (and 15 GB) for that minute. */
+static void test_level_maxima_between_instants(void **state)
+{
+    (void)state;
+    drs_scenario sc = {.name = "levels", .duration_ns = 10 * 3600 * S, .sites = sites,
+                       .site_count = 2, .links = links, .link_count = 1, .vms = vms, .vm_count = 2,
+                       .recovery = {.cloud_pairs = pairs, .cloud_pair_count = 1, .plans = plans,
+                                    .plan_count = 2}};
+    report_results *r = report_results_new(&sc);
+    engine_recorder rec = report_results_recorder(r);
+    const uint64_t GB = 1000000000, base = 10 * GB;
+    for (int vm = 0; vm < 2; vm++)
+        rec.replica_storage(rec.ctx, 1, 0, vm, base, 0);
+    for (int h = 1; h <= 8; h++)
+        for (int vm = 0; vm < 2; vm++) {
+            int64_t t = h * 3600 * S;
+            engine_rp_info rp = {.vm = vm, .id = (uint64_t)h, .kind = ENGINE_RP_HOURLY,
+                                 .captured_ns = t, .bytes = GB};
+            rec.recovery_point(rec.ctx, ENGINE_RP_CREATED, &rp, t);
+            rec.recovery_point(rec.ctx, ENGINE_RP_APPLIED, &rp, t);
+            uint64_t held = (uint64_t)(h < 5 ? h : 5);
+            rec.replica_storage(rec.ctx, 1, 0, vm, base + held * GB, t);
+            if (h >= 5) {
+                int64_t tp = vm == 1 && h == 6 ? t + MIN : t; /* web-01 late once */
+                engine_rp_info old = rp;
+                old.id = (uint64_t)(h - 4);
+                old.captured_ns = (h - 4) * 3600 * S;
+                rec.recovery_point(rec.ctx, ENGINE_RP_PRUNED, &old, tp);
+                rec.replica_storage(rec.ctx, 1, 0, vm, base + 4 * GB, tp);
+            }
+        }
+    report_results_finish(r, 10 * 3600 * S);
+    const report_vm_stats *a = report_results_vm(r, 0), *b = report_results_vm(r, 1);
+    assert_int_equal(a->rp_additional_now, 4);
+    assert_int_equal(a->rp_additional_max, 4);
+    assert_int_equal(a->replica_storage_peak_bytes, base + 4 * GB);
+    assert_int_equal(b->rp_additional_max, 5);
+    assert_int_equal(b->replica_storage_peak_bytes, base + 5 * GB);
+    /* The classification holds both: 14 + 14 GB at every instant but web-01's late minute, when
+     * it holds 14 + 15 GB. */
+    assert_int_equal(report_results_class(r, 1)->peak_bytes, 2 * base + 9 * GB);
+    drs_expect e = metric("recovery_points.additional.max", DRS_SCOPE_VM, "sql-01");
+    e.has_max = true;
+    e.max = 4;
+    assert_true(passes(r, e));
+    assert_string_equal(report_results_expect(r, 0)->actual, "4");
+    report_results_free(r);
+}
+
 static drs_expect job(const char *name, const char *vm, const char *st)
 {
     return (drs_expect){.kind = DRS_EXPECT_JOB, .path = "expect[1]", .name = (char *)name,
@@ -445,6 +611,9 @@ int main(void)
         cmocka_unit_test(test_every_vm_is_checked_and_undefined_rpo_fails),
         cmocka_unit_test(test_counts_sizes_ratios),
         cmocka_unit_test(test_failover_metrics_take_the_worst),
+        cmocka_unit_test(test_until_closes_the_window),
+        cmocka_unit_test(test_failed_plan_failover_names_the_vms),
+        cmocka_unit_test(test_level_maxima_between_instants),
         cmocka_unit_test(test_jobs_by_name_state_and_time),
         cmocka_unit_test(test_health_and_events),
         cmocka_unit_test(test_validation_findings),

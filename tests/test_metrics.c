@@ -99,6 +99,44 @@ static void test_undefined_gap_is_left_out(void **state)
     assert_int_equal(report_rpo_at(p, 7, 2 * I + a + 1000 * S + 7 * S), a + 7 * S);
 }
 
+static void test_gap_statistics_by_hand(void **state)
+{
+    (void)state;
+    /* Breakpoints (s): at 100 the point captured at 0, at 200 the one captured at 150, at 300 the
+     * VM stops being protected (captured -1), at 500 the point captured at 480; end at 600.
+     * Defined pieces (RPO values over their time): [100,200) 100..200, [200,300) 50..150,
+     * [500,600) 20..120, 100 s each: covered 300 s; the gap [300,500) is left out.
+     * max = 200 s. mean = (150 + 100 + 70) * 100 / 300 = 106.667 s.
+     * Time with RPO <= r, M(r) = sum of clamp(r - a, 0, 100) over a = 100, 50, 20:
+     * M(100) = 0 + 50 + 80 = 130; three pieces hold 100..120, so p50 (M = 150) = 100 + 20/3 s.
+     * M(120) = 190, M(150) = 250 (slope 2), then slope 1: p95 (M = 285) = 150 + 35 = 185 s,
+     * p99 (M = 297) = 197 s. Above 140 s: 60 + 10 + 0 = 70 s.
+     * A line drawn across the gap (RPO 150..350 from the point captured at 150) would give a max
+     * of 350 s and a covered time of 500 s. */
+    report_rpo_point p[4] = {{100 * S, 0}, {200 * S, 150 * S}, {300 * S, -1}, {500 * S, 480 * S}};
+    report_rpo_stats st;
+    assert_true(report_rpo_compute(p, 4, 0, 600 * S, 140 * S, &st));
+    assert_true(st.defined);
+    assert_int_equal(st.covered_ns, 300 * S);
+    assert_int_equal(st.max_ns, 200 * S);
+    assert_ns(st.mean_ns, 32000.0 / 300.0 * 1e9);
+    assert_ns(st.p50_ns, (100.0 + 20.0 / 3.0) * 1e9);
+    assert_ns(st.p95_ns, 185.0 * S);
+    assert_ns(st.p99_ns, 197.0 * S);
+    assert_int_equal(st.above_ns, 70 * S);
+    assert_int_equal(report_rpo_at(p, 4, 400 * S), -1);
+    assert_int_equal(report_rpo_at(p, 4, 550 * S), 70 * S);
+    /* The window [150, 550): pieces [150,200) 150..200, [200,300) 50..150, [500,550) 20..70:
+     * covered 200 s, max 200 s, mean = (175 * 50 + 100 * 100 + 45 * 50) / 200 = 105 s. */
+    assert_true(report_rpo_compute(p, 4, 150 * S, 550 * S, 0, &st));
+    assert_int_equal(st.covered_ns, 200 * S);
+    assert_int_equal(st.max_ns, 200 * S);
+    assert_ns(st.mean_ns, 105.0 * S);
+    /* A window inside the gap has no statistics at all. */
+    assert_true(report_rpo_compute(p, 4, 320 * S, 480 * S, 0, &st));
+    assert_false(st.defined);
+}
+
 static void test_after_window_starts_mid_tooth(void **state)
 {
     (void)state;
@@ -149,7 +187,7 @@ static void test_utilization_p95_is_an_observed_sample(void **state)
         s[k] = (report_link_sample){(k + 1) * 60 * S, 60 * S, (k + 1) / 100.0 * 120e6,
                                     (k + 1) / 100.0 * 60e6, 1e6};
     report_util_stats u;
-    assert_true(report_util_compute(s, 20, 0, &u));
+    assert_true(report_util_compute(s, 20, 0, INT64_MAX, &u));
     assert_true(u.defined);
     assert_true(fabs(u.p95 - 0.19) < 1e-12);
     assert_true(fabs(u.max - 0.20) < 1e-12);
@@ -157,14 +195,35 @@ static void test_utilization_p95_is_an_observed_sample(void **state)
     assert_true(fabs(u.peak_Bps - 0.20e6) < 1e-6);
     /* Restricted to samples ending after 10 min: 11 %..20 %, ten samples; 95 % of them needs all
      * but half of one, so p95 = 0.20. */
-    assert_true(report_util_compute(s, 20, 10 * 60 * S, &u));
+    assert_true(report_util_compute(s, 20, 10 * 60 * S, INT64_MAX, &u));
     assert_true(fabs(u.p95 - 0.20) < 1e-12);
     /* A down link (capacity 0) counts as idle. */
     report_link_sample down = {60 * S, 60 * S, 0, 0, 0};
-    assert_true(report_util_compute(&down, 1, 0, &u));
+    assert_true(report_util_compute(&down, 1, 0, INT64_MAX, &u));
     assert_true(u.max == 0.0);
     assert_true(report_ratio(300, 100) == 3.0);
     assert_true(report_ratio(300, 0) == 0.0);
+}
+
+static void test_utilization_window_weighs_the_part_inside(void **state)
+{
+    (void)state;
+    /* Four one-minute samples at 10 %, 20 %, 30 %, 40 % (ending at 1..4 min). Over [0, 2 min): the
+     * first two, max 20 %, p95 20 %. Over [90 s, 150 s): half of the second and half of the third
+     * minute, 30 s each: p95 needs 57 s, past the 30 s at 20 %, so 30 %; max 30 %. Whole run: max
+     * 40 %. A window before the first sample has none. */
+    report_link_sample s[4];
+    for (int k = 0; k < 4; k++)
+        s[k] = (report_link_sample){(k + 1) * 60 * S, 60 * S, 0, (k + 1) / 10.0 * 60e6, 1e6};
+    report_util_stats u;
+    assert_true(report_util_compute(s, 4, 0, 120 * S, &u));
+    assert_true(fabs(u.max - 0.2) < 1e-12 && fabs(u.p95 - 0.2) < 1e-12);
+    assert_true(report_util_compute(s, 4, 90 * S, 150 * S, &u));
+    assert_true(fabs(u.max - 0.3) < 1e-12 && fabs(u.p95 - 0.3) < 1e-12);
+    assert_true(report_util_compute(s, 4, INT64_MIN, INT64_MAX, &u));
+    assert_true(fabs(u.max - 0.4) < 1e-12);
+    assert_true(report_util_compute(s, 4, -60 * S, 0, &u));
+    assert_false(u.defined);
 }
 
 static void test_utilization_weighs_by_interval(void **state)
@@ -175,11 +234,11 @@ static void test_utilization_weighs_by_interval(void **state)
     report_link_sample s[2] = {{90 * S, 90 * S, 0, 0.1 * 90e6, 1e6},
                                  {100 * S, 10 * S, 0, 0.9 * 10e6, 1e6}};
     report_util_stats u;
-    assert_true(report_util_compute(s, 2, 0, &u));
+    assert_true(report_util_compute(s, 2, 0, INT64_MAX, &u));
     assert_true(fabs(u.p95 - 0.9) < 1e-12);
     report_link_sample t[2] = {{96 * S, 96 * S, 0, 0.1 * 96e6, 1e6},
                                  {100 * S, 4 * S, 0, 0.9 * 4e6, 1e6}};
-    assert_true(report_util_compute(t, 2, 0, &u));
+    assert_true(report_util_compute(t, 2, 0, INT64_MAX, &u));
     assert_true(fabs(u.p95 - 0.1) < 1e-12);
 }
 
@@ -226,10 +285,12 @@ int main(void)
         cmocka_unit_test(test_sawtooth_has_closed_form_statistics),
         cmocka_unit_test(test_outage_tooth_weighs_by_its_duration),
         cmocka_unit_test(test_undefined_gap_is_left_out),
+        cmocka_unit_test(test_gap_statistics_by_hand),
         cmocka_unit_test(test_after_window_starts_mid_tooth),
         cmocka_unit_test(test_quantile_ends_and_rpo_at),
         cmocka_unit_test(test_utilization_p95_is_an_observed_sample),
         cmocka_unit_test(test_utilization_weighs_by_interval),
+        cmocka_unit_test(test_utilization_window_weighs_the_part_inside),
         cmocka_unit_test(test_sha256_fips_vectors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -266,10 +266,39 @@ static void test_expectable_events_are_the_engine_events(void **state)
     assert_int_equal(n, ENGINE_EV_COUNT - 1); /* all but "note" */
 }
 
+/* The failover jobs the HTML report picks out are named exactly as the engine names jobs: a name
+ * missing from the scenario format's list would never match, and a name matched in part (a
+ * "Failover" inside another name) would pick the wrong jobs. Hand-made list of the expected ones:
+ * every job of failing over and back, and no protection job. */
+static void test_failover_job_names_are_engine_job_names(void **state)
+{
+    (void)state;
+    size_t n = 0;
+    for (; report_failover_job_names[n]; n++) {
+        bool found = false;
+        for (size_t k = 0; sim_scenario_job_names[k]; k++)
+            found |= !strcmp(report_failover_job_names[n], sim_scenario_job_names[k]);
+        if (!found)
+            print_error("'%s' is not a job name\n", report_failover_job_names[n]);
+        assert_true(found);
+    }
+    assert_int_equal(n, 7);
+    assert_true(report_job_is_failover("Unplanned Failover"));
+    assert_true(report_job_is_failover("Commit"));
+    assert_false(report_job_is_failover("Enable Protection"));
+    assert_false(report_job_is_failover("Resynchronize"));
+    /* Exact, not in part: a prefix or a different case is another name. */
+    assert_false(report_job_is_failover("Failover"));
+    assert_false(report_job_is_failover("Planned Failover (retry)"));
+    assert_false(report_job_is_failover("commit"));
+    assert_false(report_job_is_failover(NULL));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_expectable_events_are_the_engine_events),
+        cmocka_unit_test(test_failover_job_names_are_engine_job_names),
         cmocka_unit_test(test_same_seed_gives_identical_results),
         cmocka_unit_test(test_invalid_scenario_exits_2_and_writes_no_run),
         cmocka_unit_test(test_two_runs_write_identical_rows),

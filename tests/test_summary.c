@@ -400,6 +400,88 @@ static void test_failover_findings_follow_their_failover(void **state)
     report_results_free(r);
 }
 
+/* A run that ends with sql-01 unprotected, a job still running and a plan failover in which web-01
+ * did not start. sql-01: points applied every 5 min from 1 min, then protection lost at 1 h 30 min
+ * (captured -1) and never regained. Its RPO statistics cover [1 min, 1 h 30 min) only: max 6 min,
+ * where a line drawn on to the end (2 h) would reach 36 min. */
+static report_results *ending_run(void)
+{
+    drs_scenario sc = {
+        .name = "ending",
+        .duration_ns = 2 * 3600 * S,
+        .sites = sites,
+        .site_count = 2,
+        .links = links,
+        .link_count = 1,
+        .vms = vms,
+        .vm_count = 2,
+        .recovery = {.cloud_pairs = pairs, .cloud_pair_count = 1, .plans = plans, .plan_count = 1}};
+    report_results *r = report_results_new(&sc);
+    assert_non_null(r);
+    engine_recorder rec = report_results_recorder(r);
+    for (int64_t c = 0; c < 90 * MIN - MIN; c += 5 * MIN)
+        rec.rpo_point(rec.ctx, 0, c + MIN, c);
+    rec.rpo_point(rec.ctx, 0, 90 * MIN, -1);
+    engine_job_info j = {.id = 7, .name = "Reverse Replication", .vm = 0, .pair = 0, .site = -1,
+                         .subject = "sql-01"};
+    rec.job_started(rec.ctx, &j, 100 * MIN);
+    rec.job_step(rec.ctx, 7, "Reversing the replication direction", ENGINE_JOB_SUCCEEDED,
+                 100 * MIN);
+    rec.job_step(rec.ctx, 7, "Resynchronizing the old primary", ENGINE_JOB_IN_PROGRESS,
+                 101 * MIN);
+    engine_job_info done = {.id = 8, .name = "Commit", .vm = 0, .pair = 0, .site = -1,
+                            .subject = "sql-01"};
+    rec.job_started(rec.ctx, &done, 99 * MIN);
+    rec.job_ended(rec.ctx, 8, ENGINE_JOB_SUCCEEDED, "", 99 * MIN);
+    report_failover plan = {.kind = DRS_DO_PLANNED_FAILOVER, .plan = 0, .vm = -1,
+                            .started_ns = 95 * MIN, .ended_ns = -1, .succeeded = false,
+                            .failure_ns = -1, .rp_captured_ns = -1, .data_loss_ns = -1,
+                            .verified = false};
+    snprintf(plan.detail, sizeof plan.detail, "web-01 did not start");
+    report_failover vm1 = plan;
+    vm1.vm = 1;
+    report_results_add_failover(r, &vm1);
+    report_results_add_failover(r, &plan);
+    report_results_finish(r, 2 * 3600 * S);
+    return r;
+}
+
+static void test_summary_and_html_say_how_the_run_ended(void **state)
+{
+    (void)state;
+    report_results *r = ending_run();
+    assert_int_equal(report_results_unprotected_from(r, 0), 90 * MIN);
+    assert_int_equal(report_results_unprotected_from(r, 1), -1); /* never protected */
+    report_rpo_stats st;
+    assert_true(report_results_rpo(r, 0, 0, 0, &st) && st.defined);
+    assert_int_equal(st.max_ns, 6 * MIN);
+    char *out = capture(report_summary_write, r);
+    static const char *const want[] = {
+        ": not protected from 1h30m00s",
+        "\nstill in progress at the end\n",
+        "Reverse Replication",
+        "Resynchronizing the old primary",
+        "1h40m00s", /* when the job started */
+        "failed: web-01 did not start",
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        if (!strstr(out, want[i]))
+            fail_msg("summary lacks \"%s\":\n%s", want[i], out);
+    /* The finished Commit job is not listed as in progress; the failed plan has no RTO. */
+    const char *prog = strstr(out, "still in progress at the end");
+    assert_null(strstr(prog, "Commit"));
+    const char *row = strstr(out, "\nerp ");
+    assert_non_null(row);
+    assert_non_null(strstr(row, "failed"));
+    free(out);
+    char *html = capture(report_html_fprint, r);
+    assert_non_null(strstr(html, "not protected from 1h30m00s"));
+    assert_non_null(strstr(html, "Still in progress at the end"));
+    assert_non_null(strstr(html, "Resynchronizing the old primary"));
+    free(html);
+    report_results_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -407,6 +489,7 @@ int main(void)
         cmocka_unit_test(test_summary_shows_key_numbers),
         cmocka_unit_test(test_junit_fails_exactly_the_failing_expectations),
         cmocka_unit_test(test_failover_findings_follow_their_failover),
+        cmocka_unit_test(test_summary_and_html_say_how_the_run_ended),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

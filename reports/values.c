@@ -125,11 +125,13 @@ static void failover_failed_why(const report_results *r, size_t fi, char *why, s
         snprintf(why, why_n, "failover failed");
 }
 
-/* The worst of the failovers about the subject: a plan's own records (vm = -1) when it has any,
- * otherwise every record of the plan; for a VM, every record naming it. A failover that did not
- * succeed has no RTO: failover.rto is then undefined, and says which VMs did not start. */
+/* The worst of the failovers about the subject that started in [after, until) (until 0: to the
+ * end): a plan's own records (vm = -1) when it has any, otherwise every record of the plan; for a
+ * VM, every record naming it. A failover that did not succeed has no RTO: failover.rto is then
+ * undefined, and says which VMs did not start. */
 static bool failover_value(const report_results *r, const char *metric, drs_scope scope, int index,
-                           double *value, char *why, size_t why_n)
+                           int64_t after_ns, int64_t until_ns, double *value, char *why,
+                           size_t why_n)
 {
     size_t n = report_results_failover_count(r);
     bool plan_level = false;
@@ -145,7 +147,8 @@ static bool failover_value(const report_results *r, const char *metric, drs_scop
         const report_failover *f = report_results_failover(r, i);
         bool mine = scope == DRS_SCOPE_PLAN ? f->plan == index && (!plan_level || f->vm < 0)
                                             : f->vm == index;
-        if (!mine)
+        bool in_window = f->started_ns >= after_ns && (until_ns <= 0 || f->started_ns < until_ns);
+        if (!mine || !in_window)
             continue;
         found++;
         if (strcmp(metric, "failover.rto") == 0) {
@@ -309,7 +312,7 @@ bool report_results_metric(const report_results *r, const char *metric, drs_scop
         return false;
     }
     if (strncmp(metric, "failover.", 9) == 0)
-        return failover_value(r, metric, scope, index, value, why, why_n);
+        return failover_value(r, metric, scope, index, after_ns, until_ns, value, why, why_n);
     switch (scope) {
     case DRS_SCOPE_VM:
         return vm_value(r, metric, index, after_ns, until_ns, threshold_ns, value, why, why_n);

@@ -43,6 +43,7 @@ static const char main_exit_codes[] =
 
 static const char help_run[] =
     "usage: drsim run SCENARIO.json [--db FILE] [--html FILE] [--junit FILE] [--seed N] [--quiet]\n"
+    "                [--check]\n"
     "\n"
     "Simulate the scenario from start to end and check its expectations. The configuration is checked\n"
     "first, as `drsim validate` does; a scenario with errors is not run.\n"
@@ -55,9 +56,12 @@ static const char help_run[] =
     "  --seed N       use seed N (a whole number >= 0) instead of the scenario's \"seed\"; the same\n"
     "                 scenario and seed always give the same results\n"
     "  --quiet        print only problems and failed expectations, not the summary\n"
+    "  --check        check the simulator's invariants after every event (README: \"drsim swarm\");\n"
+    "                 the first violation stops the run and is printed with its time and state\n"
     "  -h, --help     show this help\n"
     "\n"
-    "exit status: 0 every expectation held; 1 an expectation failed; 2 bad input; 3 internal error.\n";
+    "exit status: 0 every expectation held; 1 an expectation failed or (--check) an invariant was\n"
+    "violated; 2 bad input; 3 internal error.\n";
 
 static const char help_validate[] =
     "usage: drsim validate SCENARIO.json\n"
@@ -246,6 +250,8 @@ static int main_run(int argc, char **argv)
         } else if (!strcmp(a, "--quiet")) {
             opt.quiet = true;
             opt.progress = false;
+        } else if (!strcmp(a, "--check")) {
+            opt.check = true;
         } else if (a[0] == '-' && a[1]) {
             fprintf(stderr, "drsim run: unknown option '%s' (see drsim run --help)\n", a);
             return EXIT_INPUT;

@@ -375,16 +375,27 @@ static void ck_failover(void *ctx, const engine_failover_info *fo)
                    (unsigned long long)fo->data_loss_bytes, (long long)fo->data_loss_ns,
                    fo->verified ? "" : ", replica digest not verified");
     if (fo->succeeded && fo->kind == ENGINE_FO_UNPLANNED) {
-        int64_t age = fo->rp_captured_ns >= 0 ? fo->started_ns - fo->rp_captured_ns : -1;
+        /* The point's age when the primary was lost (a VM of a later plan group is shut down, and
+         * so lost, after the plan began); never after the failover ended. */
+        int64_t lost_at = fo->failure_ns >= 0 ? fo->failure_ns : fo->started_ns;
+        int64_t age = fo->rp_captured_ns >= 0 ? lost_at - fo->rp_captured_ns : -1;
+        char a1[32], a2[32];
         if (!fo->verified)
             check_fail(k, "unplanned-loss",
                        "unplanned failover of %s succeeded without its replica matching the "
                        "recovery point's digest",
                        who);
-        else if (age >= 0 && fo->data_loss_ns > age)
+        else if (fo->ended_ns >= 0 && lost_at > fo->ended_ns)
             check_fail(k, "unplanned-loss",
-                       "unplanned failover of %s lost %lld ns, more than its point's age %lld ns",
-                       who, (long long)fo->data_loss_ns, (long long)age);
+                       "unplanned failover of %s counts its loss up to %s, after it ended at %s",
+                       who, report_format_duration(lost_at, a1, sizeof a1),
+                       report_format_duration(fo->ended_ns, a2, sizeof a2));
+        else if (fo->vm >= 0 && age >= 0 && fo->data_loss_ns > age) /* a plan's record holds
+                                                                      * its worst VM's loss */
+            check_fail(k, "unplanned-loss",
+                       "unplanned failover of %s lost %s, more than its point's age %s", who,
+                       report_format_duration(fo->data_loss_ns, a1, sizeof a1),
+                       report_format_duration(age, a2, sizeof a2));
     }
     if (k->inner.failover)
         k->inner.failover(k->inner.ctx, fo);
@@ -415,10 +426,11 @@ static void check_stop(run_check *k)
     k->violated = true;
     k->pending = false;
     k->v.at_ns = sim_now(c->k);
+    char t[32];
     if (k->last)
-        snprintf(k->v.event, sizeof k->v.event, "%s %s at %lld", k->last->path,
+        snprintf(k->v.event, sizeof k->v.event, "%s %s at %s", k->last->path,
                  run_do_names[k->last->what] ? run_do_names[k->last->what] : "?",
-                 (long long)k->last->at_ns);
+                 report_format_duration(k->last->at_ns, t, sizeof t));
     size_t len;
     sim_world_describe(c->world, k->v.state, sizeof k->v.state);
     len = strlen(k->v.state);

@@ -452,6 +452,15 @@ static size_t read_all(int fd, void *p, size_t n)
     return got;
 }
 
+/* A forked child dies of a crash rather than running a handler it inherited (a test framework's,
+ * which would carry on with the parent's work inside the child). */
+static void child_default_signals(void)
+{
+    static const int sigs[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGALRM};
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+        signal(sigs[i], SIG_DFL);
+}
+
 /* The child's side: load, check the rules, run checked. */
 static void eval_child(const char *text, const char *dir, sw_eval_msg *m)
 {
@@ -499,6 +508,7 @@ int sim_swarm_eval(const json_t *variant, const char *dir, int timeout_s, sim_vi
     pid_t pid = fork();
     if (pid == 0) {
         close(fd[0]);
+        child_default_signals();
         alarm((unsigned)(timeout_s > 0 ? timeout_s : 300));
         sw_eval_msg *m = calloc(1, sizeof *m);
         if (m) {
@@ -915,6 +925,7 @@ int sim_swarm_run(const sim_swarm_options *opt, FILE *out)
             pid_t k = fork();
             if (k == 0) {
                 close(p[0]);
+                child_default_signals();
                 sw_result *r = calloc(1, sizeof *r);
                 if (r) {
                     sw_seed(&c, opt->from + next, r);

@@ -136,6 +136,14 @@ bool engine_vmm_registered(const engine *e, int site);
 /* Index of the configured pair whose primary cloud holds vm's host, or -1. */
 int engine_vm_pair(const engine *e, int vm);
 
+/* --- invariants (engine/invariants.c) --- */
+
+/* Checks, for every VM, that no recovery point (the newest applied one, the retained ones) was
+ * captured or applied in the future or applied before its capture (so RPO >= 0), that the retained
+ * points are in capture order and do not outnumber the pair's additional_recovery_points. Changes
+ * nothing. True when all hold; otherwise writes "INVARIANT: message" into why (n bytes). */
+bool engine_check_invariants(const engine *e, char *why, size_t n);
+
 /* --- compression (engine/compression.c) --- */
 
 /* The ratio raw/compressed that the engine's codec (zlib, ENGINE_COMPRESS_LEVEL) achieves on content

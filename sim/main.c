@@ -18,6 +18,7 @@
 #include "sim/scenario.h"
 #include "sim/units.h"
 #include "sim/stored.h"
+#include "sim/swarm.h"
 #include "sim/version.h"
 
 enum { EXIT_OK = 0, EXIT_EXPECTATION = 1, EXIT_INPUT = 2, EXIT_INTERNAL = 3 };
@@ -43,6 +44,7 @@ static const char main_exit_codes[] =
 
 static const char help_run[] =
     "usage: drsim run SCENARIO.json [--db FILE] [--html FILE] [--junit FILE] [--seed N] [--quiet]\n"
+    "                [--check]\n"
     "\n"
     "Simulate the scenario from start to end and check its expectations. The configuration is checked\n"
     "first, as `drsim validate` does; a scenario with errors is not run.\n"
@@ -55,9 +57,12 @@ static const char help_run[] =
     "  --seed N       use seed N (a whole number >= 0) instead of the scenario's \"seed\"; the same\n"
     "                 scenario and seed always give the same results\n"
     "  --quiet        print only problems and failed expectations, not the summary\n"
+    "  --check        check the simulator's invariants after every event (README: \"drsim swarm\");\n"
+    "                 the first violation stops the run and is printed with its time and state\n"
     "  -h, --help     show this help\n"
     "\n"
-    "exit status: 0 every expectation held; 1 an expectation failed; 2 bad input; 3 internal error.\n";
+    "exit status: 0 every expectation held; 1 an expectation failed or (--check) an invariant was\n"
+    "violated; 2 bad input; 3 internal error.\n";
 
 static const char help_validate[] =
     "usage: drsim validate SCENARIO.json\n"
@@ -246,6 +251,8 @@ static int main_run(int argc, char **argv)
         } else if (!strcmp(a, "--quiet")) {
             opt.quiet = true;
             opt.progress = false;
+        } else if (!strcmp(a, "--check")) {
+            opt.check = true;
         } else if (a[0] == '-' && a[1]) {
             fprintf(stderr, "drsim run: unknown option '%s' (see drsim run --help)\n", a);
             return EXIT_INPUT;
@@ -380,6 +387,91 @@ static int main_plan(int argc, char **argv)
     return sim_plan_run(&opt, NULL);
 }
 
+/* ---- swarm ------------------------------------------------------------------------------------ */
+
+static const char help_swarm[] =
+    "usage: drsim swarm SCENARIO.json [--seeds N] [--from S] [--jobs J] [--out DIR]\n"
+    "\n"
+    "Throw random timelines at a scenario and check the simulator's invariants while each runs. For\n"
+    "every seed the scenario gets extra timeline entries drawn from its own names: link, host, site\n"
+    "and VMM failures and recoveries, degraded links, full storage, and every operation (test,\n"
+    "planned and unplanned failover of VMs and recovery plans with each recovery-point choice,\n"
+    "commit, cancel, reverse replication, failback, protect, unprotect), at random times that\n"
+    "overlap on purpose. The scenario's expectations are left out. A seed that breaks an invariant\n"
+    "is shrunk to a minimal scenario that still breaks it, written under DIR; `drsim run --check\n"
+    "FILE` reproduces it. The same seed always gives the same timeline and result.\n"
+    "\n"
+    "options:\n"
+    "  --seeds N   how many seeds (default 100)\n"
+    "  --from S    the first seed (default 1)\n"
+    "  --jobs J    seeds at once, in worker processes (default: one per processor); the summary\n"
+    "              does not depend on J\n"
+    "  --out DIR   where shrunk scenarios go (default ./swarm-out)\n"
+    "  -h, --help  show this help\n"
+    "\n"
+    "exit status: 0 no violation; 1 at least one violation; 2 bad input; 3 internal error.\n";
+
+static bool main_whole(const char *cmd, const char *opt, const char *v, uint64_t max, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long x = strtoull(v, &end, 10);
+    if (!v[0] || *end || errno || v[0] == '-' || x > max) {
+        fprintf(stderr, "drsim %s: %s: expected a whole number, got \"%s\"\n", cmd, opt, v);
+        return false;
+    }
+    *out = x;
+    return true;
+}
+
+static int main_swarm(int argc, char **argv)
+{
+    sim_swarm_options opt = {.progress = isatty(STDERR_FILENO), .from = 1};
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        bool takes = !strcmp(a, "--seeds") || !strcmp(a, "--from") || !strcmp(a, "--jobs") ||
+                     !strcmp(a, "--out");
+        const char *v = NULL;
+        if (takes && !(v = main_option_value(argc, argv, &i)))
+            return EXIT_INPUT;
+        uint64_t x;
+        if (!strcmp(a, "--seeds")) {
+            if (!main_whole("swarm", a, v, UINT32_MAX, &x) || x == 0) {
+                if (x == 0)
+                    fprintf(stderr, "drsim swarm: --seeds: expected at least 1\n");
+                return EXIT_INPUT;
+            }
+            opt.seeds = x;
+        } else if (!strcmp(a, "--from")) {
+            if (!main_whole("swarm", a, v, UINT64_MAX / 2, &opt.from))
+                return EXIT_INPUT;
+        } else if (!strcmp(a, "--jobs")) {
+            if (!main_whole("swarm", a, v, 1024, &x) || x == 0) {
+                if (x == 0)
+                    fprintf(stderr, "drsim swarm: --jobs: expected at least 1\n");
+                return EXIT_INPUT;
+            }
+            opt.jobs = (int)x;
+        } else if (!strcmp(a, "--out")) {
+            opt.out_dir = v;
+        } else if (a[0] == '-' && a[1]) {
+            fprintf(stderr, "drsim swarm: unknown option '%s' (see drsim swarm --help)\n", a);
+            return EXIT_INPUT;
+        } else if (!opt.scenario_path) {
+            opt.scenario_path = a;
+        } else {
+            fprintf(stderr, "drsim swarm: one scenario at a time ('%s' is extra)\n", a);
+            return EXIT_INPUT;
+        }
+    }
+    if (!opt.scenario_path) {
+        fprintf(stderr, "drsim swarm: which scenario? (see drsim swarm --help)\n");
+        return EXIT_INPUT;
+    }
+    int code = sim_swarm_run(&opt, stdout);
+    return fflush(stdout) == 0 ? code : EXIT_INTERNAL;
+}
+
 /* ---- dispatch --------------------------------------------------------------------------------- */
 
 static const main_cmd main_cmds[] = {
@@ -389,6 +481,7 @@ static const main_cmd main_cmds[] = {
     {"report", "show a stored run again, optionally as HTML", help_report, sim_report_main},
     {"runs", "list the runs in a results database", help_runs, sim_runs_main},
     {"merge", "combine results databases", help_merge, main_merge},
+    {"swarm", "random timelines with invariant checking; failures shrunk", help_swarm, main_swarm},
 };
 #define MAIN_NCMDS (sizeof main_cmds / sizeof main_cmds[0])
 

@@ -80,6 +80,8 @@ struct sim {
     int64_t now;
     uint64_t seq;
     uint64_t fired;
+    sim_handler after;  /* sim_set_after_event */
+    void *after_arg;
     /* Self-tuning: work done since the last check, and operations counted. */
     uint64_t work;
     uint32_t ops;
@@ -497,8 +499,16 @@ bool sim_step(sim *s)
     s->n--;
     s->fired++;
     fn(s, arg);
+    if (s->after)
+        s->after(s, s->after_arg);
     sim_tune(s);
     return true;
+}
+
+void sim_set_after_event(sim *s, sim_handler fn, void *arg)
+{
+    s->after = fn;
+    s->after_arg = arg;
 }
 
 uint64_t sim_run_until(sim *s, int64_t end_ns)

@@ -7,6 +7,7 @@
 #include "run.h"
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +24,21 @@
 
 enum { RUN_OK = 0, RUN_EXPECTATION = 1, RUN_INPUT = 2, RUN_INTERNAL = 3 };
 
-typedef struct run_ctx {
+typedef struct run_ctx run_ctx;
+
+/* Invariant checking of one run (sim_run_checked, drsim run --check). */
+typedef struct run_check {
+    run_ctx *ctx;
+    engine_recorder inner;  /* the results' recorder, which the checking one forwards to */
+    uint8_t *job_state;     /* per job id: 0 unknown, 1 running, 2 ended */
+    size_t job_cap;
+    const drs_action *last; /* the timeline entry fired last */
+    bool pending;           /* a recorder callback saw a violation; the after-event hook stops */
+    bool violated;
+    sim_violation v;
+} run_check;
+
+struct run_ctx {
     const drs_scenario *sc;
     sim *k;
     sim_world *world;
@@ -34,7 +49,8 @@ typedef struct run_ctx {
     int64_t prev_sample_ns;
     bool progress;
     double wall_start, wall_last_progress;
-} run_ctx;
+    run_check *check; /* NULL: unchecked */
+};
 
 static double wall_seconds(void)
 {
@@ -87,6 +103,8 @@ static void timeline_fire(sim *k, void *arg)
     timeline_event *te = arg;
     run_ctx *c = te->ctx;
     const drs_action *a = &c->sc->timeline[te->index];
+    if (c->check)
+        c->check->last = a;
     /* Data loss is measured from the moment a primary was lost, and a crashed primary needs a
      * resynchronization: the engine notes outages once the world has them. */
     bool world = sim_world_apply(c->world, a);
@@ -191,16 +209,338 @@ static void sample_fire(sim *k, void *arg)
 }
 
 /* ---------------------------------------------------------------------------------------------- */
+/* Checking                                                                                       */
+/* ---------------------------------------------------------------------------------------------- */
+
+static sim_run_check_fn run_extra_check;
+
+void sim_run_set_extra_check(sim_run_check_fn fn)
+{
+    run_extra_check = fn;
+}
+
+static const char *const run_do_names[DRS_DO_COUNT] = {
+    [DRS_DO_LINK_DOWN] = "link.down",
+    [DRS_DO_LINK_UP] = "link.up",
+    [DRS_DO_LINK_SET] = "link.set",
+    [DRS_DO_HOST_DOWN] = "host.down",
+    [DRS_DO_HOST_UP] = "host.up",
+    [DRS_DO_SITE_DOWN] = "site.down",
+    [DRS_DO_SITE_UP] = "site.up",
+    [DRS_DO_VMM_OFFLINE] = "vmm.offline",
+    [DRS_DO_VMM_ONLINE] = "vmm.online",
+    [DRS_DO_STORAGE_FILL] = "storage.fill",
+    [DRS_DO_WORKLOAD_SET] = "workload.set",
+    [DRS_DO_PROTECT] = "protect",
+    [DRS_DO_UNPROTECT] = "unprotect",
+    [DRS_DO_TEST_FAILOVER] = "test_failover",
+    [DRS_DO_PLANNED_FAILOVER] = "planned_failover",
+    [DRS_DO_UNPLANNED_FAILOVER] = "unplanned_failover",
+    [DRS_DO_COMMIT] = "commit",
+    [DRS_DO_CANCEL_FAILOVER] = "cancel_failover",
+    [DRS_DO_REVERSE_REPLICATION] = "reverse_replication",
+    [DRS_DO_FAILBACK] = "failback",
+    [DRS_DO_PAIR_MODIFY] = "pair.modify",
+    [DRS_DO_PAIR_REMOVE] = "pair.remove",
+};
+
+/* Notes the first violation; the after-event hook stops the run. */
+static void check_fail(run_check *k, const char *invariant, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void check_fail(run_check *k, const char *invariant, const char *fmt, ...)
+{
+    if (k->pending || k->violated)
+        return;
+    k->pending = true;
+    snprintf(k->v.invariant, sizeof k->v.invariant, "%s", invariant);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(k->v.message, sizeof k->v.message, fmt, ap);
+    va_end(ap);
+}
+
+static const char *check_subject(const run_check *k, int plan, int vm)
+{
+    const drs_scenario *sc = k->ctx->sc;
+    if (vm >= 0 && (size_t)vm < sc->vm_count)
+        return sc->vms[vm].name;
+    if (plan >= 0 && (size_t)plan < sc->recovery.plan_count)
+        return sc->recovery.plans[plan].name;
+    return "?";
+}
+
+static uint8_t *check_job(run_check *k, uint64_t id)
+{
+    if (id >= k->job_cap) {
+        size_t cap = k->job_cap ? k->job_cap : 64;
+        while (cap <= id)
+            cap *= 2;
+        uint8_t *g = realloc(k->job_state, cap);
+        if (!g)
+            return NULL;
+        memset(g + k->job_cap, 0, cap - k->job_cap);
+        k->job_state = g;
+        k->job_cap = cap;
+    }
+    return &k->job_state[id];
+}
+
+static void ck_job_started(void *ctx, const engine_job_info *job, int64_t at_ns)
+{
+    run_check *k = ctx;
+    uint8_t *st = check_job(k, job->id);
+    if (st && *st)
+        check_fail(k, "jobs", "job %llu (%s, %s) began twice", (unsigned long long)job->id,
+                   job->name, job->subject ? job->subject : "");
+    else if (st)
+        *st = 1;
+    if (k->inner.job_started)
+        k->inner.job_started(k->inner.ctx, job, at_ns);
+}
+
+static void ck_job_step(void *ctx, uint64_t job_id, const char *step, engine_job_state state,
+                        int64_t at_ns)
+{
+    run_check *k = ctx;
+    if (k->inner.job_step)
+        k->inner.job_step(k->inner.ctx, job_id, step, state, at_ns);
+}
+
+static void ck_job_ended(void *ctx, uint64_t job_id, engine_job_state state, const char *reason,
+                         int64_t at_ns)
+{
+    run_check *k = ctx;
+    uint8_t *st = check_job(k, job_id);
+    if (st && *st != 1)
+        check_fail(k, "jobs", "job %llu ended %s (%s) %s", (unsigned long long)job_id,
+                   engine_job_state_name(state), reason ? reason : "",
+                   *st == 2 ? "a second time" : "without having begun");
+    else if (st)
+        *st = 2;
+    if (k->inner.job_ended)
+        k->inner.job_ended(k->inner.ctx, job_id, state, reason, at_ns);
+}
+
+static void ck_event(void *ctx, const engine_event_info *ev)
+{
+    run_check *k = ctx;
+    if (k->inner.event)
+        k->inner.event(k->inner.ctx, ev);
+}
+
+static void ck_recovery_point(void *ctx, engine_rp_change change, const engine_rp_info *rp,
+                              int64_t at_ns)
+{
+    run_check *k = ctx;
+    if (rp->captured_ns > at_ns)
+        check_fail(k, "rp-future", "recovery point %llu of %s %s at %lld but captured at %lld",
+                   (unsigned long long)rp->id, check_subject(k, -1, rp->vm),
+                   change == ENGINE_RP_APPLIED ? "applied" : "reported", (long long)at_ns,
+                   (long long)rp->captured_ns);
+    if (k->inner.recovery_point)
+        k->inner.recovery_point(k->inner.ctx, change, rp, at_ns);
+}
+
+static void ck_cycle(void *ctx, const engine_cycle_info *cy)
+{
+    run_check *k = ctx;
+    if (k->inner.cycle)
+        k->inner.cycle(k->inner.ctx, cy);
+}
+
+static void ck_rpo_point(void *ctx, int vm, int64_t at_ns, int64_t captured_ns)
+{
+    run_check *k = ctx;
+    if (captured_ns > at_ns)
+        check_fail(k, "rpo-negative", "%s: RPO breakpoint at %lld to a point captured at %lld",
+                   check_subject(k, -1, vm), (long long)at_ns, (long long)captured_ns);
+    if (k->inner.rpo_point)
+        k->inner.rpo_point(k->inner.ctx, vm, at_ns, captured_ns);
+}
+
+static void ck_initial_replication(void *ctx, const engine_ir_info *ir)
+{
+    run_check *k = ctx;
+    if (k->inner.initial_replication)
+        k->inner.initial_replication(k->inner.ctx, ir);
+}
+
+static void ck_replica_storage(void *ctx, int site, int storage, int vm, uint64_t used_bytes,
+                               int64_t at_ns)
+{
+    run_check *k = ctx;
+    if (k->inner.replica_storage)
+        k->inner.replica_storage(k->inner.ctx, site, storage, vm, used_bytes, at_ns);
+}
+
+static void ck_health(void *ctx, int vm, engine_health old_h, engine_health new_h, int64_t at_ns)
+{
+    run_check *k = ctx;
+    if (k->inner.health)
+        k->inner.health(k->inner.ctx, vm, old_h, new_h, at_ns);
+}
+
+/* A failover's record keeps the promises of its kind. */
+static void ck_failover(void *ctx, const engine_failover_info *fo)
+{
+    run_check *k = ctx;
+    const char *who = check_subject(k, fo->plan, fo->vm);
+    const char *kind = engine_failover_kind_name(fo->kind);
+    /* A planned failover's point is the final changes, captured after it began: the bound is now. */
+    int64_t now = sim_now(k->ctx->k);
+    if (fo->succeeded && fo->rp_captured_ns > now) {
+        char a1[32], a2[32];
+        check_fail(k, "rp-future", "%s of %s used a point captured at %s, in the future at %s",
+                   kind, who, report_format_duration(fo->rp_captured_ns, a1, sizeof a1),
+                   report_format_duration(now, a2, sizeof a2));
+    }
+    if (fo->succeeded && (fo->kind == ENGINE_FO_PLANNED || fo->kind == ENGINE_FO_FAILBACK) &&
+        (fo->data_loss_bytes > 0 || fo->data_loss_ns > 0 || !fo->verified))
+        check_fail(k, "planned-loss",
+                   "%s of %s succeeded but lost %llu bytes (%lld ns)%s", kind, who,
+                   (unsigned long long)fo->data_loss_bytes, (long long)fo->data_loss_ns,
+                   fo->verified ? "" : ", replica digest not verified");
+    if (fo->succeeded && fo->kind == ENGINE_FO_UNPLANNED) {
+        /* The point's age when the primary was lost (a VM of a later plan group is shut down, and
+         * so lost, after the plan began); never after the failover ended. */
+        int64_t lost_at = fo->failure_ns >= 0 ? fo->failure_ns : fo->started_ns;
+        int64_t age = fo->rp_captured_ns >= 0 ? lost_at - fo->rp_captured_ns : -1;
+        char a1[32], a2[32];
+        if (!fo->verified)
+            check_fail(k, "unplanned-loss",
+                       "unplanned failover of %s succeeded without its replica matching the "
+                       "recovery point's digest",
+                       who);
+        else if (fo->ended_ns >= 0 && lost_at > fo->ended_ns)
+            check_fail(k, "unplanned-loss",
+                       "unplanned failover of %s counts its loss up to %s, after it ended at %s",
+                       who, report_format_duration(lost_at, a1, sizeof a1),
+                       report_format_duration(fo->ended_ns, a2, sizeof a2));
+        else if (fo->vm >= 0 && age >= 0 && fo->data_loss_ns > age) /* a plan's record holds
+                                                                      * its worst VM's loss */
+            check_fail(k, "unplanned-loss",
+                       "unplanned failover of %s lost %s, more than its point's age %s", who,
+                       report_format_duration(fo->data_loss_ns, a1, sizeof a1),
+                       report_format_duration(age, a2, sizeof a2));
+    }
+    if (k->inner.failover)
+        k->inner.failover(k->inner.ctx, fo);
+}
+
+static engine_recorder check_recorder(run_check *k, const engine_recorder *inner)
+{
+    k->inner = *inner;
+    engine_recorder r = {.ctx = k,
+                         .job_started = ck_job_started,
+                         .job_step = ck_job_step,
+                         .job_ended = ck_job_ended,
+                         .event = ck_event,
+                         .recovery_point = ck_recovery_point,
+                         .cycle = ck_cycle,
+                         .rpo_point = ck_rpo_point,
+                         .initial_replication = ck_initial_replication,
+                         .replica_storage = ck_replica_storage,
+                         .health = ck_health,
+                         .failover = ck_failover};
+    return r;
+}
+
+/* Fills the violation's time, event and state and stops the kernel. */
+static void check_stop(run_check *k)
+{
+    run_ctx *c = k->ctx;
+    k->violated = true;
+    k->pending = false;
+    k->v.at_ns = sim_now(c->k);
+    char t[32];
+    if (k->last)
+        snprintf(k->v.event, sizeof k->v.event, "%s %s at %s", k->last->path,
+                 run_do_names[k->last->what] ? run_do_names[k->last->what] : "?",
+                 report_format_duration(k->last->at_ns, t, sizeof t));
+    size_t len;
+    sim_world_describe(c->world, k->v.state, sizeof k->v.state);
+    len = strlen(k->v.state);
+    for (size_t i = 0; i < c->sc->vm_count && len < sizeof k->v.state; i++) {
+        int w = snprintf(k->v.state + len, sizeof k->v.state - len, "%s%s %s",
+                         i ? ", " : "; protection: ", c->sc->vms[i].name,
+                         engine_vm_state_name(engine_vm_state_of(c->eng, (int)i)));
+        len += w > 0 ? (size_t)w : 0;
+    }
+    sim_stop(c->k);
+}
+
+static void check_after_event(sim *kernel, void *arg)
+{
+    (void)kernel;
+    run_check *k = arg;
+    run_ctx *c = k->ctx;
+    if (k->violated)
+        return;
+    if (k->pending) {
+        check_stop(k);
+        return;
+    }
+    char why[sizeof k->v.message];
+    if (!engine_check_invariants(c->eng, why, sizeof why)) {
+        /* "INVARIANT: message" */
+        const char *colon = strstr(why, ": ");
+        size_t n = colon ? (size_t)(colon - why) : 0;
+        if (n >= sizeof k->v.invariant)
+            n = sizeof k->v.invariant - 1;
+        memcpy(k->v.invariant, why, n);
+        k->v.invariant[n] = '\0';
+        snprintf(k->v.message, sizeof k->v.message, "%s", colon ? colon + 2 : why);
+        check_stop(k);
+        return;
+    }
+    if (!sim_world_check(c->world, k->v.invariant, sizeof k->v.invariant, k->v.message,
+                         sizeof k->v.message)) {
+        check_stop(k);
+        return;
+    }
+    if (run_extra_check &&
+        !run_extra_check(c->sc, sim_now(c->k), k->last, k->v.message, sizeof k->v.message)) {
+        snprintf(k->v.invariant, sizeof k->v.invariant, "test-hook");
+        check_stop(k);
+    }
+}
+
+/* At the end: a job that never ended is one the results show as still in progress. */
+static void check_end(run_check *k)
+{
+    if (k->violated)
+        return;
+    report_results *r = k->ctx->results;
+    for (uint64_t id = 1; id < k->job_cap; id++) {
+        if (k->job_state[id] != 1)
+            continue;
+        bool shown = false;
+        for (size_t i = 0; i < report_results_job_count(r) && !shown; i++) {
+            const report_job *j = report_results_job(r, i);
+            shown = j->id == id && j->state == ENGINE_JOB_IN_PROGRESS;
+        }
+        if (!shown) {
+            check_fail(k, "jobs", "job %llu never ended and is not reported as in progress",
+                       (unsigned long long)id);
+            check_stop(k);
+            return;
+        }
+    }
+}
+
+/* ---------------------------------------------------------------------------------------------- */
 /* Simulating                                                                                     */
 /* ---------------------------------------------------------------------------------------------- */
 
-/* Builds the world and the engine, plays the scenario to its end and finishes the results. */
-bool sim_run_simulate(const drs_scenario *sc, report_results *results, bool progress,
-                      uint64_t *events)
+/* Builds the world and the engine, plays the scenario to its end (or to the first violation when
+ * chk is not NULL) and finishes the results. */
+static bool run_simulate(const drs_scenario *sc, report_results *results, bool progress,
+                         uint64_t *events, run_check *chk)
 {
     bool ok = false;
     drs_error err = {0};
-    run_ctx c = {.sc = sc, .results = results, .progress = progress};
+    run_ctx c = {.sc = sc, .results = results, .progress = progress, .check = chk};
     timeline_event *tl = calloc(sc->timeline_count ? sc->timeline_count : 1, sizeof *tl);
     c.link_bytes_prev = calloc(sc->link_count + 1, sizeof(double));
     c.link_raw_prev = calloc(sc->link_count + 1, sizeof(double));
@@ -218,6 +558,11 @@ bool sim_run_simulate(const drs_scenario *sc, report_results *results, bool prog
     engine_recorder rec = report_results_recorder(results);
     if (!rec.failover) /* the results' own entry wins once it has one */
         rec.failover = run_on_failover;
+    if (chk) {
+        chk->ctx = &c;
+        rec = check_recorder(chk, &rec);
+        sim_world_set_checking(c.world, true);
+    }
     c.eng = engine_new(sc, &pf, &rec, &err);
     if (!c.eng || !engine_start(c.eng, &err)) {
         fprintf(stderr, "drsim: engine: %s\n", err.message);
@@ -229,13 +574,19 @@ bool sim_run_simulate(const drs_scenario *sc, report_results *results, bool prog
     }
     if (sc->sample_interval_ns > 0 && sc->sample_interval_ns < sc->duration_ns)
         sim_schedule(c.k, sc->sample_interval_ns, sample_fire, &c);
+    if (chk)
+        sim_set_after_event(c.k, check_after_event, chk);
     c.wall_start = c.wall_last_progress = wall_seconds();
     sim_run_until(c.k, sc->duration_ns);
+    /* A violation stops the run where it was seen: the results end there. */
+    int64_t end = chk && chk->violated ? sim_now(c.k) : sc->duration_ns;
     sim_world_catch_up(c.world);
-    run_take_samples(&c, sc->duration_ns);
+    run_take_samples(&c, end);
     if (progress)
-        run_progress(&c, sc->duration_ns, true);
-    report_results_finish(results, sc->duration_ns);
+        run_progress(&c, end, true);
+    report_results_finish(results, end);
+    if (chk)
+        check_end(chk);
     if (events)
         *events = sim_fired(c.k);
     ok = true;
@@ -246,7 +597,46 @@ out:
     free(c.link_bytes_prev);
     free(c.link_raw_prev);
     free(tl);
+    if (chk)
+        chk->ctx = NULL;
     return ok;
+}
+
+bool sim_run_simulate(const drs_scenario *sc, report_results *results, bool progress,
+                      uint64_t *events)
+{
+    return run_simulate(sc, results, progress, events, NULL);
+}
+
+bool sim_run_checked(const drs_scenario *sc, bool *violated, sim_violation *viol,
+                     uint64_t *events)
+{
+    run_check chk = {0};
+    *violated = false;
+    report_results *results = report_results_new(sc);
+    if (!results) {
+        fprintf(stderr, "drsim: out of memory\n");
+        return false;
+    }
+    bool ok = run_simulate(sc, results, false, events, &chk);
+    if (ok && chk.violated) {
+        *violated = true;
+        *viol = chk.v;
+    }
+    free(chk.job_state);
+    report_results_free(results);
+    return ok;
+}
+
+/* Prints a violation for a person: what, when, after which timeline entry, in which state. */
+static void run_print_violation(FILE *out, const sim_violation *v)
+{
+    char t[32];
+    fprintf(out, "invariant violated: %s at %s: %s\n", v->invariant,
+            report_format_duration(v->at_ns, t, sizeof t), v->message);
+    if (v->event[0])
+        fprintf(out, "  after: %s\n", v->event);
+    fprintf(out, "  state: %s\n", v->state);
 }
 
 bool sim_run_scenario(const drs_scenario *sc, sim_run_outcome *out)
@@ -329,7 +719,10 @@ int sim_run_file(const sim_run_options *opt)
         report_results_attach_db(results, db);
     }
 
-    if (!sim_run_simulate(sc, results, opt->progress, NULL))
+    run_check chk = {0};
+    bool simulated = run_simulate(sc, results, opt->progress, NULL, opt->check ? &chk : NULL);
+    free(chk.job_state);
+    if (!simulated)
         goto out;
     code = report_expect_evaluate(results, sc->expect, sc->expect_count);
 
@@ -342,6 +735,11 @@ int sim_run_file(const sim_run_options *opt)
                 printf("FAILED %s: %s (bound %s, actual %s)\n", x->path, x->name, x->bound,
                        x->actual);
         }
+    if (chk.violated) {
+        fflush(stdout);
+        run_print_violation(stdout, &chk.v);
+        code = RUN_EXPECTATION;
+    }
     if (opt->junit_path && !report_junit_write(results, opt->junit_path, &err))
         goto fail;
     if (opt->html_path && !report_html_write(results, opt->html_path, &err))

@@ -20,10 +20,11 @@ typedef struct sim_run_options {
     uint64_t seed;
     bool quiet;    /* print only problems and failed expectations */
     bool progress; /* a progress line on stderr (the CLI turns it on when stderr is a terminal) */
+    bool check;    /* check the invariants after every event; a violation stops the run (exit 1) */
 } sim_run_options;
 
 /* Runs the scenario as the options say and returns the exit code: 0 every expectation held, 1 one
- * failed, 2 bad input (every problem printed with its JSON path; no run is written as complete),
+ * failed (or, with check, an invariant was violated), 2 bad input (every problem printed with its JSON path; no run is written as complete),
  * 3 internal error. */
 int sim_run_file(const sim_run_options *opt);
 
@@ -49,5 +50,36 @@ bool sim_run_scenario(const drs_scenario *sc, sim_run_outcome *out);
  * (message on stderr). */
 bool sim_run_simulate(const drs_scenario *sc, struct report_results *results, bool progress,
                       uint64_t *events);
+
+/* --- invariant checking ---
+ *
+ * A checked run calls, after every kernel event, the engine's checks (engine_check_invariants), the
+ * world's (sim_world_check) and its own on what the engine reported: a planned failover or failback
+ * that succeeded lost nothing and was digest-verified; an unplanned one lost at most the age of its
+ * recovery point, whose capture is not after the failover, and was digest-verified; no point is
+ * applied or becomes the RPO breakpoint before its capture; every job ends once, after it began,
+ * and a job still running at the end is in the results as in progress. The first violation stops
+ * the run. Checking changes nothing the run depends on. */
+
+typedef struct sim_violation {
+    char invariant[32]; /* short name, such as "planned-loss" or "link-conservation" */
+    int64_t at_ns;      /* simulated time of the event after which it was seen */
+    char message[512];
+    char event[160];    /* the last timeline entry fired before it ("timeline[3] link.down"), or "" */
+    char state[1024];   /* sites, links, where each VM runs, each VM's protection state */
+} sim_violation;
+
+/* An extra check for tests: called after every event of a checked run with the timeline entry that
+ * fired last (NULL before the first); false and a message (why, n bytes) is a violation of the
+ * invariant "test-hook". NULL removes it. Process-wide; forked workers inherit it. */
+typedef bool (*sim_run_check_fn)(const drs_scenario *sc, int64_t now_ns, const drs_action *last,
+                                 char *why, size_t n);
+void sim_run_set_extra_check(sim_run_check_fn fn);
+
+/* Simulates sc (loaded and past the rules) with checking on, without a database or output. Sets
+ * *violated and fills *viol at the first violation (the run stops there). Returns false only on an
+ * internal failure (message on stderr). events may be NULL. */
+bool sim_run_checked(const drs_scenario *sc, bool *violated, sim_violation *viol,
+                     uint64_t *events);
 
 #endif

@@ -77,6 +77,11 @@ void sim_stop(sim *s);
 /* Total number of events fired since sim_new. */
 uint64_t sim_fired(const sim *s);
 
+/* Calls fn(s, arg) after every event's handler returns (invariant checking); NULL turns it off. The
+ * hook may call sim_stop to end sim_run_until after that event. An unset hook costs one test of a
+ * pointer per event. */
+void sim_set_after_event(sim *s, sim_handler fn, void *arg);
+
 /* --- Seeded random streams (sim/rng.c) ---
  *
  * Every random draw of a run comes from a GSL generator whose stream is derived from (scenario seed,

@@ -5,6 +5,7 @@
  * to the engine carry a generation in their high bits so that a stale one is recognised. */
 #include "world.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,8 +15,19 @@
 #include "model/storage.h"
 #include "model/workload.h"
 
+/* Digests a disk has shown when something read it for replication (a log taken, a base copied, a
+ * resynchronization's differences listed): the only contents a replica of it may hold. Kept only
+ * while checking (sim_world_set_checking); an open-addressing set, 0 marking a free slot. */
+typedef struct world_hist {
+    uint64_t *slot;
+    size_t cap, count;
+} world_hist;
+
 typedef struct world_disk {
     model_disk *primary, *replica;
+    world_hist hist_a, hist_b;
+    world_hist *phist, *rhist; /* follow primary and replica when they are swapped */
+    bool tracked; /* the replica was made from the current primary (base or resync) since a swap */
     model_workload *workload;
     gsl_rng *rng;
     int64_t generated_ns; /* writes exist up to here */
@@ -30,12 +42,14 @@ typedef struct world_vm {
      * site back to the VM's own site (set_primary_copy). */
     bool reversed;
     bool writes_replica; /* the instance's copy is the one `replica` points at */
+    int *claim_host; /* per site: the host the engine last started the VM on there, -1 none */
 } world_vm;
 
 typedef struct world_site {
     bool up, vmm_online;
     bool *host_up;
     model_storage *storage;
+    uint64_t *engine_held; /* per classification: what the engine reserved and has not released */
 } world_site;
 
 typedef struct world_link {
@@ -44,6 +58,8 @@ typedef struct world_link {
     model_link *link;
     bool admin_up; /* link.down / link.up; the link is up when this and both sites are */
     sim_event_id event;
+    /* The transfer ledger: bytes of transfers started, completed and cancelled. */
+    uint64_t offered, delivered, abandoned;
 } world_link;
 
 /* Timers live in fixed chunks so that a kernel event can point at its timer across pool growth. */
@@ -63,6 +79,7 @@ typedef struct world_transfer {
     void *arg;
     int link;
     model_flow_id flow;
+    uint64_t bytes;
     uint32_t gen;
     int32_t next_free;
     bool busy;
@@ -95,6 +112,11 @@ struct sim_world {
     int32_t timer_free;
     POOL(world_transfer) transfers;
     POOL(world_undo) undos;
+    /* Invariant checking: on or off, and the first violation seen inside a platform call. */
+    bool checking;
+    bool violated;
+    char viol_invariant[32];
+    char viol_why[400];
 };
 
 #define HANDLE(idx, gen) (((uint64_t)(gen) << 32) | ((uint64_t)(idx) + 1))
@@ -136,6 +158,91 @@ static void *xcalloc(size_t n, size_t size)
         (pool).items[(idx)].next_free = (pool).free_head;                                          \
         (pool).free_head = (int32_t)(idx);                                                         \
     } while (0)
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Checking                                                                                       */
+/* ---------------------------------------------------------------------------------------------- */
+
+static void world_violation(sim_world *w, const char *invariant, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Keeps the first violation: later ones are usually its consequences. */
+static void world_violation(sim_world *w, const char *invariant, const char *fmt, ...)
+{
+    if (w->violated)
+        return;
+    w->violated = true;
+    snprintf(w->viol_invariant, sizeof w->viol_invariant, "%s", invariant);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(w->viol_why, sizeof w->viol_why, fmt, ap);
+    va_end(ap);
+}
+
+static size_t hist_pos(const world_hist *h, uint64_t x)
+{
+    /* splitmix64's finaliser spreads digests that differ in few bits */
+    uint64_t z = x + 0x9e3779b97f4a7c15u;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+    return (size_t)(z ^ (z >> 31)) & (h->cap - 1);
+}
+
+static bool hist_has(const world_hist *h, uint64_t x)
+{
+    if (x == 0)
+        return true; /* an empty disk: every primary was empty once */
+    if (!h->cap)
+        return false;
+    for (size_t i = hist_pos(h, x);; i = (i + 1) & (h->cap - 1)) {
+        if (h->slot[i] == x)
+            return true;
+        if (h->slot[i] == 0)
+            return false;
+    }
+}
+
+static void hist_add(world_hist *h, uint64_t x)
+{
+    if (x == 0 || hist_has(h, x))
+        return;
+    if (2 * (h->count + 1) > h->cap) {
+        world_hist g = {.cap = h->cap ? 2 * h->cap : 64};
+        g.slot = xcalloc(g.cap, sizeof *g.slot);
+        for (size_t i = 0; i < h->cap; i++)
+            if (h->slot[i])
+                hist_add(&g, h->slot[i]);
+        free(h->slot);
+        *h = g;
+    }
+    size_t i = hist_pos(h, x);
+    while (h->slot[i])
+        i = (i + 1) & (h->cap - 1);
+    h->slot[i] = x;
+    h->count++;
+}
+
+/* Replication read the primary: its digest now is a content a replica may hold. */
+static void hist_note_primary(sim_world *w, world_disk *d)
+{
+    if (w->checking)
+        hist_add(d->phist, model_disk_digest(d->primary));
+}
+
+/* The replica changed: it must hold a content its primary had when replication read it. */
+static void hist_check_replica(sim_world *w, int vm, int disk)
+{
+    world_disk *d = &w->vms[vm].disks[disk];
+    if (!w->checking || !d->tracked || w->vms[vm].writes_replica)
+        return;
+    uint64_t got = model_disk_digest(d->replica);
+    if (!hist_has(d->phist, got))
+        world_violation(w, "replica-content",
+                        "replica of %s disk %s holds content (digest %016llx) its primary never "
+                        "had when replication read it",
+                        w->sc->vms[vm].name, w->sc->vms[vm].disks[disk].name,
+                        (unsigned long long)got);
+}
 
 /* ---------------------------------------------------------------------------------------------- */
 /* Writes                                                                                         */
@@ -221,6 +328,7 @@ static void link_fire(sim *k, void *arg)
         engine_transfer_fn done = t->done;
         void *darg = t->arg;
         t->busy = false;
+        w->links[li].delivered += t->bytes;
         POOL_GIVE(w->transfers, idx);
         done(darg, true);
     }
@@ -389,6 +497,8 @@ static engine_transfer_id pf_transfer_start(void *ctx, int from_site, int to_sit
     t->arg = arg;
     t->link = li;
     t->busy = true;
+    t->bytes = bytes;
+    w->links[li].offered += bytes;
     t->flow = model_link_flow_start(w->links[li].link, sim_now(w->k), bytes, 0.0,
                                     (void *)(uintptr_t)idx);
     link_resched(w, li);
@@ -409,6 +519,7 @@ static bool pf_transfer_cancel(void *ctx, engine_transfer_id id)
     model_link_flow_cancel(w->links[t->link].link, sim_now(w->k), t->flow);
     int li = t->link;
     t->busy = false;
+    w->links[li].abandoned += t->bytes;
     POOL_GIVE(w->transfers, idx);
     link_resched(w, li);
     return true;
@@ -425,6 +536,7 @@ static void pf_log_take(void *ctx, int vm, int disk, drs_delta *out)
     world_disk *d = disk_of(w, vm, disk);
     disk_catch_up(w, &w->vms[vm], d);
     model_disk_log_take(d->primary, sim_now(w->k), out);
+    hist_note_primary(w, d);
 }
 
 static uint64_t pf_log_bytes(void *ctx, int vm, int disk)
@@ -450,6 +562,9 @@ static uint64_t pf_replica_copy_base(void *ctx, int vm, int disk)
     disk_catch_up(w, &w->vms[vm], d);
     model_disk_copy_from(d->replica, d->primary);
     model_disk_log_discard(d->primary, sim_now(w->k));
+    hist_note_primary(w, d);
+    d->tracked = true;
+    hist_check_replica(w, vm, disk);
     return model_disk_digest(d->primary);
 }
 
@@ -459,6 +574,7 @@ static uint64_t pf_replica_apply(void *ctx, int vm, int disk, const drs_delta *d
     world_disk *d = disk_of(w, vm, disk);
     if (!undo) {
         model_disk_apply(d->replica, delta, NULL);
+        hist_check_replica(w, vm, disk);
         return model_disk_digest(d->replica);
     }
     size_t idx;
@@ -467,6 +583,7 @@ static uint64_t pf_replica_apply(void *ctx, int vm, int disk, const drs_delta *d
     u->busy = true;
     model_disk_apply(d->replica, delta, &u->undo);
     *undo = HANDLE(idx, u->gen);
+    hist_check_replica(w, vm, disk);
     return model_disk_digest(d->replica);
 }
 
@@ -497,6 +614,7 @@ static uint64_t pf_replica_revert(void *ctx, int vm, int disk, uint64_t undo)
     if (u) {
         model_disk_revert(d->replica, &u->undo);
         undo_release(w, u, idx);
+        hist_check_replica(w, vm, disk);
     }
     return model_disk_digest(d->replica);
 }
@@ -518,6 +636,9 @@ static void pf_resync_diff(void *ctx, int vm, int disk, drs_delta *out)
     world_disk *d = disk_of(w, vm, disk);
     disk_catch_up(w, &w->vms[vm], d);
     model_disk_diff(d->primary, d->replica, sim_now(w->k), out);
+    /* the differences make the replica the primary as it is now */
+    hist_note_primary(w, d);
+    d->tracked = true;
 }
 
 static uint64_t pf_replica_digest(void *ctx, int vm, int disk)
@@ -528,7 +649,9 @@ static uint64_t pf_replica_digest(void *ctx, int vm, int disk)
 static void pf_replica_delete(void *ctx, int vm, int disk)
 {
     sim_world *w = ctx;
-    model_disk_clear(disk_of(w, vm, disk)->replica, sim_now(w->k));
+    world_disk *d = disk_of(w, vm, disk);
+    model_disk_clear(d->replica, sim_now(w->k));
+    d->tracked = false;
 }
 
 static model_storage *storage_of(sim_world *w, int site, int storage)
@@ -541,12 +664,28 @@ static bool pf_storage_reserve(void *ctx, int site, int storage, uint64_t bytes)
     sim_world *w = ctx;
     if (!w->sites[site].up)
         return false;
-    return model_storage_reserve(storage_of(w, site, storage), bytes);
+    if (!model_storage_reserve(storage_of(w, site, storage), bytes))
+        return false;
+    w->sites[site].engine_held[storage] += bytes;
+    return true;
 }
 
 static void pf_storage_release(void *ctx, int site, int storage, uint64_t bytes)
 {
-    model_storage *st = storage_of(ctx, site, storage);
+    sim_world *w = ctx;
+    model_storage *st = storage_of(w, site, storage);
+    uint64_t *held = &w->sites[site].engine_held[storage];
+    if (bytes > *held) {
+        world_violation(w, "storage-bounds",
+                        "%s released %llu bytes of classification %s but held only %llu: its use "
+                        "would go negative",
+                        w->sc->sites[site].name, (unsigned long long)bytes,
+                        w->sc->sites[site].storage[storage].classification,
+                        (unsigned long long)*held);
+        *held = 0;
+    } else {
+        *held -= bytes;
+    }
     model_storage_release(st, bytes < st->used_bytes ? bytes : st->used_bytes);
 }
 
@@ -566,10 +705,27 @@ static void pf_vm_set_running(void *ctx, int vm, int site, int host, bool runnin
     world_vm *v = &w->vms[vm];
     vm_catch_up(w, vm);
     if (running) {
+        /* Starting a VM while it runs elsewhere, on a host that is up and can be reached to shut
+         * it down, runs it twice; an unreachable or failed primary is the timeline's doing. */
+        for (size_t o = 0; w->checking && o < w->sc->site_count; o++) {
+            int h = v->claim_host[o];
+            if ((int)o == site || h < 0 || !w->sites[o].up || !w->sites[o].host_up[h])
+                continue;
+            int li = link_between(w, (int)o, site);
+            if (li >= 0 && model_link_is_up(w->links[li].link))
+                world_violation(w, "single-instance",
+                                "%s started at %s while still running at %s (host %s up, link "
+                                "up)",
+                                w->sc->vms[vm].name, w->sc->sites[site].name,
+                                w->sc->sites[o].name, w->sc->sites[o].hosts[h].name);
+        }
+        v->claim_host[site] = host;
         v->inst_site = site;
         v->inst_host = host;
-    } else if (v->inst_site == site) {
-        v->inst_site = -1;
+    } else {
+        v->claim_host[site] = -1;
+        if (v->inst_site == site)
+            v->inst_site = -1;
     }
     vm_refresh_running(w, vm);
 }
@@ -583,9 +739,14 @@ static void pf_set_primary_copy(void *ctx, int vm, int site)
         return;
     vm_catch_up(w, vm);
     for (size_t i = 0; i < v->disk_count; i++) {
-        model_disk *t = v->disks[i].primary;
-        v->disks[i].primary = v->disks[i].replica;
-        v->disks[i].replica = t;
+        world_disk *d = &v->disks[i];
+        model_disk *t = d->primary;
+        d->primary = d->replica;
+        d->replica = t;
+        world_hist *h = d->phist;
+        d->phist = d->rhist;
+        d->rhist = h;
+        d->tracked = false; /* the new replica holds the old primary until a resynchronization */
     }
     v->reversed = reversed;
     vm_refresh_running(w, vm);
@@ -655,6 +816,7 @@ sim_world *sim_world_new(const drs_scenario *sc, sim *kernel, drs_error *err)
         for (size_t h = 0; h < ds->host_count; h++)
             s->host_up[h] = true;
         s->storage = xcalloc(ds->storage_count, sizeof *s->storage);
+        s->engine_held = xcalloc(ds->storage_count, sizeof *s->engine_held);
         for (size_t c = 0; c < ds->storage_count; c++)
             model_storage_init(&s->storage[c], ds->storage[c].capacity_bytes,
                                ds->storage[c].read_Bps, ds->storage[c].write_Bps);
@@ -688,11 +850,17 @@ sim_world *sim_world_new(const drs_scenario *sc, sim *kernel, drs_error *err)
         v->inst_site = dv->site;
         v->inst_host = dv->host;
         v->running = true;
+        v->claim_host = xcalloc(sc->site_count, sizeof *v->claim_host);
+        for (size_t s = 0; s < sc->site_count; s++)
+            v->claim_host[s] = -1;
+        v->claim_host[dv->site] = dv->host;
         v->disks = xcalloc(dv->disk_count, sizeof *v->disks);
         v->disk_count = dv->disk_count;
         for (size_t j = 0; j < dv->disk_count; j++) {
             const drs_disk *dd = &dv->disks[j];
             world_disk *d = &v->disks[j];
+            d->phist = &d->hist_a;
+            d->rhist = &d->hist_b;
             model_disk_config cfg = {.size_bytes = dd->size_bytes,
                                      .used_bytes = dd->used_bytes,
                                      .extent_bytes = sc->extent_bytes,
@@ -731,8 +899,11 @@ void sim_world_free(sim_world *w)
             model_workload_free(d->workload);
             if (d->rng)
                 gsl_rng_free(d->rng);
+            free(d->hist_a.slot);
+            free(d->hist_b.slot);
         }
         free(w->vms[i].disks);
+        free(w->vms[i].claim_host);
     }
     free(w->vms);
     for (size_t i = 0; w->traces && i < sc->workload_count; i++)
@@ -744,6 +915,7 @@ void sim_world_free(sim_world *w)
     for (size_t i = 0; w->sites && i < sc->site_count; i++) {
         free(w->sites[i].host_up);
         free(w->sites[i].storage);
+        free(w->sites[i].engine_held);
     }
     free(w->sites);
     for (size_t i = 0; i < w->undos.count; i++)
@@ -847,4 +1019,88 @@ uint64_t sim_world_vm_written_bytes(sim_world *w, int vm)
     for (size_t i = 0; i < v->disk_count; i++)
         n += model_disk_lifetime_bytes(v->disks[i].primary);
     return n;
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Invariants                                                                                     */
+/* ---------------------------------------------------------------------------------------------- */
+
+void sim_world_set_checking(sim_world *w, bool on)
+{
+    w->checking = on;
+}
+
+bool sim_world_check(sim_world *w, char *invariant, size_t invariant_n, char *why, size_t n)
+{
+    const drs_scenario *sc = w->sc;
+    if (w->violated) {
+        snprintf(invariant, invariant_n, "%s", w->viol_invariant);
+        snprintf(why, n, "%s", w->viol_why);
+        return false;
+    }
+    for (size_t i = 0; i < sc->site_count; i++)
+        for (size_t c = 0; c < sc->sites[i].storage_count; c++) {
+            const model_storage *st = &w->sites[i].storage[c];
+            if (st->used_bytes > st->capacity_bytes) {
+                snprintf(invariant, invariant_n, "storage-bounds");
+                snprintf(why, n, "classification %s at %s uses %llu bytes of %llu",
+                         sc->sites[i].storage[c].classification, sc->sites[i].name,
+                         (unsigned long long)st->used_bytes,
+                         (unsigned long long)st->capacity_bytes);
+                return false;
+            }
+        }
+    /* Reads the ledgers and the transfer pool only: the links are not advanced, so a checked run
+     * moves exactly as an unchecked one. */
+    for (size_t li = 0; li < sc->link_count; li++) {
+        const world_link *l = &w->links[li];
+        uint64_t in_flight = 0;
+        for (size_t t = 0; t < w->transfers.count; t++)
+            if (w->transfers.items[t].busy && w->transfers.items[t].link == (int)li)
+                in_flight += w->transfers.items[t].bytes;
+        if (l->offered != l->delivered + in_flight + l->abandoned) {
+            snprintf(invariant, invariant_n, "link-conservation");
+            snprintf(why, n,
+                     "link %s: %llu bytes offered but %llu delivered + %llu in flight + %llu "
+                     "abandoned",
+                     sc->links[li].name, (unsigned long long)l->offered,
+                     (unsigned long long)l->delivered, (unsigned long long)in_flight,
+                     (unsigned long long)l->abandoned);
+            return false;
+        }
+    }
+    return true;
+}
+
+void sim_world_describe(const sim_world *w, char *out, size_t n)
+{
+    const drs_scenario *sc = w->sc;
+    size_t len = 0;
+    out[0] = '\0';
+#define APPEND(...)                                                                                \
+    do {                                                                                           \
+        if (len < n) {                                                                             \
+            int k = snprintf(out + len, n - len, __VA_ARGS__);                                     \
+            len += k > 0 ? (size_t)k : 0;                                                          \
+        }                                                                                          \
+    } while (0)
+    for (size_t i = 0; i < sc->site_count; i++) {
+        const world_site *s = &w->sites[i];
+        APPEND("%ssite %s %s", i ? "; " : "", sc->sites[i].name, s->up ? "up" : "down");
+        for (size_t h = 0; h < sc->sites[i].host_count; h++)
+            if (!s->host_up[h])
+                APPEND(", host %s down", sc->sites[i].hosts[h].name);
+        if (!s->vmm_online)
+            APPEND(", vmm offline");
+    }
+    for (size_t i = 0; i < sc->link_count; i++)
+        APPEND("; link %s %s", sc->links[i].name,
+               model_link_is_up(w->links[i].link) ? "up" : "down");
+    for (size_t i = 0; i < sc->vm_count; i++) {
+        const world_vm *v = &w->vms[i];
+        APPEND("; %s %s%s", sc->vms[i].name,
+               v->inst_site < 0 ? "off" : sc->sites[v->inst_site].name,
+               v->inst_site >= 0 && !v->running ? " (stopped)" : "");
+    }
+#undef APPEND
 }

@@ -49,4 +49,19 @@ uint64_t sim_world_vm_digest(sim_world *w, int vm, bool replica);
 /* Bytes a VM wrote (all disks) in total since the start. */
 uint64_t sim_world_vm_written_bytes(sim_world *w, int vm);
 
+/* --- invariant checking (drsim run --check, drsim swarm) --- */
+
+/* Turns on the bookkeeping only checks need (the digests each primary showed replication). Call
+ * before the run starts. Off by default. */
+void sim_world_set_checking(sim_world *w, bool on);
+/* Checks the model's invariants now, changing nothing the run depends on: storage use within
+ * capacity and never below what the engine holds, every link's transfer bytes conserved (offered =
+ * delivered + in flight + abandoned), and what the platform calls noticed since the start (a replica
+ * holding a content its primary never had when replication read it, a VM started while it still runs
+ * at another site that is up and reachable). True when all hold; otherwise the invariant's short
+ * name and a message. */
+bool sim_world_check(sim_world *w, char *invariant, size_t invariant_n, char *why, size_t n);
+/* One line on the world's state: sites, hosts down, links, where each VM runs. */
+void sim_world_describe(const sim_world *w, char *out, size_t n);
+
 #endif

@@ -782,7 +782,7 @@ static void stop_replication(eng_vm *v)
 void eng_fo_vm_prepare(eng_fo_run *r, eng_vm *v)
 {
     engine *e = v->e;
-    if (r->kind != ENGINE_FO_FAILBACK) /* a failback returns the VM to its own networks */
+    if (!v->reversed) /* failing back returns the VM to its own networks */
         check_networks(r, v);
     v->fo_started_ns = v->fo_failure_ns = eng_now(e);
     stop_replication(v);
@@ -857,12 +857,14 @@ void eng_fo_vm_begin(eng_fo_run *r, eng_vm *v)
         return;
     }
     /* Unplanned. */
-    check_networks(r, v);
+    if (!v->reversed) /* failing back returns the VM to its own networks */
+        check_networks(r, v);
     stop_replication(v);
     v->state = ENGINE_VM_FAILOVER_IN_PROGRESS;
     v->fo_failure_ns = primary_lost_ns(v);
-    /* A primary still running is shut down, so two copies never run at once. */
-    if (e->pf.vm_set_running && up(v, v->src_site, v->src_host))
+    /* The primary is shut down (or, on a host that is down, kept off when it returns), so two
+     * copies never run at once. */
+    if (e->pf.vm_set_running)
         e->pf.vm_set_running(e->pf.ctx, v->index, v->src_site, v->src_host, false);
     if (r->a.rp == DRS_RP_LATEST && v->phase == ENG_PHASE_APPLYING &&
         v->payload == ENG_PAYLOAD_DELTA) {
@@ -911,12 +913,14 @@ uint64_t eng_fo_cancel(engine *e, eng_vm *v)
         e->pf.vm_set_running(e->pf.ctx, v->index, v->src_site, v->src_host, true);
     }
     eng_job_step(e, job, "Returning the virtual machine to replica", ENGINE_JOB_SUCCEEDED);
-    /* The replica went back to the point while the primary kept (or will keep) its later writes:
-     * replication continues after a resynchronization. */
+    /* The recovered VM wrote into the replica copy since it booted, so no recovery point describes
+     * that copy any more, while the primary kept (or will keep) its later writes: the points go
+     * and replication continues after a resynchronization, whose point is the first usable one. */
+    eng_undo_forget_all(v);
+    eng_rp_drop_all(v);
     v->state = ENGINE_VM_REPLICATING;
     eng_cycles_start(v, false);
     eng_rp_start(v);
-    eng_rp_rpo_resume(v);
     eng_resync_require(v, "failover cancelled: the replica and the primary differ");
     eng_job_end(e, job, ENGINE_JOB_SUCCEEDED, "%s", "");
     return job;

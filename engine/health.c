@@ -87,8 +87,11 @@ void eng_health_applied(eng_vm *v)
     engine *e = v->e;
     /* "More than" the limit: judged one nanosecond after it. */
     v->stale_due_ns = v->last_apply_ns + ENGINE_HEALTH_STALE_NS + 1;
+    /* Already overdue (replication resumes long after its last apply, as after a failback): judge
+     * now rather than schedule into the past. */
+    int64_t at = v->stale_due_ns > eng_now(e) ? v->stale_due_ns : eng_now(e);
     if (!v->stale_timer)
-        v->stale_timer = e->pf.timer_at(e->pf.ctx, v->stale_due_ns, stale, v);
+        v->stale_timer = e->pf.timer_at(e->pf.ctx, at, stale, v);
 }
 
 static engine_health judge(eng_vm *v)

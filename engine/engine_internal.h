@@ -15,8 +15,8 @@
 #define ENGINE_NS_PER_HOUR (60 * ENGINE_NS_PER_MIN)
 #define ENGINE_NS_PER_DAY (24 * ENGINE_NS_PER_HOUR)
 
-/* Health is judged over a sliding window of this length (Hyper-V's monitoring period; FACTS). */
-#define ENGINE_HEALTH_WINDOW_NS ENGINE_NS_PER_HOUR
+/* Health is judged over a sliding window: the pair's health_window (RULES_HEALTH_WINDOW_* in
+ * engine/rules.h, the range and default of Hyper-V's monitoring window); see eng_health_window_ns. */
 /* Warning when this fraction or more of the cycles due in the window were missed. */
 #define ENGINE_HEALTH_MISSED_FRACTION 0.20
 /* Warning when no log reached the replica for more than this. */
@@ -272,6 +272,8 @@ void eng_storage_report(eng_vm *v);
 void eng_rp_drop_all(eng_vm *v);
 
 /* health.c */
+/* The window health is judged over: the pair's health_window, or the default when unset. */
+int64_t eng_health_window_ns(const eng_vm *v);
 bool eng_health_init(eng_vm *v);
 void eng_health_free(eng_vm *v);
 void eng_health_tick(eng_vm *v, int64_t due_ns, bool missed);

@@ -35,6 +35,12 @@
 #define RULES_RECOVERY_POINTS_MAX_2012R2 24
 /* Rule 6: application-consistent snapshots every 1 to 12 hours. */
 #define RULES_APP_CONSISTENT_MAX_HOURS 12
+/* Replication Health's monitoring window: 12 hours unless set, settable from 1 hour to 7 days
+ * (Hyper-V Replica's Replication Health). The loader refuses a cloud pair's health_window outside
+ * this range; engine/health.c judges over the pair's window. */
+#define RULES_HEALTH_WINDOW_DEFAULT_NS (12 * RULES_NS_PER_HOUR)
+#define RULES_HEALTH_WINDOW_MIN_NS RULES_NS_PER_HOUR
+#define RULES_HEALTH_WINDOW_MAX_NS (7 * RULES_NS_PER_DAY)
 /* Rule 7: the ports Site Recovery opens in the host firewalls. */
 #define RULES_PORT_KERBEROS 8083
 #define RULES_PORT_HTTPS 8084

@@ -49,6 +49,16 @@
 /* Boot time of a VM that does not give one. */
 #define ENGINE_DEFAULT_BOOT_NS (60 * DRS_NS_PER_S)
 
+/* Replication transfers a primary host sends at once when the scenario does not say
+ * (max_active_transfers): Hyper-V's MaximumActiveTransfers defaults to 6 on Windows Server 2012 R2
+ * and 3 on 2012. */
+#define ENGINE_MAX_ACTIVE_TRANSFERS_2012R2 6
+#define ENGINE_MAX_ACTIVE_TRANSFERS_2012 3
+
+/* A VM's place in its primary host's transfers (transfers.c). */
+typedef enum eng_xfer_state { ENG_XFER_NONE, ENG_XFER_WAITING, ENG_XFER_ACTIVE } eng_xfer_state;
+typedef struct eng_xfer_host eng_xfer_host;
+
 /* The pieces of a VM's cycle machine. */
 typedef enum eng_phase { ENG_PHASE_IDLE, ENG_PHASE_SENDING, ENG_PHASE_APPLYING } eng_phase;
 
@@ -176,6 +186,11 @@ typedef struct eng_vm {
     int64_t *win_ns;
     bool *win_missed;
     size_t win_cap, win_head, win_count, win_missed_count;
+
+    /* transfer slot at the primary host (transfers.c) */
+    eng_xfer_state xfer;
+    int xfer_site, xfer_host, xfer_next;
+    void (*xfer_start)(struct eng_vm *v); /* starts the transfer when a waiting VM gets its slot */
 } eng_vm;
 
 /* One step of the recovery section, scheduled by engine_start. */
@@ -207,6 +222,7 @@ struct engine {
     int64_t *site_down_ns;  /* per site: when the timeline last took it down, -1 when up */
     int64_t **host_down_ns; /* per site, per host */
     eng_fo_run *runs;       /* failovers started, for freeing */
+    eng_xfer_host **xfer_hosts; /* per site, per host: transfers sending and waiting (transfers.c) */
 };
 
 /* engine.c */
@@ -254,6 +270,19 @@ void eng_cycle_send(eng_vm *v, eng_payload payload, bool first);
 uint64_t eng_vm_backlog(const eng_vm *v);
 double eng_disk_compressibility(const engine *e, const drs_vm *vm, size_t disk);
 uint64_t eng_wire_bytes(const eng_vm *v, uint64_t raw, double compressibility);
+
+/* transfers.c */
+typedef void (*eng_xfer_start_fn)(eng_vm *v);
+bool eng_xfers_init(engine *e);
+void eng_xfers_free(engine *e); /* afterwards releasing a slot starts nothing */
+/* Asks for a transfer slot at v's primary host: true when v has it (start the transfer now); false
+ * when v waits behind the host's other transfers, and start(v) runs when its turn comes. */
+bool eng_xfer_acquire(eng_vm *v, eng_xfer_start_fn start);
+/* v's transfer of that kind (the start function it asked with) ended (sent, failed or cancelled)
+ * or no longer waits: frees its slot or its place and gives a freed slot to the oldest waiting VM
+ * of the host. Nothing when v holds neither for that kind. */
+void eng_xfer_release(eng_vm *v, eng_xfer_start_fn start);
+bool eng_xfer_waiting(const eng_vm *v);
 
 /* recovery_points.c */
 bool eng_rp_init(eng_vm *v);

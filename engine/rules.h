@@ -35,6 +35,9 @@
 #define RULES_RECOVERY_POINTS_MAX_2012R2 24
 /* Rule 6: application-consistent snapshots every 1 to 12 hours. */
 #define RULES_APP_CONSISTENT_MAX_HOURS 12
+/* A recovery plan holds at most this many VMs and groups (Site Recovery's recovery plan limits). */
+#define RULES_PLAN_MAX_VMS 100
+#define RULES_PLAN_MAX_GROUPS 7
 /* Replication Health's monitoring window: 12 hours unless set, settable from 1 hour to 7 days
  * (Hyper-V Replica's Replication Health). The loader refuses a cloud pair's health_window outside
  * this range; engine/health.c judges over the pair's window. */
@@ -106,10 +109,18 @@ bool rules_pair_settings_check(const drs_scenario *sc, size_t pair, const char *
                                drs_diags *out);
 
 /* Rule 11: recovery.network_mappings[m] maps a network of a pair's primary site to one of that
- * pair's target site. Paths: recovery.network_mappings[i].source / .target. */
+ * pair's target site, and a source network maps to one network per target VMM server: a mapping
+ * that gives it another target there than an earlier one (earlier `at`, or the same `at` and an
+ * earlier entry) is an error. Paths: recovery.network_mappings[i].source / .target. */
 bool rules_network_mapping_check(const drs_scenario *sc, size_t m, drs_diags *out);
-/* Rule 12: the same for recovery.storage_mappings[m] and storage classifications. */
+/* Rule 12: the same for recovery.storage_mappings[m] and storage classifications (one target
+ * classification per source classification and target VMM server). */
 bool rules_storage_mapping_check(const drs_scenario *sc, size_t m, drs_diags *out);
+
+/* Recovery plans: at most RULES_PLAN_MAX_GROUPS groups (error at recovery.recovery_plans[i].groups)
+ * and RULES_PLAN_MAX_VMS VMs over all groups (error at the first VM over the limit,
+ * recovery.recovery_plans[i].groups[g].vms[k]). Not one of the 13 rules: rule 0. */
+bool rules_plans_check(const drs_scenario *sc, drs_diags *out);
 
 /* What enabling protection of vms[vm] at at_ns in the given pair checks about the VM itself:
  *   rule 5: its VMM-console recovery points are not fewer than the cloud's (error,

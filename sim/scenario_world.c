@@ -212,8 +212,14 @@ static void sc_load_hosts(sc_ctx *c, drs_site *s, int si, const json_t *site, co
         }
         free(name);
         long long mat = 0;
-        if (sc_get_int(c, v, q, "max_active_transfers", SC_OPTIONAL, 1, INT_MAX, &mat))
-            h->max_active_transfers = (int)mat; /* 0 stays: the engine takes the OS's default */
+        if (sc_get_int(c, v, q, "max_active_transfers", SC_OPTIONAL, LLONG_MIN, LLONG_MAX, &mat)) {
+            if (mat < 1 || mat > INT_MAX) {
+                sc_path_key(r, q, "max_active_transfers");
+                sc_error(c, r, "expected a whole number of transfers, at least 1, got %lld", mat);
+            } else {
+                h->max_active_transfers = (int)mat; /* unset stays 0: the OS's default */
+            }
+        }
         const json_t *ports = sc_get_array(c, v, q, "ports_in_use", SC_OPTIONAL);
         if (ports) {
             sc_path_key(r, q, "ports_in_use");

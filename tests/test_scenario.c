@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "engine/rules.h"
 #include "sim/scenario.h"
 
 #define S DRS_NS_PER_S
@@ -625,7 +626,8 @@ static void test_warnings_do_not_stop_loading(void **state)
     drs_diags_clear(&d);
 }
 
-/* Every file of the broken suite fails to load with at least one error, in-process, so the
+/* Every file of the broken suite fails to load with at least one error, or loads and breaks a
+ * configuration rule or limit (engine_rules_check, as `drsim validate` runs it), in-process, so the
  * sanitizers and valgrind see every error path of the loader (tests/test_broken.c checks the
  * messages). */
 static void test_broken_suite_fails_to_load_without_leaks(void **state)
@@ -643,8 +645,12 @@ static void test_broken_suite_fails_to_load_without_leaks(void **state)
         snprintf(path, sizeof path, "%s/tests/broken/%s", DRSIM_SOURCE_DIR, e->d_name);
         drs_diags d = {0};
         drs_scenario *sc = sim_scenario_load(path, &d);
-        if (sc)
-            fail_msg("%s loaded", e->d_name);
+        if (sc) {
+            engine_rules_check(sc, &d);
+            drs_scenario_free(sc);
+            if (!drs_diags_errors(&d))
+                fail_msg("%s loaded and validated", e->d_name);
+        }
         assert_true(drs_diags_errors(&d) >= 1);
         drs_diags_clear(&d);
         files++;

@@ -116,6 +116,22 @@ int64_t rules_copy_frequency_effective(int64_t copy_frequency_ns, drs_host_os os
     return copy_frequency_ns;
 }
 
+/* The OS of host (site, host), 2012 R2 when the indices resolve to nothing. */
+static drs_host_os host_os(const drs_scenario *sc, int site, int host)
+{
+    if (!rules_site_ok(sc, site) || host < 0 || (size_t)host >= sc->sites[site].host_count)
+        return DRS_OS_2012R2;
+    return sc->sites[site].hosts[host].os;
+}
+
+int64_t rules_copy_frequency_between(const drs_scenario *sc, int64_t copy_frequency_ns, int src_site,
+                                     int src_host, int tgt_site, int tgt_host)
+{
+    bool old = host_os(sc, src_site, src_host) == DRS_OS_2012 ||
+               host_os(sc, tgt_site, tgt_host) == DRS_OS_2012;
+    return rules_copy_frequency_effective(copy_frequency_ns, old ? DRS_OS_2012 : DRS_OS_2012R2);
+}
+
 int rules_recovery_points_max(drs_host_os os)
 {
     return os == DRS_OS_2012 ? RULES_RECOVERY_POINTS_MAX_2012 : RULES_RECOVERY_POINTS_MAX_2012R2;
@@ -245,14 +261,26 @@ static bool copy_frequency_check(const drs_scenario *sc, const drs_cloud_pair *p
                       "copy frequency %s is not offered: expected 30s, 5m or 15m", got);
         return false;
     }
+    if (f == RULES_COPY_FREQUENCY_DEFAULT_NS)
+        return true;
     size_t n =
         hosts_with_os(sc, p->primary_site, p->primary_cloud, DRS_OS_2012, hosts, sizeof hosts);
-    if (n > 0 && f != RULES_COPY_FREQUENCY_DEFAULT_NS)
+    if (n > 0)
         drs_diags_add(
             out, DRS_SEV_WARNING, 4, at,
             "copy frequency %s applies only to Windows Server 2012 R2 hosts; cloud %s has "
             "%zu Windows Server 2012 host(s) (%s), which replicate every 5m instead",
             got, rules_cloud_name(sc, p->primary_site, p->primary_cloud), n, hosts);
+    /* The replica host limits it as well: a VM whose replica lands on a 2012 host of the target
+     * cloud replicates every 5 minutes, whatever its primary runs. */
+    n = hosts_with_os(sc, p->target_site, p->target_cloud, DRS_OS_2012, hosts, sizeof hosts);
+    if (n > 0)
+        drs_diags_add(
+            out, DRS_SEV_WARNING, 4, at,
+            "copy frequency %s applies only when the replica host also runs Windows Server 2012 "
+            "R2; target cloud %s has %zu Windows Server 2012 host(s) (%s): VMs whose replica is "
+            "placed there replicate every 5m instead",
+            got, rules_cloud_name(sc, p->target_site, p->target_cloud), n, hosts);
     return true;
 }
 
@@ -674,11 +702,14 @@ static void existing_replica_check(const drs_scenario *sc, size_t vm, const drs_
     char at[RULES_PATH_MAX], want[32], got[32];
     if (!e->present)
         return;
-    drs_host_os os = DRS_OS_2012R2;
-    if (rules_site_ok(sc, v->site) && v->host >= 0 &&
-        (size_t)v->host < sc->sites[v->site].host_count)
-        os = sc->sites[v->site].hosts[v->host].os;
-    int64_t cloud_freq = rules_copy_frequency_effective(s->copy_frequency_ns, os);
+    /* The replica stays on its host: both ends decide the interval the cloud's setting gives. */
+    int replica_host = -1;
+    if (e->host && rules_site_ok(sc, p->target_site))
+        for (size_t h = 0; h < sc->sites[p->target_site].host_count; h++)
+            if (strcmp(rules_str(sc->sites[p->target_site].hosts[h].name), e->host) == 0)
+                replica_host = (int)h;
+    int64_t cloud_freq = rules_copy_frequency_between(sc, s->copy_frequency_ns, v->site, v->host,
+                                                      p->target_site, replica_host);
     if (e->copy_frequency_ns > 0 && e->copy_frequency_ns != cloud_freq) {
         snprintf(at, sizeof at, "vms[%zu].existing_replica.settings.copy_frequency", vm);
         drs_diags_add(out, DRS_SEV_WARNING, 13, at,

@@ -72,6 +72,15 @@ bool rules_copy_frequency_allowed(int64_t copy_frequency_ns);
  * offer (an error of the configuration) also gives the 5-minute default. */
 int64_t rules_copy_frequency_effective(int64_t copy_frequency_ns, drs_host_os os);
 
+/* Rule 4 for one replication: the interval a VM replicating from host (src_site, src_host) to
+ * replica host (tgt_site, tgt_host) really uses. The setting applies only when both hosts run 2012
+ * R2: a 2012 host at either end replicates every 5 minutes, since Hyper-V Replica on 2012 offers no
+ * other interval, as primary or as replica. A host index that resolves to nothing counts as 2012 R2
+ * (it limits nothing). This is where the engine takes a VM's copy interval, at protection and when
+ * replication changes direction. */
+int64_t rules_copy_frequency_between(const drs_scenario *sc, int64_t copy_frequency_ns, int src_site,
+                                     int src_host, int tgt_site, int tgt_host);
+
 /* Rule 5: the most additional recovery points a host of this OS keeps (15 or 24). */
 int rules_recovery_points_max(drs_host_os os);
 

@@ -305,6 +305,46 @@ static void test_copy_frequency_warns_for_a_mixed_cloud(void **state)
                 "1 Windows Server 2012 host(s) (hv-sea-old)");
 }
 
+/* Rule 4 at both ends: the setting applies only when the primary and the replica host run 2012 R2. */
+static void test_copy_frequency_between_two_hosts(void **state)
+{
+    drs_scenario *sc = *state;
+    int old_dub = scenario_fixture_add_host(sc, 1, "hv-dub-old", DRS_OS_2012, 0);
+    int old_sea = scenario_fixture_add_host(sc, 0, "hv-sea-old", DRS_OS_2012, 0);
+    const int64_t f = 30 * DRS_NS_PER_S;
+    /* 2012 R2 to 2012 R2: the setting. */
+    assert_int_equal(rules_copy_frequency_between(sc, f, 0, 0, 1, 0), f);
+    /* A 2012 replica host limits a 2012 R2 primary to 5 minutes, and the other way round. */
+    assert_int_equal(rules_copy_frequency_between(sc, f, 0, 0, 1, old_dub), 5 * MIN);
+    assert_int_equal(rules_copy_frequency_between(sc, f, 0, old_sea, 1, 0), 5 * MIN);
+    /* Reverse replication: the recovery-site host is the primary now; the same rule. */
+    assert_int_equal(rules_copy_frequency_between(sc, f, 1, old_dub, 0, 0), 5 * MIN);
+    assert_int_equal(rules_copy_frequency_between(sc, 15 * MIN, 1, 0, 0, 0), 15 * MIN);
+    /* A replica host not yet known (-1) limits nothing. */
+    assert_int_equal(rules_copy_frequency_between(sc, f, 0, 0, 1, -1), f);
+}
+
+static void test_copy_frequency_warns_for_a_2012_target_cloud(void **state)
+{
+    drs_scenario *sc = *state;
+    sc->sites[1].hosts[0].os = DRS_OS_2012;
+    settings(sc)->copy_frequency_ns = 30 * DRS_NS_PER_S;
+    drs_diags d = check(sc);
+    expect_diag(&d, DRS_SEV_WARNING, 4, "recovery.cloud_pairs[0].settings.copy_frequency",
+                "target cloud gold-dub has 1 Windows Server 2012 host(s) (hv-dub-1): VMs whose "
+                "replica is placed there replicate every 5m instead");
+    /* The primary cloud runs 2012 R2 only: no warning about it. */
+    for (size_t i = 0; i < d.count; i++)
+        assert_null(strstr(d.items[i].err.message, "cloud gold-sea has"));
+    assert_int_equal(count_rule(&d, 4), 1);
+    drs_diags_clear(&d);
+    /* 5 minutes, the 2012 interval, needs no warning. */
+    settings(sc)->copy_frequency_ns = 5 * MIN;
+    d = check(sc);
+    assert_int_equal(count_rule(&d, 4), 0);
+    drs_diags_clear(&d);
+}
+
 /* ---- rule 5 ---------------------------------------------------------------------------------- */
 
 static void set_points(drs_scenario *sc, int points)
@@ -1065,6 +1105,8 @@ int main(void)
         T(test_copy_frequency_on_2012_host_warns_and_uses_5m),
         T(test_copy_frequency_5m_on_2012_is_silent),
         T(test_copy_frequency_warns_for_a_mixed_cloud),
+        T(test_copy_frequency_between_two_hosts),
+        T(test_copy_frequency_warns_for_a_2012_target_cloud),
         T(test_recovery_points_limit_2012r2_is_24),
         T(test_recovery_points_limit_2012_is_15),
         T(test_negative_recovery_points),

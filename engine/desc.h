@@ -36,6 +36,7 @@ typedef struct drs_host {
     int storage; /* index into the site's storage, its default location; -1 if none */
     int *ports_in_use;
     size_t port_count;
+    int max_active_transfers; /* replication transfers it sends at once; 0 = its OS's default */
 } drs_host;
 
 typedef struct drs_network {
@@ -155,6 +156,7 @@ typedef struct drs_pair_settings {
     drs_initial_replication initial_replication;
     drs_tracking change_tracking;
     bool delete_replica_on_disable;
+    int64_t health_window_ns; /* Replication Health's monitoring window; 0 = the default (12 h) */
 } drs_pair_settings;
 
 typedef struct drs_cloud_pair {

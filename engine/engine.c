@@ -88,7 +88,7 @@ engine *engine_new(const drs_scenario *sc, const engine_platform *pf, const engi
     e->rules = rules_state_new(sc, false);
     e->vms = calloc(sc->vm_count ? sc->vm_count : 1, sizeof *e->vms);
     e->storage_mapped = calloc(sc->recovery.storage_mapping_count + 1, sizeof *e->storage_mapped);
-    if (!e->rules || !e->vms || !e->storage_mapped || !eng_failover_init(e))
+    if (!e->rules || !e->vms || !e->storage_mapped || !eng_failover_init(e) || !eng_xfers_init(e))
         goto oom;
     for (size_t i = 0; i < sc->vm_count; i++) {
         eng_vm *v = &e->vms[i];
@@ -99,6 +99,7 @@ engine *engine_new(const drs_scenario *sc, const engine_platform *pf, const engi
         v->src_site = v->desc->site;
         v->src_host = v->desc->host;
         v->pair = v->tgt_site = v->tgt_host = -1;
+        v->xfer_site = v->xfer_host = v->xfer_next = -1;
         v->state = ENGINE_VM_NOT_PROTECTED;
         v->health = ENGINE_HEALTH_NONE;
         size_t n = v->disks ? v->disks : 1;
@@ -127,6 +128,7 @@ void engine_free(engine *e)
 {
     if (!e)
         return;
+    eng_xfers_free(e); /* first: stopping the VMs below must not start waiting transfers */
     for (size_t i = 0; e->vms && i < e->sc->vm_count; i++) {
         eng_vm *v = &e->vms[i];
         if (v->protected_) {

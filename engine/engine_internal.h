@@ -15,8 +15,8 @@
 #define ENGINE_NS_PER_HOUR (60 * ENGINE_NS_PER_MIN)
 #define ENGINE_NS_PER_DAY (24 * ENGINE_NS_PER_HOUR)
 
-/* Health is judged over a sliding window of this length (Hyper-V's monitoring period; FACTS). */
-#define ENGINE_HEALTH_WINDOW_NS ENGINE_NS_PER_HOUR
+/* Health is judged over a sliding window: the pair's health_window (RULES_HEALTH_WINDOW_* in
+ * engine/rules.h, the range and default of Hyper-V's monitoring window); see eng_health_window_ns. */
 /* Warning when this fraction or more of the cycles due in the window were missed. */
 #define ENGINE_HEALTH_MISSED_FRACTION 0.20
 /* Warning when no log reached the replica for more than this. */
@@ -52,6 +52,16 @@
 #define ENGINE_SCRIPT_TIMEOUT_NS (600 * DRS_NS_PER_S)
 /* Boot time of a VM that does not give one. */
 #define ENGINE_DEFAULT_BOOT_NS (60 * DRS_NS_PER_S)
+
+/* Replication transfers a primary host sends at once when the scenario does not say
+ * (max_active_transfers): Hyper-V's MaximumActiveTransfers defaults to 6 on Windows Server 2012 R2
+ * and 3 on 2012. */
+#define ENGINE_MAX_ACTIVE_TRANSFERS_2012R2 6
+#define ENGINE_MAX_ACTIVE_TRANSFERS_2012 3
+
+/* A VM's place in its primary host's transfers (transfers.c). */
+typedef enum eng_xfer_state { ENG_XFER_NONE, ENG_XFER_WAITING, ENG_XFER_ACTIVE } eng_xfer_state;
+typedef struct eng_xfer_host eng_xfer_host;
 
 /* The pieces of a VM's cycle machine. */
 typedef enum eng_phase { ENG_PHASE_IDLE, ENG_PHASE_SENDING, ENG_PHASE_APPLYING } eng_phase;
@@ -184,6 +194,11 @@ typedef struct eng_vm {
     int64_t *win_ns;
     bool *win_missed;
     size_t win_cap, win_head, win_count, win_missed_count;
+
+    /* transfer slot at the primary host (transfers.c) */
+    eng_xfer_state xfer;
+    int xfer_site, xfer_host, xfer_next;
+    void (*xfer_start)(struct eng_vm *v); /* starts the transfer when a waiting VM gets its slot */
 } eng_vm;
 
 /* One step of the recovery section, scheduled by engine_start. */
@@ -215,6 +230,7 @@ struct engine {
     int64_t *site_down_ns;  /* per site: when the timeline last took it down, -1 when up */
     int64_t **host_down_ns; /* per site, per host */
     eng_fo_run *runs;       /* failovers started, for freeing */
+    eng_xfer_host **xfer_hosts; /* per site, per host: transfers sending and waiting (transfers.c) */
 };
 
 /* engine.c */
@@ -263,6 +279,19 @@ uint64_t eng_vm_backlog(const eng_vm *v);
 double eng_disk_compressibility(const engine *e, const drs_vm *vm, size_t disk);
 uint64_t eng_wire_bytes(const eng_vm *v, uint64_t raw, double compressibility);
 
+/* transfers.c */
+typedef void (*eng_xfer_start_fn)(eng_vm *v);
+bool eng_xfers_init(engine *e);
+void eng_xfers_free(engine *e); /* afterwards releasing a slot starts nothing */
+/* Asks for a transfer slot at v's primary host: true when v has it (start the transfer now); false
+ * when v waits behind the host's other transfers, and start(v) runs when its turn comes. */
+bool eng_xfer_acquire(eng_vm *v, eng_xfer_start_fn start);
+/* v's transfer of that kind (the start function it asked with) ended (sent, failed or cancelled)
+ * or no longer waits: frees its slot or its place and gives a freed slot to the oldest waiting VM
+ * of the host. Nothing when v holds neither for that kind. */
+void eng_xfer_release(eng_vm *v, eng_xfer_start_fn start);
+bool eng_xfer_waiting(const eng_vm *v);
+
 /* recovery_points.c */
 bool eng_rp_init(eng_vm *v);
 void eng_rp_free(eng_vm *v);
@@ -280,6 +309,8 @@ void eng_storage_report(eng_vm *v);
 void eng_rp_drop_all(eng_vm *v);
 
 /* health.c */
+/* The window health is judged over: the pair's health_window, or the default when unset. */
+int64_t eng_health_window_ns(const eng_vm *v);
 bool eng_health_init(eng_vm *v);
 void eng_health_free(eng_vm *v);
 void eng_health_tick(eng_vm *v, int64_t due_ns, bool missed);

@@ -2,7 +2,7 @@
  *
  * Critical: replication in error (a log that cannot be sent or applied, replica storage full) or
  * resynchronization required. Warning: ENGINE_HEALTH_MISSED_FRACTION or more of the cycles due in the
- * last ENGINE_HEALTH_WINDOW_NS were missed, no log reached the replica for more than
+ * pair's monitoring window (health_window, 12 h unless set) were missed, no log reached the replica for more than
  * ENGINE_HEALTH_STALE_NS, initial replication not complete, resynchronization in progress, or
  * replication paused (the primary host is down). Normal otherwise.
  *
@@ -16,10 +16,17 @@
 #include <stdlib.h>
 
 #include "engine/engine_internal.h"
+#include "engine/rules.h"
+
+int64_t eng_health_window_ns(const eng_vm *v)
+{
+    return v->settings.health_window_ns > 0 ? v->settings.health_window_ns
+                                            : RULES_HEALTH_WINDOW_DEFAULT_NS;
+}
 
 bool eng_health_init(eng_vm *v)
 {
-    size_t cap = (size_t)(ENGINE_HEALTH_WINDOW_NS / v->interval_ns) + 2;
+    size_t cap = (size_t)(eng_health_window_ns(v) / v->interval_ns) + 2;
     if (cap > v->win_cap) {
         eng_health_free(v);
         v->win_ns = calloc(cap, sizeof *v->win_ns);
@@ -60,7 +67,8 @@ void eng_health_tick(eng_vm *v, int64_t due_ns, bool missed)
 /* Fraction of the cycles due in (now - window, now] that were missed; 0 when none came due. */
 static double missed_fraction(eng_vm *v, int64_t now)
 {
-    while (v->win_count > 0 && v->win_ns[v->win_head] <= now - ENGINE_HEALTH_WINDOW_NS) {
+    int64_t window = eng_health_window_ns(v);
+    while (v->win_count > 0 && v->win_ns[v->win_head] <= now - window) {
         v->win_missed_count -= v->win_missed[v->win_head];
         v->win_head = (v->win_head + 1) % v->win_cap;
         v->win_count--;

@@ -10,7 +10,10 @@
  * A VM that already has a Hyper-V Replica copy on a host of the target cloud (existing_replica) is
  * onboarded without a full copy, whatever the method: both copies are read and compared (the used
  * bytes at each side's read rate, in parallel), only the extents that differ cross the link, and
- * the catch-up delta follows as above. A scheduled start does not apply: nothing large is sent. */
+ * the catch-up delta follows as above. A scheduled start does not apply: nothing large is sent.
+ *
+ * A network copy (full or of the differing blocks) is a replication transfer of the primary host:
+ * it waits for a slot like a delta cycle does (transfers.c). */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -56,10 +59,13 @@ static void ir_retry(void *arg)
     start_network_transfer(v);
 }
 
+static void network_transfer_now(eng_vm *v);
+
 static void ir_sent(void *arg, bool ok)
 {
     eng_vm *v = arg;
     v->ir_transfer = 0;
+    eng_xfer_release(v, network_transfer_now);
     if (!ok) {
         eng_event(v->e, ENGINE_EV_REPLICATION_FAILED, v->index, v->pair,
                   "initial replication transfer of %s was abandoned; retrying", v->desc->name);
@@ -70,13 +76,23 @@ static void ir_sent(void *arg, bool ok)
     base_in_place(v);
 }
 
-static void start_network_transfer(eng_vm *v)
+/* The copy leaves now: its host gave it a transfer slot. */
+static void network_transfer_now(eng_vm *v)
 {
     engine *e = v->e;
     v->ir_transfer =
         e->pf.transfer_start(e->pf.ctx, v->src_site, v->tgt_site, v->ir_wire_bytes, ir_sent, v);
-    if (!v->ir_transfer)
+    if (!v->ir_transfer) {
+        eng_xfer_release(v, network_transfer_now);
         eng_protection_fail(v, "no link between the primary and the recovery site");
+    }
+}
+
+/* The copy waits behind the transfers its primary host already sends (max_active_transfers). */
+static void start_network_transfer(eng_vm *v)
+{
+    if (eng_xfer_acquire(v, network_transfer_now))
+        network_transfer_now(v);
 }
 
 /* Offline: export done -> ship -> import -> base in place. */
@@ -241,4 +257,5 @@ void eng_ir_stop(eng_vm *v)
 {
     eng_cancel_timer(v->e, &v->ir_timer);
     eng_cancel_transfer(v->e, &v->ir_transfer);
+    eng_xfer_release(v, network_transfer_now);
 }

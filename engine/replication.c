@@ -5,7 +5,9 @@
  * storage's write rate; the capture then becomes the newest applied recovery point. At most one payload
  * per VM is in motion: a cycle that comes due while one is still being sent or applied is missed, the
  * log keeps growing, and it goes out as soon as the one in motion is applied. A payload the network
- * abandons is sent again at the next cycle (replication is in error meanwhile). */
+ * abandons is sent again at the next cycle (replication is in error meanwhile). A payload whose
+ * primary host already sends its max_active_transfers waits for a slot (transfers.c); the wait is part
+ * of its time in flight, so it shows in RPO and can make the next cycle a missed one. */
 #include <math.h>
 
 #include "engine/engine_internal.h"
@@ -54,14 +56,15 @@ static void free_payload(eng_vm *v)
 
 static void payload_sent(void *arg, bool ok);
 
-static void transmit(eng_vm *v)
+/* The payload leaves now: its host gave it a transfer slot. */
+static void transmit_now(eng_vm *v)
 {
     engine *e = v->e;
-    v->phase = ENG_PHASE_SENDING;
     v->cur_sent_ns = eng_now(e);
     v->transfer = e->pf.transfer_start(e->pf.ctx, v->src_site, v->tgt_site, v->cur_wire,
                                        payload_sent, v);
     if (!v->transfer) {
+        eng_xfer_release(v, transmit_now);
         if (!v->err_transfer)
             eng_event(e, ENGINE_EV_REPLICATION_FAILED, v->index, v->pair,
                       "no path from the primary to the recovery site");
@@ -70,6 +73,15 @@ static void transmit(eng_vm *v)
         if (v->fo_sync)
             eng_failover_payload_done(v, false, "no path from the primary to the recovery site");
     }
+}
+
+/* The payload is on its way: it leaves at once, or waits in order behind the transfers its primary
+ * host already sends (max_active_transfers); it counts as in flight either way. */
+static void transmit(eng_vm *v)
+{
+    v->phase = ENG_PHASE_SENDING;
+    if (eng_xfer_acquire(v, transmit_now))
+        transmit_now(v);
 }
 
 void eng_cycle_send(eng_vm *v, eng_payload payload, bool first)
@@ -127,6 +139,7 @@ static void payload_sent(void *arg, bool ok)
     eng_vm *v = arg;
     engine *e = v->e;
     v->transfer = 0;
+    eng_xfer_release(v, transmit_now);
     if (!ok) {
         if (!v->err_transfer)
             eng_event(e, ENGINE_EV_REPLICATION_FAILED, v->index, v->pair,
@@ -286,6 +299,7 @@ void eng_cycles_start(eng_vm *v, bool send_now)
 void eng_cycles_abort(eng_vm *v)
 {
     eng_cancel_transfer(v->e, &v->transfer);
+    eng_xfer_release(v, transmit_now);
     eng_cancel_timer(v->e, &v->apply_timer);
     free_payload(v);
     v->send_pending = v->retry_pending = false;

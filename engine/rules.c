@@ -116,6 +116,22 @@ int64_t rules_copy_frequency_effective(int64_t copy_frequency_ns, drs_host_os os
     return copy_frequency_ns;
 }
 
+/* The OS of host (site, host), 2012 R2 when the indices resolve to nothing. */
+static drs_host_os host_os(const drs_scenario *sc, int site, int host)
+{
+    if (!rules_site_ok(sc, site) || host < 0 || (size_t)host >= sc->sites[site].host_count)
+        return DRS_OS_2012R2;
+    return sc->sites[site].hosts[host].os;
+}
+
+int64_t rules_copy_frequency_between(const drs_scenario *sc, int64_t copy_frequency_ns, int src_site,
+                                     int src_host, int tgt_site, int tgt_host)
+{
+    bool old = host_os(sc, src_site, src_host) == DRS_OS_2012 ||
+               host_os(sc, tgt_site, tgt_host) == DRS_OS_2012;
+    return rules_copy_frequency_effective(copy_frequency_ns, old ? DRS_OS_2012 : DRS_OS_2012R2);
+}
+
 int rules_recovery_points_max(drs_host_os os)
 {
     return os == DRS_OS_2012 ? RULES_RECOVERY_POINTS_MAX_2012 : RULES_RECOVERY_POINTS_MAX_2012R2;
@@ -245,14 +261,26 @@ static bool copy_frequency_check(const drs_scenario *sc, const drs_cloud_pair *p
                       "copy frequency %s is not offered: expected 30s, 5m or 15m", got);
         return false;
     }
+    if (f == RULES_COPY_FREQUENCY_DEFAULT_NS)
+        return true;
     size_t n =
         hosts_with_os(sc, p->primary_site, p->primary_cloud, DRS_OS_2012, hosts, sizeof hosts);
-    if (n > 0 && f != RULES_COPY_FREQUENCY_DEFAULT_NS)
+    if (n > 0)
         drs_diags_add(
             out, DRS_SEV_WARNING, 4, at,
             "copy frequency %s applies only to Windows Server 2012 R2 hosts; cloud %s has "
             "%zu Windows Server 2012 host(s) (%s), which replicate every 5m instead",
             got, rules_cloud_name(sc, p->primary_site, p->primary_cloud), n, hosts);
+    /* The replica host limits it as well: a VM whose replica lands on a 2012 host of the target
+     * cloud replicates every 5 minutes, whatever its primary runs. */
+    n = hosts_with_os(sc, p->target_site, p->target_cloud, DRS_OS_2012, hosts, sizeof hosts);
+    if (n > 0)
+        drs_diags_add(
+            out, DRS_SEV_WARNING, 4, at,
+            "copy frequency %s applies only when the replica host also runs Windows Server 2012 "
+            "R2; target cloud %s has %zu Windows Server 2012 host(s) (%s): VMs whose replica is "
+            "placed there replicate every 5m instead",
+            got, rules_cloud_name(sc, p->target_site, p->target_cloud), n, hosts);
     return true;
 }
 
@@ -539,13 +567,55 @@ static const char *classification_name(const drs_scenario *sc, int site, int st)
     return rules_str(sc->sites[site].storage[st].classification);
 }
 
+/* The mapping of maps[m]'s source to another target on the same target VMM server made before it
+ * (earlier `at`, or the same `at` and an earlier entry, the order steps are taken in), or -1. */
+static int conflicting_mapping(const drs_mapping *maps, size_t count, size_t m)
+{
+    const drs_mapping *x = &maps[m];
+    if (x->source < 0 || x->target < 0)
+        return -1;
+    for (size_t j = 0; j < count; j++) {
+        const drs_mapping *y = &maps[j];
+        bool before = y->at_ns < x->at_ns || (y->at_ns == x->at_ns && j < m);
+        if (before && y->source_site == x->source_site && y->source == x->source &&
+            y->target_site == x->target_site && y->target >= 0 && y->target != x->target)
+            return (int)j;
+    }
+    return -1;
+}
+
+/* Rules 11 and 12: a source network or classification maps to one target per target VMM server,
+ * as the mapping pages of Site Recovery list one target beside each source. */
+static bool mapping_unique_check(const drs_scenario *sc, const drs_mapping *maps, size_t count,
+                                 size_t m, int rule, const char *key, const char *kind,
+                                 const char *(*name)(const drs_scenario *, int, int),
+                                 drs_diags *out)
+{
+    int j = conflicting_mapping(maps, count, m);
+    if (j < 0)
+        return true;
+    const drs_mapping *x = &maps[m], *y = &maps[j];
+    char at[RULES_PATH_MAX];
+    snprintf(at, sizeof at, "recovery.%s[%zu].target", key, m);
+    drs_diags_add(out, DRS_SEV_ERROR, rule, at,
+                  "%s %s is already mapped to %s of %s by recovery.%s[%d]: expected one target "
+                  "%s per source %s on each target VMM server, got %s as a second one",
+                  kind, name(sc, x->source_site, x->source), name(sc, y->target_site, y->target),
+                  rules_vmm_name(sc, x->target_site), key, j, kind, kind,
+                  name(sc, x->target_site, x->target));
+    return false;
+}
+
 bool rules_network_mapping_check(const drs_scenario *sc, size_t m, drs_diags *out)
 {
     const drs_mapping *x = &sc->recovery.network_mappings[m];
     char path[RULES_PATH_MAX];
     snprintf(path, sizeof path, "recovery.network_mappings[%zu]", m);
     return mapping_check(sc, x, 11, "network", network_name(sc, x->source_site, x->source),
-                         network_name(sc, x->target_site, x->target), path, out);
+                         network_name(sc, x->target_site, x->target), path, out) &&
+           mapping_unique_check(sc, sc->recovery.network_mappings,
+                                sc->recovery.network_mapping_count, m, 11, "network_mappings",
+                                "network", network_name, out);
 }
 
 bool rules_storage_mapping_check(const drs_scenario *sc, size_t m, drs_diags *out)
@@ -555,7 +625,49 @@ bool rules_storage_mapping_check(const drs_scenario *sc, size_t m, drs_diags *ou
     snprintf(path, sizeof path, "recovery.storage_mappings[%zu]", m);
     return mapping_check(sc, x, 12, "storage classification",
                          classification_name(sc, x->source_site, x->source),
-                         classification_name(sc, x->target_site, x->target), path, out);
+                         classification_name(sc, x->target_site, x->target), path, out) &&
+           mapping_unique_check(sc, sc->recovery.storage_mappings,
+                                sc->recovery.storage_mapping_count, m, 12, "storage_mappings",
+                                "storage classification", classification_name, out);
+}
+
+/* ---- Recovery plans -------------------------------------------------------------------------- */
+
+bool rules_plans_check(const drs_scenario *sc, drs_diags *out)
+{
+    bool ok = true;
+    char at[RULES_PATH_MAX];
+    for (size_t i = 0; i < sc->recovery.plan_count; i++) {
+        const drs_recovery_plan *p = &sc->recovery.plans[i];
+        if (p->group_count > RULES_PLAN_MAX_GROUPS) {
+            snprintf(at, sizeof at, "recovery.recovery_plans[%zu].groups", i);
+            drs_diags_add(out, DRS_SEV_ERROR, 0, at,
+                          "recovery plan %s has %zu groups: a recovery plan holds at most %d",
+                          rules_str(p->name), p->group_count, RULES_PLAN_MAX_GROUPS);
+            ok = false;
+        }
+        size_t total = 0;
+        for (size_t g = 0; g < p->group_count; g++)
+            total += p->groups[g].vm_count;
+        if (total <= RULES_PLAN_MAX_VMS)
+            continue;
+        /* Point at the first VM over the limit: that is where the plan has to be split. */
+        size_t seen = 0;
+        for (size_t g = 0; g < p->group_count; g++) {
+            if (seen + p->groups[g].vm_count > RULES_PLAN_MAX_VMS) {
+                snprintf(at, sizeof at, "recovery.recovery_plans[%zu].groups[%zu].vms[%zu]", i, g,
+                         RULES_PLAN_MAX_VMS - seen);
+                break;
+            }
+            seen += p->groups[g].vm_count;
+        }
+        drs_diags_add(out, DRS_SEV_ERROR, 0, at,
+                      "recovery plan %s has %zu VMs: a recovery plan holds at most %d, and the "
+                      "VMs from this one on are over the limit",
+                      rules_str(p->name), total, RULES_PLAN_MAX_VMS);
+        ok = false;
+    }
+    return ok;
 }
 
 /* A mapping of (site, index) to target_site made by at_ns: the one the engine would use. */
@@ -590,11 +702,14 @@ static void existing_replica_check(const drs_scenario *sc, size_t vm, const drs_
     char at[RULES_PATH_MAX], want[32], got[32];
     if (!e->present)
         return;
-    drs_host_os os = DRS_OS_2012R2;
-    if (rules_site_ok(sc, v->site) && v->host >= 0 &&
-        (size_t)v->host < sc->sites[v->site].host_count)
-        os = sc->sites[v->site].hosts[v->host].os;
-    int64_t cloud_freq = rules_copy_frequency_effective(s->copy_frequency_ns, os);
+    /* The replica stays on its host: both ends decide the interval the cloud's setting gives. */
+    int replica_host = -1;
+    if (e->host && rules_site_ok(sc, p->target_site))
+        for (size_t h = 0; h < sc->sites[p->target_site].host_count; h++)
+            if (strcmp(rules_str(sc->sites[p->target_site].hosts[h].name), e->host) == 0)
+                replica_host = (int)h;
+    int64_t cloud_freq = rules_copy_frequency_between(sc, s->copy_frequency_ns, v->site, v->host,
+                                                      p->target_site, replica_host);
     if (e->copy_frequency_ns > 0 && e->copy_frequency_ns != cloud_freq) {
         snprintf(at, sizeof at, "vms[%zu].existing_replica.settings.copy_frequency", vm);
         drs_diags_add(out, DRS_SEV_WARNING, 13, at,

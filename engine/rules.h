@@ -35,6 +35,15 @@
 #define RULES_RECOVERY_POINTS_MAX_2012R2 24
 /* Rule 6: application-consistent snapshots every 1 to 12 hours. */
 #define RULES_APP_CONSISTENT_MAX_HOURS 12
+/* A recovery plan holds at most this many VMs and groups (Site Recovery's recovery plan limits). */
+#define RULES_PLAN_MAX_VMS 100
+#define RULES_PLAN_MAX_GROUPS 7
+/* Replication Health's monitoring window: 12 hours unless set, settable from 1 hour to 7 days
+ * (Hyper-V Replica's Replication Health). The loader refuses a cloud pair's health_window outside
+ * this range; engine/health.c judges over the pair's window. */
+#define RULES_HEALTH_WINDOW_DEFAULT_NS (12 * RULES_NS_PER_HOUR)
+#define RULES_HEALTH_WINDOW_MIN_NS RULES_NS_PER_HOUR
+#define RULES_HEALTH_WINDOW_MAX_NS (7 * RULES_NS_PER_DAY)
 /* Rule 7: the ports Site Recovery opens in the host firewalls. */
 #define RULES_PORT_KERBEROS 8083
 #define RULES_PORT_HTTPS 8084
@@ -62,6 +71,15 @@ bool rules_copy_frequency_allowed(int64_t copy_frequency_ns);
  * copy_frequency_ns: the setting on 2012 R2, always 5 minutes on 2012. A value the setting does not
  * offer (an error of the configuration) also gives the 5-minute default. */
 int64_t rules_copy_frequency_effective(int64_t copy_frequency_ns, drs_host_os os);
+
+/* Rule 4 for one replication: the interval a VM replicating from host (src_site, src_host) to
+ * replica host (tgt_site, tgt_host) really uses. The setting applies only when both hosts run 2012
+ * R2: a 2012 host at either end replicates every 5 minutes, since Hyper-V Replica on 2012 offers no
+ * other interval, as primary or as replica. A host index that resolves to nothing counts as 2012 R2
+ * (it limits nothing). This is where the engine takes a VM's copy interval, at protection and when
+ * replication changes direction. */
+int64_t rules_copy_frequency_between(const drs_scenario *sc, int64_t copy_frequency_ns, int src_site,
+                                     int src_host, int tgt_site, int tgt_host);
 
 /* Rule 5: the most additional recovery points a host of this OS keeps (15 or 24). */
 int rules_recovery_points_max(drs_host_os os);
@@ -100,10 +118,18 @@ bool rules_pair_settings_check(const drs_scenario *sc, size_t pair, const char *
                                drs_diags *out);
 
 /* Rule 11: recovery.network_mappings[m] maps a network of a pair's primary site to one of that
- * pair's target site. Paths: recovery.network_mappings[i].source / .target. */
+ * pair's target site, and a source network maps to one network per target VMM server: a mapping
+ * that gives it another target there than an earlier one (earlier `at`, or the same `at` and an
+ * earlier entry) is an error. Paths: recovery.network_mappings[i].source / .target. */
 bool rules_network_mapping_check(const drs_scenario *sc, size_t m, drs_diags *out);
-/* Rule 12: the same for recovery.storage_mappings[m] and storage classifications. */
+/* Rule 12: the same for recovery.storage_mappings[m] and storage classifications (one target
+ * classification per source classification and target VMM server). */
 bool rules_storage_mapping_check(const drs_scenario *sc, size_t m, drs_diags *out);
+
+/* Recovery plans: at most RULES_PLAN_MAX_GROUPS groups (error at recovery.recovery_plans[i].groups)
+ * and RULES_PLAN_MAX_VMS VMs over all groups (error at the first VM over the limit,
+ * recovery.recovery_plans[i].groups[g].vms[k]). Not one of the 13 rules: rule 0. */
+bool rules_plans_check(const drs_scenario *sc, drs_diags *out);
 
 /* What enabling protection of vms[vm] at at_ns in the given pair checks about the VM itself:
  *   rule 5: its VMM-console recovery points are not fewer than the cloud's (error,

@@ -426,6 +426,7 @@ void engine_rules_check(const struct drs_scenario *sc, drs_diags *out)
         }
         }
     }
+    rules_plans_check(sc, out);
     /* A VMM server that never registers still gets rule 2 judged: validate lists every problem. */
     for (size_t s = 0; s < sc->site_count; s++)
         if (!st->vmm_checked[s])

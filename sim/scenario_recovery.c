@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/rules.h"
 #include "scenario_internal.h"
 
 #define SC_DAY_NS (INT64_C(86400) * DRS_NS_PER_S)
@@ -27,6 +28,7 @@ static const char *const sc_settings_keys[] = {"copy_frequency",
                                                "initial_replication",
                                                "change_tracking",
                                                "delete_replica_on_disable",
+                                               "health_window",
                                                NULL};
 static const char *const sc_ir_keys[] = {"method", "start",         "time", "export",
                                          "import", "shipping_time", NULL};
@@ -150,6 +152,8 @@ static void sc_load_initial_replication(sc_ctx *c, drs_initial_replication *ir, 
 static void sc_load_settings(sc_ctx *c, drs_pair_settings *st, const json_t *pair, const char *pp)
 {
     st->copy_frequency_ns = 5 * 60 * DRS_NS_PER_S;
+    st->compression = true; /* Site Recovery compresses replication traffic unless told not to */
+    st->health_window_ns = RULES_HEALTH_WINDOW_DEFAULT_NS;
     st->authentication = DRS_AUTH_HTTPS;
     st->change_tracking = DRS_TRACK_LOG;
     st->port = 0;
@@ -182,6 +186,16 @@ static void sc_load_settings(sc_ctx *c, drs_pair_settings *st, const json_t *pai
             st->change_tracking = tr ? DRS_TRACK_COALESCED : DRS_TRACK_LOG;
         sc_get_bool(c, s, p, "delete_replica_on_disable", SC_OPTIONAL,
                     &st->delete_replica_on_disable);
+        int64_t w = 0;
+        if (sc_get_duration(c, s, p, "health_window", SC_OPTIONAL, &w)) {
+            if (w < RULES_HEALTH_WINDOW_MIN_NS || w > RULES_HEALTH_WINDOW_MAX_NS) {
+                sc_path_key(q, p, "health_window");
+                sc_error(c, q, "expected a monitoring window from 1h to 7d, got \"%s\"",
+                         json_string_value(json_object_get(s, "health_window")));
+            } else {
+                st->health_window_ns = w;
+            }
+        }
     }
     if (!st->port)
         st->port = st->authentication == DRS_AUTH_KERBEROS ? 8083 : 8084;

@@ -1,4 +1,5 @@
 /* sim/scenario_world.c — the modelled world of a scenario: sites, links, workloads and VMs. */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -41,7 +42,10 @@ static const char *const sc_site_keys[] = {"name",     "vmm",     "kerberos",   
                                            "networks", "storage", "file_servers", NULL};
 static const char *const sc_vmm_keys[] = {"name", "nodes", "internet", NULL};
 static const char *const sc_node_keys[] = {"name", "provider_version", NULL};
-static const char *const sc_host_keys[] = {"name", "os", "cloud", "storage", "ports_in_use", NULL};
+static const char *const sc_host_keys[] = {"name",         "os",
+                                           "cloud",        "storage",
+                                           "ports_in_use", "max_active_transfers",
+                                           NULL};
 static const char *const sc_network_keys[] = {"name", "subnets", NULL};
 static const char *const sc_storage_keys[] = {"classification", "capacity", "read_rate",
                                               "write_rate", NULL};
@@ -207,6 +211,15 @@ static void sc_load_hosts(sc_ctx *c, drs_site *s, int si, const json_t *site, co
             h->storage = sc_resolve_at_site(c, SC_CLASSIFICATION, name, si, r, "this host's");
         }
         free(name);
+        long long mat = 0;
+        if (sc_get_int(c, v, q, "max_active_transfers", SC_OPTIONAL, LLONG_MIN, LLONG_MAX, &mat)) {
+            if (mat < 1 || mat > INT_MAX) {
+                sc_path_key(r, q, "max_active_transfers");
+                sc_error(c, r, "expected a whole number of transfers, at least 1, got %lld", mat);
+            } else {
+                h->max_active_transfers = (int)mat; /* unset stays 0: the OS's default */
+            }
+        }
         const json_t *ports = sc_get_array(c, v, q, "ports_in_use", SC_OPTIONAL);
         if (ports) {
             sc_path_key(r, q, "ports_in_use");

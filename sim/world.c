@@ -811,7 +811,7 @@ sim_world *sim_world_new(const drs_scenario *sc, sim *kernel, drs_error *err)
         const drs_site *ds = &sc->sites[i];
         world_site *s = &w->sites[i];
         s->up = true;
-        s->vmm_online = true;
+        s->vmm_online = ds->vmm.internet; /* without internet the VMM server cannot reach the vault */
         s->host_up = xcalloc(ds->host_count, sizeof *s->host_up);
         for (size_t h = 0; h < ds->host_count; h++)
             s->host_up[h] = true;

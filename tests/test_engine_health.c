@@ -28,6 +28,8 @@ static drs_scenario *one_vm(void)
     drs_pair_settings *st = &sc->recovery.cloud_pairs[0].settings;
     st->copy_frequency_ns = 5 * MIN;
     st->compression = false;
+    /* These tests count cycles in one hour: a 1-hour monitoring window (the default is 12 h). */
+    st->health_window_ns = HOUR;
     for (size_t s = 0; s < sc->site_count; s++)
         sc->sites[s].storage[0].write_Bps = 1e15;
     return sc;
@@ -204,6 +206,44 @@ static void test_stale_replica_warns_after_an_hour(void **state)
     engine_rig_free(&r);
 }
 
+/* Missed cycles are judged over the pair's health_window. A stall of 25 minutes three hours into
+ * replication misses the cycles due at 3h10, 3h15, 3h20 and 3h25 (the 3h05 log is stuck in flight):
+ * 4 of the 12 cycles due in the last hour (33 %, Warning under a 1-hour window) but 4 of the 36 due
+ * since the first cycle at about 0h35 (11 %, Normal under the default 12-hour window). */
+static void health_after_stall(int64_t window_ns, engine_health want_at_3h30,
+                               engine_health want_at_4h30)
+{
+    drs_scenario *sc = one_vm();
+    sc->workloads[0].write_rate_Bps = 0.1e6;
+    sc->recovery.cloud_pairs[0].settings.health_window_ns = window_ns;
+    engine_rig r = engine_rig_start(sc);
+    fake_run_until(r.w, 3 * HOUR + 1 * MIN);
+    assert_int_equal(engine_vm_health(r.e, 0), ENGINE_HEALTH_NORMAL);
+    fake_link_updown(r.w, false);
+    fake_run_until(r.w, 3 * HOUR + 26 * MIN);
+    fake_link_updown(r.w, true);
+    fake_run_until(r.w, 3 * HOUR + 30 * MIN);
+    assert_int_equal(fake_count_events(r.w, ENGINE_EV_MISSED_CYCLE, 0), 4);
+    assert_int_equal(engine_vm_health(r.e, 0), want_at_3h30);
+    /* An hour on, the missed cycles have left a 1-hour window; they are still in a 12-hour one. */
+    fake_run_until(r.w, 4 * HOUR + 30 * MIN);
+    assert_int_equal(engine_vm_health(r.e, 0), want_at_4h30);
+    engine_rig_free(&r);
+}
+
+static void test_one_hour_window_warns_after_a_short_stall(void **state)
+{
+    (void)state;
+    health_after_stall(HOUR, ENGINE_HEALTH_WARNING, ENGINE_HEALTH_NORMAL);
+}
+
+static void test_default_twelve_hour_window_absorbs_a_short_stall(void **state)
+{
+    (void)state;
+    health_after_stall(0, ENGINE_HEALTH_NORMAL, ENGINE_HEALTH_NORMAL); /* 0: the default, 12 h */
+    health_after_stall(12 * HOUR, ENGINE_HEALTH_NORMAL, ENGINE_HEALTH_NORMAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -211,6 +251,8 @@ int main(void)
         cmocka_unit_test(test_2012_host_replicates_every_five_minutes),
         cmocka_unit_test(test_2012r2_host_honours_thirty_seconds),
         cmocka_unit_test(test_stale_replica_warns_after_an_hour),
+        cmocka_unit_test(test_one_hour_window_warns_after_a_short_stall),
+        cmocka_unit_test(test_default_twelve_hour_window_absorbs_a_short_stall),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #include "engine/engine.h"
@@ -186,6 +187,59 @@ static void test_vmm_offline_refuses_jobs_but_replication_goes_on(void **state)
     engine_rig_free(&r);
 }
 
+/* A VMM server without internet ("internet": false) cannot reach the vault: its registration is a
+ * failed job saying so, and everything that needs it registered (the cloud pair, the mappings, the
+ * protection of its VMs) is refused in turn. The other site registers as usual. */
+static void test_registration_without_internet_fails_with_its_reason(void **state)
+{
+    (void)state;
+    drs_scenario *sc = small();
+    sc->sites[0].vmm.internet = false;
+    engine_rig r = engine_rig_start(sc);
+    fake_run_until(r.w, 2 * HOUR);
+    const fake_job *reg = &r.w->jobs[0];
+    assert_string_equal(reg->name, "Register VMM Server");
+    assert_int_equal(reg->started_ns, 10 * MIN);
+    assert_int_equal(reg->state, ENGINE_JOB_FAILED);
+    assert_non_null(strstr(reg->reason, "VMM server vmm-sea cannot reach the vault"));
+    assert_false(engine_vmm_registered(r.e, 0));
+    assert_true(engine_vmm_registered(r.e, 1));
+    assert_int_equal(jobs_named(r.w, "Register VMM Server", ENGINE_JOB_SUCCEEDED), 1);
+    assert_int_equal(jobs_named(r.w, "Configure Cloud Protection", ENGINE_JOB_FAILED), 1);
+    assert_int_equal(jobs_named(r.w, "Enable Protection", ENGINE_JOB_FAILED), 2);
+    assert_int_equal(jobs_named(r.w, "Enable Protection", ENGINE_JOB_SUCCEEDED), 0);
+    assert_int_equal(engine_vm_state_of(r.e, 0), ENGINE_VM_NOT_PROTECTED);
+    assert_int_equal(r.w->cycle_count, 0);
+    engine_rig_free(&r);
+}
+
+/* Internet lost after protection: orchestrated failovers that need the primary's VMM server are
+ * refused with its name, while the hosts go on replicating (12 cycles an hour at 5 minutes). */
+static void test_vmm_offline_refuses_a_planned_failover_but_replication_goes_on(void **state)
+{
+    (void)state;
+    drs_scenario *sc = small();
+    engine_rig r = engine_rig_start(sc);
+    fake_run_until(r.w, 2 * HOUR);
+    assert_int_equal(engine_vm_state_of(r.e, 0), ENGINE_VM_REPLICATING);
+    size_t cycles = r.w->cycle_count;
+    r.w->vmm_online[0] = false;
+    drs_action a = {.what = DRS_DO_PLANNED_FAILOVER, .vm = -1, .plan = 0};
+    a.link = a.site = a.disk = a.workload = a.host_site = a.host = -1;
+    a.storage_site = a.storage = a.network_site = a.network = -1;
+    snprintf(a.path, sizeof a.path, "timeline[0]");
+    engine_failover(r.e, &a);
+    const fake_job *job = fake_find_job(r.w, "Planned Failover", -1);
+    assert_non_null(job);
+    assert_int_equal(job->state, ENGINE_JOB_FAILED);
+    assert_non_null(strstr(job->reason, "vmm-sea"));
+    fake_run_until(r.w, 3 * HOUR);
+    assert_int_equal(engine_vm_state_of(r.e, 0), ENGINE_VM_REPLICATING);
+    assert_int_equal(engine_vm_state_of(r.e, 1), ENGINE_VM_REPLICATING);
+    assert_true(r.w->cycle_count >= cycles + 2 * 11);
+    engine_rig_free(&r);
+}
+
 static void test_compression_ratio_is_deterministic_and_ordered(void **state)
 {
     (void)state;
@@ -219,6 +273,8 @@ int main(void)
         cmocka_unit_test(test_protect_before_the_pair_is_refused),
         cmocka_unit_test(test_pair_modify_needs_removal_first),
         cmocka_unit_test(test_vmm_offline_refuses_jobs_but_replication_goes_on),
+        cmocka_unit_test(test_registration_without_internet_fails_with_its_reason),
+        cmocka_unit_test(test_vmm_offline_refuses_a_planned_failover_but_replication_goes_on),
         cmocka_unit_test(test_compression_ratio_is_deterministic_and_ordered),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

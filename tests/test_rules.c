@@ -65,7 +65,8 @@ static void expect_diag(const drs_diags *d, drs_severity sev, int rule, const ch
         if (x->rule != rule || strcmp(x->err.path, path) != 0 || x->severity != sev ||
             !strstr(x->err.message, fragment))
             continue;
-        assert_int_equal(x->err.code, sev == DRS_SEV_ERROR ? DRS_ERULE : DRS_OK);
+        /* An error outside the 13 rules (rule 0, e.g. a recovery plan's size) is bad input. */
+        assert_int_equal(x->err.code, sev != DRS_SEV_ERROR ? DRS_OK : rule ? DRS_ERULE : DRS_EINPUT);
         return;
     }
     print_message("no rule %d %s at %s containing \"%s\" among:\n", rule,
@@ -302,6 +303,46 @@ static void test_copy_frequency_warns_for_a_mixed_cloud(void **state)
     settings(sc)->copy_frequency_ns = 15 * MIN;
     expect_only(sc, DRS_SEV_WARNING, 4, "recovery.cloud_pairs[0].settings.copy_frequency",
                 "1 Windows Server 2012 host(s) (hv-sea-old)");
+}
+
+/* Rule 4 at both ends: the setting applies only when the primary and the replica host run 2012 R2. */
+static void test_copy_frequency_between_two_hosts(void **state)
+{
+    drs_scenario *sc = *state;
+    int old_dub = scenario_fixture_add_host(sc, 1, "hv-dub-old", DRS_OS_2012, 0);
+    int old_sea = scenario_fixture_add_host(sc, 0, "hv-sea-old", DRS_OS_2012, 0);
+    const int64_t f = 30 * DRS_NS_PER_S;
+    /* 2012 R2 to 2012 R2: the setting. */
+    assert_int_equal(rules_copy_frequency_between(sc, f, 0, 0, 1, 0), f);
+    /* A 2012 replica host limits a 2012 R2 primary to 5 minutes, and the other way round. */
+    assert_int_equal(rules_copy_frequency_between(sc, f, 0, 0, 1, old_dub), 5 * MIN);
+    assert_int_equal(rules_copy_frequency_between(sc, f, 0, old_sea, 1, 0), 5 * MIN);
+    /* Reverse replication: the recovery-site host is the primary now; the same rule. */
+    assert_int_equal(rules_copy_frequency_between(sc, f, 1, old_dub, 0, 0), 5 * MIN);
+    assert_int_equal(rules_copy_frequency_between(sc, 15 * MIN, 1, 0, 0, 0), 15 * MIN);
+    /* A replica host not yet known (-1) limits nothing. */
+    assert_int_equal(rules_copy_frequency_between(sc, f, 0, 0, 1, -1), f);
+}
+
+static void test_copy_frequency_warns_for_a_2012_target_cloud(void **state)
+{
+    drs_scenario *sc = *state;
+    sc->sites[1].hosts[0].os = DRS_OS_2012;
+    settings(sc)->copy_frequency_ns = 30 * DRS_NS_PER_S;
+    drs_diags d = check(sc);
+    expect_diag(&d, DRS_SEV_WARNING, 4, "recovery.cloud_pairs[0].settings.copy_frequency",
+                "target cloud gold-dub has 1 Windows Server 2012 host(s) (hv-dub-1): VMs whose "
+                "replica is placed there replicate every 5m instead");
+    /* The primary cloud runs 2012 R2 only: no warning about it. */
+    for (size_t i = 0; i < d.count; i++)
+        assert_null(strstr(d.items[i].err.message, "cloud gold-sea has"));
+    assert_int_equal(count_rule(&d, 4), 1);
+    drs_diags_clear(&d);
+    /* 5 minutes, the 2012 interval, needs no warning. */
+    settings(sc)->copy_frequency_ns = 5 * MIN;
+    d = check(sc);
+    assert_int_equal(count_rule(&d, 4), 0);
+    drs_diags_clear(&d);
 }
 
 /* ---- rule 5 ---------------------------------------------------------------------------------- */
@@ -708,6 +749,107 @@ static void test_unmapped_storage_goes_to_default_location(void **state)
     drs_diags_clear(&d);
 }
 
+/* Adds a network and a classification to dublin (index 1 of each) and maps corp-sea / sea-fast a
+ * second time, to them, at 26m (after the fixture's mappings at 25m). */
+static void map_twice(drs_scenario *sc)
+{
+    drs_site *dub = &sc->sites[1];
+    dub->networks = realloc(dub->networks, 2 * sizeof *dub->networks);
+    dub->networks[1] = (drs_network){scenario_fixture_strdup("lab-dub"), NULL, 0};
+    dub->network_count = 2;
+    dub->storage = realloc(dub->storage, 2 * sizeof *dub->storage);
+    dub->storage[1] = dub->storage[0];
+    dub->storage[1].classification = scenario_fixture_strdup("dub-slow");
+    dub->storage_count = 2;
+    drs_recovery *r = &sc->recovery;
+    r->network_mappings = realloc(r->network_mappings, 2 * sizeof *r->network_mappings);
+    r->network_mappings[1] = (drs_mapping){0, 0, 1, 1, 26 * MIN};
+    r->network_mapping_count = 2;
+    r->storage_mappings = realloc(r->storage_mappings, 2 * sizeof *r->storage_mappings);
+    r->storage_mappings[1] = (drs_mapping){0, 0, 1, 1, 26 * MIN};
+    r->storage_mapping_count = 2;
+}
+
+static void test_a_network_mapped_to_two_targets(void **state)
+{
+    drs_scenario *sc = *state;
+    map_twice(sc);
+    sc->recovery.storage_mapping_count = 1; /* only the network is mapped twice */
+    expect_only(sc, DRS_SEV_ERROR, 11, "recovery.network_mappings[1].target",
+                "network corp-sea is already mapped to corp-dub of vmm-dub by "
+                "recovery.network_mappings[0]");
+    /* Made earlier, the second entry is the first mapping: the fixture's is the one refused. */
+    sc->recovery.network_mappings[1].at_ns = 24 * MIN;
+    expect_only(sc, DRS_SEV_ERROR, 11, "recovery.network_mappings[0].target",
+                "already mapped to lab-dub of vmm-dub by recovery.network_mappings[1]");
+    /* The same target twice is no conflict; two sources on one target neither. */
+    sc->recovery.network_mappings[1].target = 0;
+    expect_clean(sc);
+}
+
+static void test_a_classification_mapped_to_two_targets(void **state)
+{
+    drs_scenario *sc = *state;
+    map_twice(sc);
+    sc->recovery.network_mapping_count = 1;
+    expect_only(sc, DRS_SEV_ERROR, 12, "recovery.storage_mappings[1].target",
+                "storage classification sea-fast is already mapped to dub-fast of vmm-dub by "
+                "recovery.storage_mappings[0]");
+}
+
+static void test_mapping_conflict_at_the_same_time_refuses_the_later_entry(void **state)
+{
+    drs_scenario *sc = *state;
+    map_twice(sc);
+    sc->recovery.network_mappings[1].at_ns = 25 * MIN;
+    sc->recovery.storage_mapping_count = 1;
+    expect_only(sc, DRS_SEV_ERROR, 11, "recovery.network_mappings[1].target", "corp-sea");
+}
+
+/* ---- recovery plan limits -------------------------------------------------------------------- */
+
+/* Gives the fixture's plan `groups` groups holding `vms` VM entries in all (spread round robin; a
+ * VM index may repeat: the limits count entries, and repeats are the loader's business). */
+static void plan_shape(drs_scenario *sc, size_t groups, size_t vms)
+{
+    drs_recovery_plan *p = &sc->recovery.plans[0];
+    for (size_t g = 0; g < p->group_count; g++) {
+        drs_plan_group *grp = &p->groups[g];
+        free(grp->vms);
+        for (size_t k = 0; k < grp->before_count; k++)
+            free(grp->before[k].text);
+        for (size_t k = 0; k < grp->after_count; k++)
+            free(grp->after[k].text);
+        free(grp->before);
+        free(grp->after);
+    }
+    p->groups = realloc(p->groups, groups * sizeof *p->groups);
+    memset(p->groups, 0, groups * sizeof *p->groups);
+    p->group_count = groups;
+    for (size_t g = 0; g < groups; g++) {
+        size_t n = vms / groups + (g < vms % groups);
+        p->groups[g].vms = calloc(n ? n : 1, sizeof(int));
+        p->groups[g].vm_count = n;
+        for (size_t k = 0; k < n; k++)
+            p->groups[g].vms[k] = (int)(k % 2);
+    }
+}
+
+static void test_plan_limits_are_7_groups_and_100_vms(void **state)
+{
+    drs_scenario *sc = *state;
+    plan_shape(sc, 7, 100); /* both at the limit */
+    expect_clean(sc);
+    plan_shape(sc, 8, 8);
+    expect_only(sc, DRS_SEV_ERROR, 0, "recovery.recovery_plans[0].groups",
+                "recovery plan erp has 8 groups: a recovery plan holds at most 7");
+    /* 101 entries in 7 groups: three of 15 and four of 14, so 87 precede the seventh group and
+     * its entries 0..12 make 100; the 101st is its entry 13. */
+    plan_shape(sc, 7, 101);
+    expect_only(sc, DRS_SEV_ERROR, 0, "recovery.recovery_plans[0].groups[6].vms[13]",
+                "recovery plan erp has 101 VMs: a recovery plan holds at most 100");
+}
+
 static void test_disk_on_named_unmapped_classification(void **state)
 {
     drs_scenario *sc = *state;
@@ -963,6 +1105,8 @@ int main(void)
         T(test_copy_frequency_on_2012_host_warns_and_uses_5m),
         T(test_copy_frequency_5m_on_2012_is_silent),
         T(test_copy_frequency_warns_for_a_mixed_cloud),
+        T(test_copy_frequency_between_two_hosts),
+        T(test_copy_frequency_warns_for_a_2012_target_cloud),
         T(test_recovery_points_limit_2012r2_is_24),
         T(test_recovery_points_limit_2012_is_15),
         T(test_negative_recovery_points),
@@ -994,6 +1138,10 @@ int main(void)
         T(test_unmapped_network_warns),
         T(test_network_mapped_after_protection_warns),
         T(test_storage_mapping_from_the_target_side),
+        T(test_a_network_mapped_to_two_targets),
+        T(test_a_classification_mapped_to_two_targets),
+        T(test_mapping_conflict_at_the_same_time_refuses_the_later_entry),
+        T(test_plan_limits_are_7_groups_and_100_vms),
         T(test_unmapped_storage_goes_to_default_location),
         T(test_disk_on_named_unmapped_classification),
         T(test_protect_before_the_pair),

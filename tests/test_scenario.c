@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "engine/rules.h"
 #include "sim/scenario.h"
 
 #define S DRS_NS_PER_S
@@ -196,7 +197,9 @@ static void test_defaults_fill_in(void **state)
     assert_int_equal(ps->copy_frequency_ns, 5 * MIN);
     assert_int_equal(ps->additional_recovery_points, 0);
     assert_int_equal(ps->app_consistent_frequency_ns, 0);
-    assert_false(ps->compression);
+    assert_true(ps->compression); /* Site Recovery compresses unless told not to */
+    assert_int_equal(ps->health_window_ns, 12 * HOUR); /* Replication Health's default window */
+    assert_int_equal(sc->sites[0].hosts[0].max_active_transfers, 0); /* 0: the OS's default */
     assert_int_equal(ps->authentication, DRS_AUTH_HTTPS);
     assert_int_equal(ps->port, 8084);
     assert_int_equal(ps->change_tracking, DRS_TRACK_LOG);
@@ -206,6 +209,36 @@ static void test_defaults_fill_in(void **state)
     assert_int_equal(sc->recovery.cloud_pairs[1].settings.port, 8083); /* kerberos */
     assert_int_equal(sc->timeline_count, 0);
     assert_int_equal(sc->expect_count, 0);
+    drs_scenario_free(sc);
+    drs_diags_clear(&d);
+}
+
+/* The ends of the health_window range are accepted; a host's max_active_transfers is read as given;
+ * compression: false is kept (the default is true). */
+static void test_window_ends_and_host_transfers_read(void **state)
+{
+    (void)state;
+    drs_diags d = {0};
+    drs_scenario *sc = load(
+        "{'drsim': 1, 'duration': '1d', 'sites': ["
+        " {'name': 'sea', 'vmm': {'name': 'vmm-sea'}, 'clouds': ['c-sea'],"
+        "  'hosts': [{'name': 'h-sea', 'os': '2012', 'cloud': 'c-sea', 'max_active_transfers': 2}]},"
+        " {'name': 'dub', 'vmm': {'name': 'vmm-dub'}, 'clouds': ['c-dub', 'c-dub2'],"
+        "  'hosts': [{'name': 'h-dub', 'cloud': 'c-dub'}]}],"
+        "'recovery': {'vault': {'name': 'v'}, 'cloud_pairs': ["
+        " {'primary': 'c-sea', 'target': 'c-dub',"
+        "  'settings': {'health_window': '1h', 'compression': false}},"
+        " {'primary': 'c-dub2', 'target': 'c-sea', 'settings': {'health_window': '7d'}}]}}",
+        &d);
+    if (!sc)
+        print_all(&d);
+    assert_non_null(sc);
+    assert_int_equal(sc->sites[0].hosts[0].max_active_transfers, 2);
+    assert_int_equal(sc->sites[1].hosts[0].max_active_transfers, 0);
+    assert_int_equal(sc->recovery.cloud_pairs[0].settings.health_window_ns, HOUR);
+    assert_false(sc->recovery.cloud_pairs[0].settings.compression);
+    assert_int_equal(sc->recovery.cloud_pairs[1].settings.health_window_ns, 7 * 24 * HOUR);
+    assert_true(sc->recovery.cloud_pairs[1].settings.compression);
     drs_scenario_free(sc);
     drs_diags_clear(&d);
 }
@@ -342,6 +375,19 @@ static void test_wrong_types_and_ranges(void **state)
         "{'drsim': 1, 'duration': '1d', " SITES ", 'recovery': {'vault': {'name': 'v'},"
         " 'cloud_pairs': [{'primary': 'c-sea', 'target': 'c-dub', 'settings': {'port': 70000}}]}}",
         "recovery.cloud_pairs[0].settings.port", "from 1 to 65535");
+    expect_problem(
+        "{'drsim': 1, 'duration': '1d', " SITES ", 'recovery': {'vault': {'name': 'v'},"
+        " 'cloud_pairs': [{'primary': 'c-sea', 'target': 'c-dub',"
+        "                  'settings': {'health_window': '30m'}}]}}",
+        "recovery.cloud_pairs[0].settings.health_window", "from 1h to 7d, got \"30m\"");
+    expect_problem(
+        "{'drsim': 1, 'duration': '1d', " SITES ", 'recovery': {'vault': {'name': 'v'},"
+        " 'cloud_pairs': [{'primary': 'c-sea', 'target': 'c-dub',"
+        "                  'settings': {'health_window': '7d1s'}}]}}",
+        "recovery.cloud_pairs[0].settings.health_window", "from 1h to 7d, got \"7d1s\"");
+    expect_problem("{'drsim': 1, 'duration': '1d', 'sites': [{'name': 'a', 'vmm': {'name': 'v'}, "
+                   "'hosts': [{'name': 'h', 'max_active_transfers': 0}]}]}",
+                   "sites[0].hosts[0].max_active_transfers", "got 0");
     expect_problem("{'drsim': 1, 'duration': '1d', 'sites': [{'name': 'a', 'vmm': {'name': 'v'}, "
                    "'storage': [{'classification': 's', 'capacity': '1TiB', 'read_rate': 5}]}]}",
                    "sites[0].storage[0].read_rate", "rates are strings with a unit");
@@ -580,7 +626,8 @@ static void test_warnings_do_not_stop_loading(void **state)
     drs_diags_clear(&d);
 }
 
-/* Every file of the broken suite fails to load with at least one error, in-process, so the
+/* Every file of the broken suite fails to load with at least one error, or loads and breaks a
+ * configuration rule or limit (engine_rules_check, as `drsim validate` runs it), in-process, so the
  * sanitizers and valgrind see every error path of the loader (tests/test_broken.c checks the
  * messages). */
 static void test_broken_suite_fails_to_load_without_leaks(void **state)
@@ -598,8 +645,12 @@ static void test_broken_suite_fails_to_load_without_leaks(void **state)
         snprintf(path, sizeof path, "%s/tests/broken/%s", DRSIM_SOURCE_DIR, e->d_name);
         drs_diags d = {0};
         drs_scenario *sc = sim_scenario_load(path, &d);
-        if (sc)
-            fail_msg("%s loaded", e->d_name);
+        if (sc) {
+            engine_rules_check(sc, &d);
+            drs_scenario_free(sc);
+            if (!drs_diags_errors(&d))
+                fail_msg("%s loaded and validated", e->d_name);
+        }
         assert_true(drs_diags_errors(&d) >= 1);
         drs_diags_clear(&d);
         files++;
@@ -613,6 +664,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_example_loads_with_resolved_values),
         cmocka_unit_test(test_defaults_fill_in),
+        cmocka_unit_test(test_window_ends_and_host_transfers_read),
         cmocka_unit_test(test_timeline_sorted_by_time_then_appearance),
         cmocka_unit_test(test_unknown_keys_suggest_the_closest),
         cmocka_unit_test(test_references_must_resolve),

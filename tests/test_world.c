@@ -186,6 +186,33 @@ static void test_replica_apply_and_revert_through_the_platform(void **state)
     drs_delta_free(&d);
 }
 
+/* A VMM server with "internet": false cannot reach the vault from the start (its hosts are up and
+ * replicate); vmm.online brings it back. */
+static void test_vmm_without_internet_starts_offline(void **state)
+{
+    (void)state;
+    drs_diags d = {0};
+    drs_scenario *sc = sim_scenario_load_string(world_json, "world.json", NULL, &d);
+    assert_non_null(sc);
+    drs_diags_clear(&d);
+    sc->sites[0].vmm.internet = false;
+    sim *k = sim_new();
+    drs_error err = {0};
+    sim_world *w = sim_world_new(sc, k, &err);
+    assert_non_null(w);
+    engine_platform pf = sim_world_platform(w);
+    assert_false(pf.vmm_online(pf.ctx, 0));
+    assert_true(pf.vmm_online(pf.ctx, 1));
+    assert_true(pf.site_up(pf.ctx, 0));
+    assert_true(pf.host_up(pf.ctx, 0, 0));
+    drs_action on = {.what = DRS_DO_VMM_ONLINE, .site = 0};
+    sim_world_apply(w, &on);
+    assert_true(pf.vmm_online(pf.ctx, 0));
+    sim_world_free(w);
+    sim_free(k);
+    drs_scenario_free(sc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -196,6 +223,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_storage_fill_refuses_what_does_not_fit, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_site_down_stops_everything_there, setup, teardown),
+        cmocka_unit_test(test_vmm_without_internet_starts_offline),
         cmocka_unit_test_setup_teardown(test_replica_apply_and_revert_through_the_platform, setup,
                                         teardown),
     };

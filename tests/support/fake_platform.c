@@ -744,7 +744,8 @@ fake_world *fake_world_new(const drs_scenario *sc)
     w->host_up = xcalloc(sc->site_count, sizeof *w->host_up);
     for (size_t s = 0; s < sc->site_count; s++) {
         const drs_site *site = &sc->sites[s];
-        w->site_up[s] = w->vmm_online[s] = true;
+        w->site_up[s] = true;
+        w->vmm_online[s] = site->vmm.internet; /* as the real world: no internet, no vault */
         w->host_up[s] = xcalloc(site->host_count, sizeof **w->host_up);
         for (size_t h = 0; h < site->host_count; h++)
             w->host_up[s][h] = true;

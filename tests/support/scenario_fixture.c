@@ -222,6 +222,21 @@ drs_scenario *scenario_fixture_one_vm(uint64_t used_bytes)
     return sc;
 }
 
+int scenario_fixture_add_vm(drs_scenario *sc, const char *name, int host, int64_t protect_at_ns)
+{
+    sc->vms = xrealloc(sc->vms, sc->vm_count + 1, sizeof *sc->vms);
+    drs_vm *vm = &sc->vms[sc->vm_count];
+    memset(vm, 0, sizeof *vm);
+    fixture_vm(vm, name);
+    vm->host = host;
+    if (protect_at_ns >= 0) {
+        drs_recovery *r = &sc->recovery;
+        r->protect = xrealloc(r->protect, r->protect_count + 1, sizeof *r->protect);
+        r->protect[r->protect_count++] = (drs_protect){(int)sc->vm_count, protect_at_ns};
+    }
+    return (int)sc->vm_count++;
+}
+
 void scenario_fixture_free(drs_scenario *sc)
 {
     drs_scenario_free(sc);

@@ -57,6 +57,10 @@ drs_action *scenario_fixture_add_action(drs_scenario *sc, int64_t at_ns, drs_act
 int scenario_fixture_add_host(drs_scenario *sc, int site, const char *name, drs_host_os os,
                               int cloud);
 
+/* Appends a VM like sql-01 (one 127 GiB disk, 40 GiB used, workload oltp) on host `host` of
+ * seattle, protected at protect_at_ns (not protected when negative); returns its index. */
+int scenario_fixture_add_vm(drs_scenario *sc, const char *name, int host, int64_t protect_at_ns);
+
 /* Appends a port to a host's ports_in_use. */
 void scenario_fixture_add_port(drs_scenario *sc, int site, int host, int port);
 

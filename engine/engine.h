@@ -83,7 +83,8 @@ bool engine_start(engine *e, drs_error *err);
 
 /* Enable protection of vms[vm]: an "Enable Protection" job (refused with a failed job when rule 13 or
  * another prerequisite fails now), which includes initial replication, then "Finalize Protection".
- * Returns the job id (0 if the VM is already protected or being protected: nothing is started). */
+ * Returns the job id; a VM already protected (or being protected) gets a refused job, as every
+ * operation the table does not allow (engine/operations.c). */
 uint64_t engine_protect(engine *e, int vm);
 /* Disable protection ("Disable Protection" job); honours the pair's delete_replica_on_disable. */
 uint64_t engine_unprotect(engine *e, int vm);

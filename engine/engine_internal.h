@@ -175,6 +175,7 @@ typedef struct eng_vm {
     bool fo_ready;             /* planned: the final changes are applied, it can boot */
     bool fo_gap;               /* RPO was made undefined by this failover */
     bool crashed;              /* its primary host went down under it: the log was not closed */
+    bool runs_at_recovery;     /* protection was disabled while it ran failed over */
     bool fo_sync;              /* planned: waiting for the final changes to be applied */
     bool fo_wait_apply;        /* unplanned from latest: waiting for the payload being applied */
     engine_timer_id fo_timer;  /* boot */

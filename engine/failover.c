@@ -431,10 +431,11 @@ static void turn_around(eng_vm *v, bool based)
     v->reversed = !v->reversed;
     e->pf.set_primary_copy(e->pf.ctx, v->index, v->src_site);
     eng_storage_report(v);
-    /* The copy frequency follows the host that now replicates (rule 4: only 2012 R2 hosts take
-     * the pair's value); the health window is sized for it. */
-    drs_host_os os = e->sc->sites[v->src_site].hosts[v->src_host].os;
-    int64_t interval = rules_copy_frequency_effective(v->settings.copy_frequency_ns, os);
+    /* The copy frequency follows the hosts that now replicate (rule 4: only when both run 2012 R2
+     * does the pair's value apply); the health window is sized for it. */
+    int64_t interval = rules_copy_frequency_between(e->sc, v->settings.copy_frequency_ns,
+                                                    v->src_site, v->src_host, v->tgt_site,
+                                                    v->tgt_host);
     if (interval != v->interval_ns) {
         v->interval_ns = interval;
         eng_health_init(v);
@@ -856,7 +857,14 @@ void eng_fo_vm_begin(eng_fo_run *r, eng_vm *v)
         vm_boot(v);
         return;
     }
-    /* Unplanned. */
+    /* Unplanned: a disaster ends any rehearsal of the VM (its test VM goes). */
+    if (v->test_active) {
+        eng_cancel_timer(e, &v->test_timer);
+        v->test_active = false;
+        char step[160];
+        snprintf(step, sizeof step, "Deleting the test virtual machine of %s", v->desc->name);
+        eng_job_step(e, r->job, step, ENGINE_JOB_SUCCEEDED);
+    }
     if (!v->reversed) /* failing back returns the VM to its own networks */
         check_networks(r, v);
     stop_replication(v);

@@ -81,7 +81,7 @@ uint64_t eng_protect_at(engine *e, int vm, const char *path)
     if (bad)
         return eng_op_refuse(e, ENGINE_OP_ENABLE_PROTECTION, v, bad);
     const char *name = engine_operation_job_name(ENGINE_OP_ENABLE_PROTECTION);
-    if (v->reversed) /* protection was disabled while it ran the other way */
+    if (v->reversed || v->runs_at_recovery) /* disabled while it ran at the recovery site */
         return refuse(e, vm,
                       "the VM runs at the recovery site: protecting it from there again is "
                       "not supported");
@@ -124,8 +124,9 @@ uint64_t eng_protect_at(engine *e, int vm, const char *path)
         }
     }
     v->settings = pair.settings;
-    drs_host_os os = e->sc->sites[v->src_site].hosts[v->src_host].os;
-    v->interval_ns = rules_copy_frequency_effective(pair.settings.copy_frequency_ns, os);
+    /* Rule 4 on the two hosts that replicate: a 2012 host on either side means 5 minutes. */
+    v->interval_ns = rules_copy_frequency_between(e->sc, pair.settings.copy_frequency_ns, v->src_site,
+                                                  v->src_host, v->tgt_site, v->tgt_host);
     if (!eng_rp_init(v) || !eng_health_init(v)) {
         drs_diags_clear(&d);
         return refuse(e, vm, "out of memory");
@@ -265,10 +266,16 @@ uint64_t engine_unprotect(engine *e, int vm)
         v->resync_job = 0;
     }
     eng_job_step(e, job, "Disabling replication", ENGINE_JOB_SUCCEEDED);
-    bool del = v->settings.delete_replica_on_disable;
+    /* A failed-over VM runs on what was the replica: its disks are not deleted, and it stays at the
+     * recovery site, unprotected. */
+    bool away = v->state == ENGINE_VM_FAILED_OVER || v->state == ENGINE_VM_FAILOVER_COMMITTED;
+    bool del = v->settings.delete_replica_on_disable && !away;
     if (del)
         eng_job_step(e, job, "Deleting the replica virtual machine", ENGINE_JOB_SUCCEEDED);
+    else if (away)
+        eng_job_step(e, job, "Keeping the failed-over virtual machine's disks", ENGINE_JOB_SUCCEEDED);
     stop_all(v, del);
+    v->runs_at_recovery = away;
     eng_job_end(e, job, ENGINE_JOB_SUCCEEDED, "%s", "");
     return job;
 }

@@ -272,8 +272,8 @@ void eng_fo_vm_done(eng_fo_run *r, eng_vm *v, bool ok, int64_t ended_ns, bool in
         append(r->detail, sizeof r->detail, v->fo_detail);
     } else {
         r->vms_failed++;
-        char text[260];
-        snprintf(text, sizeof text, "%s did not %s: %s", v->desc->name,
+        char text[200];
+        snprintf(text, sizeof text, "%.40s did not %s: %.120s", v->desc->name,
                  r->kind == ENGINE_FO_TEST ? "start its test VM" : "fail over",
                  v->fo_detail[0] ? v->fo_detail : "refused");
         append(r->detail, sizeof r->detail, text);

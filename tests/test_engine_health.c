@@ -178,6 +178,22 @@ static void test_2012r2_host_honours_thirty_seconds(void **state)
     engine_rig_free(&r);
 }
 
+/* A 2012 R2 primary replicating to a 2012 replica host cannot use 30 seconds either (rule 4 applies
+ * to both hosts): 5 minutes, captures exactly 5 minutes apart. */
+static void test_2012_replica_host_limits_the_copy_frequency(void **state)
+{
+    (void)state;
+    drs_scenario *sc = one_vm();
+    sc->sites[1].hosts[0].os = DRS_OS_2012;
+    sc->recovery.cloud_pairs[0].settings.copy_frequency_ns = 30 * SEC;
+    engine_rig r = engine_rig_start(sc);
+    fake_run_until(r.w, 2 * HOUR);
+    assert_int_equal(engine_vm_interval_ns(r.e, 0), 5 * MIN);
+    for (size_t i = r.w->cycle_count - 10; i < r.w->cycle_count; i++)
+        assert_int_equal(r.w->cycles[i].captured_ns - r.w->cycles[i - 1].captured_ns, 5 * MIN);
+    engine_rig_free(&r);
+}
+
 /* No log reaches the replica for more than an hour (the link is down): Warning. */
 static void test_stale_replica_warns_after_an_hour(void **state)
 {
@@ -250,6 +266,7 @@ int main(void)
         cmocka_unit_test(test_overload_degrades_then_resync_recovers),
         cmocka_unit_test(test_2012_host_replicates_every_five_minutes),
         cmocka_unit_test(test_2012r2_host_honours_thirty_seconds),
+        cmocka_unit_test(test_2012_replica_host_limits_the_copy_frequency),
         cmocka_unit_test(test_stale_replica_warns_after_an_hour),
         cmocka_unit_test(test_one_hour_window_warns_after_a_short_stall),
         cmocka_unit_test(test_default_twelve_hour_window_absorbs_a_short_stall),

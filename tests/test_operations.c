@@ -728,14 +728,10 @@ static void test_rows_by_hand(void **state)
 /* Disabling protection of a failed-over VM (the table allows it, failed_over and committed): the
  * VM runs at the recovery site on what was the replica, so "delete the replica on disable" must not
  * delete those disks, and Enable Protection from the original site, whose copy is shut down and
- * older, must be refused as it is once protection ran the other way ("runs at the recovery site").
- * The engine deletes the running VM's disks (the fake's replica copy goes to zero while the VM
- * runs on it) and then protects the stale original copy over them. Skipped until protection.c
- * treats a failed-over VM like a reversed one; remove the skip() to reproduce. */
+ * older, must be refused as it is once protection ran the other way ("runs at the recovery site"). */
 static void test_disable_after_failover_keeps_running_copy(void **state)
 {
     (void)state;
-    skip();
     reached at;
     rig r = reach(S_FAILED_OVER, &at);
     assert_true(r.w->replica_running[VM]);

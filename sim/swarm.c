@@ -842,6 +842,22 @@ static void sw_summary(FILE *out, const sw_ctx *c, const sw_result *r, size_t n,
     fprintf(out, "\n%.1f seeds/s (%zu in %.2f s)\n", secs > 0 ? (double)n / secs : 0.0, n, secs);
 }
 
+/* mkdir -p: the folder and any missing parent; true when it exists afterwards. */
+static bool swarm_mkdirs(const char *path)
+{
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+            return false;
+        *p = '/';
+    }
+    return mkdir(buf, 0777) == 0 || errno == EEXIST;
+}
+
 int sim_swarm_run(const sim_swarm_options *opt, FILE *out)
 {
     uint64_t n = opt->seeds ? opt->seeds : 100;
@@ -881,7 +897,7 @@ int sim_swarm_run(const sim_swarm_options *opt, FILE *out)
     size_t sl = strlen(stem);
     if (sl > 5 && !strcmp(stem + sl - 5, ".json"))
         stem[sl - 5] = '\0';
-    if (mkdir(out_dir, 0777) != 0 && errno != EEXIST) {
+    if (!swarm_mkdirs(out_dir)) {
         fprintf(stderr, "drsim swarm: cannot create %s: %s\n", out_dir, strerror(errno));
         json_decref(base);
         return SW_INPUT;

@@ -62,6 +62,8 @@ typedef enum engine_operation {
     ENGINE_OP_COUNT
 } engine_operation;
 
+/* The job the operation runs as (a failback runs as a Planned Failover). */
+engine_job_kind engine_operation_job(engine_operation op);
 /* The job name the operation runs as ("Enable Protection", ...; a failback is a "Planned Failover"). */
 const char *engine_operation_job_name(engine_operation op);
 /* Whether the table allows op in state s (one operation at a time and the test VM rule aside). */

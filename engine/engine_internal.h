@@ -242,13 +242,14 @@ void eng_cancel_timer(engine *e, engine_timer_id *id);
 void eng_cancel_transfer(engine *e, engine_transfer_id *id);
 
 /* jobs.c */
-uint64_t eng_job_begin(engine *e, const char *name, int vm, int pair, int site, const char *subject);
+uint64_t eng_job_begin(engine *e, engine_job_kind kind, int vm, int pair, int site,
+                       const char *subject);
 void eng_job_step(engine *e, uint64_t job, const char *step, engine_job_state state);
 void eng_job_end(engine *e, uint64_t job, engine_job_state state, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 /* A job refused at once: begins and fails with the reason of the first error in d ("rule N: path:
  * message"). */
-uint64_t eng_job_refuse_diags(engine *e, const char *name, int vm, int pair, int site,
+uint64_t eng_job_refuse_diags(engine *e, engine_job_kind kind, int vm, int pair, int site,
                               const char *subject, const drs_diags *d);
 /* Reports every warning of d as a config_warning event. */
 void eng_diags_warn(engine *e, int vm, int pair, const drs_diags *d);

@@ -623,7 +623,7 @@ uint64_t eng_fo_cleanup(engine *e, eng_vm *v)
     if (bad)
         return eng_op_refuse(e, ENGINE_OP_CLEANUP_TEST_FAILOVER, v, bad);
     eng_cancel_timer(e, &v->test_timer);
-    uint64_t job = eng_job_begin(e, engine_operation_job_name(ENGINE_OP_CLEANUP_TEST_FAILOVER),
+    uint64_t job = eng_job_begin(e, engine_operation_job(ENGINE_OP_CLEANUP_TEST_FAILOVER),
                                  v->index, v->pair, v->tgt_site, v->desc->name);
     eng_job_step(e, job, "Deleting the test virtual machine", ENGINE_JOB_SUCCEEDED);
     eng_job_end(e, job, ENGINE_JOB_SUCCEEDED, "%s", "");
@@ -898,7 +898,7 @@ uint64_t eng_fo_commit(engine *e, eng_vm *v)
     const char *bad = eng_op_refusal(v, ENGINE_OP_COMMIT, NULL, why, sizeof why);
     if (bad)
         return eng_op_refuse(e, ENGINE_OP_COMMIT, v, bad);
-    uint64_t job = eng_job_begin(e, engine_operation_job_name(ENGINE_OP_COMMIT), v->index, v->pair,
+    uint64_t job = eng_job_begin(e, engine_operation_job(ENGINE_OP_COMMIT), v->index, v->pair,
                                  v->tgt_site, v->desc->name);
     eng_undo_forget_all(v);
     eng_rp_commit(v);
@@ -914,7 +914,7 @@ uint64_t eng_fo_cancel(engine *e, eng_vm *v)
     const char *bad = eng_op_refusal(v, ENGINE_OP_CANCEL_FAILOVER, NULL, why, sizeof why);
     if (bad)
         return eng_op_refuse(e, ENGINE_OP_CANCEL_FAILOVER, v, bad);
-    uint64_t job = eng_job_begin(e, engine_operation_job_name(ENGINE_OP_CANCEL_FAILOVER), v->index,
+    uint64_t job = eng_job_begin(e, engine_operation_job(ENGINE_OP_CANCEL_FAILOVER), v->index,
                                  v->pair, v->tgt_site, v->desc->name);
     if (e->pf.vm_set_running) { /* the primary runs again (once its site is back, if down) */
         e->pf.vm_set_running(e->pf.ctx, v->index, v->tgt_site, v->tgt_host, false);
@@ -943,7 +943,6 @@ uint64_t eng_fo_reverse(engine *e, eng_vm *v)
 {
     char why[200];
     const engine_operation op = ENGINE_OP_REVERSE_REPLICATION;
-    const char *name = engine_operation_job_name(op);
     const char *bad = eng_op_refusal(v, op, NULL, why, sizeof why);
     if (bad)
         return eng_op_refuse(e, op, v, bad);
@@ -966,7 +965,8 @@ uint64_t eng_fo_reverse(engine *e, eng_vm *v)
                  v->desc->name);
         return eng_op_refuse(e, op, v, why);
     }
-    uint64_t job = eng_job_begin(e, name, v->index, v->pair, v->tgt_site, v->desc->name);
+    uint64_t job = eng_job_begin(e, engine_operation_job(op), v->index, v->pair, v->tgt_site,
+                                 v->desc->name);
     if (v->state == ENGINE_VM_FAILED_OVER) /* reversing completes the failover */
         eng_job_step(e, job, "Committing the failover", ENGINE_JOB_SUCCEEDED);
     /* Nothing the old replica held is a recovery point of the new direction. */

@@ -4,8 +4,10 @@
 
 #include "engine/engine_internal.h"
 
-uint64_t eng_job_begin(engine *e, const char *name, int vm, int pair, int site, const char *subject)
+uint64_t eng_job_begin(engine *e, engine_job_kind kind, int vm, int pair, int site,
+                       const char *subject)
 {
+    const char *name = engine_job_kind_name(kind);
     uint64_t id = e->next_job_id++;
     if (e->rec.job_started) {
         engine_job_info j = {.id = id, .name = name, .vm = vm, .pair = pair, .site = site,
@@ -50,12 +52,12 @@ static void first_error(const drs_diags *d, char *buf, size_t n)
     snprintf(buf, n, "refused");
 }
 
-uint64_t eng_job_refuse_diags(engine *e, const char *name, int vm, int pair, int site,
+uint64_t eng_job_refuse_diags(engine *e, engine_job_kind kind, int vm, int pair, int site,
                               const char *subject, const drs_diags *d)
 {
     char reason[400];
     first_error(d, reason, sizeof reason);
-    uint64_t job = eng_job_begin(e, name, vm, pair, site, subject);
+    uint64_t job = eng_job_begin(e, kind, vm, pair, site, subject);
     eng_job_step(e, job, "Prerequisites check", ENGINE_JOB_FAILED);
     eng_job_end(e, job, ENGINE_JOB_FAILED, "%s", reason);
     return job;

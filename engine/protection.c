@@ -67,7 +67,7 @@ static uint64_t refuse(engine *e, int vm, const char *reason)
 {
     drs_diags d = {0};
     drs_diags_add(&d, DRS_SEV_ERROR, 0, "", "%s", reason);
-    uint64_t job = eng_job_refuse_diags(e, "Enable Protection", vm, -1, e->sc->vms[vm].site,
+    uint64_t job = eng_job_refuse_diags(e, ENGINE_JOB_ENABLE_PROTECTION, vm, -1, e->sc->vms[vm].site,
                                         e->sc->vms[vm].name, &d);
     drs_diags_clear(&d);
     return job;
@@ -80,7 +80,6 @@ uint64_t eng_protect_at(engine *e, int vm, const char *path)
     const char *bad = eng_op_refusal(v, ENGINE_OP_ENABLE_PROTECTION, NULL, why_op, sizeof why_op);
     if (bad)
         return eng_op_refuse(e, ENGINE_OP_ENABLE_PROTECTION, v, bad);
-    const char *name = engine_operation_job_name(ENGINE_OP_ENABLE_PROTECTION);
     if (v->reversed || v->runs_at_recovery) /* disabled while it ran at the recovery site */
         return refuse(e, vm,
                       "the VM runs at the recovery site: protecting it from there again is "
@@ -94,7 +93,8 @@ uint64_t eng_protect_at(engine *e, int vm, const char *path)
         return refuse(e, vm, why);
     }
     if (!rules_state_protect(e->rules, (size_t)vm, eng_now(e), path, &d)) {
-        uint64_t job = eng_job_refuse_diags(e, name, vm, -1, v->src_site, v->desc->name, &d);
+        uint64_t job = eng_job_refuse_diags(e, ENGINE_JOB_ENABLE_PROTECTION, vm, -1, v->src_site,
+                                            v->desc->name, &d);
         drs_diags_clear(&d);
         return job;
     }
@@ -143,7 +143,8 @@ uint64_t eng_protect_at(engine *e, int vm, const char *path)
     v->has_latest = false;
     v->err_storage = v->err_transfer = false;
     v->state = ENGINE_VM_ENABLING;
-    v->enable_job = eng_job_begin(e, name, vm, p, v->src_site, v->desc->name);
+    v->enable_job =
+        eng_job_begin(e, ENGINE_JOB_ENABLE_PROTECTION, vm, p, v->src_site, v->desc->name);
     eng_job_step(e, v->enable_job, "Prerequisites check", ENGINE_JOB_SUCCEEDED);
     eng_diags_warn(e, vm, p, &d);
     drs_diags_clear(&d);
@@ -183,7 +184,7 @@ void eng_protection_ir_complete(eng_vm *v)
     eng_job_step(e, v->enable_job, "Initial replication", ENGINE_JOB_SUCCEEDED);
     eng_job_end(e, v->enable_job, ENGINE_JOB_SUCCEEDED, "%s", "");
     v->enable_job = 0;
-    uint64_t fin = eng_job_begin(e, "Finalize Protection", v->index, v->pair, v->src_site,
+    uint64_t fin = eng_job_begin(e, ENGINE_JOB_FINALIZE_PROTECTION, v->index, v->pair, v->src_site,
                                  v->desc->name);
     eng_job_step(e, fin, "Finalizing protection on the primary and replica", ENGINE_JOB_SUCCEEDED);
     eng_job_end(e, fin, ENGINE_JOB_SUCCEEDED, "%s", "");
@@ -249,12 +250,12 @@ void eng_protection_fail(eng_vm *v, const char *reason)
 uint64_t engine_unprotect(engine *e, int vm)
 {
     eng_vm *v = &e->vms[vm];
-    const char *name = engine_operation_job_name(ENGINE_OP_DISABLE_PROTECTION);
     char why[200];
     const char *bad = eng_op_refusal(v, ENGINE_OP_DISABLE_PROTECTION, NULL, why, sizeof why);
     if (bad)
         return eng_op_refuse(e, ENGINE_OP_DISABLE_PROTECTION, v, bad);
-    uint64_t job = eng_job_begin(e, name, vm, v->pair, v->src_site, v->desc->name);
+    uint64_t job =
+        eng_job_begin(e, ENGINE_JOB_DISABLE_PROTECTION, vm, v->pair, v->src_site, v->desc->name);
     if (v->test_active)
         eng_job_step(e, job, "Deleting the test virtual machine", ENGINE_JOB_SUCCEEDED);
     if (v->enable_job) {

@@ -58,11 +58,40 @@ const char *engine_rp_kind_name(engine_rp_kind k)
 
 const char *engine_failover_kind_name(engine_failover_kind k)
 {
-    switch (k) {
-    case ENGINE_FO_TEST: return "test_failover";
-    case ENGINE_FO_PLANNED: return "planned_failover";
-    case ENGINE_FO_UNPLANNED: return "unplanned_failover";
-    case ENGINE_FO_FAILBACK: return "failback";
-    }
-    return "?";
+    static const char *const names[] = {
+#define FO_NAME(id, name, short_name, long_name) [id] = name,
+        ENGINE_FAILOVER_KINDS(FO_NAME)
+#undef FO_NAME
+    };
+    return (int)k < ENGINE_FO_KIND_COUNT ? names[k] : "?";
+}
+
+const char *engine_failover_kind_short(engine_failover_kind k)
+{
+    static const char *const names[] = {
+#define FO_SHORT(id, name, short_name, long_name) [id] = short_name,
+        ENGINE_FAILOVER_KINDS(FO_SHORT)
+#undef FO_SHORT
+    };
+    return (int)k < ENGINE_FO_KIND_COUNT ? names[k] : "?";
+}
+
+const char *engine_failover_kind_long(engine_failover_kind k)
+{
+    static const char *const names[] = {
+#define FO_LONG(id, name, short_name, long_name) [id] = long_name,
+        ENGINE_FAILOVER_KINDS(FO_LONG)
+#undef FO_LONG
+    };
+    return (int)k < ENGINE_FO_KIND_COUNT ? names[k] : "?";
+}
+
+const char *engine_job_kind_name(engine_job_kind k)
+{
+    static const char *const names[] = {
+#define ENGINE_JOB_NAME(id, name, failover) [id] = name,
+        ENGINE_JOB_KINDS(ENGINE_JOB_NAME)
+#undef ENGINE_JOB_NAME
+    };
+    return k < ENGINE_JOB_KIND_COUNT ? names[k] : "?";
 }

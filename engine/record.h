@@ -25,6 +25,37 @@ typedef enum engine_job_state {
 /* "in_progress", "succeeded", "failed", "cancelled" (the scenario format's spelling). */
 const char *engine_job_state_name(engine_job_state s);
 
+/* Every job the engine runs, as the Jobs tab names it: the one list the engine, the scenario loader
+ * (job expectations) and the reports use. The third column says whether the job is part of a
+ * failover or rehearsal (drawn on the failover chart). */
+#define ENGINE_JOB_KINDS(X)                                                                        \
+    X(ENGINE_JOB_REGISTER_VMM, "Register VMM Server", false)                                      \
+    X(ENGINE_JOB_CONFIGURE_PAIR, "Configure Cloud Protection", false)                             \
+    X(ENGINE_JOB_REMOVE_PAIR, "Remove Cloud Configuration", false)                                \
+    X(ENGINE_JOB_MAP_NETWORKS, "Map Networks", false)                                             \
+    X(ENGINE_JOB_MAP_STORAGE, "Map Storage", false)                                               \
+    X(ENGINE_JOB_ENABLE_PROTECTION, "Enable Protection", false)                                   \
+    X(ENGINE_JOB_FINALIZE_PROTECTION, "Finalize Protection", false)                               \
+    X(ENGINE_JOB_TEST_FAILOVER, "Test Failover", true)                                            \
+    X(ENGINE_JOB_CLEANUP_TEST_FAILOVER, "Cleanup Test Failover", true)                            \
+    X(ENGINE_JOB_PLANNED_FAILOVER, "Planned Failover", true)                                      \
+    X(ENGINE_JOB_UNPLANNED_FAILOVER, "Unplanned Failover", true)                                  \
+    X(ENGINE_JOB_COMMIT, "Commit", true)                                                          \
+    X(ENGINE_JOB_CANCEL_FAILOVER, "Cancel Failover", true)                                        \
+    X(ENGINE_JOB_REVERSE_REPLICATION, "Reverse Replication", true)                                \
+    X(ENGINE_JOB_RESYNCHRONIZE, "Resynchronize", false)                                           \
+    X(ENGINE_JOB_DISABLE_PROTECTION, "Disable Protection", false)
+
+typedef enum engine_job_kind {
+#define ENGINE_JOB_ENUM(id, name, failover) id,
+    ENGINE_JOB_KINDS(ENGINE_JOB_ENUM)
+#undef ENGINE_JOB_ENUM
+    ENGINE_JOB_KIND_COUNT
+} engine_job_kind;
+
+/* The Jobs tab's name of k ("Enable Protection"). */
+const char *engine_job_kind_name(engine_job_kind k);
+
 typedef struct engine_job_info {
     uint64_t id;      /* unique within a run, from 1 */
     const char *name; /* as SCENARIO-FORMAT lists them: "Enable Protection", "Resynchronize", ... */
@@ -129,15 +160,33 @@ typedef struct engine_ir_info {
 
 /* --- failovers --- */
 
+/* The kinds of failover, with the names the results database, the summary and the HTML report give
+ * them: the one list every module uses. */
+#define ENGINE_FAILOVER_KINDS(X)                                                                   \
+    X(ENGINE_FO_TEST, "test_failover", "test", "test failover")                                   \
+    X(ENGINE_FO_PLANNED, "planned_failover", "planned", "planned failover")                       \
+    X(ENGINE_FO_UNPLANNED, "unplanned_failover", "unplanned", "unplanned failover")               \
+    X(ENGINE_FO_FAILBACK, "failback", "failback", "failback")
+
 typedef enum engine_failover_kind {
-    ENGINE_FO_TEST,
-    ENGINE_FO_PLANNED,
-    ENGINE_FO_UNPLANNED,
-    ENGINE_FO_FAILBACK
+#define ENGINE_FO_ENUM(id, name, short_name, long_name) id,
+    ENGINE_FAILOVER_KINDS(ENGINE_FO_ENUM)
+#undef ENGINE_FO_ENUM
 } engine_failover_kind;
 
-/* "test_failover", "planned_failover", "unplanned_failover", "failback". */
+/* Outside the enum, so a switch over the kinds need not name it. */
+enum {
+#define ENGINE_FO_ONE(id, name, short_name, long_name) +1
+    ENGINE_FO_KIND_COUNT = 0 ENGINE_FAILOVER_KINDS(ENGINE_FO_ONE)
+#undef ENGINE_FO_ONE
+};
+
+/* "test_failover", "planned_failover", "unplanned_failover", "failback" (the database's). */
 const char *engine_failover_kind_name(engine_failover_kind k);
+/* "test", "planned", ... (the summary's column). */
+const char *engine_failover_kind_short(engine_failover_kind k);
+/* "test failover", "planned failover", ... (the HTML report's). */
+const char *engine_failover_kind_long(engine_failover_kind k);
 
 /* One finished failover: of one VM (plan = -1, or the plan it ran in), or of a whole recovery plan
  * (vm = -1). Times are ns since the scenario start. */

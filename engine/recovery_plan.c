@@ -362,7 +362,7 @@ static uint64_t run_start(engine *e, const drs_action *a, engine_failover_kind k
     r->failure_ns = r->rp_captured_ns = r->loss_ns = -1;
     const char *subject =
         r->plan >= 0 ? e->sc->recovery.plans[r->plan].name : e->sc->vms[r->vm].name;
-    r->job = eng_job_begin(e, engine_operation_job_name(eng_fo_run_operation(r)), r->vm,
+    r->job = eng_job_begin(e, engine_operation_job(eng_fo_run_operation(r)), r->vm,
                            r->vm >= 0 ? e->vms[r->vm].pair : -1, -1, subject);
     char why[200];
     if (!orchestration_ok(r, why, sizeof why)) {

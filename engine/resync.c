@@ -44,7 +44,7 @@ static void resync_start(void *arg)
     /* The history goes: the blocks about to change make every older point meaningless. */
     eng_undo_forget_all(v);
     eng_rp_commit(v);
-    v->resync_job = eng_job_begin(e, "Resynchronize", v->index, v->pair, v->src_site, v->desc->name);
+    v->resync_job = eng_job_begin(e, ENGINE_JOB_RESYNCHRONIZE, v->index, v->pair, v->src_site, v->desc->name);
     eng_event(e, ENGINE_EV_RESYNC_STARTED, v->index, v->pair, "resynchronization of %s started",
               v->desc->name);
     int64_t t_src = 0, t_tgt = 0;

@@ -40,7 +40,7 @@ static void step_register(engine *e, size_t i)
     drs_diags d = {0};
     char path[64];
     snprintf(path, sizeof path, "recovery.registrations[%zu]", i);
-    const char *name = "Register VMM Server";
+    const engine_job_kind name = ENGINE_JOB_REGISTER_VMM;
     if (!vmm_reachable(e, r->site, &d, path) || !rules_state_register(e->rules, i, &d)) {
         eng_job_refuse_diags(e, name, -1, -1, r->site, vmm_name(e, r->site), &d);
     } else {
@@ -60,7 +60,7 @@ static void step_pair(engine *e, size_t i)
     drs_diags d = {0};
     char path[64];
     snprintf(path, sizeof path, "recovery.cloud_pairs[%zu]", i);
-    const char *name = "Configure Cloud Protection";
+    const engine_job_kind name = ENGINE_JOB_CONFIGURE_PAIR;
     const char *subject = cloud_name(e, p->primary_site, p->primary_cloud);
     if (!vmm_reachable(e, p->primary_site, &d, path) || !vmm_reachable(e, p->target_site, &d, path) ||
         !rules_state_pair_configure(e->rules, i, &d)) {
@@ -82,7 +82,7 @@ static void step_mapping(engine *e, size_t i, bool storage)
     drs_diags d = {0};
     char path[64];
     snprintf(path, sizeof path, "recovery.%s_mappings[%zu]", storage ? "storage" : "network", i);
-    const char *name = storage ? "Map Storage" : "Map Networks";
+    const engine_job_kind name = storage ? ENGINE_JOB_MAP_STORAGE : ENGINE_JOB_MAP_NETWORKS;
     bool ok = vmm_reachable(e, m->source_site, &d, path) &&
               vmm_reachable(e, m->target_site, &d, path);
     if (ok && (!rules_state_registered(e->rules, m->source_site) ||
@@ -185,7 +185,7 @@ uint64_t engine_pair_modify(engine *e, size_t action)
 {
     const drs_action *a = &e->sc->timeline[action];
     drs_diags d = {0};
-    const char *name = "Configure Cloud Protection";
+    const engine_job_kind name = ENGINE_JOB_CONFIGURE_PAIR;
     const char *subject = cloud_name(e, a->primary_site, a->primary_cloud);
     uint64_t job;
     if (!vmm_reachable(e, a->primary_site, &d, a->path) ||
@@ -207,7 +207,7 @@ uint64_t engine_pair_remove(engine *e, size_t action)
 {
     const drs_action *a = &e->sc->timeline[action];
     drs_diags d = {0};
-    const char *name = "Remove Cloud Configuration";
+    const engine_job_kind name = ENGINE_JOB_REMOVE_PAIR;
     const char *subject = cloud_name(e, a->primary_site, a->primary_cloud);
     int p = rules_state_pair_of(e->rules, a->primary_site, a->primary_cloud);
     uint64_t job;

@@ -871,28 +871,6 @@ void report_db_put_rp_pruned(report_db *db, const char *vm_name, uint64_t id, in
     db_row(db, s);
 }
 
-const char *report_failover_kind_name(drs_action_do k)
-{
-    switch (k) {
-    case DRS_DO_TEST_FAILOVER:
-        return "test_failover";
-    case DRS_DO_PLANNED_FAILOVER:
-        return "planned_failover";
-    case DRS_DO_UNPLANNED_FAILOVER:
-        return "unplanned_failover";
-    case DRS_DO_FAILBACK:
-        return "failback";
-    case DRS_DO_REVERSE_REPLICATION:
-        return "reverse_replication";
-    case DRS_DO_COMMIT:
-        return "commit";
-    case DRS_DO_CANCEL_FAILOVER:
-        return "cancel_failover";
-    default:
-        return "other";
-    }
-}
-
 void report_db_put_failover(report_db *db, uint64_t seq, const report_failover *f,
                             const char *plan_name, const char *vm_name)
 {
@@ -901,7 +879,7 @@ void report_db_put_failover(report_db *db, uint64_t seq, const report_failover *
     sqlite3_stmt *s = db->st[ST_FAILOVER];
     sqlite3_bind_int64(s, 1, db->run);
     sqlite3_bind_int64(s, 2, (sqlite3_int64)seq);
-    sqlite3_bind_text(s, 3, report_failover_kind_name(f->kind), -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, engine_failover_kind_name(f->kind), -1, SQLITE_STATIC);
     bind_text_or_null(s, 4, plan_name);
     bind_text_or_null(s, 5, vm_name);
     sqlite3_bind_int64(s, 6, f->started_ns);

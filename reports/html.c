@@ -272,7 +272,7 @@ static void table_failovers(FILE *out, const report_results *r)
         fprintf(out,
                 "</td><td>%s</td><td>%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td>"
                 "<td class=\"n\">%s</td><td class=\"%s\">%s</td><td class=\"%s\">%s</td><td>",
-                html_failover_kind(f->kind), html_dur(f->started_ns, a, sizeof a),
+                engine_failover_kind_long(f->kind), html_dur(f->started_ns, a, sizeof a),
                 html_dur(f->succeeded && f->ended_ns >= 0 ? f->ended_ns - f->started_ns : -1, b,
                          sizeof b),
                 html_dur(f->data_loss_ns, c, sizeof c),

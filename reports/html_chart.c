@@ -782,32 +782,20 @@ const char *html_state_color(engine_job_state s)
     }
 }
 
-const char *html_failover_kind(drs_action_do k)
-{
-    switch (k) {
-    case DRS_DO_TEST_FAILOVER:
-        return "test failover";
-    case DRS_DO_PLANNED_FAILOVER:
-        return "planned failover";
-    case DRS_DO_UNPLANNED_FAILOVER:
-        return "unplanned failover";
-    case DRS_DO_FAILBACK:
-        return "failback";
-    default:
-        return "failover";
-    }
-}
-
-const char *const report_failover_job_names[] = {
-    "Test Failover",  "Cleanup Test Failover", "Planned Failover",    "Unplanned Failover",
-    "Commit",         "Cancel Failover",       "Reverse Replication", NULL,
-};
-
 bool report_job_is_failover(const char *name)
 {
-    for (size_t i = 0; name && report_failover_job_names[i]; i++)
-        if (strcmp(name, report_failover_job_names[i]) == 0)
-            return true;
+    /* The engine's job list (engine/record.h) says which jobs are about failing over and back. */
+    static const struct {
+        const char *name;
+        bool failover;
+    } jobs[] = {
+#define HTML_JOB(id, job_name, failover) {job_name, failover},
+        ENGINE_JOB_KINDS(HTML_JOB)
+#undef HTML_JOB
+    };
+    for (size_t i = 0; name && i < sizeof jobs / sizeof *jobs; i++)
+        if (strcmp(name, jobs[i].name) == 0)
+            return jobs[i].failover;
     return false;
 }
 
@@ -908,7 +896,7 @@ void html_chart_gantt(FILE *out, const report_results *r, int64_t end)
         else {
             char who[120];
             html_failover_who(r, g->fo, who, sizeof who);
-            snprintf(label, sizeof label, "%s: %s", html_failover_kind(g->fo->kind), who);
+            snprintf(label, sizeof label, "%s: %s", engine_failover_kind_long(g->fo->kind), who);
         }
         fprintf(out, "<text class=\"lanelabel\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">",
                 label_w - 8, top + 15);

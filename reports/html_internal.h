@@ -46,7 +46,6 @@ extern const char html_page_css[];
 
 /* For the tables as well as the charts. */
 const char *html_state_color(engine_job_state s);
-const char *html_failover_kind(drs_action_do k);
 /* "plan erp / sql-01", "plan erp", "sql-01" or "-". */
 void html_failover_who(const report_results *r, const report_failover *f, char *buf, size_t n);
 

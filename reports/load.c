@@ -378,10 +378,10 @@ static void load_failovers(loader *ld, report_results *r, const name_ix *vms, si
                                    " failure_ns, rp_captured_ns, data_loss_ns, data_loss_bytes,"
                                    " verified, detail FROM failovers WHERE run = ?1 ORDER BY seq");
     while (ld_row(ld, &s)) {
-        report_failover f = {.kind = DRS_DO_COUNT, .plan = -1};
-        for (int k = 0; k < DRS_DO_COUNT; k++)
-            if (!strcmp(report_failover_kind_name((drs_action_do)k), col_text(s, 0))) {
-                f.kind = (drs_action_do)k;
+        report_failover f = {.kind = (engine_failover_kind)ENGINE_FO_KIND_COUNT, .plan = -1};
+        for (int k = 0; k < ENGINE_FO_KIND_COUNT; k++)
+            if (!strcmp(engine_failover_kind_name((engine_failover_kind)k), col_text(s, 0))) {
+                f.kind = (engine_failover_kind)k;
                 break;
             }
         const char *plan = (const char *)sqlite3_column_text(s, 1);

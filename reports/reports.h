@@ -180,7 +180,7 @@ typedef struct report_fo_finding {
 /* A failover, test failover or failback, as the run driver measured it. A recovery plan gives one
  * record with vm = -1, and may add one per VM with both plan and vm set. */
 typedef struct report_failover {
-    drs_action_do kind; /* DRS_DO_TEST_FAILOVER, _PLANNED_FAILOVER, _UNPLANNED_FAILOVER, _FAILBACK */
+    engine_failover_kind kind;
     int plan, vm;
     int64_t started_ns;
     int64_t ended_ns;       /* the last VM running (plan: last group and its actions); -1 never */
@@ -330,9 +330,8 @@ void report_summary_write(const report_results *r, FILE *out);
 void report_junit_fprint(const report_results *r, FILE *out);
 bool report_junit_write(const report_results *r, const char *path, drs_error *err);
 
-/* The engine's job names (as the scenario format lists them) that are about failing over and back,
- * NULL-terminated; the HTML Gantt chart shows these. Names are compared whole, never in part. */
-extern const char *const report_failover_job_names[];
+/* Whether name is one of the engine's jobs about failing over and back (the HTML Gantt chart shows
+ * these). Names are compared whole, never in part. */
 bool report_job_is_failover(const char *name);
 
 /* One self-contained HTML page (html.c): inline CSS and SVG charts, nothing fetched. */

@@ -135,7 +135,6 @@ bool report_db_schema_apply(struct sqlite3 *h, const char *path, drs_error *err)
 
 /* For expect.c: forget earlier expectation results; append one (zeroed) result. */
 /* "test_failover", "planned_failover", ... as the failovers table spells them. */
-const char *report_failover_kind_name(drs_action_do k);
 
 void report_results_expect_reset(report_results *r);
 report_expect_result *report_results_expect_add(report_results *r);

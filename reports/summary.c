@@ -130,22 +130,6 @@ static void summary_points(const report_results *r, FILE *out)
     }
 }
 
-static const char *failover_kind(drs_action_do k)
-{
-    switch (k) {
-    case DRS_DO_TEST_FAILOVER:
-        return "test";
-    case DRS_DO_PLANNED_FAILOVER:
-        return "planned";
-    case DRS_DO_UNPLANNED_FAILOVER:
-        return "unplanned";
-    case DRS_DO_FAILBACK:
-        return "failback";
-    default:
-        return "other";
-    }
-}
-
 /* The failover findings of failover fo (-1: those of no failover), one line each. */
 static void summary_fo_findings(const report_results *r, int fo, FILE *out)
 {
@@ -182,7 +166,7 @@ static void summary_failovers(const report_results *r, FILE *out)
         else
             snprintf(who, sizeof who, "-");
         line(out, "%-24s %-10s %-10s %-10s %-10s %-11s %-8s %s", fit(name, sizeof name, who, 24),
-             failover_kind(f->kind), dur(f->started_ns, st, sizeof st),
+             engine_failover_kind_short(f->kind), dur(f->started_ns, st, sizeof st),
              dur(f->succeeded && f->ended_ns >= 0 ? f->ended_ns - f->started_ns : -1, rto,
                  sizeof rto),
              dur(f->data_loss_ns, loss, sizeof loss),

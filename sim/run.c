@@ -68,21 +68,10 @@ typedef struct timeline_event {
     size_t index;
 } timeline_event;
 
-static drs_action_do run_failover_kind(engine_failover_kind k)
-{
-    switch (k) {
-    case ENGINE_FO_TEST: return DRS_DO_TEST_FAILOVER;
-    case ENGINE_FO_PLANNED: return DRS_DO_PLANNED_FAILOVER;
-    case ENGINE_FO_UNPLANNED: return DRS_DO_UNPLANNED_FAILOVER;
-    case ENGINE_FO_FAILBACK: return DRS_DO_FAILBACK;
-    }
-    return DRS_DO_COUNT;
-}
-
 /* The engine's failover reports go into the results as the run driver's failover records. */
 static void run_on_failover(void *ctx, const engine_failover_info *fo)
 {
-    report_failover f = {.kind = run_failover_kind(fo->kind),
+    report_failover f = {.kind = fo->kind,
                          .plan = fo->plan,
                          .vm = fo->vm,
                          .started_ns = fo->started_ns,

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/record.h"
 #include "scenario.h"
 #include "scenario_internal.h"
 #include "units.h"
@@ -73,22 +74,11 @@ const char *const sim_scenario_metric_names[] = {
     NULL,
 };
 
+/* The engine's job list (engine/record.h), so a new job is expected under its own name at once. */
 const char *const sim_scenario_job_names[] = {
-    "Register VMM Server",
-    "Configure Cloud Protection",
-    "Map Networks",
-    "Map Storage",
-    "Enable Protection",
-    "Finalize Protection",
-    "Test Failover",
-    "Cleanup Test Failover",
-    "Planned Failover",
-    "Unplanned Failover",
-    "Commit",
-    "Cancel Failover",
-    "Reverse Replication",
-    "Resynchronize",
-    "Disable Protection",
+#define SC_JOB_NAME(id, name, failover) name,
+    ENGINE_JOB_KINDS(SC_JOB_NAME)
+#undef SC_JOB_NAME
     NULL,
 };
 

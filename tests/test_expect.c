@@ -102,7 +102,7 @@ static report_results *hand_run(void)
     rec.replica_storage(rec.ctx, 1, 0, 1, 4000000000, 2 * MIN);
     rec.replica_storage(rec.ctx, 1, 0, 0, 7000000000, 3 * MIN);
 
-    report_failover plan = {.kind = DRS_DO_UNPLANNED_FAILOVER, .plan = 0, .vm = -1,
+    report_failover plan = {.kind = ENGINE_FO_UNPLANNED, .plan = 0, .vm = -1,
                             .started_ns = 3600 * S, .ended_ns = 3600 * S + 20 * MIN, .succeeded = true,
                             .failure_ns = 3600 * S, .rp_captured_ns = 3600 * S - 4 * MIN,
                             .data_loss_ns = 4 * MIN, .data_loss_bytes = 123456789, .verified = true};
@@ -375,7 +375,7 @@ static void test_failed_plan_failover_names_the_vms(void **state)
                                     .plan_count = 2}};
     report_results *r = report_results_new(&sc);
     /* Run 1 of erp at 1 h: sql-01 started, web-01 did not. */
-    report_failover plan = {.kind = DRS_DO_UNPLANNED_FAILOVER, .plan = 0, .vm = -1,
+    report_failover plan = {.kind = ENGINE_FO_UNPLANNED, .plan = 0, .vm = -1,
                             .started_ns = 3600 * S, .ended_ns = -1, .succeeded = false,
                             .failure_ns = 3600 * S, .rp_captured_ns = 3600 * S - 4 * MIN,
                             .data_loss_ns = 4 * MIN, .verified = false};

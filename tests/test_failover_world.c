@@ -104,7 +104,7 @@ static void test_test_failover_leaves_rpo_alone(void **state)
     size_t tests = 0;
     for (size_t i = 0; i < report_results_failover_count(a.results); i++) {
         const report_failover *f = report_results_failover(a.results, i);
-        tests += f->kind == DRS_DO_TEST_FAILOVER && f->succeeded;
+        tests += f->kind == ENGINE_FO_TEST && f->succeeded;
     }
     assert_int_equal(tests, 1);
     assert_int_equal(report_results_failover_count(b.results), 0);

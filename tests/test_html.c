@@ -102,7 +102,7 @@ static void feed(report_results *r)
     rec.job_started(rec.ctx, &tf, 19 * HOUR);
     rec.job_ended(rec.ctx, 4, ENGINE_JOB_FAILED, "<script>alert(1)</script> no network",
                   19 * HOUR + MIN);
-    report_failover f = {.kind = DRS_DO_PLANNED_FAILOVER,
+    report_failover f = {.kind = ENGINE_FO_PLANNED,
                          .plan = 0,
                          .vm = -1,
                          .started_ns = 20 * HOUR,

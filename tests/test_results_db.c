@@ -159,7 +159,7 @@ static int64_t synthetic_run(report_results *r)
             report_results_sample(r, t);
         }
     }
-    report_failover f = {.kind = DRS_DO_UNPLANNED_FAILOVER,
+    report_failover f = {.kind = ENGINE_FO_UNPLANNED,
                          .plan = 0,
                          .vm = -1,
                          .started_ns = 3 * 3600 * S,
@@ -590,7 +590,7 @@ static void test_undefined_spans_reload_identically(void **state)
                          .subject = "sql-01"};
     rec.job_started(rec.ctx, &j, 75 * M);
     rec.job_step(rec.ctx, 1, "Sending the blocks that differ", ENGINE_JOB_IN_PROGRESS, 76 * M);
-    report_failover plan = {.kind = DRS_DO_UNPLANNED_FAILOVER, .plan = 0, .vm = -1,
+    report_failover plan = {.kind = ENGINE_FO_UNPLANNED, .plan = 0, .vm = -1,
                             .started_ns = 72 * M, .ended_ns = -1, .succeeded = false,
                             .failure_ns = -1, .rp_captured_ns = -1, .data_loss_ns = -1};
     snprintf(plan.detail, sizeof plan.detail, "web-01 did not start");

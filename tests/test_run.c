@@ -274,14 +274,8 @@ static void test_failover_job_names_are_engine_job_names(void **state)
 {
     (void)state;
     size_t n = 0;
-    for (; report_failover_job_names[n]; n++) {
-        bool found = false;
-        for (size_t k = 0; sim_scenario_job_names[k]; k++)
-            found |= !strcmp(report_failover_job_names[n], sim_scenario_job_names[k]);
-        if (!found)
-            print_error("'%s' is not a job name\n", report_failover_job_names[n]);
-        assert_true(found);
-    }
+    for (size_t k = 0; sim_scenario_job_names[k]; k++)
+        n += report_job_is_failover(sim_scenario_job_names[k]);
     assert_int_equal(n, 7);
     assert_true(report_job_is_failover("Unplanned Failover"));
     assert_true(report_job_is_failover("Commit"));

@@ -96,7 +96,7 @@ static report_results *summary_run(void)
     for (int m = 1; m <= 40; m++)
         report_results_add_link_sample(r, 0, m * MIN, MIN, m == 1 ? 30e6 : 6e6, m == 1 ? 30e6 : 6e6,
                                        1e6);
-    report_failover f = {.kind = DRS_DO_UNPLANNED_FAILOVER,
+    report_failover f = {.kind = ENGINE_FO_UNPLANNED,
                          .plan = 0,
                          .vm = -1,
                          .started_ns = 3600 * S,
@@ -352,7 +352,7 @@ static void test_failover_findings_follow_their_failover(void **state)
     ev.at_ns = 3 * 3600 * S;
     ev.detail = "Commit: nothing to commit";
     rec.event(rec.ctx, &ev);
-    report_failover f = {.kind = DRS_DO_TEST_FAILOVER,
+    report_failover f = {.kind = ENGINE_FO_TEST,
                          .plan = -1,
                          .vm = 1,
                          .started_ns = 3600 * S,
@@ -362,7 +362,7 @@ static void test_failover_findings_follow_their_failover(void **state)
                          .rp_captured_ns = -1,
                          .data_loss_ns = -1};
     report_results_add_failover(r, &f);
-    f = (report_failover){.kind = DRS_DO_PLANNED_FAILOVER,
+    f = (report_failover){.kind = ENGINE_FO_PLANNED,
                           .plan = 0,
                           .vm = 1,
                           .started_ns = 2 * 3600 * S,
@@ -433,7 +433,7 @@ static report_results *ending_run(void)
                             .subject = "sql-01"};
     rec.job_started(rec.ctx, &done, 99 * MIN);
     rec.job_ended(rec.ctx, 8, ENGINE_JOB_SUCCEEDED, "", 99 * MIN);
-    report_failover plan = {.kind = DRS_DO_PLANNED_FAILOVER, .plan = 0, .vm = -1,
+    report_failover plan = {.kind = ENGINE_FO_PLANNED, .plan = 0, .vm = -1,
                             .started_ns = 95 * MIN, .ended_ns = -1, .succeeded = false,
                             .failure_ns = -1, .rp_captured_ns = -1, .data_loss_ns = -1,
                             .verified = false};

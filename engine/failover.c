@@ -302,7 +302,7 @@ static void check_networks(eng_fo_run *r, eng_vm *v)
         for (size_t m = 0; m < rc->network_mapping_count && !mapped; m++) {
             const drs_mapping *mp = &rc->network_mappings[m];
             mapped = mp->source_site == v->src_site && mp->source == net && mp->target >= 0 &&
-                     mp->at_ns <= now;
+                     mp->target_site == v->tgt_site && mp->at_ns <= now;
         }
         if (!mapped)
             eng_fo_finding(e, v->index, v->fo_detail, sizeof v->fo_detail,

@@ -10,8 +10,9 @@
  *     resynchronization and reverse replication;
  *   - a test VM is a side object: a second test failover, a planned failover and a failback wait
  *     until it is cleaned up.
- * What each operation needs of the world beyond the VM's state (a recovery point, a site up, a link)
- * is checked where the operation starts (failover.c, protection.c); the README lists the table. */
+ * What each operation needs of the world beyond the VM's state (a recovery point, a site up, a
+ * link) is checked where the operation starts (failover.c, protection.c); the README lists the
+ * table. */
 #include <stdio.h>
 
 #include "engine/failover_internal.h"
@@ -20,37 +21,41 @@
 #define ALL_STATES (ST(ENGINE_VM_REVERSED + 1) - 1u)
 
 typedef struct op_spec {
-    engine_job_kind job;  /* the job it runs as */
-    const char *label;    /* what a reason calls it */
-    unsigned allowed;     /* bit per engine_vm_state (as shown) */
-    const char *needs;    /* completes "X is <state>: <job> needs ..." */
+    engine_job_kind job; /* the job it runs as */
+    const char *label;   /* what a reason calls it */
+    unsigned allowed;    /* bit per engine_vm_state (as shown) */
+    const char *needs;   /* completes "X is <state>: <job> needs ..." */
 } op_spec;
 
 static const op_spec op_specs[ENGINE_OP_COUNT] = {
-    [ENGINE_OP_ENABLE_PROTECTION] = {ENGINE_JOB_ENABLE_PROTECTION, "enabling protection", ST(ENGINE_VM_NOT_PROTECTED),
-                                     "a VM that is not protected"},
+    [ENGINE_OP_ENABLE_PROTECTION] = {ENGINE_JOB_ENABLE_PROTECTION, "enabling protection",
+                                     ST(ENGINE_VM_NOT_PROTECTED), "a VM that is not protected"},
     [ENGINE_OP_DISABLE_PROTECTION] = {ENGINE_JOB_DISABLE_PROTECTION, "disabling protection",
                                       ALL_STATES & ~ST(ENGINE_VM_NOT_PROTECTED) &
                                           ~ST(ENGINE_VM_FAILOVER_IN_PROGRESS),
                                       "a protected VM with no failover in progress"},
-    [ENGINE_OP_TEST_FAILOVER] = {ENGINE_JOB_TEST_FAILOVER, "a test failover", ST(ENGINE_VM_REPLICATING) | ST(ENGINE_VM_REVERSED),
+    [ENGINE_OP_TEST_FAILOVER] = {ENGINE_JOB_TEST_FAILOVER, "a test failover",
+                                 ST(ENGINE_VM_REPLICATING) | ST(ENGINE_VM_REVERSED),
                                  "it replicating"},
-    [ENGINE_OP_CLEANUP_TEST_FAILOVER] = {ENGINE_JOB_CLEANUP_TEST_FAILOVER, "cleanup", ALL_STATES, "a test failover"},
-    [ENGINE_OP_PLANNED_FAILOVER] = {ENGINE_JOB_PLANNED_FAILOVER, "a planned failover", ST(ENGINE_VM_REPLICATING),
+    [ENGINE_OP_CLEANUP_TEST_FAILOVER] = {ENGINE_JOB_CLEANUP_TEST_FAILOVER, "cleanup", ALL_STATES,
+                                         "a test failover"},
+    [ENGINE_OP_PLANNED_FAILOVER] = {ENGINE_JOB_PLANNED_FAILOVER, "a planned failover",
+                                    ST(ENGINE_VM_REPLICATING),
                                     "it replicating from its own site (a VM protected the other "
                                     "way returns to its own site with a failback)"},
     [ENGINE_OP_UNPLANNED_FAILOVER] = {ENGINE_JOB_UNPLANNED_FAILOVER, "an unplanned failover",
                                       ST(ENGINE_VM_REPLICATING) | ST(ENGINE_VM_REVERSED) |
                                           ST(ENGINE_VM_RESYNC_REQUIRED) | ST(ENGINE_VM_RESYNCING),
                                       "it replicating or resynchronizing"},
-    [ENGINE_OP_COMMIT] = {ENGINE_JOB_COMMIT, "commit", ST(ENGINE_VM_FAILED_OVER), "it failed over, not committed"},
-    [ENGINE_OP_CANCEL_FAILOVER] = {ENGINE_JOB_CANCEL_FAILOVER, "cancelling a failover", ST(ENGINE_VM_FAILED_OVER),
-                                   "it failed over, not committed"},
+    [ENGINE_OP_COMMIT] = {ENGINE_JOB_COMMIT, "commit", ST(ENGINE_VM_FAILED_OVER),
+                          "it failed over, not committed"},
+    [ENGINE_OP_CANCEL_FAILOVER] = {ENGINE_JOB_CANCEL_FAILOVER, "cancelling a failover",
+                                   ST(ENGINE_VM_FAILED_OVER), "it failed over, not committed"},
     [ENGINE_OP_REVERSE_REPLICATION] = {ENGINE_JOB_REVERSE_REPLICATION, "reverse replication",
                                        ST(ENGINE_VM_FAILED_OVER) | ST(ENGINE_VM_FAILOVER_COMMITTED),
                                        "it failed over"},
-    [ENGINE_OP_RESYNCHRONIZE] = {ENGINE_JOB_RESYNCHRONIZE, "resynchronization", ST(ENGINE_VM_RESYNC_REQUIRED),
-                                 "resynchronization required"},
+    [ENGINE_OP_RESYNCHRONIZE] = {ENGINE_JOB_RESYNCHRONIZE, "resynchronization",
+                                 ST(ENGINE_VM_RESYNC_REQUIRED), "resynchronization required"},
     [ENGINE_OP_FAILBACK] = {ENGINE_JOB_PLANNED_FAILOVER, "failback", ST(ENGINE_VM_REVERSED),
                             "reverse replication completed"},
 };
@@ -158,8 +163,8 @@ const char *eng_op_refusal(const eng_vm *v, engine_operation op, const eng_fo_ru
 uint64_t eng_op_refuse(engine *e, engine_operation op, eng_vm *v, const char *reason)
 {
     int site = v->tgt_site >= 0 ? v->tgt_site : v->src_site;
-    uint64_t job = eng_job_begin(e, engine_operation_job(op), v->index, v->pair, site,
-                                 v->desc->name);
+    uint64_t job =
+        eng_job_begin(e, engine_operation_job(op), v->index, v->pair, site, v->desc->name);
     eng_fo_finding(e, v->index, NULL, 0, "%s: %s", engine_operation_job_name(op), reason);
     eng_job_step(e, job, "Prerequisites check", ENGINE_JOB_FAILED);
     eng_job_end(e, job, ENGINE_JOB_FAILED, "%s", reason);

@@ -2,17 +2,17 @@
  *
  * A run first checks every VM it covers against the operation table and what the world offers
  * (engine/operations.c, failover.c) and takes hold of the VMs it will fail over, so no other
- * operation runs on them meanwhile. A planned failover (or failback) is all or nothing at that check
- * and then shuts every source VM down at once, sending their last changes; a test or unplanned
- * failover goes on with the VMs it can.
+ * operation runs on them meanwhile. A planned failover (or failback) is all or nothing at that
+ * check and then shuts every source VM down at once, sending their last changes; a test or
+ * unplanned failover goes on with the VMs it can.
  *
  * Then the plan's groups run one after the other: the group's "before" actions (one after the
  * other), every VM of the group at once (a planned one boots once its last changes are applied),
- * then the "after" actions. So the plan's RTO = the sum over groups of (before actions + the slowest
- * VM of the group + after actions), which is what a plan's owner adds up by hand. A script that
- * fails or times out (ENGINE_SCRIPT_TIMEOUT_NS) stops a planned failover, whose VMs not yet started
- * return to their primary, and is a finding that an unplanned or test failover goes past. A single
- * VM is a plan of one group with no actions.
+ * then the "after" actions. So the plan's RTO = the sum over groups of (before actions + the
+ * slowest VM of the group + after actions), which is what a plan's owner adds up by hand. A script
+ * that fails or times out (ENGINE_SCRIPT_TIMEOUT_NS) stops a planned failover, whose VMs not yet
+ * started return to their primary, and is a finding that an unplanned or test failover goes past. A
+ * single VM is a plan of one group with no actions.
  *
  * A plan's failover is verified only when every one of its VMs started and its data was proven; its
  * RTO is undefined when a VM did not start.
@@ -161,7 +161,7 @@ static void action_done(void *arg)
         char why[200];
         snprintf(why, sizeof why, "script %s of group %zu %s after %llds", a->text, r->group + 1,
                  took == ENGINE_SCRIPT_TIMEOUT_NS && a->outcome != DRS_SCRIPT_FAILS ? "timed out"
-                                                                                   : "failed",
+                                                                                    : "failed",
                  (long long)(took / DRS_NS_PER_S));
         eng_fo_finding(e, r->vm, NULL, 0, "%s", why);
         char step[220];

@@ -747,6 +747,64 @@ static void test_disable_after_failover_keeps_running_copy(void **state)
     engine_rig_free(&r);
 }
 
+/* The README's operations table says what engine/operations.c does: for each operation (its
+ * timeline `do` in the first column) the job named in the second column, and in the third exactly
+ * the states the table allows (named as the summary names them). A state the README lists that the
+ * engine refuses, or one it allows that the README leaves out, fails here. */
+static void test_readme_table_is_the_engine_table(void **state)
+{
+    (void)state;
+    static const char *const dos[ENGINE_OP_COUNT] = {
+        [ENGINE_OP_ENABLE_PROTECTION] = "protect",
+        [ENGINE_OP_DISABLE_PROTECTION] = "unprotect",
+        [ENGINE_OP_TEST_FAILOVER] = "test_failover",
+        [ENGINE_OP_CLEANUP_TEST_FAILOVER] = "cleanup_test_failover",
+        [ENGINE_OP_PLANNED_FAILOVER] = "planned_failover",
+        [ENGINE_OP_UNPLANNED_FAILOVER] = "unplanned_failover",
+        [ENGINE_OP_COMMIT] = "commit",
+        [ENGINE_OP_CANCEL_FAILOVER] = "cancel_failover",
+        [ENGINE_OP_REVERSE_REPLICATION] = "reverse_replication",
+        [ENGINE_OP_RESYNCHRONIZE] = "resync",
+        [ENGINE_OP_FAILBACK] = "failback",
+    };
+    FILE *f = fopen(DRSIM_SOURCE_DIR "/README.md", "r");
+    assert_non_null(f);
+    char line[1024];
+    size_t rows = 0;
+    while (fgets(line, sizeof line, f)) {
+        for (int op = 0; op < ENGINE_OP_COUNT; op++) {
+            char head[64];
+            snprintf(head, sizeof head, "| `%s` | ", dos[op]);
+            if (strncmp(line, head, strlen(head)) != 0)
+                continue;
+            rows++;
+            const char *job = line + strlen(head);
+            const char *bar = strchr(job, '|');
+            assert_non_null(bar);
+            assert_int_equal((size_t)(bar - job - 1), strlen(engine_operation_job_name(op)));
+            assert_memory_equal(job, engine_operation_job_name(op), (size_t)(bar - job - 1));
+            const char *states = bar + 1;
+            for (int st = 0; st <= ENGINE_VM_REVERSED; st++) {
+                char quoted[64];
+                snprintf(quoted, sizeof quoted, "`%s`", engine_vm_state_name(st));
+                bool listed = strstr(states, quoted) != NULL;
+                /* Rows that say it in words: protected (every state but not_protected and a failover
+                 * in progress), any state (cleanup). */
+                if (strstr(states, "protected, with no failover in progress"))
+                    listed = st != ENGINE_VM_NOT_PROTECTED && st != ENGINE_VM_FAILOVER_IN_PROGRESS;
+                if (strstr(states, "any state"))
+                    listed = true;
+                if (listed != engine_operation_allowed(op, st))
+                    fail_msg("README row %s: state %s is %s there but %s by the engine", dos[op],
+                             engine_vm_state_name(st), listed ? "listed" : "not listed",
+                             engine_operation_allowed(op, st) ? "allowed" : "refused");
+            }
+        }
+    }
+    fclose(f);
+    assert_int_equal(rows, ENGINE_OP_COUNT);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -754,6 +812,7 @@ int main(void)
         cmocka_unit_test(test_every_cell),
         cmocka_unit_test(test_rows_by_hand),
         cmocka_unit_test(test_disable_after_failover_keeps_running_copy),
+        cmocka_unit_test(test_readme_table_is_the_engine_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

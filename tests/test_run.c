@@ -83,6 +83,57 @@ static void test_same_seed_gives_identical_results(void **state)
     drs_scenario_free(sc);
 }
 
+/* Overlapping operations and faults are as deterministic as replication: the same seed gives the
+ * same failover records (times, loss, verification, detail) and the same jobs with the same states
+ * and reasons, on scenarios where operations are refused, interrupted and stopped. */
+static void test_same_seed_same_operations(void **state)
+{
+    (void)state;
+    static const char *const files[] = {
+        DRSIM_SOURCE_DIR "/scenarios/regression/ops-resync-blocks-failovers.json",
+        DRSIM_SOURCE_DIR "/scenarios/regression/ops-plan-scripts-fail.json",
+        DRSIM_SOURCE_DIR "/scenarios/regression/failover-failback-round-trip.json",
+    };
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        drs_diags d = {0};
+        drs_scenario *sc = sim_scenario_load(files[i], &d);
+        drs_diags_clear(&d);
+        assert_non_null(sc);
+        sim_run_outcome a, b;
+        assert_true(sim_run_scenario(sc, &a));
+        assert_true(sim_run_scenario(sc, &b));
+        assert_int_equal(a.events, b.events);
+        assert_same_results(a.results, b.results, NULL);
+        size_t nf = report_results_failover_count(a.results);
+        assert_true(nf > 0);
+        assert_int_equal(nf, report_results_failover_count(b.results));
+        for (size_t k = 0; k < nf; k++) {
+            const report_failover *x = report_results_failover(a.results, k);
+            const report_failover *y = report_results_failover(b.results, k);
+            assert_int_equal(x->kind, y->kind);
+            assert_int_equal(x->vm, y->vm);
+            assert_int_equal(x->started_ns, y->started_ns);
+            assert_int_equal(x->ended_ns, y->ended_ns);
+            assert_int_equal(x->data_loss_ns, y->data_loss_ns);
+            assert_int_equal(x->data_loss_bytes, y->data_loss_bytes);
+            assert_int_equal(x->verified, y->verified);
+            assert_string_equal(x->detail, y->detail);
+        }
+        size_t nj = report_results_job_count(a.results);
+        assert_int_equal(nj, report_results_job_count(b.results));
+        for (size_t k = 0; k < nj; k++) {
+            const report_job *x = report_results_job(a.results, k);
+            const report_job *y = report_results_job(b.results, k);
+            assert_string_equal(x->name, y->name);
+            assert_int_equal(x->state, y->state);
+            assert_string_equal(x->reason ? x->reason : "", y->reason ? y->reason : "");
+        }
+        report_results_free(a.results);
+        report_results_free(b.results);
+        drs_scenario_free(sc);
+    }
+}
+
 static int run_drsim(const char *args)
 {
     char cmd[2048];
@@ -294,6 +345,7 @@ int main(void)
         cmocka_unit_test(test_expectable_events_are_the_engine_events),
         cmocka_unit_test(test_failover_job_names_are_engine_job_names),
         cmocka_unit_test(test_same_seed_gives_identical_results),
+        cmocka_unit_test(test_same_seed_same_operations),
         cmocka_unit_test(test_invalid_scenario_exits_2_and_writes_no_run),
         cmocka_unit_test(test_two_runs_write_identical_rows),
         cmocka_unit_test(test_killed_run_leaves_an_incomplete_run),

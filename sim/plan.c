@@ -3,6 +3,7 @@
 #include "sim/plan.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -533,10 +534,17 @@ static bool plan_check_values(plan_state *s)
     return ok;
 }
 
+static void plan_on_signal(int sig)
+{
+    plan_stop_signal = sig;
+}
+
 int sim_plan_run(const sim_plan_options *given, sim_plan_outcome *outp)
 {
     sim_plan_options o = *given; /* with the defaults filled in */
     const sim_plan_options *opt = &o;
+    bool handlers = false;
+    struct sigaction stop = {0}, old_int, old_term;
     if (o.percentile == 0)
         o.percentile = 95;
     if (o.precision == 0)
@@ -633,6 +641,14 @@ int sim_plan_run(const sim_plan_options *given, sim_plan_outcome *outp)
     }
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     s.c.jobs = opt->jobs > 0 ? opt->jobs : cpus > 0 ? (int)cpus : 1;
+    /* Ctrl-C or a kill stops the workers and removes their files (plan_points_run), then the plan
+     * dies of the same signal; no SA_RESTART, so a wait for a worker returns at once. */
+    stop.sa_handler = plan_on_signal;
+    sigemptyset(&stop.sa_mask);
+    plan_stop_signal = 0;
+    sigaction(SIGINT, &stop, &old_int);
+    sigaction(SIGTERM, &stop, &old_term);
+    handlers = true;
 
     char pct[16], t[32];
     fprintf(s.o, "drsim plan %s: RPO %s of every VM within %s", opt->scenario_path,
@@ -660,6 +676,11 @@ out:
     out->exit_code = code;
     if (s.c.tmp[0])
         rmdir(s.c.tmp);
+    if (handlers) {
+        sigaction(SIGINT, &old_int, NULL);
+        sigaction(SIGTERM, &old_term, NULL);
+    }
+    int sig = plan_stop_signal;
     for (size_t i = 0; s.answers && i < out->point_count; i++)
         free(s.answers[i]);
     free((void *)s.answers);
@@ -670,5 +691,12 @@ out:
     drs_diags_clear(&diags);
     if (out == &local)
         sim_plan_outcome_clear(out);
+    if (sig) {
+        fprintf(stderr, "drsim plan: stopped by signal %d: workers stopped, their files removed\n",
+                sig);
+        plan_stop_signal = 0;
+        raise(sig); /* dies of it, unless the signal was ignored when the plan began */
+        code = 128 + sig;
+    }
     return code;
 }

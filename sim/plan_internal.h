@@ -4,6 +4,7 @@
 #define SIM_PLAN_INTERNAL_H
 
 #include <jansson.h>
+#include <signal.h>
 
 #include "engine/error.h"
 #include "sim/plan.h"
@@ -74,6 +75,9 @@ bool plan_point_check(const plan_ctx *c, const sim_plan_point *p);
 /* Runs the points in worker processes, at most c->jobs at a time, and fills each one's results;
  * when there is a database, appends the runs to it in the order of pts. answers[i] (may be NULL)
  * gets the planning figures of pts[i] (caller frees). Returns false on an internal failure. */
+/* Set by SIGINT/SIGTERM while a plan runs: the workers are stopped, their files removed, and the
+ * plan ends (sim/plan.c re-raises the signal once it has cleaned up). */
+extern volatile sig_atomic_t plan_stop_signal;
 bool plan_points_run(const plan_ctx *c, sim_plan_point *pts, size_t n, char **answers);
 
 #endif

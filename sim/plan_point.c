@@ -8,6 +8,7 @@
  * The parent appends the workers' runs to the user's database in the order the points were planned,
  * so the database does not depend on the number of workers or on which one finished first. */
 #include <errno.h>
+#include <signal.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -307,6 +308,8 @@ static bool point_collect(const char *file, sim_plan_point *p, char **answers)
 
 static size_t plan_seq; /* names the workers' files, unique within the process */
 
+volatile sig_atomic_t plan_stop_signal;
+
 bool plan_points_run(const plan_ctx *c, sim_plan_point *pts, size_t n, char **answers)
 {
     size_t base = plan_seq;
@@ -316,8 +319,19 @@ bool plan_points_run(const plan_ctx *c, sim_plan_point *pts, size_t n, char **an
         return false;
     size_t next = 0, running = 0;
     int jobs = c->jobs > 0 ? c->jobs : 1;
-    bool ok = true;
+    bool ok = true, stopped = false;
     while (next < n || running > 0) {
+        if (plan_stop_signal) {
+            /* Interrupted: no worker outlives the plan. */
+            for (size_t i = 0; i < next; i++)
+                if (pid[i] > 0)
+                    kill(pid[i], SIGTERM);
+            while (running > 0 && wait(NULL) > 0)
+                running--;
+            stopped = true;
+            ok = false;
+            break;
+        }
         if (next < n && running < (size_t)jobs) {
             char res[600], dbf[600];
             point_file(c, base + next, "res", res, sizeof res);
@@ -325,6 +339,8 @@ bool plan_points_run(const plan_ctx *c, sim_plan_point *pts, size_t n, char **an
             fflush(NULL);
             pid_t k = fork();
             if (k == 0) {
+                signal(SIGINT, SIG_DFL);
+                signal(SIGTERM, SIG_DFL);
                 FILE *f = fopen(res, "w");
                 int st = f ? point_exec(c, &pts[next], c->db_path ? dbf : NULL, f) : 3;
                 if (f && fclose(f) != 0)
@@ -357,6 +373,20 @@ bool plan_points_run(const plan_ctx *c, sim_plan_point *pts, size_t n, char **an
     }
     while (running > 0 && wait(NULL) > 0) /* after a failed fork */
         running--;
+    if (stopped) {
+        for (size_t i = 0; i < next; i++) {
+            char res[600], dbf[600];
+            point_file(c, base + i, "res", res, sizeof res);
+            point_file(c, base + i, "db", dbf, sizeof dbf);
+            unlink(res);
+            unlink(dbf);
+            char journal[620];
+            snprintf(journal, sizeof journal, "%s-journal", dbf);
+            unlink(journal);
+        }
+        free(pid);
+        return false;
+    }
 
     /* In plan order: results, then the run into the user's database. */
     for (size_t i = 0; i < n; i++) {

@@ -19,8 +19,14 @@
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <errno.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "reports/reports.h"
@@ -462,6 +468,58 @@ static void test_bad_paths_and_values_exit_2_naming_the_path(void **state)
     assert_int_equal(plan_cli("--target-rpo 1m --percentile 120", err, sizeof err), 2);
 }
 
+/* Killing a plan (SIGTERM, or Ctrl-C's SIGINT) stops its workers and removes their files: once it
+ * has gone, no process it started is left and the folder it used for them (under TMPDIR) is gone. */
+static void test_killed_plan_leaves_no_workers_or_files(void **state)
+{
+    (void)state;
+    char tmp[600], db[600];
+    snprintf(tmp, sizeof tmp, "%s/tmp", scratch_dir());
+    snprintf(db, sizeof db, "%s/killed.db", scratch_dir());
+    assert_int_equal(mkdir(tmp, 0700), 0);
+    pid_t k = fork();
+    assert_true(k >= 0);
+    if (k == 0) {
+        setenv("TMPDIR", tmp, 1);
+        setpgid(0, 0); /* its own group, so the workers can be counted by group */
+        int devnull = open("/dev/null", O_WRONLY);
+        dup2(devnull, 1);
+        dup2(devnull, 2);
+        execl(DRSIM_BIN, DRSIM_BIN, "plan", DRSIM_SOURCE_DIR "/scenarios/examples/two-site-basic.json",
+              "--target-rpo", "15m", "--jobs", "2", "--db", db, (char *)NULL);
+        _exit(127);
+    }
+    /* Wait until the workers are running: the plan's folder holds their files. */
+    bool busy = false;
+    for (int i = 0; i < 200 && !busy; i++) {
+        nanosleep(&(struct timespec){0, 20000000}, NULL);
+        DIR *d = opendir(tmp);
+        assert_non_null(d);
+        struct dirent *de;
+        while ((de = readdir(d)))
+            busy |= de->d_name[0] != '.';
+        closedir(d);
+    }
+    assert_true(busy);
+    nanosleep(&(struct timespec){0, 300000000}, NULL);
+    assert_int_equal(kill(k, SIGTERM), 0);
+    int ws;
+    assert_int_equal(waitpid(k, &ws, 0), k);
+    assert_true(WIFSIGNALED(ws));
+    assert_int_equal(WTERMSIG(ws), SIGTERM);
+    /* No process of its group is left, and nothing is left in TMPDIR. */
+    assert_int_equal(kill(-k, 0), -1);
+    assert_int_equal(errno, ESRCH);
+    DIR *d = opendir(tmp);
+    assert_non_null(d);
+    struct dirent *de;
+    size_t left = 0;
+    while ((de = readdir(d)))
+        left += de->d_name[0] != '.';
+    closedir(d);
+    assert_int_equal(left, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -471,6 +529,7 @@ int main(void)
         cmocka_unit_test(test_shards_cover_every_point_once),
         cmocka_unit_test(test_shards_merged_equal_the_whole_sweep),
         cmocka_unit_test(test_bad_paths_and_values_exit_2_naming_the_path),
+        cmocka_unit_test(test_killed_plan_leaves_no_workers_or_files),
     };
     return cmocka_run_group_tests(tests, setup_tmp, teardown_tmp);
 }

@@ -534,6 +534,60 @@ static bool plan_check_values(plan_state *s)
     return ok;
 }
 
+/* Whether the target cannot be met by any value of the paths planned: between two cycles a VM's
+ * RPO climbs by a whole copy interval I, so the fraction P of the time it spends at or below
+ * t_x + P*I is P (t_x, the time a cycle takes, is at least the link's latency). Its P-th percentile
+ * is therefore at least P*I however fast the link: a target at or below that for the worst VM is out
+ * of reach unless the copy frequency itself is what varies. Says so and returns true. */
+static bool plan_below_copy_floor(plan_state *s, const drs_scenario *sc)
+{
+    const sim_plan_options *opt = s->c.opt;
+    for (size_t d = 0; d < s->c.dims_n; d++)
+        if (strstr(s->c.dims[d].path, "copy_frequency"))
+            return false;
+    double floor_ns = 0;
+    int64_t interval_ns = 0;
+    const char *vm_name = NULL;
+    for (size_t p = 0; p < sc->recovery.protect_count; p++) {
+        const drs_vm *vm = &sc->vms[sc->recovery.protect[p].vm];
+        int cloud = sc->sites[vm->site].hosts[vm->host].cloud;
+        for (size_t i = 0; i < sc->recovery.cloud_pair_count; i++) {
+            const drs_cloud_pair *cp = &sc->recovery.cloud_pairs[i];
+            if (cp->primary_site != vm->site || cp->primary_cloud != cloud || cp->target_site < 0)
+                continue;
+            int tgt_host = -1; /* the engine's choice: the first host of the target cloud */
+            const drs_site *ts = &sc->sites[cp->target_site];
+            for (size_t h = 0; h < ts->host_count && tgt_host < 0; h++)
+                if (ts->hosts[h].cloud == cp->target_cloud)
+                    tgt_host = (int)h;
+            if (tgt_host < 0)
+                continue;
+            int64_t iv = rules_copy_frequency_between(sc, cp->settings.copy_frequency_ns, vm->site,
+                                                      vm->host, cp->target_site, tgt_host);
+            double f = opt->percentile / 100.0 * (double)iv;
+            if (f > floor_ns) {
+                floor_ns = f;
+                interval_ns = iv;
+                vm_name = vm->name;
+            }
+            break;
+        }
+    }
+    if (!vm_name || (double)opt->target_rpo_ns > floor_ns)
+        return false;
+    char pct[16], t[32], iv[32], fl[32];
+    fprintf(stderr,
+            "drsim plan: a target RPO %s of %s is out of reach: %s copies every %s, and RPO climbs "
+            "by a whole copy interval between cycles, so its %s cannot go below about %s whatever "
+            "the link. Raise the target, or plan the copy frequency "
+            "(--grid recovery.cloud_pairs[N].settings.copy_frequency=30s,5m,15m).\n",
+            pct_name(opt->percentile, pct, sizeof pct),
+            report_format_duration(opt->target_rpo_ns, t, sizeof t), vm_name,
+            report_format_duration(interval_ns, iv, sizeof iv), pct,
+            report_format_duration((int64_t)floor_ns, fl, sizeof fl));
+    return true;
+}
+
 static void plan_on_signal(int sig)
 {
     plan_stop_signal = sig;
@@ -545,6 +599,7 @@ int sim_plan_run(const sim_plan_options *given, sim_plan_outcome *outp)
     const sim_plan_options *opt = &o;
     bool handlers = false;
     struct sigaction stop = {0}, old_int, old_term;
+    drs_scenario *sc = NULL;
     if (o.percentile == 0)
         o.percentile = 95;
     if (o.precision == 0)
@@ -566,11 +621,10 @@ int sim_plan_run(const sim_plan_options *given, sim_plan_outcome *outp)
     if (!plan_options_ok(opt))
         goto out;
     /* The scenario as it is must be sound; its problems are listed the way validate lists them. */
-    drs_scenario *sc = sim_scenario_load(opt->scenario_path, &diags);
+    sc = sim_scenario_load(opt->scenario_path, &diags);
     bool loaded = sc != NULL;
     if (sc)
         engine_rules_check(sc, &diags);
-    drs_scenario_free(sc);
     if (!loaded || drs_diags_errors(&diags)) {
         sim_diags_print(stderr, &diags);
         goto out;
@@ -614,6 +668,10 @@ int sim_plan_run(const sim_plan_options *given, sim_plan_outcome *outp)
         memcpy(out->path[d], dims[d].path, sizeof out->path[d]);
     if (!plan_check_values(&s))
         goto out;
+    if (plan_below_copy_floor(&s, sc)) {
+        code = PLAN_NONE;
+        goto out;
+    }
 
     if (!opt->db_path)
         db_path = sim_run_default_db_path(opt->scenario_path);
@@ -687,6 +745,7 @@ out:
     for (size_t d = 0; d < PLAN_MAX_DIMS; d++)
         plan_dim_free(&dims[d]);
     json_decref(s.c.base);
+    drs_scenario_free(sc);
     free(db_path);
     drs_diags_clear(&diags);
     if (out == &local)

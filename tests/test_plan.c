@@ -468,6 +468,28 @@ static void test_bad_paths_and_values_exit_2_naming_the_path(void **state)
     assert_int_equal(plan_cli("--target-rpo 1m --percentile 120", err, sizeof err), 2);
 }
 
+/* A target RPO no link can give: the test scenario's VM copies every 30 s, so its RPO p95 is at
+ * least 0.95 x 30 s = 28.5 s however fast the link (RPO climbs a whole interval between cycles).
+ * Asking for 25 s runs nothing and says why, naming the floor; 29 s is possible and not refused;
+ * planning the copy frequency itself is never refused this way. */
+static void test_target_below_the_copy_interval_is_refused_before_running(void **state)
+{
+    (void)state;
+    char err[4096];
+    assert_int_equal(plan_cli("--target-rpo 25s", err, sizeof err), 1);
+    assert_non_null(strstr(err, "out of reach"));
+    assert_non_null(strstr(err, "cannot go below about 28.5s"));
+    assert_int_equal(plan_cli("--target-rpo 25s --percentile 50 --vary links[0].bandwidth=1Mbps..2Mbps",
+                              err, sizeof err),
+                     1);
+    assert_null(strstr(err, "out of reach")); /* p50's floor is 15 s: it runs, and misses */
+    assert_int_equal(
+        plan_cli("--target-rpo 25s --grid recovery.cloud_pairs[0].settings.copy_frequency=30s,5m",
+                 err, sizeof err),
+        1);
+    assert_null(strstr(err, "out of reach"));
+}
+
 /* Killing a plan (SIGTERM, or Ctrl-C's SIGINT) stops its workers and removes their files: once it
  * has gone, no process it started is left and the folder it used for them (under TMPDIR) is gone. */
 static void test_killed_plan_leaves_no_workers_or_files(void **state)
@@ -530,6 +552,7 @@ int main(void)
         cmocka_unit_test(test_shards_merged_equal_the_whole_sweep),
         cmocka_unit_test(test_bad_paths_and_values_exit_2_naming_the_path),
         cmocka_unit_test(test_killed_plan_leaves_no_workers_or_files),
+        cmocka_unit_test(test_target_below_the_copy_interval_is_refused_before_running),
     };
     return cmocka_run_group_tests(tests, setup_tmp, teardown_tmp);
 }

@@ -180,8 +180,7 @@ model_trace *model_trace_load(const char *path, drs_error *err)
     return t;
 }
 
-model_trace *model_trace_load_buffer(const char *data, size_t len, const char *name,
-                                     drs_error *err)
+model_trace *model_trace_load_buffer(const char *data, size_t len, const char *name, drs_error *err)
 {
     /* An empty trace reads like an empty file; fmemopen may refuse a buffer of size 0. */
     static const char empty[1] = "";

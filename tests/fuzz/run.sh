@@ -14,7 +14,7 @@ usage() {
     echo "usage: tests/fuzz/run.sh SECONDS [scenario|msr|all]" >&2
     exit 2
 }
-[ $# -ge 1 ] && [ $# -le 2 ] || usage
+if [ $# -lt 1 ] || [ $# -gt 2 ]; then usage; fi
 secs=$1
 which=${2:-all}
 case $secs in '' | *[!0-9]*) usage ;; esac

@@ -12,6 +12,10 @@
 #include <string.h>
 #include <strings.h>
 
+/* The longest span of timestamps a trace may have, in 100 ns ticks: twice that in nanoseconds
+ * still fits an int64 (about 146 years). */
+#define TRACE_MAX_SPAN_TICKS ((uint64_t)INT64_MAX / 200)
+
 /* Splits line at commas in place; returns the number of fields (at most max). */
 static size_t trace_split(char *line, char **fields, size_t max)
 {
@@ -69,13 +73,9 @@ static void trace_sort(trace_write *w, size_t n)
     free(tmp);
 }
 
-model_trace *model_trace_load(const char *path, drs_error *err)
+/* Reads the records of f (named path in messages) into a trace. Closes nothing. */
+static model_trace *trace_read(FILE *f, const char *path, drs_error *err)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        drs_fail(err, DRS_EIO, "", "cannot open trace %s: %s", path, strerror(errno));
-        return NULL;
-    }
     model_trace *t = calloc(1, sizeof *t);
     if (!t)
         abort();
@@ -119,6 +119,11 @@ model_trace *model_trace_load(const char *path, drs_error *err)
         records++;
         if (!is_write || size == 0)
             continue;
+        if (size > UINT64_MAX - t->total_bytes) {
+            ok = drs_fail(err, DRS_EINPUT, "", "%s:%lu: the writes add up to more than 2^64 bytes",
+                          path, lineno);
+            break;
+        }
         if (t->count == cap) {
             cap = cap ? cap * 2 : 1024;
             t->writes = realloc(t->writes, cap * sizeof *t->writes);
@@ -132,7 +137,14 @@ model_trace *model_trace_load(const char *path, drs_error *err)
     free(line);
     if (ok && ferror(f))
         ok = drs_fail(err, DRS_EIO, "", "error reading trace %s", path);
-    fclose(f);
+    /* Times become int64 nanoseconds, and one pass lasts the span plus up to one span more (the
+     * mean gap of two records): the span must leave room for both. */
+    if (ok && last_tick - first_tick > TRACE_MAX_SPAN_TICKS)
+        ok = drs_fail(err, DRS_EINPUT, "",
+                      "%s: the records span %llu ticks of 100 ns (from %llu to %llu), more than "
+                      "the 146 years a trace may cover",
+                      path, (unsigned long long)(last_tick - first_tick),
+                      (unsigned long long)first_tick, (unsigned long long)last_tick);
     if (!ok) {
         model_trace_free(t);
         return NULL;
@@ -153,6 +165,32 @@ model_trace *model_trace_load(const char *path, drs_error *err)
     int64_t span_ns = (int64_t)(last_tick - first_tick) * 100;
     int64_t gap_ns = records > 1 ? span_ns / (int64_t)(records - 1) : 0;
     t->period_ns = span_ns + (gap_ns > 0 ? gap_ns : 1);
+    return t;
+}
+
+model_trace *model_trace_load(const char *path, drs_error *err)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        drs_fail(err, DRS_EIO, "", "cannot open trace %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    model_trace *t = trace_read(f, path, err);
+    fclose(f);
+    return t;
+}
+
+model_trace *model_trace_load_buffer(const char *data, size_t len, const char *name, drs_error *err)
+{
+    /* An empty trace reads like an empty file; fmemopen may refuse a buffer of size 0. */
+    static const char empty[1] = "";
+    FILE *f = len ? fmemopen((void *)data, len, "r") : fmemopen((void *)empty, 1, "r");
+    if (!f) {
+        drs_fail(err, DRS_EIO, "", "cannot read trace %s: %s", name, strerror(errno));
+        return NULL;
+    }
+    model_trace *t = trace_read(f, name, err);
+    fclose(f);
     return t;
 }
 

@@ -46,6 +46,10 @@ typedef struct model_trace model_trace;
 /* Reads an MSR Cambridge CSV. NULL and err (DRS_EIO unreadable, DRS_EINPUT malformed, with file and
  * line) on failure. The caller frees the result with model_trace_free. */
 model_trace *model_trace_load(const char *path, drs_error *err);
+/* The same from len bytes of CSV in memory (read during the call only); name stands for the file in
+ * messages. */
+model_trace *model_trace_load_buffer(const char *data, size_t len, const char *name,
+                                     drs_error *err);
 void model_trace_free(model_trace *t);
 size_t model_trace_write_count(const model_trace *t);
 uint64_t model_trace_total_bytes(const model_trace *t);

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -435,6 +436,62 @@ static void test_bad_trace_names_the_line(void **state)
     assert_int_equal(err3.code, DRS_EINPUT);
 }
 
+/* The in-memory reader is the file reader: msr_small.csv read from memory gives the numbers of
+ * test_trace_replays_its_writes (5 writes, 209,408 bytes, period 11,428,571,428 ns). */
+static void test_trace_from_memory_matches_the_file(void **state)
+{
+    (void)state;
+    FILE *f = fopen(SMALL_TRACE, "rb");
+    assert_non_null(f);
+    char buf[8192];
+    size_t n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    assert_true(n > 0 && n < sizeof buf);
+    drs_error err = {0};
+    model_trace *t = model_trace_load_buffer(buf, n, "small.csv", &err);
+    assert_non_null(t);
+    assert_int_equal(model_trace_write_count(t), 5);
+    assert_int_equal(model_trace_total_bytes(t), 209408);
+    assert_int_equal(model_trace_period_ns(t), INT64_C(11428571428));
+    model_trace_free(t);
+    /* empty: a trace of no records, one pass of 1 ns */
+    t = model_trace_load_buffer("", 0, "empty.csv", &err);
+    assert_non_null(t);
+    assert_int_equal(model_trace_write_count(t), 0);
+    assert_int_equal(model_trace_period_ns(t), 1);
+    model_trace_free(t);
+}
+
+/* Timestamps become int64 nanoseconds and a pass lasts up to twice the span, so the span may be
+ * at most INT64_MAX / 200 = 46,116,860,184,273,879 ticks of 100 ns. At the limit, two records:
+ * period = span + mean gap (the span) = 2 x 4,611,686,018,427,387,900 ns. One tick more used to
+ * overflow the multiplication by 100 (found by fuzzing); now it is refused. */
+static void test_trace_span_is_bounded(void **state)
+{
+    (void)state;
+    drs_error err = {0};
+    const char *at_limit = "0,h,1,Read,0,4096,1\n46116860184273879,h,1,Write,0,4096,1\n";
+    model_trace *t = model_trace_load_buffer(at_limit, strlen(at_limit), "limit.csv", &err);
+    assert_non_null(t);
+    assert_int_equal(model_trace_period_ns(t), INT64_C(9223372036854775800));
+    model_trace_free(t);
+    const char *beyond = "0,h,1,Read,0,4096,1\n46116860184273880,h,1,Write,0,4096,1\n";
+    assert_null(model_trace_load_buffer(beyond, strlen(beyond), "beyond.csv", &err));
+    assert_int_equal(err.code, DRS_EINPUT);
+    assert_non_null(strstr(err.message, "beyond.csv: the records span 46116860184273880 ticks"));
+}
+
+/* Write sizes add up in 64 bits: 2^64 - 1 bytes and then 1 byte more would wrap to 0. */
+static void test_trace_total_is_bounded(void **state)
+{
+    (void)state;
+    drs_error err = {0};
+    const char *huge = "0,h,1,Write,0,18446744073709551615,1\n1,h,1,Write,0,1,1\n";
+    assert_null(model_trace_load_buffer(huge, strlen(huge), "huge.csv", &err));
+    assert_int_equal(err.code, DRS_EINPUT);
+    assert_non_null(strstr(err.message, "huge.csv:2: the writes add up to more than 2^64 bytes"));
+}
+
 /* Each of a region's places is equally likely whichever way a batch draws them: 20 writes per batch
  * on 1,000 places (one draw per write, sorted), 200 (one draw per write, counted per place) and
  * 40,000 (one binomial per place). 200,000 writes in each case; the chi-square statistic of the
@@ -482,6 +539,9 @@ int main(void)
         cmocka_unit_test(test_trace_replays_its_writes),
         cmocka_unit_test(test_trace_loops),
         cmocka_unit_test(test_bad_trace_names_the_line),
+        cmocka_unit_test(test_trace_from_memory_matches_the_file),
+        cmocka_unit_test(test_trace_span_is_bounded),
+        cmocka_unit_test(test_trace_total_is_bounded),
         cmocka_unit_test(test_places_uniform_in_every_batch_regime),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -69,7 +69,7 @@ static reply http_ex(const char *method, const char *path, const char *extra, bo
         close(fd);
         return r;
     }
-    char head[4096];
+    static char head[32 * 1024];
     int n = snprintf(head, sizeof head,
                      "%s %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n%s%s%s"
                      "Content-Length: %zu\r\n\r\n",
@@ -319,6 +319,16 @@ static void test_limits(void **state)
     r = http("GET", path, NULL);
     assert_int_equal(r.status, 414);
     reply_free(&r);
+    /* Headers over 16 KiB: libevent's own 400. */
+    char *header = malloc(20 * 1024);
+    assert_non_null(header);
+    memset(header, 'a', 20 * 1024);
+    memcpy(header, "X-Big: ", 7);
+    memcpy(header + 20 * 1024 - 3, "\r\n", 3);
+    r = http_ex("GET", "/api/state", header, true, NULL, 0);
+    assert_int_equal(r.status, 400);
+    reply_free(&r);
+    free(header);
     json_decref(call("GET", "/api/state", NULL, 200));
 }
 

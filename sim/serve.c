@@ -55,6 +55,7 @@ enum { SERVE_BODY_MAX = 16 * 1024, SERVE_BODY_HARD = 1024 * 1024, SERVE_URI_MAX 
        SERVE_HEADERS_MAX = 16 * 1024, SERVE_JOBS_SHOWN = 300 };
 
 #define SERVE_TICK_MS 100
+#define SERVE_CHART_BUCKETS 160
 
 typedef struct serve {
     const sim_serve_options *opt;
@@ -308,6 +309,18 @@ static json_t *serve_state(const serve *s)
         json_object_set_new(vm, "rpo_max", rs.defined ? secs(rs.max_ns) : json_null());
         json_object_set_new(vm, "rpo_mean", rs.defined ? json_real(rs.mean_ns / 1e9) : json_null());
         json_object_set_new(vm, "rpo_p95", rs.defined ? json_real(rs.p95_ns / 1e9) : json_null());
+        /* For the chart: the highest RPO in each of SERVE_CHART_BUCKETS equal intervals of [0, now]
+         * (a sample at each point would miss the peaks of the cycle's sawtooth). */
+        json_t *series = json_array();
+        for (int b = 0; np && now > 0 && b < SERVE_CHART_BUCKETS; b++) {
+            report_rpo_stats bs = {0};
+            int64_t from = now / SERVE_CHART_BUCKETS * b, to = now / SERVE_CHART_BUCKETS * (b + 1);
+            if (b == SERVE_CHART_BUCKETS - 1)
+                to = now;
+            bool ok = to > from && report_rpo_compute(pts, np, from, to, 0, &bs);
+            json_array_append_new(series, ok && bs.defined ? secs(bs.max_ns) : json_null());
+        }
+        json_object_set_new(vm, "rpo_series", series);
         json_array_append_new(vms, vm);
     }
     json_object_set_new(st, "vms", vms);

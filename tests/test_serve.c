@@ -577,6 +577,16 @@ static void test_export_reproduces(void **state)
         assert_true(num(vm, "rpo_mean") == rs.mean_ns / 1e9);
         assert_true(num(vm, "rpo_p95") == rs.p95_ns / 1e9);
         assert_true(num(vm, "wire_bytes") == (double)report_results_vm(res, v)->wire_bytes);
+        /* The chart's series: 160 intervals whose highest values include the run's maximum. */
+        json_t *series = json_object_get(vm, "rpo_series");
+        assert_int_equal(json_array_size(series), 160);
+        double top = -1;
+        size_t k;
+        json_t *x;
+        json_array_foreach(series, k, x)
+            if (json_is_number(x) && json_number_value(x) > top)
+                top = json_number_value(x);
+        assert_true(top == secs(rs.max_ns));
     }
     json_t *jobs = json_object_get(final_state, "jobs");
     size_t nj = report_results_job_count(res);

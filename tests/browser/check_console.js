@@ -2,7 +2,7 @@
 // tests/browser/check_console.js — a rehearsal in `drsim serve`'s page, in headless Chromium, as a
 // person would do it: open the page, play, pause, take a planned failover of a recovery plan, see
 // its job succeed and the plan's VMs run at the recovery site from a point taken at the failover,
-// reverse replication and see the RPO come back down, run to the end, export. Then Ctrl-C stores
+// reverse replication and see the RPO come back down, run to the end (the RPO chart drawn), export. Then Ctrl-C stores
 // the session's run, `drsim run` of the export must give the same summary as the stored run, and
 // a screenshot of the page is kept.
 //
@@ -204,6 +204,10 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
     await evaluate(`document.getElementById('runto').value = '1d', true`);
     await click('go');
     await waitFor('the end', `state.finished === true && document.getElementById('status').dataset.state === 'finished'`, 30000);
+    // The RPO chart: one line per VM, each with a drawn extent.
+    seen.rpo_lines = await evaluate(`[...document.querySelectorAll('#rpochart path.rpo')].map((p) => { const b = p.getBBox(); return [Math.round(b.width), Math.round(b.height)]; })`);
+    if (seen.rpo_lines.length !== seen.vms || seen.rpo_lines.some((b) => !(b[0] > 500 && b[1] > 0)))
+        problems.push('RPO chart lines: ' + JSON.stringify(seen.rpo_lines));
     await evaluate(`window.scrollTo(0, 0), true`);
     await sleep(300);
     const height = await evaluate(`document.documentElement.scrollHeight`);

@@ -175,7 +175,7 @@ static const char help_merge[] =
     "cases nothing is written).\n";
 
 static const char help_serve[] =
-    "usage: drsim serve SCENARIO.json [--port N] [--bind ADDR] [--db FILE]\n"
+    "usage: drsim serve SCENARIO.json [--port N] [--bind ADDR] [--db FILE] [--token T]\n"
     "\n"
     "Rehearse a failover interactively in a browser: play the scenario, pause it, take actions at the\n"
     "current simulated time (links, hosts and sites down and up; test, planned and unplanned failovers,\n"
@@ -190,6 +190,7 @@ static const char help_serve[] =
     "  --bind ADDR    the address to listen on (default 127.0.0.1)\n"
     "  --db FILE      the results database for the session's run (default: the scenario's path with\n"
     "                 .db); \"-\" for none\n"
+    "  --token T      use T as the session token instead of a random one (for scripts and tests)\n"
     "  -h, --help     show this help\n"
     "\n"
     "exit status: 0 stopped and stored; 2 bad input or the address cannot be used; 3 internal error.\n";

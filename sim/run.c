@@ -653,7 +653,9 @@ int64_t sim_live_advance(sim_live *l, int64_t until_ns)
     int64_t now = sim_now(l->c.k);
     if (until_ns > l->c.sc->duration_ns)
         until_ns = l->c.sc->duration_ns;
-    if (until_ns > now)
+    /* Equal times too: events at the current instant that are not yet fired (an entry at 0 before
+     * the first step, say) fire now rather than at the next step. */
+    if (until_ns >= now)
         sim_run_until(l->c.k, until_ns);
     if (sim_now(l->c.k) >= l->c.sc->duration_ns)
         sim_live_finish(l);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -661,9 +662,31 @@ static void test_export_reproduces(void **state)
     reply_free(&r);
 }
 
+/* An address that cannot be served is bad input (2), said on stderr; nothing is stored. */
+static void test_unusable_address_exits_2(void **state)
+{
+    (void)state;
+    pid_t p = fork();
+    if (p == 0) {
+        int null = open("/dev/null", O_WRONLY);
+        dup2(null, STDOUT_FILENO);
+        dup2(null, STDERR_FILENO);
+        /* 192.0.2.1 (TEST-NET-1) is no address of this machine. */
+        execl(DRSIM_BIN, DRSIM_BIN, "serve", SCENARIO, "--bind", "192.0.2.1", "--db",
+              scratch_path("never.db"), (char *)NULL);
+        _exit(127);
+    }
+    int status;
+    assert_int_equal(waitpid(p, &status, 0), p);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 2);
+    assert_int_equal(access(scratch_path("never.db"), F_OK), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_unusable_address_exits_2),
         cmocka_unit_test(test_page),
         cmocka_unit_test(test_token),
         cmocka_unit_test(test_origin_and_host),

@@ -16,6 +16,7 @@
 #include "sim/plan.h"
 #include "sim/run.h"
 #include "sim/scenario.h"
+#include "sim/serve.h"
 #include "sim/units.h"
 #include "sim/stored.h"
 #include "sim/swarm.h"
@@ -173,6 +174,27 @@ static const char help_merge[] =
     "exit status: 0 merged; 2 an input or OUT.db was refused; 3 a read or write failed (in both\n"
     "cases nothing is written).\n";
 
+static const char help_serve[] =
+    "usage: drsim serve SCENARIO.json [--port N] [--bind ADDR] [--db FILE] [--token T]\n"
+    "\n"
+    "Rehearse a failover interactively in a browser: play the scenario, pause it, take actions at the\n"
+    "current simulated time (links, hosts and sites down and up; test, planned and unplanned failovers,\n"
+    "commit, cancel, reverse replication, failback, resync) and watch sites, VMs, RPO and jobs. Prints\n"
+    "the page's address with its session token; only this machine can reach it unless --bind says\n"
+    "otherwise. The page's Export gives the scenario with the actions in its timeline at the times\n"
+    "they were taken: `drsim run` of it reproduces the session. Ctrl-C stores the session's run in the\n"
+    "results database and stops.\n"
+    "\n"
+    "options:\n"
+    "  --port N       the TCP port (default 0: any free port)\n"
+    "  --bind ADDR    the address to listen on (default 127.0.0.1)\n"
+    "  --db FILE      the results database for the session's run (default: the scenario's path with\n"
+    "                 .db); \"-\" for none\n"
+    "  --token T      use T as the session token instead of a random one (for scripts and tests)\n"
+    "  -h, --help     show this help\n"
+    "\n"
+    "exit status: 0 stopped and stored; 2 bad input or the address cannot be used; 3 internal error.\n";
+
 /* ---- validate --------------------------------------------------------------------------------- */
 
 static int main_validate(int argc, char **argv)
@@ -268,6 +290,52 @@ static int main_run(int argc, char **argv)
         return EXIT_INPUT;
     }
     return sim_run_file(&opt);
+}
+
+/* ---- serve ------------------------------------------------------------------------------------ */
+
+static int main_serve(int argc, char **argv)
+{
+    sim_serve_options opt = {0};
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--db") || !strcmp(a, "--bind") || !strcmp(a, "--token")) {
+            const char *v = main_option_value(argc, argv, &i);
+            if (!v)
+                return EXIT_INPUT;
+            if (!strcmp(a, "--db"))
+                opt.db_path = v;
+            else if (!strcmp(a, "--bind"))
+                opt.bind = v;
+            else
+                opt.token = v; /* for tests: a fixed token */
+        } else if (!strcmp(a, "--port")) {
+            const char *v = main_option_value(argc, argv, &i);
+            char *end;
+            if (!v)
+                return EXIT_INPUT;
+            errno = 0;
+            long port = strtol(v, &end, 10);
+            if (*end || errno || !v[0] || port < 0 || port > 65535) {
+                fprintf(stderr, "drsim serve: --port: expected 0 to 65535, got \"%s\"\n", v);
+                return EXIT_INPUT;
+            }
+            opt.port = (int)port;
+        } else if (a[0] == '-' && a[1]) {
+            fprintf(stderr, "drsim serve: unknown option '%s' (see drsim serve --help)\n", a);
+            return EXIT_INPUT;
+        } else if (!opt.scenario_path) {
+            opt.scenario_path = a;
+        } else {
+            fprintf(stderr, "drsim serve: one scenario at a time ('%s' is extra)\n", a);
+            return EXIT_INPUT;
+        }
+    }
+    if (!opt.scenario_path) {
+        fprintf(stderr, "drsim serve: which scenario? (see drsim serve --help)\n");
+        return EXIT_INPUT;
+    }
+    return sim_serve(&opt);
 }
 
 /* ---- merge ------------------------------------------------------------------------------------ */
@@ -481,6 +549,7 @@ static const main_cmd main_cmds[] = {
     {"report", "show a stored run again, optionally as HTML", help_report, sim_report_main},
     {"runs", "list the runs in a results database", help_runs, sim_runs_main},
     {"merge", "combine results databases", help_merge, main_merge},
+    {"serve", "rehearse failovers interactively in a browser", help_serve, main_serve},
     {"swarm", "random timelines with invariant checking; failures shrunk", help_swarm, main_swarm},
 };
 #define MAIN_NCMDS (sizeof main_cmds / sizeof main_cmds[0])

@@ -50,6 +50,7 @@ struct run_ctx {
     bool progress;
     double wall_start, wall_last_progress;
     run_check *check; /* NULL: unchecked */
+    struct timeline_event *tl; /* one per timeline entry, the argument of its kernel event */
 };
 
 static double wall_seconds(void)
@@ -522,73 +523,176 @@ static void check_end(run_check *k)
 /* Simulating                                                                                     */
 /* ---------------------------------------------------------------------------------------------- */
 
+/* Builds the world and the engine and schedules the timeline and sampling: everything before the
+ * kernel runs. c->sc, c->results, c->progress and c->check are set by the caller; on failure
+ * (message on stderr) run_teardown still frees what was built. */
+static bool run_setup(run_ctx *c)
+{
+    const drs_scenario *sc = c->sc;
+    drs_error err = {0};
+    c->tl = calloc(sc->timeline_count ? sc->timeline_count : 1, sizeof *c->tl);
+    c->link_bytes_prev = calloc(sc->link_count + 1, sizeof(double));
+    c->link_raw_prev = calloc(sc->link_count + 1, sizeof(double));
+    c->k = sim_new();
+    if (!c->tl || !c->link_bytes_prev || !c->link_raw_prev || !c->k) {
+        fprintf(stderr, "drsim: out of memory\n");
+        return false;
+    }
+    c->world = sim_world_new(sc, c->k, &err);
+    if (!c->world) {
+        fprintf(stderr, "drsim: %s%s%s\n", err.path, err.path[0] ? ": " : "", err.message);
+        return false;
+    }
+    engine_platform pf = sim_world_platform(c->world);
+    engine_recorder rec = report_results_recorder(c->results);
+    if (!rec.failover) /* the results' own entry wins once it has one */
+        rec.failover = run_on_failover;
+    if (c->check) {
+        c->check->ctx = c;
+        rec = check_recorder(c->check, &rec);
+        sim_world_set_checking(c->world, true);
+    }
+    c->eng = engine_new(sc, &pf, &rec, &err);
+    if (!c->eng || !engine_start(c->eng, &err)) {
+        fprintf(stderr, "drsim: engine: %s\n", err.message);
+        return false;
+    }
+    for (size_t i = 0; i < sc->timeline_count; i++) {
+        c->tl[i] = (timeline_event){c, i};
+        sim_schedule(c->k, sc->timeline[i].at_ns, timeline_fire, &c->tl[i]);
+    }
+    if (sc->sample_interval_ns > 0 && sc->sample_interval_ns < sc->duration_ns)
+        sim_schedule(c->k, sc->sample_interval_ns, sample_fire, c);
+    if (c->check)
+        sim_set_after_event(c->k, check_after_event, c->check);
+    c->wall_start = c->wall_last_progress = wall_seconds();
+    return true;
+}
+
+/* Ends the results at end: the disks' writes, a last sample, the statistics. */
+static void run_finish(run_ctx *c, int64_t end)
+{
+    sim_world_catch_up(c->world);
+    run_take_samples(c, end);
+    if (c->progress)
+        run_progress(c, end, true);
+    report_results_finish(c->results, end);
+}
+
+static void run_teardown(run_ctx *c)
+{
+    engine_free(c->eng);
+    sim_world_free(c->world);
+    sim_free(c->k);
+    free(c->link_bytes_prev);
+    free(c->link_raw_prev);
+    free(c->tl);
+    if (c->check)
+        c->check->ctx = NULL;
+}
+
 /* Builds the world and the engine, plays the scenario to its end (or to the first violation when
  * chk is not NULL) and finishes the results. */
 static bool run_simulate(const drs_scenario *sc, report_results *results, bool progress,
                          uint64_t *events, run_check *chk)
 {
     bool ok = false;
-    drs_error err = {0};
     run_ctx c = {.sc = sc, .results = results, .progress = progress, .check = chk};
-    timeline_event *tl = calloc(sc->timeline_count ? sc->timeline_count : 1, sizeof *tl);
-    c.link_bytes_prev = calloc(sc->link_count + 1, sizeof(double));
-    c.link_raw_prev = calloc(sc->link_count + 1, sizeof(double));
-    c.k = sim_new();
-    if (!tl || !c.link_bytes_prev || !c.link_raw_prev || !c.k) {
-        fprintf(stderr, "drsim: out of memory\n");
+    if (!run_setup(&c))
         goto out;
-    }
-    c.world = sim_world_new(sc, c.k, &err);
-    if (!c.world) {
-        fprintf(stderr, "drsim: %s%s%s\n", err.path, err.path[0] ? ": " : "", err.message);
-        goto out;
-    }
-    engine_platform pf = sim_world_platform(c.world);
-    engine_recorder rec = report_results_recorder(results);
-    if (!rec.failover) /* the results' own entry wins once it has one */
-        rec.failover = run_on_failover;
-    if (chk) {
-        chk->ctx = &c;
-        rec = check_recorder(chk, &rec);
-        sim_world_set_checking(c.world, true);
-    }
-    c.eng = engine_new(sc, &pf, &rec, &err);
-    if (!c.eng || !engine_start(c.eng, &err)) {
-        fprintf(stderr, "drsim: engine: %s\n", err.message);
-        goto out;
-    }
-    for (size_t i = 0; i < sc->timeline_count; i++) {
-        tl[i] = (timeline_event){&c, i};
-        sim_schedule(c.k, sc->timeline[i].at_ns, timeline_fire, &tl[i]);
-    }
-    if (sc->sample_interval_ns > 0 && sc->sample_interval_ns < sc->duration_ns)
-        sim_schedule(c.k, sc->sample_interval_ns, sample_fire, &c);
-    if (chk)
-        sim_set_after_event(c.k, check_after_event, chk);
-    c.wall_start = c.wall_last_progress = wall_seconds();
     sim_run_until(c.k, sc->duration_ns);
     /* A violation stops the run where it was seen: the results end there. */
     int64_t end = chk && chk->violated ? sim_now(c.k) : sc->duration_ns;
-    sim_world_catch_up(c.world);
-    run_take_samples(&c, end);
-    if (progress)
-        run_progress(&c, end, true);
-    report_results_finish(results, end);
+    run_finish(&c, end);
     if (chk)
         check_end(chk);
     if (events)
         *events = sim_fired(c.k);
     ok = true;
 out:
-    engine_free(c.eng);
-    sim_world_free(c.world);
-    sim_free(c.k);
-    free(c.link_bytes_prev);
-    free(c.link_raw_prev);
-    free(tl);
-    if (chk)
-        chk->ctx = NULL;
+    run_teardown(&c);
     return ok;
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* A run driven step by step                                                                      */
+/* ---------------------------------------------------------------------------------------------- */
+
+struct sim_live {
+    run_ctx c;
+    bool finished;
+};
+
+sim_live *sim_live_new(const drs_scenario *sc, report_results *results)
+{
+    sim_live *l = calloc(1, sizeof *l);
+    if (!l) {
+        fprintf(stderr, "drsim: out of memory\n");
+        return NULL;
+    }
+    l->c = (run_ctx){.sc = sc, .results = results};
+    if (!run_setup(&l->c)) {
+        sim_live_free(l);
+        return NULL;
+    }
+    return l;
+}
+
+void sim_live_free(sim_live *l)
+{
+    if (!l)
+        return;
+    run_teardown(&l->c);
+    free(l);
+}
+
+int64_t sim_live_advance(sim_live *l, int64_t until_ns)
+{
+    if (l->finished)
+        return sim_now(l->c.k);
+    int64_t now = sim_now(l->c.k);
+    if (until_ns > l->c.sc->duration_ns)
+        until_ns = l->c.sc->duration_ns;
+    /* Equal times too: events at the current instant that are not yet fired (an entry at 0 before
+     * the first step, say) fire now rather than at the next step. */
+    if (until_ns >= now)
+        sim_run_until(l->c.k, until_ns);
+    if (sim_now(l->c.k) >= l->c.sc->duration_ns)
+        sim_live_finish(l);
+    return sim_now(l->c.k);
+}
+
+void sim_live_finish(sim_live *l)
+{
+    if (l->finished)
+        return;
+    l->finished = true;
+    run_finish(&l->c, sim_now(l->c.k));
+}
+
+bool sim_live_finished(const sim_live *l)
+{
+    return l->finished;
+}
+
+int64_t sim_live_now(const sim_live *l)
+{
+    return sim_now(l->c.k);
+}
+
+uint64_t sim_live_events(const sim_live *l)
+{
+    return sim_fired(l->c.k);
+}
+
+const engine *sim_live_engine(const sim_live *l)
+{
+    return l->c.eng;
+}
+
+const sim_world *sim_live_world(const sim_live *l)
+{
+    return l->c.world;
 }
 
 bool sim_run_simulate(const drs_scenario *sc, report_results *results, bool progress,

@@ -82,4 +82,30 @@ void sim_run_set_extra_check(sim_run_check_fn fn);
 bool sim_run_checked(const drs_scenario *sc, bool *violated, sim_violation *viol,
                      uint64_t *events);
 
+/* --- a run driven step by step (drsim serve) ---
+ *
+ * The same run as sim_run_simulate, played in pieces: sim_live_new builds the world and the engine
+ * and schedules the timeline, sim_live_advance plays on to a time, and the results end (as
+ * sim_run_simulate ends them) when the run reaches the scenario's duration or sim_live_finish is
+ * called. Playing in pieces gives the same events in the same order as one sim_run_until. */
+typedef struct sim_live sim_live;
+struct engine;
+struct sim_world;
+
+/* Borrows sc and results (from report_results_new(sc)); both must outlive the sim_live. NULL on
+ * failure (message on stderr). Free with sim_live_free. */
+sim_live *sim_live_new(const drs_scenario *sc, struct report_results *results);
+void sim_live_free(sim_live *l); /* NULL is a no-op */
+/* Fires every event up to min(until_ns, duration) and returns the new time; reaching the duration
+ * finishes the results. Does nothing once finished. */
+int64_t sim_live_advance(sim_live *l, int64_t until_ns);
+/* Ends the results at the current time (once; later calls do nothing). */
+void sim_live_finish(sim_live *l);
+bool sim_live_finished(const sim_live *l);
+int64_t sim_live_now(const sim_live *l);
+uint64_t sim_live_events(const sim_live *l); /* kernel events fired */
+/* For read-only views; valid until sim_live_free. */
+const struct engine *sim_live_engine(const sim_live *l);
+const struct sim_world *sim_live_world(const sim_live *l);
+
 #endif

@@ -1104,3 +1104,35 @@ void sim_world_describe(const sim_world *w, char *out, size_t n)
     }
 #undef APPEND
 }
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Read-only views (drsim serve)                                                                  */
+/* ---------------------------------------------------------------------------------------------- */
+
+bool sim_world_site_up(const sim_world *w, int site)
+{
+    return w->sites[site].up;
+}
+
+bool sim_world_vmm_online(const sim_world *w, int site)
+{
+    return w->sites[site].up && w->sites[site].vmm_online;
+}
+
+bool sim_world_host_up(const sim_world *w, int site, int host)
+{
+    return w->sites[site].up && w->sites[site].host_up[host];
+}
+
+bool sim_world_link_up(const sim_world *w, int link)
+{
+    return model_link_is_up(w->links[link].link);
+}
+
+int sim_world_vm_site(const sim_world *w, int vm, bool *running)
+{
+    const world_vm *v = &w->vms[vm];
+    if (running)
+        *running = v->inst_site >= 0 && v->running;
+    return v->inst_site;
+}

@@ -64,4 +64,12 @@ bool sim_world_check(sim_world *w, char *invariant, size_t invariant_n, char *wh
 /* One line on the world's state: sites, hosts down, links, where each VM runs. */
 void sim_world_describe(const sim_world *w, char *out, size_t n);
 
+/* --- read-only views (drsim serve); they change nothing the run depends on --- */
+bool sim_world_site_up(const sim_world *w, int site);
+bool sim_world_vmm_online(const sim_world *w, int site); /* and its site up */
+bool sim_world_host_up(const sim_world *w, int site, int host); /* and its site up */
+bool sim_world_link_up(const sim_world *w, int link);
+/* The site the VM's instance lives at, -1 when shut down; *running (may be NULL): it writes. */
+int sim_world_vm_site(const sim_world *w, int vm, bool *running);
+
 #endif

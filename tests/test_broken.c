@@ -343,8 +343,8 @@ static void test_help_describes_every_command_and_option(void **state)
     (void)state;
     run_result r = run_drsim_fast("--help");
     assert_int_equal(r.exit_code, 0);
-    const char *cmds[] = {"run", "validate", "plan", "report", "runs", "merge"};
-    for (size_t i = 0; i < 6; i++) {
+    const char *cmds[] = {"run", "validate", "plan", "report", "runs", "merge", "serve"};
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
         char want[32];
         snprintf(want, sizeof want, "  %s ", cmds[i]);
         assert_non_null(strstr(r.out, want));
@@ -361,6 +361,7 @@ static void test_help_describes_every_command_and_option(void **state)
         {"validate --help", {"usage: drsim validate", NULL}},
         {"runs --help", {"usage: drsim runs", NULL}},
         {"merge --help", {"usage: drsim merge", NULL}},
+        {"serve --help", {"--port", "--bind", "--db", "--token", NULL}},
         {"help run", {"--junit", NULL}},
     };
     for (size_t i = 0; i < sizeof per_cmd / sizeof per_cmd[0]; i++) {
@@ -377,7 +378,8 @@ static void test_command_line_mistakes_exit_2(void **state)
 {
     (void)state;
     const char *bad[] = {"", "frobnicate", "validate", "validate --strict x.json",
-                         "validate a.json b.json"};
+                         "validate a.json b.json", "serve", "serve --port 70000 x.json",
+                         "serve --bogus x.json", "serve a.json b.json", "serve missing.json"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         run_result r = run_drsim_fast(bad[i]);
         if (r.exit_code != 2)

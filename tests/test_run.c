@@ -339,6 +339,52 @@ static void test_failover_job_names_are_engine_job_names(void **state)
     assert_false(report_job_is_failover(NULL));
 }
 
+/* A run played in pieces (sim_live, as drsim serve plays it) is the run played in one go: the same
+ * replication, jobs, failovers and summary. The pieces are 7m13s long, so they end between events
+ * and on them; the example's timeline has a link outage and an unplanned failover of a plan. */
+static void test_run_in_pieces_is_the_same_run(void **state)
+{
+    (void)state;
+    drs_scenario *sc = load_example();
+    sim_run_outcome whole;
+    assert_true(sim_run_scenario(sc, &whole));
+    report_results *pieces = report_results_new(sc);
+    assert_non_null(pieces);
+    sim_live *l = sim_live_new(sc, pieces);
+    assert_non_null(l);
+    int64_t step = (7 * 60 + 13) * INT64_C(1000000000), t = 0;
+    size_t n = 0;
+    while (!sim_live_finished(l)) {
+        t += step;
+        assert_int_equal(sim_live_advance(l, t), t < sc->duration_ns ? t : sc->duration_ns);
+        n++;
+    }
+    /* 2 days / 7m13s = 399.1...: 400 pieces, the last one clipped to the end. */
+    assert_int_equal(n, 400);
+    assert_int_equal(sim_live_events(l), whole.events);
+    assert_same_results(whole.results, pieces, NULL);
+    assert_int_equal(report_results_job_count(pieces), report_results_job_count(whole.results));
+    assert_int_equal(report_results_failover_count(pieces),
+                     report_results_failover_count(whole.results));
+    assert_true(report_results_failover_count(pieces) > 0);
+    assert_int_equal(report_expect_evaluate(pieces, sc->expect, sc->expect_count),
+                     whole.exit_code);
+    char *a = NULL, *b = NULL;
+    size_t na = 0, nb = 0;
+    FILE *fa = open_memstream(&a, &na), *fb = open_memstream(&b, &nb);
+    report_summary_write(whole.results, fa);
+    report_summary_write(pieces, fb);
+    fclose(fa);
+    fclose(fb);
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+    sim_live_free(l);
+    report_results_free(pieces);
+    report_results_free(whole.results);
+    drs_scenario_free(sc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -349,6 +395,7 @@ int main(void)
         cmocka_unit_test(test_invalid_scenario_exits_2_and_writes_no_run),
         cmocka_unit_test(test_two_runs_write_identical_rows),
         cmocka_unit_test(test_killed_run_leaves_an_incomplete_run),
+        cmocka_unit_test(test_run_in_pieces_is_the_same_run),
     };
     return cmocka_run_group_tests(tests, setup_tmp, teardown_tmp);
 }

@@ -157,6 +157,7 @@ void engine_free(engine *e)
     free(e->step_timers);
     free(e->vms);
     free(e->storage_mapped);
+    eng_jobs_free(e);
     rules_state_free(e->rules);
     free(e);
 }

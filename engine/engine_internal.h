@@ -223,6 +223,9 @@ struct engine {
     engine_recorder rec;
     rules_state *rules;
     uint64_t next_job_id;
+    /* Steps reported in progress and not finished yet, so a job that ends closes them (jobs.c). */
+    struct eng_open_step *open_steps;
+    size_t open_step_count, open_step_cap;
     eng_vm *vms;
     bool *storage_mapped; /* per recovery.storage_mappings entry: its job succeeded */
     eng_step *steps;
@@ -242,6 +245,8 @@ void eng_cancel_timer(engine *e, engine_timer_id *id);
 void eng_cancel_transfer(engine *e, engine_transfer_id *id);
 
 /* jobs.c */
+/* Forgets the open steps (engine_free). */
+void eng_jobs_free(engine *e);
 uint64_t eng_job_begin(engine *e, engine_job_kind kind, int vm, int pair, int site,
                        const char *subject);
 void eng_job_step(engine *e, uint64_t job, const char *step, engine_job_state state);

@@ -20,6 +20,7 @@ struct eng_fo_run {
     bool after;     /* the current group's "after" actions run (else its "before" ones) */
     size_t action;  /* the action of the group running now */
     bool stopped;   /* a failed script stopped it: the groups left do not fail over */
+    bool group_failed; /* a VM of the current group did not fail over */
     uint64_t job;
     int64_t started_ns;
     engine_timer_id timer;

@@ -1,6 +1,8 @@
 /* engine/jobs.c — ASR jobs as the vault's Jobs tab shows them: ids, steps, states, reasons. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "engine/engine_internal.h"
 
@@ -17,22 +19,71 @@ uint64_t eng_job_begin(engine *e, engine_job_kind kind, int vm, int pair, int si
     return id;
 }
 
+/* A step of a job reported in progress and not yet finished. */
+struct eng_open_step {
+    uint64_t job;
+    char step[96];
+};
+
+static void open_step_remove(engine *e, size_t i)
+{
+    e->open_steps[i] = e->open_steps[--e->open_step_count];
+}
+
 void eng_job_step(engine *e, uint64_t job, const char *step, engine_job_state state)
 {
-    if (job && e->rec.job_step)
+    if (!job)
+        return;
+    if (e->rec.job_step)
         e->rec.job_step(e->rec.ctx, job, step, state, eng_now(e));
+    for (size_t i = 0; i < e->open_step_count; i++)
+        if (e->open_steps[i].job == job && !strncmp(e->open_steps[i].step, step, 95)) {
+            open_step_remove(e, i);
+            break;
+        }
+    if (state != ENGINE_JOB_IN_PROGRESS)
+        return;
+    if (e->open_step_count == e->open_step_cap) {
+        size_t cap = e->open_step_cap ? 2 * e->open_step_cap : 16;
+        struct eng_open_step *g = realloc(e->open_steps, cap * sizeof *g);
+        if (!g)
+            return; /* the step then stays as reported; nothing else depends on it */
+        e->open_steps = g;
+        e->open_step_cap = cap;
+    }
+    struct eng_open_step *o = &e->open_steps[e->open_step_count++];
+    o->job = job;
+    snprintf(o->step, sizeof o->step, "%s", step);
+}
+
+void eng_jobs_free(engine *e)
+{
+    free(e->open_steps);
+    e->open_steps = NULL;
+    e->open_step_count = e->open_step_cap = 0;
 }
 
 void eng_job_end(engine *e, uint64_t job, engine_job_state state, const char *fmt, ...)
 {
-    if (!job || !e->rec.job_ended)
+    if (!job)
         return;
     char reason[512];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(reason, sizeof reason, fmt, ap);
     va_end(ap);
-    e->rec.job_ended(e->rec.ctx, job, state, reason, eng_now(e));
+    /* A job that ends ends its steps: one still in progress ends as the job does. */
+    for (size_t i = 0; i < e->open_step_count;) {
+        if (e->open_steps[i].job != job) {
+            i++;
+            continue;
+        }
+        if (e->rec.job_step)
+            e->rec.job_step(e->rec.ctx, job, e->open_steps[i].step, state, eng_now(e));
+        open_step_remove(e, i);
+    }
+    if (e->rec.job_ended)
+        e->rec.job_ended(e->rec.ctx, job, state, reason, eng_now(e));
 }
 
 /* The first error of d, as "rule N: path: message" (the rule first, so a cut-off reason keeps it). */

@@ -206,6 +206,10 @@ static void after_done(eng_fo_run *r)
 
 static void group_vms_done(eng_fo_run *r)
 {
+    char step[64];
+    snprintf(step, sizeof step, "Group %zu: failing over", r->group + 1);
+    eng_job_step(r->e, r->job, step,
+                 r->group_failed ? ENGINE_JOB_FAILED : ENGINE_JOB_SUCCEEDED);
     r->after = true;
     r->action = 0;
     run_actions(r);
@@ -220,6 +224,7 @@ static void before_done(eng_fo_run *r)
     size_t n;
     const int *vms = group_vms(e, &r->a, r->group, &n);
     r->starting = true;
+    r->group_failed = false;
     for (size_t i = 0; i < n; i++) {
         eng_vm *v = &e->vms[vms[i]];
         if (v->fo_run != r) /* refused at the start, or its part already ended */
@@ -272,6 +277,7 @@ void eng_fo_vm_done(eng_fo_run *r, eng_vm *v, bool ok, int64_t ended_ns, bool in
         append(r->detail, sizeof r->detail, v->fo_detail);
     } else {
         r->vms_failed++;
+        r->group_failed |= in_group;
         char text[200];
         snprintf(text, sizeof text, "%.40s did not %s: %.120s", v->desc->name,
                  r->kind == ENGINE_FO_TEST ? "start its test VM" : "fail over",

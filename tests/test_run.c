@@ -127,6 +127,15 @@ static void test_same_seed_same_operations(void **state)
             assert_string_equal(x->name, y->name);
             assert_int_equal(x->state, y->state);
             assert_string_equal(x->reason ? x->reason : "", y->reason ? y->reason : "");
+            /* A job that ended left no step in progress: the last word on each step is final. */
+            for (size_t q = 0; x->ended_ns >= 0 && q < x->step_count; q++) {
+                bool later = false;
+                for (size_t u = q + 1; u < x->step_count; u++)
+                    later |= !strcmp(x->steps[u].name, x->steps[q].name);
+                if (!later && x->steps[q].state == ENGINE_JOB_IN_PROGRESS)
+                    fail_msg("%s: job %s ended with step '%s' in progress", files[i], x->name,
+                             x->steps[q].name);
+            }
         }
         report_results_free(a.results);
         report_results_free(b.results);

@@ -185,7 +185,8 @@ void eng_rp_applied(eng_vm *v, uint64_t id, engine_rp_kind kind, int64_t capture
     v->latest_bytes = bytes;
     v->latest_digest = digest;
     rp_record(v, ENGINE_RP_APPLIED, id, v->latest_kind, captured_ns, now, bytes, digest);
-    if (e->rec.rpo_point)
+    /* A failover's last changes land after its RPO went undefined: they define no RPO. */
+    if (e->rec.rpo_point && !v->fo_gap)
         e->rec.rpo_point(e->rec.ctx, v->index, now, captured_ns);
     if (retained) {
         if (v->point_count == v->point_cap)

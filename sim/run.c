@@ -345,6 +345,13 @@ static void ck_rpo_point(void *ctx, int vm, int64_t at_ns, int64_t captured_ns)
     if (captured_ns > at_ns)
         check_fail(k, "rpo-negative", "%s: RPO breakpoint at %lld to a point captured at %lld",
                    check_subject(k, -1, vm), (long long)at_ns, (long long)captured_ns);
+    /* RPO is undefined while a VM is not protected or failed over: no breakpoint may define it. */
+    engine_vm_state st = engine_vm_state_of(k->ctx->eng, vm);
+    if (captured_ns >= 0 &&
+        (st == ENGINE_VM_NOT_PROTECTED || st == ENGINE_VM_FAILOVER_IN_PROGRESS ||
+         st == ENGINE_VM_FAILED_OVER || st == ENGINE_VM_FAILOVER_COMMITTED))
+        check_fail(k, "rpo-unprotected", "%s: RPO defined at %lld while %s",
+                   check_subject(k, -1, vm), (long long)at_ns, engine_vm_state_name(st));
     if (k->inner.rpo_point)
         k->inner.rpo_point(k->inner.ctx, vm, at_ns, captured_ns);
 }

@@ -5,6 +5,7 @@
  * or a command that is not available. */
 #include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -580,6 +581,9 @@ static bool main_is_help(const char *a)
 
 int main(int argc, char **argv)
 {
+    /* A reader that goes away (drsim run x.json | head) makes writes fail with EPIPE instead of
+     * killing the run before it has stored its results. */
+    signal(SIGPIPE, SIG_IGN);
     if (argc < 2) {
         main_print_usage(stderr);
         return EXIT_INPUT;

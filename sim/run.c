@@ -6,6 +6,9 @@
  * so a killed run is recognisable as such. */
 #include "run.h"
 
+#include <errno.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -768,6 +771,38 @@ char *sim_run_default_db_path(const char *scenario_path)
     return p;
 }
 
+/* Whether a report can be written at path: it names no folder, and its folder exists and may be
+ * written (the file itself is made or replaced only after the run). */
+static bool run_output_writable(const char *path, drs_error *err)
+{
+    snprintf(err->path, sizeof err->path, "%s", path);
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        snprintf(err->message, sizeof err->message, "is a folder, not a file to write");
+        return false;
+    }
+    if (stat(path, &st) == 0 && access(path, W_OK) != 0) {
+        snprintf(err->message, sizeof err->message, "cannot be written: %s", strerror(errno));
+        return false;
+    }
+    char dir[1024];
+    const char *slash = strrchr(path, '/');
+    if (slash)
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path) ? (int)(slash - path) : 1, path);
+    else
+        snprintf(dir, sizeof dir, ".");
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        snprintf(err->message, sizeof err->message, "its folder %.200s does not exist", dir);
+        return false;
+    }
+    if (access(dir, W_OK | X_OK) != 0) {
+        snprintf(err->message, sizeof err->message, "its folder %.200s cannot be written: %s", dir,
+                 strerror(errno));
+        return false;
+    }
+    return true;
+}
+
 int sim_run_file(const sim_run_options *opt)
 {
     drs_diags diags = {0};
@@ -790,6 +825,15 @@ int sim_run_file(const sim_run_options *opt)
         sim_diags_print(stderr, &diags);
     if (opt->has_seed)
         sc->seed = opt->seed;
+    /* Report files that cannot be written are bad input, found before anything runs. */
+    const char *outs[2] = {opt->junit_path, opt->html_path};
+    for (int i = 0; i < 2; i++)
+        if (outs[i] && !run_output_writable(outs[i], &err)) {
+            fprintf(stderr, "drsim: %s: %s\n", err.path, err.message);
+            drs_diags_clear(&diags);
+            drs_scenario_free(sc);
+            return RUN_INPUT;
+        }
 
     results = report_results_new(sc);
     if (!results)
@@ -825,7 +869,14 @@ int sim_run_file(const sim_run_options *opt)
     if (!simulated)
         goto out;
     code = report_expect_evaluate(results, sc->expect, sc->expect_count);
-
+    if (chk.violated)
+        code = RUN_EXPECTATION;
+    /* The database first: what it says about the run must not depend on what is printed or
+     * written after it (a closed pipe, a full disk). */
+    if (db) {
+        if (!report_db_run_end(db, results, code == RUN_OK ? "complete" : "failed", code, &err))
+            goto fail;
+    }
     if (!opt->quiet)
         report_summary_write(results, stdout);
     else
@@ -838,16 +889,11 @@ int sim_run_file(const sim_run_options *opt)
     if (chk.violated) {
         fflush(stdout);
         run_print_violation(stdout, &chk.v);
-        code = RUN_EXPECTATION;
     }
     if (opt->junit_path && !report_junit_write(results, opt->junit_path, &err))
         goto fail;
     if (opt->html_path && !report_html_write(results, opt->html_path, &err))
         goto fail;
-    if (db) {
-        if (!report_db_run_end(db, results, code == RUN_OK ? "complete" : "failed", code, &err))
-            goto fail;
-    }
     goto out;
 fail:
     fprintf(stderr, "drsim: %s%s%s\n", err.path, err.path[0] ? ": " : "", err.message);

@@ -197,6 +197,32 @@ static void test_invalid_scenario_exits_2_and_writes_no_run(void **state)
     assert_int_not_equal(stat(db, &sb), 0); /* not even created */
 }
 
+/* A report that cannot be written is bad input found before the run (exit 2, nothing stored); a
+ * reader that goes away (a closed pipe) does not make a finished run look unfinished: its row says
+ * complete. */
+static void test_report_paths_checked_first_and_closed_pipe_keeps_the_run(void **state)
+{
+    (void)state;
+    char db[512], args[1400];
+    snprintf(db, sizeof db, "%s/paths.db", scratch_dir());
+    snprintf(args, sizeof args, "run '%s' --db '%s' --html '%s/no/such/folder/r.html'", EXAMPLE, db,
+             scratch_dir());
+    assert_int_equal(run_drsim(args), 2);
+    struct stat sb;
+    assert_int_not_equal(stat(db, &sb), 0);
+    snprintf(args, sizeof args, "run '%s' --db '%s' --junit '%s'", EXAMPLE, db, scratch_dir());
+    assert_int_equal(run_drsim(args), 2); /* a folder */
+    assert_int_not_equal(stat(db, &sb), 0);
+
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "'%s' run '%s' --db '%s' 2>/dev/null | true", DRSIM_BIN, EXAMPLE, db);
+    int st = system(cmd);
+    assert_true(WIFEXITED(st));
+    sqlite3 *h = open_db(db);
+    assert_int_equal(query_int(h, "SELECT count(*) FROM runs WHERE status = 'complete'"), 1);
+    sqlite3_close(h);
+}
+
 /* Two runs of one scenario with one seed write identical rows in every table but runs (which holds
  * wall-clock times and the run id). Compared with EXCEPT in both directions, run column left out. */
 static void test_two_runs_write_identical_rows(void **state)
@@ -401,6 +427,7 @@ int main(void)
         cmocka_unit_test(test_failover_job_names_are_engine_job_names),
         cmocka_unit_test(test_same_seed_gives_identical_results),
         cmocka_unit_test(test_same_seed_same_operations),
+        cmocka_unit_test(test_report_paths_checked_first_and_closed_pipe_keeps_the_run),
         cmocka_unit_test(test_invalid_scenario_exits_2_and_writes_no_run),
         cmocka_unit_test(test_two_runs_write_identical_rows),
         cmocka_unit_test(test_killed_run_leaves_an_incomplete_run),

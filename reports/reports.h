@@ -441,13 +441,19 @@ bool report_db_list_runs(const char *path, report_run_row **rows, size_t *n, drs
 report_results *report_db_load(const char *path, int64_t run_id, report_run_row *info,
                                drs_error *err);
 
+/* Every sample of run run_id (-1: the newest) of the results database at path as CSV into out:
+ * a header line, then t_ns,kind,subject,value per sample, VM series (unpacked from
+ * series_chunks: rpo_s in seconds, replica_storage_bytes) then link series, each by subject, kind
+ * and time. false with err (DRS_EINPUT) as report_db_load, or when a chunk does not unpack. */
+bool report_db_write_samples(const char *path, int64_t run_id, FILE *out, drs_error *err);
+
 /* The schema, as SQL (for the README and `sqlite3 .schema`). */
 extern const char report_db_schema[];
 /* Kept in the file's header (PRAGMA user_version). report_db_open and report_db_merge refuse a file
  * of another version, and one written before versions were kept (0 with tables in it); a new file
  * is given this one. Bump it when a column changes meaning or type; a new table needs no bump (merge copies
  * any table whose rows refer to a run). */
-#define REPORT_DB_SCHEMA_VERSION 2
+#define REPORT_DB_SCHEMA_VERSION 3
 
 /* ------------------------------------------------------------------------------------------------ */
 /* Merging results databases (merge.c)                                                               */

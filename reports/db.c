@@ -162,7 +162,7 @@ const char report_db_schema[] =
     ");\n"
     "CREATE TABLE IF NOT EXISTS recovery_points ( -- the points worth keeping (README)\n"
     "  run INTEGER NOT NULL REFERENCES runs(id),\n"
-    "  vm TEXT NOT NULL,\n"
+    "  vm INTEGER NOT NULL,             -- vms.idx\n"
     "  id INTEGER NOT NULL,\n"
     "  kind TEXT NOT NULL,              -- latest, hourly, app_consistent\n"
     "  captured_ns INTEGER NOT NULL,\n"
@@ -170,7 +170,7 @@ const char report_db_schema[] =
     "  applied_ns INTEGER,              -- NULL: never became usable\n"
     "  pruned_ns INTEGER,               -- NULL: still retained at the end\n"
     "  bytes INTEGER NOT NULL,\n"
-    "  primary_digest TEXT NOT NULL     -- hex\n"
+    "  primary_digest INTEGER NOT NULL  -- 64 bits: printf('%016x', primary_digest)\n"
     ");                                 -- one row per (run, vm, id), written once\n"
     "CREATE TABLE IF NOT EXISTS failovers (\n"
     "  run INTEGER NOT NULL REFERENCES runs(id),\n"
@@ -889,15 +889,13 @@ void report_db_put_event(report_db *db, uint64_t seq, const engine_event_info *e
     db_row(db, s);
 }
 
-void report_db_put_rp_row(report_db *db, const char *vm_name, const live_rp *p, int64_t pruned_ns)
+void report_db_put_rp_row(report_db *db, int vm, const live_rp *p, int64_t pruned_ns)
 {
     if (!db_ready(db))
         return;
-    char digest[17];
-    snprintf(digest, sizeof digest, "%016" PRIx64, p->digest);
     sqlite3_stmt *s = db->st[ST_RP_ROW];
     sqlite3_bind_int64(s, 1, db->run);
-    sqlite3_bind_text(s, 2, vm_name, -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, 2, vm);
     sqlite3_bind_int64(s, 3, (sqlite3_int64)p->id);
     sqlite3_bind_text(s, 4, engine_rp_kind_name(p->kind), -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 5, p->captured_ns);
@@ -905,7 +903,7 @@ void report_db_put_rp_row(report_db *db, const char *vm_name, const live_rp *p, 
     bind_time_or_null(s, 7, p->applied ? p->applied_ns : -1);
     bind_time_or_null(s, 8, pruned_ns);
     sqlite3_bind_int64(s, 9, (sqlite3_int64)p->bytes);
-    sqlite3_bind_text(s, 10, digest, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 10, (sqlite3_int64)p->digest);
     db_row(db, s);
 }
 

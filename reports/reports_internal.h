@@ -121,7 +121,7 @@ void report_db_put_link_sample(report_db *db, int link, const report_link_sample
  * row. */
 void report_db_put_rpo(report_db *db, int vm, const report_rpo_point *pts, size_t n);
 /* A recovery point's row, written once: when it is pruned, or at the end (pruned_ns -1). */
-void report_db_put_rp_row(report_db *db, const char *vm_name, const live_rp *p, int64_t pruned_ns);
+void report_db_put_rp_row(report_db *db, int vm, const live_rp *p, int64_t pruned_ns);
 
 /* ---- packed pairs of integers (pack.c) ---- */
 

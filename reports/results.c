@@ -496,7 +496,7 @@ static void rp_store(report_results *r, size_t vm, live_rp *p, int64_t pruned_ns
     p->stored = true;
     r->rp_rows++;
     if (r->db)
-        report_db_put_rp_row(r->db, r->vms[vm].name, p, pruned_ns);
+        report_db_put_rp_row(r->db, (int)vm, p, pruned_ns);
 }
 
 static void rec_recovery_point(void *ctx, engine_rp_change change, const engine_rp_info *rp,

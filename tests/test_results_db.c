@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "reports/reports.h"
@@ -331,11 +332,11 @@ static void test_rows_equal_in_memory_results(void **state)
     const report_vm_stats *v0 = report_results_vm(r, 0);
     assert_int_equal(query_int(h, id,
                                "SELECT count(*) FROM recovery_points WHERE run=?1 AND "
-                               "vm='sql-01' AND pruned_ns IS NULL AND applied_ns IS NOT NULL"),
+                               "vm=0 AND pruned_ns IS NULL AND applied_ns IS NOT NULL"),
                      v0->rp_additional_now + (v0->rp_latest_now ? 1 : 0));
     assert_int_equal(query_int(h, id,
                                "SELECT count(*) FROM recovery_points WHERE run=?1 AND "
-                               "vm='sql-01' AND kind='app_consistent'"),
+                               "vm=0 AND kind='app_consistent'"),
                      v0->rp_app_consistent_created);
     assert_int_equal(query_int(h, id,
                                "SELECT (SELECT sum(count) FROM series_chunks WHERE run=?1)"
@@ -483,6 +484,86 @@ static void test_killed_run_leaves_consistent_incomplete_run(void **state)
     /* The file stays usable: another run goes in after the killed one. */
     int64_t id = run_into_db(NULL);
     assert_true(id >= 2);
+}
+
+/* Four runs writing one file at once all land, and they take turns: each run's rows go in while
+ * the others are writing theirs. Each child process writes 40 batches of 25 link samples with
+ * 20 ms of "simulation" between batches (about 1 s a run), started together through a pipe. A
+ * writer that held the file between its batches (as one open transaction per batch used to) would
+ * write its whole run before another got in: the rowid ranges of the runs' link samples would not
+ * overlap, and with long runs the others would give up waiting. */
+#define CONCURRENT_RUNS 4
+static void test_concurrent_runs_all_land(void **state)
+{
+    (void)state;
+    int go[2];
+    assert_int_equal(pipe(go), 0);
+    pid_t kids[CONCURRENT_RUNS];
+    for (int k = 0; k < CONCURRENT_RUNS; k++) {
+        kids[k] = fork();
+        assert_true(kids[k] >= 0);
+        if (kids[k] == 0) {
+            close(go[1]);
+            char c;
+            if (read(go[0], &c, 1) != 0) /* the parent closes its end: all start at once */
+                _exit(5);
+            drs_error err;
+            report_db *db = report_db_open(db_path, &err);
+            if (!db)
+                _exit(2);
+            report_db_set_batch_rows(db, 25);
+            drs_scenario sc = scenario();
+            report_results *r = report_results_new(&sc);
+            report_run_info info = {.scenario_name = "concurrent",
+                                    .scenario_sha256 = "00",
+                                    .seed = (uint64_t)k,
+                                    .drsim_version = "0.1.0",
+                                    .duration_ns = 3600 * S};
+            int64_t id;
+            if (!report_db_run_begin(db, &info, &id, &err))
+                _exit(3);
+            report_results_attach_db(r, db);
+            struct timespec pause = {0, 20 * 1000 * 1000};
+            for (int i = 0; i < 1000; i++) {
+                report_results_add_link_sample(r, 0, (i + 1) * S, S, 1e6, 1e6, 25e6);
+                if (i % 25 == 24)
+                    nanosleep(&pause, NULL);
+            }
+            report_results_finish(r, 3600 * S);
+            if (!report_db_run_end(db, r, "complete", 0, &err))
+                _exit(4);
+            report_db_close(db);
+            report_results_free(r);
+            _exit(0);
+        }
+    }
+    close(go[0]);
+    close(go[1]);
+    for (int k = 0; k < CONCURRENT_RUNS; k++) {
+        int status;
+        assert_int_equal(waitpid(kids[k], &status, 0), kids[k]);
+        assert_true(WIFEXITED(status));
+        assert_int_equal(WEXITSTATUS(status), 0);
+    }
+    sqlite3 *h;
+    assert_int_equal(sqlite3_open(db_path, &h), SQLITE_OK);
+    assert_int_equal(query_int(h, 0,
+                               "SELECT count(*) FROM runs WHERE scenario='concurrent' AND "
+                               "status='complete'"),
+                     CONCURRENT_RUNS);
+    /* Every run's 1,000 samples, and nothing of one run under another's id. */
+    assert_int_equal(query_int(h, 0,
+                               "SELECT count(*) FROM (SELECT run FROM link_samples GROUP BY run"
+                               " HAVING count(*) = 1000)"),
+                     CONCURRENT_RUNS);
+    /* Turns: every run's samples span rows written while each other run was writing. */
+    assert_int_equal(query_int(h, 0,
+                               "WITH span AS (SELECT run, min(rowid) lo, max(rowid) hi"
+                               " FROM link_samples GROUP BY run)"
+                               " SELECT count(*) FROM span a, span b WHERE a.run < b.run AND"
+                               " a.lo < b.hi AND b.lo < a.hi"),
+                     CONCURRENT_RUNS * (CONCURRENT_RUNS - 1) / 2);
+    sqlite3_close(h);
 }
 
 static void test_open_and_end_report_errors(void **state)
@@ -673,6 +754,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_identical_runs_store_identical_rows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_killed_run_leaves_consistent_incomplete_run, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_runs_all_land, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_and_end_report_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_attach_writes_what_came_before, setup, teardown),
         cmocka_unit_test_setup_teardown(test_undefined_spans_reload_identically, setup, teardown),

@@ -320,6 +320,7 @@ struct report_db {
     size_t vm_count;
     series_buf *series;
     int64_t *rpo_seq;
+    report_packer packer;
 };
 
 static bool db_fail(report_db *db, drs_error *err, const char *what)
@@ -531,6 +532,7 @@ void report_db_close(report_db *db)
     }
     sqlite3_close(db->h);
     db_forget_run(db);
+    report_packer_free(&db->packer);
     free(db);
 }
 
@@ -633,7 +635,7 @@ static const char *const series_kind[REPORT_SERIES_KINDS] = {
 static void db_put_chunk(report_db *db, size_t series, series_buf *b)
 {
     size_t len = 0;
-    unsigned char *blob = report_pack(b->t, b->v, b->n, false, &len);
+    unsigned char *blob = report_pack(&db->packer, b->t, b->v, b->n, false, &len);
     if (!blob) {
         db_fail(db, NULL, "out of memory");
         return;
@@ -710,7 +712,7 @@ void report_db_put_rpo(report_db *db, int vm, const report_rpo_point *pts, size_
         cap[i] = pts[i].captured_ns < 0 ? -1 : pts[i].captured_ns;
     }
     size_t len = 0;
-    unsigned char *blob = report_pack(cap, at, n, true, &len);
+    unsigned char *blob = report_pack(&db->packer, cap, at, n, true, &len);
     free(cap);
     free(at);
     if (!blob) {

@@ -9,6 +9,7 @@
 #define REPORT_REPORTS_INTERNAL_H
 
 #include "reports.h"
+#include <zlib.h>
 
 /* ---- the results' insides, shared by results.c (recording) and load.c (reading a stored run) ----
  */
@@ -125,11 +126,19 @@ void report_db_put_rp_row(report_db *db, int vm, const live_rp *p, int64_t prune
 
 /* ---- packed pairs of integers (pack.c) ---- */
 
+/* A compressor kept between chunks; zero-initialised before first use, report_packer_free after
+ * the last. */
+typedef struct report_packer {
+    z_stream z;
+    bool ready;
+} report_packer;
+
 /* Packs (a[i], b[i]) for i < n into a new blob of *len bytes (caller frees; NULL when out of
  * memory). b_from_a: b is stored as its difference from a (RPO breakpoints: a the capture time, b
  * the moment the point became usable). */
-unsigned char *report_pack(const int64_t *a, const int64_t *b, size_t n, bool b_from_a,
-                           size_t *len);
+unsigned char *report_pack(report_packer *pk, const int64_t *a, const int64_t *b, size_t n,
+                           bool b_from_a, size_t *len);
+void report_packer_free(report_packer *pk);
 /* Unpacks n pairs packed with the same b_from_a into a[0..n) and b[0..n); false when the blob is
  * not n pairs in that form. */
 bool report_unpack(const unsigned char *blob, size_t len, size_t n, bool b_from_a, int64_t *a,

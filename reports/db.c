@@ -1,12 +1,15 @@
 /* reports/db.c — the SQLite results database: one file, any number of runs.
  *
  * Crash safety: the run row is inserted as 'incomplete' and committed on its own before anything
- * else, then rows go in large batch transactions through prepared statements (a run must not slow
- * down for its database). The default rollback journal with synchronous=NORMAL keeps the file
- * consistent when the process is killed at any moment: an interrupted batch is rolled back by the
- * next open, the committed ones stay, and the run row still says 'incomplete'. Rollback rather than
- * WAL keeps a results database one self-contained file that can be copied or attached to a CI job
- * as is. */
+ * else. Rows then gather in TEMP tables (in memory, no lock on the file) and are copied into the
+ * file in one transaction per batch; the final status goes in with the last batch. The default
+ * rollback journal with synchronous=NORMAL keeps the file consistent when the process is killed at
+ * any moment: an interrupted batch is rolled back by the next open, the committed ones stay, and
+ * the run row still says 'incomplete'. journal_mode OFF or MEMORY would leave a torn file after a
+ * kill during a batch; WAL would make a results database more than one file while it is written.
+ * Holding the file only while a batch is copied lets several runs write it in turn.
+ *
+ * VM series and RPO breakpoints are stored packed, a chunk to a row (pack.c). */
 #include "reports_internal.h"
 
 #include <inttypes.h>

@@ -144,8 +144,8 @@ void report_packer_free(report_packer *pk);
 bool report_unpack(const unsigned char *blob, size_t len, size_t n, bool b_from_a, int64_t *a,
                    int64_t *b);
 
-/* A sample interval passed: commits the batch if a second of wall-clock time went by since the last
- * commit, so a killed run loses little. */
+/* A sample interval passed: copies the batch into the file if a second of wall-clock time went by
+ * since the last one, so a killed run loses little. */
 void report_db_tick(report_db *db);
 
 /* Checks the schema version of the file open in h (see REPORT_DB_SCHEMA_VERSION: DRS_EINPUT when it

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "reports/reports.h"
+#include "reports/reports_internal.h" /* the packed form of series */
 
 #define S INT64_C(1000000000)
 
@@ -566,6 +567,50 @@ static void test_concurrent_runs_all_land(void **state)
     sqlite3_close(h);
 }
 
+/* Packed pairs read back exactly, whatever the values (the extremes of int64 and -1 for "RPO
+ * undefined" included), and a regular series packs to a few bytes a sample; a blob of another
+ * format or of fewer pairs than asked is refused. */
+static void test_packed_pairs_round_trip(void **state)
+{
+    (void)state;
+    const int64_t a[] = {0, 300 * S, 600 * S, 600 * S, 901 * S + 7, INT64_MAX, INT64_MIN, -1, 42};
+    const int64_t b[] = {-1, 360 * S, 9, INT64_MIN, INT64_MAX, 0, -1, 5, 42};
+    const size_t n = sizeof a / sizeof a[0];
+    for (int from_a = 0; from_a < 2; from_a++) {
+        report_packer pk = {0};
+        size_t len = 0;
+        unsigned char *blob = report_pack(&pk, a, b, n, from_a, &len);
+        assert_non_null(blob);
+        int64_t ra[9], rb[9];
+        assert_true(report_unpack(blob, len, n, from_a, ra, rb));
+        assert_memory_equal(ra, a, sizeof a);
+        assert_memory_equal(rb, b, sizeof b);
+        assert_false(report_unpack(blob, len, n + 1, from_a, ra, rb)); /* too few pairs */
+        blob[0] = 2;
+        assert_false(report_unpack(blob, len, n, from_a, ra, rb)); /* another format */
+        free(blob);
+        report_packer_free(&pk);
+    }
+    /* 256 samples 15 minutes apart, storage growing by 1 MiB each: every varint after the first
+     * two pairs is 0 (time) or the same 3 bytes (value), which deflate folds into a few dozen
+     * bytes; unpacked, 16 bytes a sample (4,096) and 512 bytes of varints at least. */
+    int64_t t[256], v[256], rt[256], rv[256];
+    for (int i = 0; i < 256; i++) {
+        t[i] = (i + 1) * 900 * S;
+        v[i] = (int64_t)i << 20;
+    }
+    report_packer pk = {0};
+    size_t len = 0;
+    unsigned char *blob = report_pack(&pk, t, v, 256, false, &len);
+    assert_non_null(blob);
+    assert_true(len < 64);
+    assert_true(report_unpack(blob, len, 256, false, rt, rv));
+    assert_memory_equal(rt, t, sizeof t);
+    assert_memory_equal(rv, v, sizeof v);
+    free(blob);
+    report_packer_free(&pk);
+}
+
 static void test_open_and_end_report_errors(void **state)
 {
     (void)state;
@@ -755,6 +800,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_killed_run_leaves_consistent_incomplete_run, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_runs_all_land, setup, teardown),
+        cmocka_unit_test(test_packed_pairs_round_trip),
         cmocka_unit_test_setup_teardown(test_open_and_end_report_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_attach_writes_what_came_before, setup, teardown),
         cmocka_unit_test_setup_teardown(test_undefined_spans_reload_identically, setup, teardown),

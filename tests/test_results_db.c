@@ -581,7 +581,7 @@ static void test_packed_pairs_round_trip(void **state)
         size_t len = 0;
         unsigned char *blob = report_pack(&pk, a, b, n, from_a, &len);
         assert_non_null(blob);
-        int64_t ra[9], rb[9];
+        int64_t ra[10], rb[10]; /* room for the n + 1 asked below */
         assert_true(report_unpack(blob, len, n, from_a, ra, rb));
         assert_memory_equal(ra, a, sizeof a);
         assert_memory_equal(rb, b, sizeof b);

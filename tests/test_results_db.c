@@ -399,6 +399,9 @@ static void test_identical_runs_store_identical_rows(void **state)
         "SELECT scenario, scenario_path, scenario_sha256, seed, drsim_version, duration_ns, end_ns,"
         " status, exit_code FROM runs WHERE id=?1",
         "SELECT t_ns, kind, subject, value FROM samples WHERE run=?1 ORDER BY kind, subject, t_ns",
+        "SELECT id, kind, subject FROM series WHERE run=?1 ORDER BY id",
+        "SELECT series, seq, first_t_ns, last_t_ns, count, hex(data) FROM series_chunks"
+        " WHERE run=?1 ORDER BY series, seq",
         "SELECT idx, name, link, raw_bytes, wire_bytes, ir_end_ns, cycles_completed, cycles_missed,"
         " rp_created, rp_pruned, rp_additional_now, replica_storage_peak_bytes, health,"
         " worst_health, normal_first_ns FROM vms WHERE run=?1 ORDER BY idx",

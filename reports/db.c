@@ -1,12 +1,15 @@
 /* reports/db.c — the SQLite results database: one file, any number of runs.
  *
  * Crash safety: the run row is inserted as 'incomplete' and committed on its own before anything
- * else, then rows go in large batch transactions through prepared statements (a run must not slow
- * down for its database). The default rollback journal with synchronous=NORMAL keeps the file
- * consistent when the process is killed at any moment: an interrupted batch is rolled back by the
- * next open, the committed ones stay, and the run row still says 'incomplete'. Rollback rather than
- * WAL keeps a results database one self-contained file that can be copied or attached to a CI job
- * as is. */
+ * else. Rows then gather in TEMP tables (in memory, no lock on the file) and are copied into the
+ * file in one transaction per batch; the final status goes in with the last batch. The default
+ * rollback journal with synchronous=NORMAL keeps the file consistent when the process is killed at
+ * any moment: an interrupted batch is rolled back by the next open, the committed ones stay, and
+ * the run row still says 'incomplete'. journal_mode OFF or MEMORY would leave a torn file after a
+ * kill during a batch; WAL would make a results database more than one file while it is written.
+ * Holding the file only while a batch is copied lets several runs write it in turn.
+ *
+ * VM series and RPO breakpoints are stored packed, a chunk to a row (pack.c). */
 #include "reports_internal.h"
 
 #include <inttypes.h>
@@ -84,13 +87,15 @@ const char report_db_schema[] =
     "  PRIMARY KEY (run, id)\n"
     ");\n"
     "CREATE INDEX IF NOT EXISTS series_subject ON series(run, kind, subject);\n"
-    "CREATE TABLE IF NOT EXISTS sample_values (\n"
+    "CREATE TABLE IF NOT EXISTS series_chunks ( -- samples of a series, packed (README)\n"
     "  run INTEGER NOT NULL REFERENCES runs(id),\n"
     "  series INTEGER NOT NULL,         -- series.id\n"
-    "  t_ns INTEGER NOT NULL,\n"
-    "  value REAL NOT NULL,\n"
-    "  PRIMARY KEY (run, series, t_ns)\n"
-    ") WITHOUT ROWID;\n"
+    "  seq INTEGER NOT NULL,\n"
+    "  first_t_ns INTEGER NOT NULL, last_t_ns INTEGER NOT NULL,\n"
+    "  count INTEGER NOT NULL,\n"
+    "  data BLOB NOT NULL,              -- count x (t_ns, value): rpo_s in ns, storage in bytes\n"
+    "  PRIMARY KEY (run, series, seq)\n"
+    ");\n"
     "CREATE TABLE IF NOT EXISTS link_samples (  -- bytes over [t_ns - interval_ns, t_ns)\n"
     "  run INTEGER NOT NULL REFERENCES runs(id),\n"
     "  link INTEGER NOT NULL,           -- links.idx\n"
@@ -101,11 +106,10 @@ const char report_db_schema[] =
     "  capacity_Bps REAL NOT NULL,      -- 0 while the link is down\n"
     "  PRIMARY KEY (run, link, t_ns)\n"
     ");\n"
-    "CREATE VIEW IF NOT EXISTS samples AS       -- every time series, one row per sample\n"
-    "  SELECT s.run AS run, v.t_ns AS t_ns, s.kind AS kind, s.subject AS subject, v.value AS "
-    "value\n"
-    "    FROM series s JOIN sample_values v ON v.run = s.run AND v.series = s.id\n"
-    "  UNION ALL SELECT l.run, l.t_ns, 'link_raw_Bps', k.name, l.raw_bytes * 1e9 / l.interval_ns\n"
+    "CREATE VIEW IF NOT EXISTS samples AS       -- link series, one row per sample (VM series:\n"
+    "                                           -- series_chunks, or drsim samples)\n"
+    "  SELECT l.run AS run, l.t_ns AS t_ns, 'link_raw_Bps' AS kind, k.name AS subject,\n"
+    "    l.raw_bytes * 1e9 / l.interval_ns AS value\n"
     "    FROM link_samples l JOIN links k ON k.run = l.run AND k.idx = l.link\n"
     "  UNION ALL SELECT l.run, l.t_ns, 'link_wire_Bps', k.name, l.wire_bytes * 1e9 / "
     "l.interval_ns\n"
@@ -120,7 +124,7 @@ const char report_db_schema[] =
     "  seq INTEGER NOT NULL,\n"
     "  first_at_ns INTEGER NOT NULL, last_at_ns INTEGER NOT NULL,\n"
     "  count INTEGER NOT NULL,\n"
-    "  points BLOB NOT NULL,            -- count x (at_ns, captured_ns), 64-bit little-endian;\n"
+    "  points BLOB NOT NULL,            -- count x (captured_ns, at_ns), packed (README);\n"
     "                                   -- captured_ns -1: RPO undefined from at_ns on\n"
     "  PRIMARY KEY (run, vm, seq)\n"
     ");\n"
@@ -161,7 +165,7 @@ const char report_db_schema[] =
     ");\n"
     "CREATE TABLE IF NOT EXISTS recovery_points ( -- the points worth keeping (README)\n"
     "  run INTEGER NOT NULL REFERENCES runs(id),\n"
-    "  vm TEXT NOT NULL,\n"
+    "  vm INTEGER NOT NULL,             -- vms.idx\n"
     "  id INTEGER NOT NULL,\n"
     "  kind TEXT NOT NULL,              -- latest, hourly, app_consistent\n"
     "  captured_ns INTEGER NOT NULL,\n"
@@ -169,9 +173,8 @@ const char report_db_schema[] =
     "  applied_ns INTEGER,              -- NULL: never became usable\n"
     "  pruned_ns INTEGER,               -- NULL: still retained at the end\n"
     "  bytes INTEGER NOT NULL,\n"
-    "  primary_digest TEXT NOT NULL,    -- hex\n"
-    "  PRIMARY KEY (run, vm, id)\n"
-    ");\n"
+    "  primary_digest INTEGER NOT NULL  -- 64 bits: printf('%016x', primary_digest)\n"
+    ");                                 -- one row per (run, vm, id), written once\n"
     "CREATE TABLE IF NOT EXISTS failovers (\n"
     "  run INTEGER NOT NULL REFERENCES runs(id),\n"
     "  seq INTEGER NOT NULL,\n"
@@ -233,8 +236,7 @@ const char report_db_schema[] =
 
 enum {
     ST_SERIES,
-    ST_VALUE,
-    ST_VALUES, /* SAMPLE_ROWS rows at once */
+    ST_CHUNK,
     ST_LINK_SAMPLE,
     ST_RPO,
     ST_VM,
@@ -245,7 +247,6 @@ enum {
     ST_STEP,
     ST_EVENT,
     ST_RP_ROW,
-    ST_RP_PRUNED,
     ST_FAILOVER,
     ST_FINDING,
     ST_EXPECT,
@@ -253,17 +254,14 @@ enum {
     ST_COUNT
 };
 
-/* Samples of one series go in together, several to a statement: a VM's samples arrive interleaved
- * with every other VM's, and inserting them one by one, each into the middle of the table, costs
- * several times more. */
-#define SAMPLE_ROWS 64
-
-static char values_sql[40 + SAMPLE_ROWS * 16];
+/* Samples of a VM series per row of series_chunks, cut at fixed places so that two runs of one
+ * scenario write identical rows. 256 samples are 2.7 days at 15-minute samples; the buffers of
+ * 10,000 VMs take 80 MB. */
+#define SERIES_CHUNK 256
 
 static const char *const db_sql[ST_COUNT] = {
     [ST_SERIES] = "INSERT INTO series VALUES (?1, ?2, ?3, ?4)",
-    [ST_VALUE] = "INSERT INTO sample_values VALUES (?1, ?2, ?3, ?4)",
-    [ST_VALUES] = values_sql,
+    [ST_CHUNK] = "INSERT INTO series_chunks VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     [ST_LINK_SAMPLE] = "INSERT INTO link_samples VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     [ST_RPO] = "INSERT INTO rpo_history VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     [ST_VM] =
@@ -277,10 +275,7 @@ static const char *const db_sql[ST_COUNT] = {
         "INSERT OR REPLACE INTO jobs VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     [ST_STEP] = "INSERT OR REPLACE INTO job_steps VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     [ST_EVENT] = "INSERT INTO events VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    [ST_RP_ROW] = "INSERT OR REPLACE INTO recovery_points VALUES "
-                  "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-    [ST_RP_PRUNED] =
-        "UPDATE recovery_points SET pruned_ns = ?4 WHERE run = ?1 AND vm = ?2 AND id = ?3",
+    [ST_RP_ROW] = "INSERT INTO recovery_points VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     [ST_FAILOVER] = "INSERT INTO failovers VALUES "
                     "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
     [ST_FINDING] = "INSERT INTO findings VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -289,19 +284,35 @@ static const char *const db_sql[ST_COUNT] = {
     [ST_METRIC] = "INSERT OR REPLACE INTO metrics VALUES (?1, ?2, ?3, ?4, ?5)",
 };
 
-/* Samples of one series waiting for the next commit. */
+/* Samples of one series waiting for their chunk to fill. */
 typedef struct series_buf {
-    int64_t *t;
-    double *v;
-    size_t n, cap;
+    int64_t *t, *v;
+    size_t n;
+    int64_t seq; /* of the next chunk */
 } series_buf;
+
+/* Every table a run writes is staged in a TEMP table of the same name (which takes precedence for
+ * unqualified names on this connection) and copied into the file in one short write transaction
+ * per batch: the file stays unlocked while the run computes, so several runs can write one file.
+ * replace: the rows are inserted or replaced (a job's row changes over its life). */
+static const struct {
+    const char *name;
+    bool replace;
+} staged[] = {{"vms", true},          {"links", true},        {"classifications", true},
+              {"plans", true},        {"series", false},      {"series_chunks", false},
+              {"link_samples", false}, {"rpo_history", false}, {"jobs", true},
+              {"job_steps", true},    {"events", false},      {"recovery_points", false},
+              {"failovers", false},   {"findings", false},    {"expectations", true},
+              {"metrics", true},      {"plan_values", true}};
+#define STAGED_COUNT (sizeof staged / sizeof staged[0])
 
 struct report_db {
     sqlite3 *h;
     char path[256];
     sqlite3_stmt *st[ST_COUNT];
+    sqlite3_stmt *copy[STAGED_COUNT], *clear[STAGED_COUNT];
     int64_t run; /* -1 when no run is open */
-    bool in_tx;
+    bool in_tx;     /* a transaction of the staging tables is open */
     size_t pending; /* rows in the open batch */
     size_t batch_rows;
     time_t last_commit;
@@ -312,6 +323,7 @@ struct report_db {
     size_t vm_count;
     series_buf *series;
     int64_t *rpo_seq;
+    report_packer packer;
 };
 
 static bool db_fail(report_db *db, drs_error *err, const char *what)
@@ -380,14 +392,7 @@ report_db *report_db_open(const char *path, drs_error *err)
     }
     snprintf(db->path, sizeof db->path, "%s", path);
     db->run = -1;
-    db->batch_rows = 20000;
-    if (!values_sql[0]) {
-        size_t n =
-            (size_t)snprintf(values_sql, sizeof values_sql, "INSERT INTO sample_values VALUES ");
-        for (int i = 0; i < SAMPLE_ROWS; i++)
-            n += (size_t)snprintf(values_sql + n, sizeof values_sql - n, "%s(?,?,?,?)",
-                                  i ? "," : "");
-    }
+    db->batch_rows = 100000;
     if (sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
         SQLITE_OK) {
         drs_fail(err, DRS_EIO, "", "cannot open results database %s: %s", path,
@@ -396,12 +401,39 @@ report_db *report_db_open(const char *path, drs_error *err)
         free(db);
         return NULL;
     }
-    /* Several runs may share a file: wait for another writer's batch rather than fail. */
-    sqlite3_busy_timeout(db->h, 60000);
-    bool ok = db_exec(db, "PRAGMA journal_mode=DELETE", err) &&
+    /* Several runs may share a file: wait for another writer's batch rather than fail. A batch
+     * holds the file for a fraction of a second, so ten minutes means something is stuck. */
+    sqlite3_busy_timeout(db->h, 600000);
+    /* 16 KiB pages (a new file only) and a 64 MiB cache: fewer, larger writes. The journal stays
+     * a rollback journal on disk: with journal_mode OFF or MEMORY a run killed while its batch is
+     * being written would leave a torn file, which nothing could tell from a finished one. */
+    bool ok = db_exec(db, "PRAGMA page_size=16384", err) &&
+              db_exec(db, "PRAGMA journal_mode=DELETE", err) &&
               db_exec(db, "PRAGMA synchronous=NORMAL", err) &&
-              db_exec(db, "PRAGMA cache_size=-32768", err) && db_exec(db, "BEGIN IMMEDIATE", err) &&
-              report_db_schema_apply(db->h, path, err) && db_exec(db, "COMMIT", err);
+              db_exec(db, "PRAGMA cache_size=-65536", err) &&
+              db_exec(db, "PRAGMA temp_store=MEMORY", err) &&
+              db_exec(db, "BEGIN IMMEDIATE", err) && report_db_schema_apply(db->h, path, err) &&
+              db_exec(db, "COMMIT", err);
+    for (size_t i = 0; ok && i < STAGED_COUNT; i++) {
+        char *sql = sqlite3_mprintf("CREATE TEMP TABLE \"%w\" AS SELECT * FROM main.\"%w\" "
+                                    "WHERE 0",
+                                    staged[i].name, staged[i].name);
+        ok = sql && db_exec(db, sql, err);
+        sqlite3_free(sql);
+        char *copy = sqlite3_mprintf("INSERT %s INTO main.\"%w\" SELECT * FROM temp.\"%w\" "
+                                     "ORDER BY rowid",
+                                     staged[i].replace ? "OR REPLACE" : "", staged[i].name,
+                                     staged[i].name);
+        char *clear = sqlite3_mprintf("DELETE FROM temp.\"%w\"", staged[i].name);
+        if (ok && (!copy || !clear ||
+                   sqlite3_prepare_v3(db->h, copy, -1, SQLITE_PREPARE_PERSISTENT, &db->copy[i],
+                                      NULL) != SQLITE_OK ||
+                   sqlite3_prepare_v3(db->h, clear, -1, SQLITE_PREPARE_PERSISTENT, &db->clear[i],
+                                      NULL) != SQLITE_OK))
+            ok = db_fail(db, err, "staging tables");
+        sqlite3_free(copy);
+        sqlite3_free(clear);
+    }
     for (int i = 0; ok && i < ST_COUNT; i++)
         if (sqlite3_prepare_v3(db->h, db_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &db->st[i], NULL) !=
             SQLITE_OK)
@@ -413,14 +445,38 @@ report_db *report_db_open(const char *path, drs_error *err)
     return db;
 }
 
-static void db_flush_samples(report_db *db);
-
-static bool db_commit(report_db *db, drs_error *err)
+/* Steps a statement without counting it as a batch row. */
+static bool db_step(report_db *db, sqlite3_stmt *s, drs_error *err)
 {
-    if (db->in_tx && !db->failed)
-        db_flush_samples(db);
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE)
+        return db_fail(db, err, sqlite3_sql(s));
+    return true;
+}
+
+/* Ends the staging transaction and copies the staged rows into the file in one write
+ * transaction; then, when more is given, runs it in that transaction too (the run's final status
+ * goes in with its last rows). */
+static bool db_commit_with(report_db *db, sqlite3_stmt *more, drs_error *err)
+{
     if (db->in_tx) {
         db->in_tx = false;
+        if (!db_exec(db, "COMMIT", err))
+            return false;
+    }
+    if (db->pending || more) {
+        if (!db_exec(db, "BEGIN IMMEDIATE", err))
+            return false;
+        bool ok = true;
+        for (size_t i = 0; ok && i < STAGED_COUNT; i++)
+            ok = db_step(db, db->copy[i], err) && db_step(db, db->clear[i], err);
+        if (ok && more)
+            ok = db_step(db, more, err);
+        if (!ok) {
+            sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+            return false;
+        }
         if (!db_exec(db, "COMMIT", err))
             return false;
     }
@@ -429,6 +485,13 @@ static bool db_commit(report_db *db, drs_error *err)
     return true;
 }
 
+static bool db_commit(report_db *db, drs_error *err)
+{
+    return db_commit_with(db, NULL, err);
+}
+
+/* Staged rows go in one transaction of the TEMP tables: a statement each would commit each. It
+ * takes no lock on the file. */
 static bool db_begin(report_db *db, drs_error *err)
 {
     if (db->in_tx)
@@ -444,10 +507,11 @@ static void db_forget_run(report_db *db)
 {
     for (size_t i = 0; i < db->vm_count; i++)
         free(db->vm_names[i]);
-    for (size_t i = 0; i < db->vm_count * REPORT_SERIES_KINDS; i++) {
-        free(db->series[i].t);
-        free(db->series[i].v);
-    }
+    if (db->series)
+        for (size_t i = 0; i < db->vm_count * REPORT_SERIES_KINDS; i++) {
+            free(db->series[i].t);
+            free(db->series[i].v);
+        }
     free(db->vm_names);
     free(db->series);
     free(db->rpo_seq);
@@ -465,8 +529,13 @@ void report_db_close(report_db *db)
         db_commit(db, NULL);
     for (int i = 0; i < ST_COUNT; i++)
         sqlite3_finalize(db->st[i]);
+    for (size_t i = 0; i < STAGED_COUNT; i++) {
+        sqlite3_finalize(db->copy[i]);
+        sqlite3_finalize(db->clear[i]);
+    }
     sqlite3_close(db->h);
     db_forget_run(db);
+    report_packer_free(&db->packer);
     free(db);
 }
 
@@ -500,7 +569,7 @@ bool report_db_run_begin(report_db *db, const report_run_info *info, int64_t *ru
     iso_now(now, sizeof now);
     sqlite3_stmt *s = NULL;
     const char *sql =
-        "INSERT INTO runs (scenario, scenario_path, scenario_sha256, seed, drsim_version,"
+        "INSERT INTO main.runs (scenario, scenario_path, scenario_sha256, seed, drsim_version,"
         " duration_ns, started, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'incomplete')";
     if (sqlite3_prepare_v2(db->h, sql, -1, &s, NULL) != SQLITE_OK)
         return db_fail(db, err, "insert run");
@@ -517,7 +586,7 @@ bool report_db_run_begin(report_db *db, const report_run_info *info, int64_t *ru
     sqlite3_finalize(s);
     if (rc != SQLITE_DONE)
         return db_fail(db, err, "insert run");
-    /* Autocommit: the row is durable before the first batch starts. */
+    /* Autocommit: the row is durable (journal and file synced) before any batch starts. */
     db->run = sqlite3_last_insert_rowid(db->h);
     if (run_id)
         *run_id = db->run;
@@ -566,71 +635,53 @@ static void bind_time_or_null(sqlite3_stmt *s, int i, int64_t ns)
 static const char *const series_kind[REPORT_SERIES_KINDS] = {
     [REPORT_SERIES_RPO] = "rpo_s", [REPORT_SERIES_STORAGE] = "replica_storage_bytes"};
 
-void report_db_put_sample(report_db *db, int64_t at_ns, int kind, int vm, double value)
+static void db_put_chunk(report_db *db, size_t series, series_buf *b)
+{
+    size_t len = 0;
+    unsigned char *blob = report_pack(&db->packer, b->t, b->v, b->n, false, &len);
+    if (!blob) {
+        db_fail(db, NULL, "out of memory");
+        return;
+    }
+    sqlite3_stmt *s = db->st[ST_CHUNK];
+    sqlite3_bind_int64(s, 1, db->run);
+    sqlite3_bind_int64(s, 2, (sqlite3_int64)series);
+    sqlite3_bind_int64(s, 3, b->seq++);
+    sqlite3_bind_int64(s, 4, b->t[0]);
+    sqlite3_bind_int64(s, 5, b->t[b->n - 1]);
+    sqlite3_bind_int64(s, 6, (sqlite3_int64)b->n);
+    sqlite3_bind_blob(s, 7, blob, (int)len, free);
+    b->n = 0;
+    db_row(db, s);
+}
+
+void report_db_put_sample(report_db *db, int64_t at_ns, int kind, int vm, int64_t value)
 {
     if (!db_ready(db) || vm < 0 || (size_t)vm >= db->vm_count || kind < 0 ||
         kind >= REPORT_SERIES_KINDS)
         return;
-    series_buf *b = &db->series[(size_t)vm * REPORT_SERIES_KINDS + (size_t)kind];
-    if (b->n == b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 64;
-        int64_t *t = realloc(b->t, cap * sizeof *t);
-        if (t)
-            b->t = t;
-        double *v = realloc(b->v, cap * sizeof *v);
-        if (v)
-            b->v = v;
-        if (!t || !v) {
+    size_t i = (size_t)vm * REPORT_SERIES_KINDS + (size_t)kind;
+    series_buf *b = &db->series[i];
+    if (!b->t) {
+        b->t = malloc(SERIES_CHUNK * sizeof *b->t);
+        b->v = malloc(SERIES_CHUNK * sizeof *b->v);
+        if (!b->t || !b->v) {
             db_fail(db, NULL, "out of memory");
             return;
         }
-        b->cap = cap;
     }
     b->t[b->n] = at_ns;
     b->v[b->n++] = value;
-    if (++db->pending >= db->batch_rows && db_commit(db, NULL))
-        db_begin(db, NULL);
+    if (b->n == SERIES_CHUNK)
+        db_put_chunk(db, i, b);
 }
 
-/* Steps a statement without counting it as a batch row (the samples were counted as they came). */
-static bool db_step(report_db *db, sqlite3_stmt *s)
-{
-    int rc = sqlite3_step(s);
-    sqlite3_reset(s);
-    if (rc != SQLITE_DONE)
-        return db_fail(db, NULL, sqlite3_sql(s));
-    return true;
-}
-
-/* The buffered samples, series by series, just before a commit. */
+/* The run's last, shorter chunks. */
 static void db_flush_samples(report_db *db)
 {
-    for (size_t i = 0; i < db->vm_count * REPORT_SERIES_KINDS && !db->failed; i++) {
-        series_buf *b = &db->series[i];
-        if (b->n == 0)
-            continue;
-        size_t k = 0;
-        sqlite3_stmt *many = db->st[ST_VALUES], *one = db->st[ST_VALUE];
-        for (; k + SAMPLE_ROWS <= b->n; k += SAMPLE_ROWS) {
-            for (int j = 0; j < SAMPLE_ROWS; j++) {
-                sqlite3_bind_int64(many, 4 * j + 1, db->run);
-                sqlite3_bind_int64(many, 4 * j + 2, (sqlite3_int64)i);
-                sqlite3_bind_int64(many, 4 * j + 3, b->t[k + (size_t)j]);
-                sqlite3_bind_double(many, 4 * j + 4, b->v[k + (size_t)j]);
-            }
-            if (!db_step(db, many))
-                return;
-        }
-        for (; k < b->n; k++) {
-            sqlite3_bind_int64(one, 1, db->run);
-            sqlite3_bind_int64(one, 2, (sqlite3_int64)i);
-            sqlite3_bind_int64(one, 3, b->t[k]);
-            sqlite3_bind_double(one, 4, b->v[k]);
-            if (!db_step(db, one))
-                return;
-        }
-        b->n = 0;
-    }
+    for (size_t i = 0; i < db->vm_count * REPORT_SERIES_KINDS && !db->failed; i++)
+        if (db->series[i].n)
+            db_put_chunk(db, i, &db->series[i]);
 }
 
 void report_db_put_link_sample(report_db *db, int link, const report_link_sample *smp)
@@ -648,24 +699,28 @@ void report_db_put_link_sample(report_db *db, int link, const report_link_sample
     db_row(db, s);
 }
 
-static void put_le64(unsigned char *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        p[i] = (unsigned char)(v >> (8 * i));
-}
-
 void report_db_put_rpo(report_db *db, int vm, const report_rpo_point *pts, size_t n)
 {
     if (!db_ready(db) || n == 0 || vm < 0 || (size_t)vm >= db->vm_count)
         return;
-    unsigned char *blob = malloc(n * 16);
-    if (!blob) {
+    int64_t *cap = malloc(n * sizeof *cap), *at = malloc(n * sizeof *at);
+    if (!cap || !at) {
+        free(cap);
+        free(at);
         db_fail(db, NULL, "out of memory");
         return;
     }
     for (size_t i = 0; i < n; i++) {
-        put_le64(blob + 16 * i, (uint64_t)pts[i].at_ns);
-        put_le64(blob + 16 * i + 8, (uint64_t)(pts[i].captured_ns < 0 ? -1 : pts[i].captured_ns));
+        at[i] = pts[i].at_ns;
+        cap[i] = pts[i].captured_ns < 0 ? -1 : pts[i].captured_ns;
+    }
+    size_t len = 0;
+    unsigned char *blob = report_pack(&db->packer, cap, at, n, true, &len);
+    free(cap);
+    free(at);
+    if (!blob) {
+        db_fail(db, NULL, "out of memory");
+        return;
     }
     sqlite3_stmt *s = db->st[ST_RPO];
     sqlite3_bind_int64(s, 1, db->run);
@@ -674,7 +729,7 @@ void report_db_put_rpo(report_db *db, int vm, const report_rpo_point *pts, size_
     sqlite3_bind_int64(s, 4, pts[0].at_ns);
     sqlite3_bind_int64(s, 5, pts[n - 1].at_ns);
     sqlite3_bind_int64(s, 6, (sqlite3_int64)n);
-    sqlite3_bind_blob(s, 7, blob, (int)(n * 16), free);
+    sqlite3_bind_blob(s, 7, blob, (int)len, free);
     db_row(db, s);
 }
 
@@ -839,15 +894,13 @@ void report_db_put_event(report_db *db, uint64_t seq, const engine_event_info *e
     db_row(db, s);
 }
 
-void report_db_put_rp_row(report_db *db, const char *vm_name, const live_rp *p, int64_t pruned_ns)
+void report_db_put_rp_row(report_db *db, int vm, const live_rp *p, int64_t pruned_ns)
 {
     if (!db_ready(db))
         return;
-    char digest[17];
-    snprintf(digest, sizeof digest, "%016" PRIx64, p->digest);
     sqlite3_stmt *s = db->st[ST_RP_ROW];
     sqlite3_bind_int64(s, 1, db->run);
-    sqlite3_bind_text(s, 2, vm_name, -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, 2, vm);
     sqlite3_bind_int64(s, 3, (sqlite3_int64)p->id);
     sqlite3_bind_text(s, 4, engine_rp_kind_name(p->kind), -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 5, p->captured_ns);
@@ -855,19 +908,7 @@ void report_db_put_rp_row(report_db *db, const char *vm_name, const live_rp *p, 
     bind_time_or_null(s, 7, p->applied ? p->applied_ns : -1);
     bind_time_or_null(s, 8, pruned_ns);
     sqlite3_bind_int64(s, 9, (sqlite3_int64)p->bytes);
-    sqlite3_bind_text(s, 10, digest, -1, SQLITE_TRANSIENT);
-    db_row(db, s);
-}
-
-void report_db_put_rp_pruned(report_db *db, const char *vm_name, uint64_t id, int64_t pruned_ns)
-{
-    if (!db_ready(db))
-        return;
-    sqlite3_stmt *s = db->st[ST_RP_PRUNED];
-    sqlite3_bind_int64(s, 1, db->run);
-    sqlite3_bind_text(s, 2, vm_name, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 3, (sqlite3_int64)id);
-    sqlite3_bind_int64(s, 4, pruned_ns);
+    sqlite3_bind_int64(s, 10, (sqlite3_int64)p->digest);
     db_row(db, s);
 }
 
@@ -1003,6 +1044,7 @@ bool report_db_put_plan_value(report_db *db, const char *path, const char *value
     sqlite3_finalize(s);
     if (rc != SQLITE_DONE)
         return db_fail(db, err, "insert plan value");
+    db->pending++;
     return true;
 }
 
@@ -1036,6 +1078,7 @@ bool report_db_run_end(report_db *db, const report_results *r, const char *statu
         db_row(db, s);
     }
     put_metrics(db, r);
+    db_flush_samples(db);
     if (db->failed)
         return db_fail(db, err, "earlier error");
 
@@ -1043,7 +1086,7 @@ bool report_db_run_end(report_db *db, const report_results *r, const char *statu
     iso_now(now, sizeof now);
     sqlite3_stmt *s = NULL;
     const char *sql =
-        "UPDATE runs SET status = ?2, exit_code = ?3, ended = ?4, end_ns = ?5 WHERE id = ?1";
+        "UPDATE main.runs SET status = ?2, exit_code = ?3, ended = ?4, end_ns = ?5 WHERE id = ?1";
     if (sqlite3_prepare_v2(db->h, sql, -1, &s, NULL) != SQLITE_OK)
         return db_fail(db, err, "finish run");
     sqlite3_bind_int64(s, 1, db->run);
@@ -1051,11 +1094,10 @@ bool report_db_run_end(report_db *db, const report_results *r, const char *statu
     sqlite3_bind_int(s, 3, exit_code);
     sqlite3_bind_text(s, 4, now, -1, SQLITE_TRANSIENT);
     bind_time_or_null(s, 5, report_results_end_ns(r));
-    int rc = sqlite3_step(s);
+    /* The status goes in with the run's last rows, in one transaction. */
+    bool ok = db_commit_with(db, s, err);
     sqlite3_finalize(s);
-    if (rc != SQLITE_DONE)
-        return db_fail(db, err, "finish run (status must be complete, failed or invalid)");
-    if (!db_commit(db, err))
+    if (!ok)
         return false;
     db->run = -1;
     db_forget_run(db);

@@ -317,18 +317,19 @@ static void load_series(loader *ld, report_results *r)
         int64_t i = sqlite3_column_int64(s, 0);
         size_t n = (size_t)sqlite3_column_int64(s, 1);
         const unsigned char *p = sqlite3_column_blob(s, 2);
-        if (i < 0 || (size_t)i >= r->vm_count || !p || (size_t)sqlite3_column_bytes(s, 2) != n * 16)
+        if (i < 0 || (size_t)i >= r->vm_count || !p || n == 0)
             continue;
-        vm_state *v = &r->vst[i];
-        report_grow((void **)&v->rpo, &v->rpo_cap, v->rpo_n + n, sizeof *v->rpo);
-        for (size_t k = 0; k < n; k++, p += 16) {
-            uint64_t at = 0, cap = 0;
-            for (int b = 7; b >= 0; b--) {
-                at = at << 8 | p[b];
-                cap = cap << 8 | p[8 + b];
-            }
-            v->rpo[v->rpo_n++] = (report_rpo_point){(int64_t)at, (int64_t)cap};
+        int64_t *cap = malloc(n * sizeof *cap), *at = malloc(n * sizeof *at);
+        if (!cap || !at)
+            abort();
+        if (report_unpack(p, (size_t)sqlite3_column_bytes(s, 2), n, true, cap, at)) {
+            vm_state *v = &r->vst[i];
+            report_grow((void **)&v->rpo, &v->rpo_cap, v->rpo_n + n, sizeof *v->rpo);
+            for (size_t k = 0; k < n; k++)
+                v->rpo[v->rpo_n++] = (report_rpo_point){at[k], cap[k]};
         }
+        free(cap);
+        free(at);
     }
 }
 
@@ -523,8 +524,8 @@ report_results *report_db_load(const char *path, int64_t run_id, report_run_row 
     load_findings_and_expectations(&ld, r);
     load_events(&ld, r, ix, r->vm_count);
     r->rp_rows = (uint64_t)ld_count(&ld, "SELECT count(*) FROM recovery_points WHERE run = ?1");
-    r->sample_rows = (uint64_t)ld_count(&ld, "SELECT (SELECT count(*) FROM sample_values"
-                                             " WHERE run = ?1)"
+    r->sample_rows = (uint64_t)ld_count(&ld, "SELECT (SELECT coalesce(sum(count), 0)"
+                                             " FROM series_chunks WHERE run = ?1)"
                                              " + (SELECT count(*) FROM link_samples"
                                              " WHERE run = ?1)");
     r->end_ns = end_ns;
@@ -538,4 +539,81 @@ out:
         return NULL;
     }
     return r;
+}
+
+/* A number as the shortest text that reads back as the same double. */
+static void write_number(FILE *out, double v)
+{
+    char buf[40];
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(buf, sizeof buf, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v)
+            break;
+    }
+    fputs(buf, out);
+}
+
+bool report_db_write_samples(const char *path, int64_t run_id, FILE *out, drs_error *err)
+{
+    loader ld;
+    if (!ld_open(&ld, path, err)) {
+        ld_close(&ld);
+        return false;
+    }
+    ld.run = run_id;
+    sqlite3_stmt *s = ld_query(&ld, run_id < 0 ? "SELECT max(id) FROM runs"
+                                               : "SELECT id FROM runs WHERE id = ?1");
+    if (!ld_row(&ld, &s) || sqlite3_column_type(s, 0) == SQLITE_NULL) {
+        sqlite3_finalize(s);
+        if (!ld.failed)
+            drs_fail(err, DRS_EINPUT, "", "%s: no such run", path);
+        ld_close(&ld);
+        return false;
+    }
+    ld.run = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    fputs("t_ns,kind,subject,value\n", out);
+    s = ld_query(&ld, "SELECT s.kind, s.subject, c.count, c.data FROM series s JOIN series_chunks c"
+                      " ON c.run = s.run AND c.series = s.id WHERE s.run = ?1"
+                      " ORDER BY s.subject, s.kind, c.seq");
+    while (ld_row(&ld, &s)) {
+        const char *kind = (const char *)sqlite3_column_text(s, 0);
+        const char *subject = (const char *)sqlite3_column_text(s, 1);
+        size_t n = (size_t)sqlite3_column_int64(s, 2);
+        const unsigned char *blob = sqlite3_column_blob(s, 3);
+        int64_t *t = malloc((n ? n : 1) * sizeof *t), *v = malloc((n ? n : 1) * sizeof *v);
+        if (!t || !v)
+            abort();
+        if (!blob || !report_unpack(blob, (size_t)sqlite3_column_bytes(s, 3), n, false, t, v)) {
+            free(t);
+            free(v);
+            sqlite3_finalize(s);
+            drs_fail(err, DRS_EINPUT, "", "%s: a series chunk of run %lld does not unpack", path,
+                     (long long)ld.run);
+            ld_close(&ld);
+            return false;
+        }
+        bool rpo = !strcmp(kind, "rpo_s");
+        for (size_t k = 0; k < n; k++) {
+            fprintf(out, "%lld,%s,%s,", (long long)t[k], kind, subject);
+            if (rpo)
+                write_number(out, (double)v[k] / 1e9); /* as the run computed it */
+            else
+                fprintf(out, "%lld", (long long)v[k]);
+            fputc('\n', out);
+        }
+        free(t);
+        free(v);
+    }
+    s = ld_query(&ld, "SELECT t_ns, kind, subject, value FROM samples WHERE run = ?1"
+                      " ORDER BY subject, kind, t_ns");
+    while (ld_row(&ld, &s)) {
+        fprintf(out, "%lld,%s,%s,", (long long)sqlite3_column_int64(s, 0),
+                (const char *)sqlite3_column_text(s, 1), (const char *)sqlite3_column_text(s, 2));
+        write_number(out, sqlite3_column_double(s, 3));
+        fputc('\n', out);
+    }
+    bool ok = !ld.failed;
+    ld_close(&ld);
+    return ok;
 }

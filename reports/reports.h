@@ -394,11 +394,11 @@ typedef struct report_run_info {
 } report_run_info;
 
 /* Inserts the run row with status 'incomplete' and commits it at once, so that a killed run leaves a
- * row that says it did not finish; then opens the first batch transaction. */
+ * row that says it did not finish; the run's rows then gather in memory (see report_db_flush). */
 bool report_db_run_begin(report_db *db, const report_run_info *info, int64_t *run_id,
                          drs_error *err);
-/* Writes the failovers' and expectations' results and every metric of r, sets status ('complete',
- * 'failed' or 'invalid'), exit code and end time, and commits. Reports (here, once) the first error any
+/* Writes the expectations' results, every metric of r and the last series chunks, sets status
+ * ('complete', 'failed' or 'invalid'), exit code and end time, and commits them in one transaction. Reports (here, once) the first error any
  * earlier row write met. */
 bool report_db_run_end(report_db *db, const report_results *r, const char *status, int exit_code,
                        drs_error *err);
@@ -406,8 +406,9 @@ bool report_db_run_end(report_db *db, const report_results *r, const char *statu
  * the same in bytes/s, ns, bytes or plain) at the JSON path, in the plan_values table. */
 bool report_db_put_plan_value(report_db *db, const char *path, const char *value, double number,
                               drs_error *err);
-/* Commits the pending batch now. Rows are otherwise committed every batch_rows rows (default 20000)
- * and, at most once a second of wall-clock time, at a sample. */
+/* Copies the pending batch into the file now. Rows are otherwise copied every batch_rows rows
+ * (default 100000) and, at most once a second of wall-clock time, at a sample; the last, shorter
+ * chunks of the VM series wait for report_db_run_end. */
 bool report_db_flush(report_db *db, drs_error *err);
 void report_db_set_batch_rows(report_db *db, size_t rows);
 int64_t report_db_run_id(const report_db *db); /* current run, -1 when none */
@@ -441,13 +442,19 @@ bool report_db_list_runs(const char *path, report_run_row **rows, size_t *n, drs
 report_results *report_db_load(const char *path, int64_t run_id, report_run_row *info,
                                drs_error *err);
 
+/* Every sample of run run_id (-1: the newest) of the results database at path as CSV into out:
+ * a header line, then t_ns,kind,subject,value per sample, VM series (unpacked from
+ * series_chunks: rpo_s in seconds, replica_storage_bytes) then link series, each by subject, kind
+ * and time. false with err (DRS_EINPUT) as report_db_load, or when a chunk does not unpack. */
+bool report_db_write_samples(const char *path, int64_t run_id, FILE *out, drs_error *err);
+
 /* The schema, as SQL (for the README and `sqlite3 .schema`). */
 extern const char report_db_schema[];
 /* Kept in the file's header (PRAGMA user_version). report_db_open and report_db_merge refuse a file
  * of another version, and one written before versions were kept (0 with tables in it); a new file
  * is given this one. Bump it when a column changes meaning or type; a new table needs no bump (merge copies
  * any table whose rows refer to a run). */
-#define REPORT_DB_SCHEMA_VERSION 2
+#define REPORT_DB_SCHEMA_VERSION 3
 
 /* ------------------------------------------------------------------------------------------------ */
 /* Merging results databases (merge.c)                                                               */

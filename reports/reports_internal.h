@@ -9,6 +9,7 @@
 #define REPORT_REPORTS_INTERNAL_H
 
 #include "reports.h"
+#include <zlib.h>
 
 /* ---- the results' insides, shared by results.c (recording) and load.c (reading a stored run) ----
  */
@@ -19,7 +20,8 @@ typedef struct live_rp {
     uint64_t id;
     engine_rp_kind kind;
     bool applied;
-    bool stored; /* its row is in the database: later changes update it */
+    bool stored; /* its row was written (once: when pruned or at the end) */
+    bool worth;  /* an additional point was applied: its row is written when it goes */
     bool keep;   /* a failover used it: store it even if it is pruned as a plain latest point */
     int64_t captured_ns, created_ns, applied_ns;
     uint64_t bytes, digest;
@@ -105,8 +107,9 @@ void report_db_put_job(report_db *db, size_t seq, const report_job *job, const c
 void report_db_put_job_step(report_db *db, uint64_t job_id, size_t seq, const report_job_step *st);
 void report_db_put_event(report_db *db, uint64_t seq, const engine_event_info *ev,
                          const char *vm_name);
-/* A sample of a VM's time series (kind: REPORT_SERIES_*). */
-void report_db_put_sample(report_db *db, int64_t at_ns, int kind, int vm, double value);
+/* A sample of a VM's time series (kind: REPORT_SERIES_*): RPO in ns, replica storage in bytes.
+ * Stored SERIES_CHUNK samples to a row of series_chunks; the last chunks at report_db_run_end. */
+void report_db_put_sample(report_db *db, int64_t at_ns, int kind, int vm, int64_t value);
 void report_db_put_failover(report_db *db, uint64_t seq, const report_failover *f,
                             const char *plan_name, const char *vm_name);
 void report_db_put_diag(report_db *db, uint64_t seq, const drs_diag *d);
@@ -118,13 +121,31 @@ void report_db_put_link_sample(report_db *db, int link, const report_link_sample
 /* The RPO breakpoints pts[0..n) of vm (the next ones after those written before), as one packed
  * row. */
 void report_db_put_rpo(report_db *db, int vm, const report_rpo_point *pts, size_t n);
-/* A recovery point's row: inserted whole (pruned_ns -1 while it is retained), or its pruned time
- * set. */
-void report_db_put_rp_row(report_db *db, const char *vm_name, const live_rp *p, int64_t pruned_ns);
-void report_db_put_rp_pruned(report_db *db, const char *vm_name, uint64_t id, int64_t pruned_ns);
+/* A recovery point's row, written once: when it is pruned, or at the end (pruned_ns -1). */
+void report_db_put_rp_row(report_db *db, int vm, const live_rp *p, int64_t pruned_ns);
 
-/* A sample interval passed: commits the batch if a second of wall-clock time went by since the last
- * commit, so a killed run loses little. */
+/* ---- packed pairs of integers (pack.c) ---- */
+
+/* A compressor kept between chunks; zero-initialised before first use, report_packer_free after
+ * the last. */
+typedef struct report_packer {
+    z_stream z;
+    bool ready;
+} report_packer;
+
+/* Packs (a[i], b[i]) for i < n into a new blob of *len bytes (caller frees; NULL when out of
+ * memory). b_from_a: b is stored as its difference from a (RPO breakpoints: a the capture time, b
+ * the moment the point became usable). */
+unsigned char *report_pack(report_packer *pk, const int64_t *a, const int64_t *b, size_t n,
+                           bool b_from_a, size_t *len);
+void report_packer_free(report_packer *pk);
+/* Unpacks n pairs packed with the same b_from_a into a[0..n) and b[0..n); false when the blob is
+ * not n pairs in that form. */
+bool report_unpack(const unsigned char *blob, size_t len, size_t n, bool b_from_a, int64_t *a,
+                   int64_t *b);
+
+/* A sample interval passed: copies the batch into the file if a second of wall-clock time went by
+ * since the last one, so a killed run loses little. */
 void report_db_tick(report_db *db);
 
 /* Checks the schema version of the file open in h (see REPORT_DB_SCHEMA_VERSION: DRS_EINPUT when it

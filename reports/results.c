@@ -487,8 +487,8 @@ static live_rp *live_add(vm_state *s, const engine_rp_info *rp)
     return p;
 }
 
-/* Writes the point's row once it is worth keeping (see report_results_attach_db); pruned_ns -1
- * while it is still retained. */
+/* Writes the row of a point worth keeping (see report_results_attach_db) once, when it is pruned
+ * or at the end (pruned_ns -1: still retained): a row per point and no updates. */
 static void rp_store(report_results *r, size_t vm, live_rp *p, int64_t pruned_ns)
 {
     if (p->stored)
@@ -496,7 +496,7 @@ static void rp_store(report_results *r, size_t vm, live_rp *p, int64_t pruned_ns
     p->stored = true;
     r->rp_rows++;
     if (r->db)
-        report_db_put_rp_row(r->db, r->vms[vm].name, p, pruned_ns);
+        report_db_put_rp_row(r->db, (int)vm, p, pruned_ns);
 }
 
 static void rec_recovery_point(void *ctx, engine_rp_change change, const engine_rp_info *rp,
@@ -529,7 +529,7 @@ static void rec_recovery_point(void *ctx, engine_rp_change change, const engine_
             p->applied_ns = at_ns;
         rp_mark_applied(v, p, rp);
         if (rp_additional(p->kind))
-            rp_store(r, (size_t)rp->vm, p, -1);
+            p->worth = true;
         break;
     case ENGINE_RP_PRUNED:
         if (p) {
@@ -539,12 +539,8 @@ static void rec_recovery_point(void *ctx, engine_rp_change change, const engine_
                 if (p->kind == ENGINE_RP_APP_CONSISTENT)
                     v->rp_app_consistent_now--;
             }
-            if (p->stored) {
-                if (r->db)
-                    report_db_put_rp_pruned(r->db, v->name, p->id, at_ns);
-            } else if (p->keep || rp_additional(rp->kind)) {
+            if (p->worth || p->keep || rp_additional(rp->kind))
                 rp_store(r, (size_t)rp->vm, p, at_ns);
-            }
             *p = s->live[--s->live_n];
             bool latest = false;
             for (size_t i = 0; i < s->live_n; i++)
@@ -727,10 +723,8 @@ void report_results_add_failover(report_results *r, const report_failover *f)
     if (vm_ok(r, c->vm) && c->rp_captured_ns >= 0) {
         vm_state *s = &r->vst[c->vm];
         for (size_t i = 0; i < s->live_n; i++)
-            if (s->live[i].captured_ns == c->rp_captured_ns) {
+            if (s->live[i].captured_ns == c->rp_captured_ns)
                 s->live[i].keep = true;
-                rp_store(r, (size_t)c->vm, &s->live[i], -1);
-            }
     }
     if (r->db)
         report_db_put_failover(
@@ -760,13 +754,13 @@ void report_results_sample(report_results *r, int64_t at_ns)
         if (rpo >= 0) {
             r->sample_rows++;
             if (r->db)
-                report_db_put_sample(r->db, at_ns, REPORT_SERIES_RPO, (int)i, (double)rpo / 1e9);
+                report_db_put_sample(r->db, at_ns, REPORT_SERIES_RPO, (int)i, rpo);
         }
         if (s->store_n > 0) {
             r->sample_rows++;
             if (r->db)
                 report_db_put_sample(r->db, at_ns, REPORT_SERIES_STORAGE, (int)i,
-                                     (double)r->vms[i].replica_storage_bytes);
+                                     (int64_t)r->vms[i].replica_storage_bytes);
         }
     }
     if (r->db)

@@ -131,7 +131,8 @@ static const char help_plan[] =
     "3 internal error.\n";
 
 static const char help_report[] =
-    "usage: drsim report RESULTS.db [--run ID] [--html FILE] [--junit FILE] [--quiet]\n"
+    "usage: drsim report RESULTS.db [--run ID] [--html FILE] [--junit FILE] [--samples FILE]\n"
+    "                    [--quiet]\n"
     "\n"
     "Show a stored run again: the same summary, HTML report and JUnit file its `drsim run` produced.\n"
     "A run that did not finish (killed, say) is shown with what it stored and said to be unfinished.\n"
@@ -140,6 +141,8 @@ static const char help_report[] =
     "  --run ID       the run to show (see `drsim runs`); default the newest run in the database\n"
     "  --html FILE    write the run's HTML report to FILE\n"
     "  --junit FILE   write the run's expectations as JUnit XML to FILE\n"
+    "  --samples FILE write every time series sample of the run as CSV to FILE (t_ns, kind,\n"
+    "                 subject, value): VM series are stored packed, this unpacks them\n"
     "  --quiet        print only failed expectations, not the summary\n"
     "  -h, --help     show this help\n"
     "\n"

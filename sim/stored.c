@@ -34,7 +34,7 @@ static int fail(const char *cmd, const drs_error *err)
 
 int sim_report_main(int argc, char **argv)
 {
-    const char *db = NULL, *html = NULL, *junit = NULL;
+    const char *db = NULL, *html = NULL, *junit = NULL, *samples = NULL;
     int64_t run = -1;
     bool quiet = false;
     for (int i = 1; i < argc; i++) {
@@ -44,6 +44,9 @@ int sim_report_main(int argc, char **argv)
             if (!v)
                 return EXIT_INPUT;
             *(a[2] == 'h' ? &html : &junit) = v;
+        } else if (!strcmp(a, "--samples")) {
+            if (!(samples = option_value(argc, argv, &i)))
+                return EXIT_INPUT;
         } else if (!strcmp(a, "--run")) {
             const char *v = option_value(argc, argv, &i);
             char *end;
@@ -101,6 +104,18 @@ int sim_report_main(int argc, char **argv)
     if ((junit && !report_junit_write(r, junit, &err)) ||
         (html && !report_html_write(r, html, &err)))
         code = fail("report", &err);
+    if (samples) {
+        FILE *f = fopen(samples, "w");
+        bool ok = f && report_db_write_samples(db, row.id, f, &err);
+        if (!f)
+            drs_fail(&err, DRS_EIO, "", "cannot write %s", samples);
+        if (f && fclose(f) != 0 && ok) {
+            ok = false;
+            drs_fail(&err, DRS_EIO, "", "cannot write %s", samples);
+        }
+        if (!ok)
+            code = fail("report", &err);
+    }
     report_results_free(r);
     if (fflush(stdout) != 0)
         return EXIT_INTERNAL;

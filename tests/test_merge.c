@@ -318,7 +318,7 @@ static void test_merge_is_deterministic(void **state)
     /* Rows: everything in a.db and b.db but their run rows. */
     assert_int_equal(st.rows,
                      count(scratch_path("out1.db"), "SELECT (SELECT count(*) FROM series) + "
-                                                    "(SELECT count(*) FROM sample_values) + "
+                                                    "(SELECT count(*) FROM series_chunks) + "
                                                     "(SELECT count(*) FROM link_samples) + "
                                                     "(SELECT count(*) FROM rpo_history) + "
                                                     "(SELECT count(*) FROM vms) + "

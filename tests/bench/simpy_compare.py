@@ -22,11 +22,11 @@ import json
 import os
 import resource
 import sqlite3
-import struct
 import subprocess
 import sys
 import tempfile
 import time
+import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -82,6 +82,29 @@ def timed(cmd):
     return wall, cpu, p
 
 
+def unpack_pairs(blob, count, b_from_a):
+    """Decodes a packed blob of the results database (README, "Results database"): a format byte
+    (1), then a zlib stream of 2 x count zigzag varints. Returns [(b, a)]: for rpo_history (at_ns,
+    captured_ns), for series_chunks (value, t_ns)."""
+    if blob[0] != 1:
+        raise ValueError("unknown packed format %d" % blob[0])
+    raw = zlib.decompress(blob[1:])
+    vals, v, shift = [], 0, 0
+    for c in raw:
+        v |= (c & 0x7F) << shift
+        shift += 7
+        if not c & 0x80:
+            vals.append((v >> 1) ^ -(v & 1))
+            v, shift = 0, 0
+    out, a, da, b = [], 0, 0, 0
+    for k in range(count):
+        da += vals[2 * k]
+        a += da
+        b += vals[2 * k + 1]
+        out.append((b + a if b_from_a else b, a))
+    return out
+
+
 def drsim_points(db_path):
     """Per VM, the RPO breakpoints (applied_ns, captured_ns) of the run, from its packed RPO history;
     and drsim's own rpo.p95 / rpo.mean to check that the breakpoints were read right."""
@@ -91,10 +114,9 @@ def drsim_points(db_path):
     for vm, count, blob in db.execute(
             "SELECT v.name, h.count, h.points FROM rpo_history h JOIN vms v ON v.run = h.run AND "
             "v.idx = h.vm WHERE h.run = ? ORDER BY h.vm, h.seq", (run,)):
-        pts = struct.unpack("<%dq" % (2 * count), blob)
-        for k in range(count):
-            if pts[2 * k + 1] >= 0:
-                points.setdefault(vm, []).append((pts[2 * k], pts[2 * k + 1]))
+        for at, captured in unpack_pairs(blob, count, True):
+            if captured >= 0:
+                points.setdefault(vm, []).append((at, captured))
     own = {}
     for vm, name, value in db.execute(
             "SELECT subject, name, value FROM metrics WHERE run = ? AND scope = 'vm' AND name IN "

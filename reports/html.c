@@ -701,3 +701,62 @@ bool report_html_write(const report_results *r, const char *path, drs_error *err
     report_html_fprint(r, out);
     return report_output_close(out, path, err);
 }
+
+/* The <svg>...</svg> of one chart written by fn, made a document of its own: the XML namespace and
+ * the page's style inside it. NULL when memory runs out. */
+static char *standalone_svg(const char *html)
+{
+    const char *a = strstr(html, "<svg ");
+    const char *b = a ? strstr(a, "</svg>") : NULL;
+    const char *gt = a ? strchr(a, '>') : NULL;
+    if (!a || !b || !gt || gt > b)
+        return NULL;
+    char *doc = NULL;
+    size_t n = 0;
+    FILE *out = open_memstream(&doc, &n);
+    if (!out)
+        return NULL;
+    fputs("<svg xmlns=\"http://www.w3.org/2000/svg\" ", out);
+    fwrite(a + 5, 1, (size_t)(gt - (a + 5)) + 1, out);
+    fputs("<style><![CDATA[", out);
+    fputs(html_page_css, out);
+    fputs("]]></style>", out);
+    fwrite(gt + 1, 1, (size_t)(b + 6 - (gt + 1)), out);
+    fclose(out);
+    return doc;
+}
+
+char **report_html_chart_svgs(const report_results *r, int64_t end_ns)
+{
+    size_t nl = report_results_link_count(r);
+    char **svgs = calloc(nl + 3, sizeof *svgs);
+    if (!svgs)
+        return NULL;
+    size_t k = 0;
+    for (size_t i = 0; i < nl + 2; i++) {
+        char *html = NULL;
+        size_t n = 0;
+        FILE *out = open_memstream(&html, &n);
+        if (!out)
+            break;
+        if (i < nl)
+            html_chart_link(out, r, i, end_ns);
+        else if (i == nl)
+            html_chart_points(out, r, end_ns);
+        else
+            html_chart_gantt(out, r, end_ns);
+        fclose(out);
+        char *svg = html ? standalone_svg(html) : NULL;
+        free(html);
+        if (svg)
+            svgs[k++] = svg;
+    }
+    return svgs;
+}
+
+void report_html_svgs_free(char **svgs)
+{
+    for (size_t i = 0; svgs && svgs[i]; i++)
+        free(svgs[i]);
+    free((void *)svgs);
+}

@@ -334,6 +334,13 @@ bool report_junit_write(const report_results *r, const char *path, drs_error *er
  * these). Names are compared whole, never in part. */
 bool report_job_is_failover(const char *name);
 
+/* The HTML report's link, recovery-point and failover charts of r up to end_ns, each as a standalone
+ * SVG document that carries the report's style (so a page can show it as an image, unstyled by
+ * its own CSS). Returns a NULL-terminated array the caller frees with report_html_svgs_free; NULL
+ * when memory runs out. */
+char **report_html_chart_svgs(const report_results *r, int64_t end_ns);
+void report_html_svgs_free(char **svgs);
+
 /* One self-contained HTML page (html.c): inline CSS and SVG charts, nothing fetched. */
 void report_html_fprint(const report_results *r, FILE *out);
 bool report_html_write(const report_results *r, const char *path, drs_error *err);

@@ -555,6 +555,23 @@ static void route_action(struct evhttp_request *req, serve *s, json_t *body)
     reply_state(req, s, entry, "entry");
 }
 
+/* The HTML report's link, recovery-point and failover charts at the session's time, each a
+ * standalone SVG document: {"at": seconds, "charts": ["<svg ...>", ...]}. */
+static void route_charts(struct evhttp_request *req, serve *s)
+{
+    int64_t now = sim_live_now(s->live);
+    char **svgs = report_html_chart_svgs(s->results, now > 0 ? now : 1);
+    if (!svgs) {
+        reply_error(req, 500, "Internal Server Error", "out of memory", NULL);
+        return;
+    }
+    json_t *list = json_array();
+    for (size_t i = 0; svgs[i]; i++)
+        json_array_append_new(list, json_string(svgs[i]));
+    report_html_svgs_free(svgs);
+    reply_json(req, 200, "OK", json_pack("{s:f, s:o}", "at", (double)now / 1e9, "charts", list));
+}
+
 static void route_export(struct evhttp_request *req, serve *s)
 {
     char *text = serve_doc_text(s, NULL);
@@ -632,13 +649,15 @@ static void serve_request(struct evhttp_request *req, void *arg)
         return;
     }
     const char *route = path + 5;
-    if (!strcmp(route, "state") || !strcmp(route, "export")) {
+    if (!strcmp(route, "state") || !strcmp(route, "export") || !strcmp(route, "charts")) {
         if (!get) {
             reply_error(req, 405, "Method Not Allowed", "use GET", NULL);
             return;
         }
         if (!strcmp(route, "state"))
             reply_state(req, s, NULL, NULL);
+        else if (!strcmp(route, "charts"))
+            route_charts(req, s);
         else
             route_export(req, s);
         return;

@@ -535,6 +535,24 @@ static void test_actions(void **state)
     json_decref(j);
     /* A second client (another tab) sees the same session. */
     final_state = call("GET", "/api/state", NULL, 200);
+    /* The report's charts at the end: one per link, the recovery points and the failovers, each a
+     * standalone SVG carrying its own style; GET only. */
+    json_t *charts = call("GET", "/api/charts", NULL, 200);
+    json_t *list = json_object_get(charts, "charts");
+    assert_int_equal(json_array_size(list), 1 + 2);
+    size_t ci;
+    json_t *svg;
+    json_array_foreach(list, ci, svg)
+    {
+        const char *t = json_string_value(svg);
+        assert_non_null(t);
+        assert_int_equal(strncmp(t, "<svg xmlns=\"http://www.w3.org/2000/svg\"", 39), 0);
+        assert_non_null(strstr(t, "<style><![CDATA["));
+        assert_non_null(strstr(t, "</svg>"));
+    }
+    assert_non_null(strstr(json_string_value(json_array_get(list, 0)), "Throughput on link wan"));
+    json_decref(charts);
+    json_decref(call("POST", "/api/charts", "{}", 405));
     json_t *again = call("GET", "/api/state", NULL, 200);
     assert_true(json_equal(final_state, again));
     json_decref(again);

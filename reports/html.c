@@ -186,9 +186,10 @@ static void section_links(FILE *out, const report_results *r, int64_t end)
         fputs("<p class=\"note\">No links.</p>\n", out);
     else
         fputs(
-            "<p class=\"note\">Throughput per sample interval against the link's capacity: on the "
-            "wire (after compression, filled) and raw (the same changes before compression, a "
-            "line); totals are in the link table.</p>\n",
+            "<p class=\"note\">Throughput per sample interval against the link's capacity: the "
+            "bytes the link carried in the interval (after compression, filled) and the same bytes "
+            "before compression (a line: at the compression ratio the link's VMs reached so far); "
+            "totals are in the link table.</p>\n",
             out);
     for (size_t l = 0; l < nl; l++)
         html_chart_link(out, r, l, end);

@@ -48,7 +48,6 @@ struct run_ctx {
     engine *eng;
     report_results *results;
     double *link_bytes_prev;  /* wire bytes carried at the previous sample, per link */
-    double *link_raw_prev;    /* raw bytes of the link's VMs at the previous sample */
     int64_t prev_sample_ns;
     bool progress;
     double wall_start, wall_last_progress;
@@ -155,18 +154,24 @@ static void run_take_samples(run_ctx *c, int64_t now)
     if (interval <= 0)
         return;
     for (size_t li = 0; li < sc->link_count; li++) {
+        /* Wire bytes are those the link carried in the interval. A payload's raw size is known only
+         * once it is applied, so counting raw bytes then would put a whole initial copy into one
+         * sample; the raw line is instead the wire bytes of the interval times the compression
+         * ratio of what the link's VMs have sent so far. */
         double wire = sim_world_link_bytes(c->world, (int)li);
-        double raw = 0;
+        double raw_done = 0, wire_done = 0;
         for (size_t v = 0; v < report_results_vm_count(c->results); v++) {
             const report_vm_stats *vs = report_results_vm(c->results, v);
-            if (vs->link == (int)li)
-                raw += (double)vs->raw_bytes;
+            if (vs->link == (int)li) {
+                raw_done += (double)vs->raw_bytes;
+                wire_done += (double)vs->wire_bytes;
+            }
         }
-        report_results_add_link_sample(c->results, (int)li, now, interval,
-                                       raw - c->link_raw_prev[li], wire - c->link_bytes_prev[li],
+        double ratio = wire_done > 0 ? raw_done / wire_done : 1.0;
+        double wire_in = wire - c->link_bytes_prev[li];
+        report_results_add_link_sample(c->results, (int)li, now, interval, wire_in * ratio, wire_in,
                                        sim_world_link_capacity_Bps(c->world, (int)li));
         c->link_bytes_prev[li] = wire;
-        c->link_raw_prev[li] = raw;
     }
     report_results_sample(c->results, now);
     c->prev_sample_ns = now;
@@ -542,9 +547,8 @@ static bool run_setup(run_ctx *c)
     drs_error err = {0};
     c->tl = calloc(sc->timeline_count ? sc->timeline_count : 1, sizeof *c->tl);
     c->link_bytes_prev = calloc(sc->link_count + 1, sizeof(double));
-    c->link_raw_prev = calloc(sc->link_count + 1, sizeof(double));
     c->k = sim_new();
-    if (!c->tl || !c->link_bytes_prev || !c->link_raw_prev || !c->k) {
+    if (!c->tl || !c->link_bytes_prev || !c->k) {
         fprintf(stderr, "drsim: out of memory\n");
         return false;
     }
@@ -595,7 +599,6 @@ static void run_teardown(run_ctx *c)
     sim_world_free(c->world);
     sim_free(c->k);
     free(c->link_bytes_prev);
-    free(c->link_raw_prev);
     free(c->tl);
     if (c->check)
         c->check->ctx = NULL;

@@ -143,6 +143,29 @@ static void test_same_seed_same_operations(void **state)
     }
 }
 
+/* Link throughput tells the truth: in every sample the wire bytes are what the link carried in the
+ * interval (never above its capacity), and the raw line is those bytes before compression, so it
+ * exceeds them at most by the best compression ratio (8.49 at compressibility 0.9). An initial copy
+ * whose raw bytes all landed in the sample where it ended gave a sample 100 times the capacity. */
+static void test_link_samples_never_exceed_what_the_link_carried(void **state)
+{
+    (void)state;
+    drs_scenario *sc = load_example();
+    sim_run_outcome r;
+    assert_true(sim_run_scenario(sc, &r));
+    size_t n;
+    const report_link_sample *s = report_results_link_samples(r.results, 0, &n);
+    assert_true(n > 100);
+    for (size_t i = 0; i < n; i++) {
+        double cap = s[i].capacity_Bps * (double)s[i].interval_ns / 1e9;
+        if (s[i].wire_bytes > cap * (1 + 1e-9) + 1 || s[i].raw_bytes > s[i].wire_bytes * 8.5 + 1)
+            fail_msg("sample %zu: wire %.0f, raw %.0f, capacity %.0f bytes", i, s[i].wire_bytes,
+                     s[i].raw_bytes, cap);
+    }
+    report_results_free(r.results);
+    drs_scenario_free(sc);
+}
+
 static int run_drsim(const char *args)
 {
     char cmd[2048];
@@ -427,6 +450,7 @@ int main(void)
         cmocka_unit_test(test_failover_job_names_are_engine_job_names),
         cmocka_unit_test(test_same_seed_gives_identical_results),
         cmocka_unit_test(test_same_seed_same_operations),
+        cmocka_unit_test(test_link_samples_never_exceed_what_the_link_carried),
         cmocka_unit_test(test_report_paths_checked_first_and_closed_pipe_keeps_the_run),
         cmocka_unit_test(test_invalid_scenario_exits_2_and_writes_no_run),
         cmocka_unit_test(test_two_runs_write_identical_rows),

@@ -135,7 +135,8 @@ static void run_stop(eng_fo_run *r, const char *why)
     engine *e = r->e;
     r->stopped = true;
     append(r->detail, sizeof r->detail, why);
-    for (size_t g = r->group + 1; g < r->group_count; g++) {
+    /* A "before" action stops its own group too; an "after" action only the groups after it. */
+    for (size_t g = r->after ? r->group + 1 : r->group; g < r->group_count; g++) {
         size_t n;
         const int *vms = group_vms(e, &r->a, g, &n);
         for (size_t i = 0; i < n; i++) {

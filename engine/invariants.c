@@ -5,7 +5,7 @@
  * settings) and changes nothing, so a checked run moves exactly as an unchecked one. */
 #include <stdio.h>
 
-#include "engine/engine_internal.h"
+#include "engine/failover_internal.h"
 
 /* Writes "INVARIANT: message" into why. */
 static bool inv_fail(char *why, size_t n, const char *invariant, const eng_vm *v, const char *what,
@@ -20,6 +20,12 @@ bool engine_check_invariants(const engine *e, char *why, size_t n)
     int64_t now = e->pf.now(e->pf.ctx);
     for (size_t i = 0; i < e->sc->vm_count; i++) {
         const eng_vm *v = &e->vms[i];
+        /* One operation at a time only works if an operation that ended lets go of its VMs. */
+        if (v->fo_run && v->fo_run->finished) {
+            snprintf(why, n, "operation-held: %s: still held by a failover whose job has ended",
+                     v->desc->name);
+            return false;
+        }
         if (v->has_latest) {
             if (v->latest_captured_ns > now)
                 return inv_fail(why, n, "rpo-negative",

@@ -403,6 +403,33 @@ json_t *sim_swarm_variant(const sim_swarm_gen *g, uint64_t seed)
             gen_operation(r, g, tl, at);
     }
     gsl_rng_free(r);
+    /* Recovery plans' scripts sometimes fail or hang, from a stream of their own so the timeline a
+     * seed draws stays the same. */
+    gsl_rng *q = sim_rng_new(seed, "swarm-scripts");
+    json_t *plan;
+    json_array_foreach(json_object_get(json_object_get(v, "recovery"), "recovery_plans"), i, plan)
+    {
+        size_t k;
+        json_t *grp;
+        json_array_foreach(json_object_get(plan, "groups"), k, grp)
+        {
+            const char *const sides[] = {"before", "after"};
+            for (int sd = 0; sd < 2 && q; sd++) {
+                size_t m;
+                json_t *act;
+                json_array_foreach(json_object_get(grp, sides[sd]), m, act)
+                {
+                    double u = gsl_rng_uniform(q);
+                    if (!json_object_get(act, "script") || u >= 0.25)
+                        continue;
+                    json_object_set_new(act, "outcome",
+                                        json_string(u < 0.15 ? "fails" : "times_out"));
+                }
+            }
+        }
+    }
+    if (q)
+        gsl_rng_free(q);
     return v;
 }
 

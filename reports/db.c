@@ -14,6 +14,9 @@
 
 #include <inttypes.h>
 #include <sqlite3.h>
+#include <errno.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -358,12 +361,23 @@ bool report_db_schema_apply(sqlite3 *h, const char *path, drs_error *err)
     sqlite3_finalize(s);
     if (version < 0)
         return drs_fail(err, DRS_EIO, "", "results database %s: %s", path, sqlite3_errmsg(h));
-    bool runs = false;
+    bool runs = false, other = false;
     s = NULL;
     if (version == 0 && sqlite3_prepare_v2(h, "SELECT 1 FROM sqlite_master WHERE name = 'runs'", -1,
                                            &s, NULL) == SQLITE_OK)
         runs = sqlite3_step(s) == SQLITE_ROW;
     sqlite3_finalize(s);
+    s = NULL;
+    if (version == 0 && !runs &&
+        sqlite3_prepare_v2(h, "SELECT 1 FROM sqlite_master", -1, &s, NULL) == SQLITE_OK)
+        other = sqlite3_step(s) == SQLITE_ROW;
+    sqlite3_finalize(s);
+    /* Somebody else's database is never taken over. */
+    if (other)
+        return drs_fail(err, DRS_EINPUT, "",
+                        "%s is a SQLite database but not a drsim results database (it holds tables "
+                        "of its own): use another file",
+                        path);
     if (runs)
         return drs_fail(err, DRS_EINPUT, "",
                         "results database %s was written before schema versions were kept; this "
@@ -383,6 +397,43 @@ bool report_db_schema_apply(sqlite3 *h, const char *path, drs_error *err)
     return true;
 }
 
+/* Whether path can be a results database: not a folder, its folder there, writable if it exists,
+ * and a SQLite file if it holds anything. Fills err (DRS_EINPUT) when not. */
+static bool db_path_usable(const char *path, drs_error *err)
+{
+    struct stat st;
+    if (stat(path, &st) == 0) {
+        if (S_ISDIR(st.st_mode))
+            return drs_fail(err, DRS_EINPUT, "", "results database %s is a folder, not a file",
+                            path);
+        if (access(path, R_OK | W_OK) != 0)
+            return drs_fail(err, DRS_EINPUT, "", "results database %s cannot be written: %s", path,
+                            strerror(errno));
+        if (st.st_size > 0) {
+            char head[16] = {0};
+            FILE *f = fopen(path, "rb");
+            size_t got = f ? fread(head, 1, sizeof head, f) : 0;
+            if (f)
+                fclose(f);
+            if (got < sizeof head || memcmp(head, "SQLite format 3", 16) != 0)
+                return drs_fail(err, DRS_EINPUT, "",
+                                "results database %s is not a SQLite file: use another file", path);
+        }
+        return true;
+    }
+    char dir[1024];
+    const char *slash = strrchr(path, '/');
+    snprintf(dir, sizeof dir, "%.*s", slash ? (slash == path ? 1 : (int)(slash - path)) : 1,
+             slash ? path : ".");
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+        return drs_fail(err, DRS_EINPUT, "", "results database %s: its folder %.200s does not exist",
+                        path, dir);
+    if (access(dir, W_OK | X_OK) != 0)
+        return drs_fail(err, DRS_EINPUT, "", "results database %s: its folder %.200s cannot be "
+                        "written: %s", path, dir, strerror(errno));
+    return true;
+}
+
 report_db *report_db_open(const char *path, drs_error *err)
 {
     report_db *db = calloc(1, sizeof *db);
@@ -393,9 +444,14 @@ report_db *report_db_open(const char *path, drs_error *err)
     snprintf(db->path, sizeof db->path, "%s", path);
     db->run = -1;
     db->batch_rows = 100000;
+    /* A path that cannot hold a results database is bad input, told before anything runs. */
+    if (!db_path_usable(path, err)) {
+        free(db);
+        return NULL;
+    }
     if (sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
         SQLITE_OK) {
-        drs_fail(err, DRS_EIO, "", "cannot open results database %s: %s", path,
+        drs_fail(err, DRS_EINPUT, "", "cannot open results database %s: %s", path,
                  db->h ? sqlite3_errmsg(db->h) : "out of memory");
         sqlite3_close(db->h);
         free(db);

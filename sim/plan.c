@@ -681,7 +681,7 @@ int sim_plan_run(const sim_plan_options *given, sim_plan_outcome *outp)
         report_db *db = report_db_open(db_path, &err); /* fail early when it cannot be written */
         if (!db) {
             fprintf(stderr, "drsim plan: %s\n", err.message);
-            code = PLAN_INTERNAL;
+            code = err.code == DRS_EINPUT ? PLAN_INPUT : PLAN_INTERNAL;
             goto out;
         }
         report_db_close(db);

@@ -618,8 +618,9 @@ static void test_open_and_end_report_errors(void **state)
 {
     (void)state;
     drs_error err = {0};
+    /* A folder that does not exist is the user's mistake: bad input, not an internal error. */
     assert_null(report_db_open("/nonexistent-dir/drsim/results.db", &err));
-    assert_int_equal(err.code, DRS_EIO);
+    assert_int_equal(err.code, DRS_EINPUT);
     assert_non_null(strstr(err.message, "/nonexistent-dir/drsim/results.db"));
 
     report_db *db = report_db_open(db_path, &err);

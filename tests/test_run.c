@@ -246,6 +246,40 @@ static void test_report_paths_checked_first_and_closed_pipe_keeps_the_run(void *
     sqlite3_close(h);
 }
 
+/* A --db that cannot be a results database is bad input (exit 2), told before anything runs: a
+ * text file, a folder, a file in a folder that does not exist, and somebody else's SQLite database,
+ * which is left exactly as it was (never taken over). */
+static void test_unusable_databases_exit_2_and_foreign_ones_are_left_alone(void **state)
+{
+    (void)state;
+    char path[600], args[1400];
+    snprintf(path, sizeof path, "%s/notes.db", scratch_dir());
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("not a database at all\n", f);
+    fclose(f);
+    snprintf(args, sizeof args, "run '%s' --db '%s'", EXAMPLE, path);
+    assert_int_equal(run_drsim(args), 2);
+    snprintf(args, sizeof args, "run '%s' --db '%s'", EXAMPLE, scratch_dir());
+    assert_int_equal(run_drsim(args), 2);
+    snprintf(args, sizeof args, "run '%s' --db '%s/no/such/folder/r.db'", EXAMPLE, scratch_dir());
+    assert_int_equal(run_drsim(args), 2);
+
+    snprintf(path, sizeof path, "%s/foreign.db", scratch_dir());
+    sqlite3 *h = NULL;
+    assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(h, "CREATE TABLE t(x); INSERT INTO t VALUES (42);", NULL, NULL,
+                                  NULL),
+                     SQLITE_OK);
+    sqlite3_close(h);
+    snprintf(args, sizeof args, "run '%s' --db '%s'", EXAMPLE, path);
+    assert_int_equal(run_drsim(args), 2);
+    h = open_db(path);
+    assert_int_equal(query_int(h, "SELECT count(*) FROM sqlite_master"), 1);
+    assert_int_equal(query_int(h, "SELECT x FROM t"), 42);
+    sqlite3_close(h);
+}
+
 /* Two runs of one scenario with one seed write identical rows in every table but runs (which holds
  * wall-clock times and the run id). Compared with EXCEPT in both directions, run column left out. */
 static void test_two_runs_write_identical_rows(void **state)
@@ -452,6 +486,7 @@ int main(void)
         cmocka_unit_test(test_same_seed_same_operations),
         cmocka_unit_test(test_link_samples_never_exceed_what_the_link_carried),
         cmocka_unit_test(test_report_paths_checked_first_and_closed_pipe_keeps_the_run),
+        cmocka_unit_test(test_unusable_databases_exit_2_and_foreign_ones_are_left_alone),
         cmocka_unit_test(test_invalid_scenario_exits_2_and_writes_no_run),
         cmocka_unit_test(test_two_runs_write_identical_rows),
         cmocka_unit_test(test_killed_run_leaves_an_incomplete_run),

@@ -20,6 +20,11 @@ __attribute__((format(printf, 2, 3))) static void line(FILE *out, const char *fm
     va_end(ap);
     if (strlen(buf) > SUMMARY_WIDTH)
         memcpy(buf + SUMMARY_WIDTH - 3, "...", 4);
+    /* Names come from the scenario file: a control character in one must not reach the terminal,
+     * where it could move the cursor or change colours. */
+    for (char *c = buf; *c; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7f)
+            *c = '?';
     fprintf(out, "%s\n", buf);
 }
 

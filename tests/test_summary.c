@@ -169,6 +169,24 @@ static void test_summary_fits_100_columns(void **state)
     report_results_free(r);
 }
 
+/* A VM whose name carries terminal control characters (an escape sequence that would turn the
+ * terminal red, a carriage return that would overwrite the line) prints them as '?'. */
+static void test_summary_escapes_control_characters(void **state)
+{
+    (void)state;
+    char *was = vms[1].name;
+    char odd[] = "web\x1b[31m\r01";
+    vms[1].name = odd;
+    report_results *r = summary_run();
+    char *out = capture(report_summary_write, r);
+    vms[1].name = was;
+    assert_null(strchr(out, '\x1b'));
+    assert_null(strchr(out, '\r'));
+    assert_non_null(strstr(out, "web?[31m?01"));
+    free(out);
+    report_results_free(r);
+}
+
 static void test_summary_shows_key_numbers(void **state)
 {
     (void)state;
@@ -486,6 +504,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_summary_fits_100_columns),
+        cmocka_unit_test(test_summary_escapes_control_characters),
         cmocka_unit_test(test_summary_shows_key_numbers),
         cmocka_unit_test(test_junit_fails_exactly_the_failing_expectations),
         cmocka_unit_test(test_failover_findings_follow_their_failover),

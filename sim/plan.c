@@ -500,6 +500,8 @@ static bool plan_default_dim(plan_state *s, plan_dim *d)
         fprintf(stderr, "drsim plan: %s\n", err.message);
         return false;
     }
+    /* Shown in the scenario's own unit: bits per second unless its bandwidth is written in bytes. */
+    d->bytes_per_s = strstr(cur, "B/s") != NULL;
     return true;
 }
 

@@ -227,33 +227,78 @@ typedef struct drs_recovery {
     size_t plan_count;
 } drs_recovery;
 
+/* Every timeline action, once: its enum tail, its name in scenario files, and its class. The class
+ * says who carries it out: the world (a fault or a change of the modelled sites, hosts and links),
+ * the Site Recovery configuration (protection and cloud pairs, which the rules re-check), or the
+ * failover operations of a VM or recovery plan. The loader, the run driver, the engine and the
+ * reports take names and classes from here, so a new action is added in one line plus its handler. */
+#define DRS_TIMELINE_ACTIONS(X)                                         \
+    X(LINK_DOWN, "link.down", WORLD)                                    \
+    X(LINK_UP, "link.up", WORLD)                                        \
+    X(LINK_SET, "link.set", WORLD)                                      \
+    X(HOST_DOWN, "host.down", WORLD)                                    \
+    X(HOST_UP, "host.up", WORLD)                                        \
+    X(SITE_DOWN, "site.down", WORLD)                                    \
+    X(SITE_UP, "site.up", WORLD)                                        \
+    X(VMM_OFFLINE, "vmm.offline", WORLD)                                \
+    X(VMM_ONLINE, "vmm.online", WORLD)                                  \
+    X(STORAGE_FILL, "storage.fill", WORLD)                              \
+    X(WORKLOAD_SET, "workload.set", WORLD)                              \
+    X(PROTECT, "protect", CONFIG)                                       \
+    X(UNPROTECT, "unprotect", CONFIG)                                   \
+    X(TEST_FAILOVER, "test_failover", OPERATION)                        \
+    X(PLANNED_FAILOVER, "planned_failover", OPERATION)                  \
+    X(UNPLANNED_FAILOVER, "unplanned_failover", OPERATION)              \
+    X(COMMIT, "commit", OPERATION)                                      \
+    X(CANCEL_FAILOVER, "cancel_failover", OPERATION)                    \
+    X(REVERSE_REPLICATION, "reverse_replication", OPERATION)            \
+    X(FAILBACK, "failback", OPERATION)                                  \
+    X(CLEANUP_TEST_FAILOVER, "cleanup_test_failover", OPERATION)        \
+    X(RESYNC, "resync", OPERATION)                                      \
+    X(PAIR_MODIFY, "pair.modify", CONFIG)                               \
+    X(PAIR_REMOVE, "pair.remove", CONFIG)
+
 typedef enum drs_action_do {
-    DRS_DO_LINK_DOWN,
-    DRS_DO_LINK_UP,
-    DRS_DO_LINK_SET,
-    DRS_DO_HOST_DOWN,
-    DRS_DO_HOST_UP,
-    DRS_DO_SITE_DOWN,
-    DRS_DO_SITE_UP,
-    DRS_DO_VMM_OFFLINE,
-    DRS_DO_VMM_ONLINE,
-    DRS_DO_STORAGE_FILL,
-    DRS_DO_WORKLOAD_SET,
-    DRS_DO_PROTECT,
-    DRS_DO_UNPROTECT,
-    DRS_DO_TEST_FAILOVER,
-    DRS_DO_PLANNED_FAILOVER,
-    DRS_DO_UNPLANNED_FAILOVER,
-    DRS_DO_COMMIT,
-    DRS_DO_CANCEL_FAILOVER,
-    DRS_DO_REVERSE_REPLICATION,
-    DRS_DO_FAILBACK,
-    DRS_DO_CLEANUP_TEST_FAILOVER,
-    DRS_DO_RESYNC,
-    DRS_DO_PAIR_MODIFY,
-    DRS_DO_PAIR_REMOVE,
+#define DRS_ACTION_ENUM(tail, name, cls) DRS_DO_##tail,
+    DRS_TIMELINE_ACTIONS(DRS_ACTION_ENUM)
+#undef DRS_ACTION_ENUM
     DRS_DO_COUNT
 } drs_action_do;
+
+typedef enum drs_action_class {
+    DRS_CLASS_WORLD,
+    DRS_CLASS_CONFIG,
+    DRS_CLASS_OPERATION
+} drs_action_class;
+
+/* The action's name as scenario files write it ("link.down"); NULL outside the enum. */
+static inline const char *drs_action_name(drs_action_do what)
+{
+    switch (what) {
+#define DRS_ACTION_NAME(tail, name, cls) \
+    case DRS_DO_##tail:                  \
+        return name;
+        DRS_TIMELINE_ACTIONS(DRS_ACTION_NAME)
+#undef DRS_ACTION_NAME
+    case DRS_DO_COUNT:
+        break;
+    }
+    return NULL;
+}
+
+static inline drs_action_class drs_action_class_of(drs_action_do what)
+{
+    switch (what) {
+#define DRS_ACTION_CLASS(tail, name, cls) \
+    case DRS_DO_##tail:                   \
+        return DRS_CLASS_##cls;
+        DRS_TIMELINE_ACTIONS(DRS_ACTION_CLASS)
+#undef DRS_ACTION_CLASS
+    case DRS_DO_COUNT:
+        break;
+    }
+    return DRS_CLASS_WORLD;
+}
 
 typedef enum drs_rp_kind {
     DRS_RP_LATEST,
@@ -305,6 +350,37 @@ typedef enum drs_value_unit {
     DRS_UNIT_BOOL,
     DRS_UNIT_COUNT
 } drs_value_unit;
+
+/* A set of scopes, as in the metric table below. */
+#define DRS_SCOPE_BIT(scope) (1u << DRS_SCOPE_##scope)
+
+/* Every metric an expectation may name, once: its name, the scopes it applies to, its unit, and
+ * whether its bounds are fractions (a utilization is reported as a number between 0 and 1). The
+ * loader checks expectations and the reports compute values from this one list. */
+#define DRS_METRICS(X)                                                                             \
+    X("rpo.max", DRS_SCOPE_BIT(VM), DRS_UNIT_DURATION, false)                                      \
+    X("rpo.mean", DRS_SCOPE_BIT(VM), DRS_UNIT_DURATION, false)                                     \
+    X("rpo.p50", DRS_SCOPE_BIT(VM), DRS_UNIT_DURATION, false)                                      \
+    X("rpo.p95", DRS_SCOPE_BIT(VM), DRS_UNIT_DURATION, false)                                      \
+    X("rpo.p99", DRS_SCOPE_BIT(VM), DRS_UNIT_DURATION, false)                                      \
+    X("rpo.time_above", DRS_SCOPE_BIT(VM), DRS_UNIT_DURATION, false)                               \
+    X("initial_replication.time", DRS_SCOPE_BIT(VM), DRS_UNIT_DURATION, false)                     \
+    X("compression.ratio", DRS_SCOPE_BIT(VM) | DRS_SCOPE_BIT(LINK), DRS_UNIT_NUMBER, false)        \
+    X("bytes.raw", DRS_SCOPE_BIT(VM) | DRS_SCOPE_BIT(LINK), DRS_UNIT_SIZE, false)                  \
+    X("bytes.wire", DRS_SCOPE_BIT(VM) | DRS_SCOPE_BIT(LINK), DRS_UNIT_SIZE, false)                 \
+    X("link.utilization.p95", DRS_SCOPE_BIT(LINK), DRS_UNIT_NUMBER, true)                          \
+    X("link.utilization.max", DRS_SCOPE_BIT(LINK), DRS_UNIT_NUMBER, true)                          \
+    X("replica_storage.peak", DRS_SCOPE_BIT(VM) | DRS_SCOPE_BIT(CLASSIFICATION), DRS_UNIT_SIZE,    \
+      false)                                                                                       \
+    X("recovery_points.additional.max", DRS_SCOPE_BIT(VM), DRS_UNIT_COUNT, false)                  \
+    X("recovery_points.app_consistent.created", DRS_SCOPE_BIT(VM), DRS_UNIT_COUNT, false)          \
+    X("cycles.missed", DRS_SCOPE_BIT(VM), DRS_UNIT_COUNT, false)                                   \
+    X("cycles.completed", DRS_SCOPE_BIT(VM), DRS_UNIT_COUNT, false)                                \
+    X("resyncs", DRS_SCOPE_BIT(VM), DRS_UNIT_COUNT, false)                                         \
+    X("failover.rto", DRS_SCOPE_BIT(PLAN) | DRS_SCOPE_BIT(VM), DRS_UNIT_DURATION, false)           \
+    X("failover.data_loss", DRS_SCOPE_BIT(PLAN) | DRS_SCOPE_BIT(VM), DRS_UNIT_DURATION, false)     \
+    X("failover.data_loss_bytes", DRS_SCOPE_BIT(PLAN) | DRS_SCOPE_BIT(VM), DRS_UNIT_SIZE, false)   \
+    X("failover.verified", DRS_SCOPE_BIT(PLAN) | DRS_SCOPE_BIT(VM), DRS_UNIT_BOOL, false)
 
 typedef struct drs_expect {
     drs_expect_kind kind;

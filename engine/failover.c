@@ -194,27 +194,7 @@ void engine_note_outage(engine *e, const drs_action *a)
         if (a->host_site >= 0 && a->host >= 0)
             e->host_down_ns[a->host_site][a->host] = -1;
         break;
-    case DRS_DO_LINK_DOWN:
-    case DRS_DO_LINK_UP:
-    case DRS_DO_LINK_SET:
-    case DRS_DO_VMM_OFFLINE:
-    case DRS_DO_VMM_ONLINE:
-    case DRS_DO_STORAGE_FILL:
-    case DRS_DO_WORKLOAD_SET:
-    case DRS_DO_PROTECT:
-    case DRS_DO_UNPROTECT:
-    case DRS_DO_TEST_FAILOVER:
-    case DRS_DO_PLANNED_FAILOVER:
-    case DRS_DO_UNPLANNED_FAILOVER:
-    case DRS_DO_COMMIT:
-    case DRS_DO_CANCEL_FAILOVER:
-    case DRS_DO_REVERSE_REPLICATION:
-    case DRS_DO_FAILBACK:
-    case DRS_DO_CLEANUP_TEST_FAILOVER:
-    case DRS_DO_RESYNC:
-    case DRS_DO_PAIR_MODIFY:
-    case DRS_DO_PAIR_REMOVE:
-    case DRS_DO_COUNT:
+    default: /* only a site or host outage touches a primary */
         return;
     }
     for (size_t i = 0; i < e->sc->vm_count; i++) {

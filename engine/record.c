@@ -15,20 +15,9 @@ const char *engine_job_state_name(engine_job_state s)
 const char *engine_event_kind_name(engine_event_kind k)
 {
     static const char *const names[ENGINE_EV_COUNT] = {
-        [ENGINE_EV_MISSED_CYCLE] = "missed_cycle",
-        [ENGINE_EV_RESYNC_REQUIRED] = "resync_required",
-        [ENGINE_EV_RESYNC_STARTED] = "resync_started",
-        [ENGINE_EV_RESYNC_COMPLETED] = "resync_completed",
-        [ENGINE_EV_HEALTH_CHANGED] = "health_changed",
-        [ENGINE_EV_STORAGE_FULL] = "storage_full",
-        [ENGINE_EV_REPLICATION_FAILED] = "replication_failed",
-        [ENGINE_EV_REPLICATION_RESUMED] = "replication_resumed",
-        [ENGINE_EV_INITIAL_REPLICATION_STARTED] = "initial_replication_started",
-        [ENGINE_EV_INITIAL_REPLICATION_COMPLETED] = "initial_replication_completed",
-        [ENGINE_EV_DIGEST_MISMATCH] = "digest_mismatch",
-        [ENGINE_EV_CONFIG_WARNING] = "config_warning",
-        [ENGINE_EV_NOTE] = "note",
-        [ENGINE_EV_FAILOVER_FINDING] = "failover_finding",
+#define EVENT_NAME(id, name, expectable) [id] = name,
+        ENGINE_EVENT_KINDS(EVENT_NAME)
+#undef EVENT_NAME
     };
     if ((int)k < 0 || k >= ENGINE_EV_COUNT)
         return "?";

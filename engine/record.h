@@ -67,28 +67,41 @@ typedef struct engine_job_info {
 
 /* --- events --- */
 
+/* Every event kind, once: its enum, its snake_case name (what scenario expectations and the results
+ * database use) and whether an expectation may name it (a note is free text, not a fact to expect). */
+#define ENGINE_EVENT_KINDS(X)                                                                      \
+    /* a cycle came due while the previous log was still in flight */                             \
+    X(ENGINE_EV_MISSED_CYCLE, "missed_cycle", true)                                                \
+    /* the log outgrew its limit (or could not be sent) */                                         \
+    X(ENGINE_EV_RESYNC_REQUIRED, "resync_required", true)                                          \
+    X(ENGINE_EV_RESYNC_STARTED, "resync_started", true)                                            \
+    X(ENGINE_EV_RESYNC_COMPLETED, "resync_completed", true)                                        \
+    /* old_value/new_value are engine_health values */                                             \
+    X(ENGINE_EV_HEALTH_CHANGED, "health_changed", true)                                            \
+    /* replica storage could not take a point or the base copy */                                  \
+    X(ENGINE_EV_STORAGE_FULL, "storage_full", true)                                                \
+    /* a transfer was abandoned, the target was unreachable... */                                  \
+    X(ENGINE_EV_REPLICATION_FAILED, "replication_failed", true)                                    \
+    X(ENGINE_EV_REPLICATION_RESUMED, "replication_resumed", true)                                  \
+    X(ENGINE_EV_INITIAL_REPLICATION_STARTED, "initial_replication_started", true)                  \
+    X(ENGINE_EV_INITIAL_REPLICATION_COMPLETED, "initial_replication_completed", true)              \
+    /* an applied replica digest differs from the recorded primary one */                          \
+    X(ENGINE_EV_DIGEST_MISMATCH, "digest_mismatch", true)                                          \
+    /* a rule warning at configuration time (detail says which) */                                 \
+    X(ENGINE_EV_CONFIG_WARNING, "config_warning", true)                                            \
+    /* anything else worth a line in the log */                                                    \
+    X(ENGINE_EV_NOTE, "note", false)                                                               \
+    /* a failover or rehearsal met a step that fails or degrades */                                \
+    X(ENGINE_EV_FAILOVER_FINDING, "failover_finding", true)
+
 typedef enum engine_event_kind {
-    ENGINE_EV_MISSED_CYCLE,       /* a cycle came due while the previous log was still in flight */
-    ENGINE_EV_RESYNC_REQUIRED,    /* the log outgrew its limit (or could not be sent) */
-    ENGINE_EV_RESYNC_STARTED,
-    ENGINE_EV_RESYNC_COMPLETED,
-    ENGINE_EV_HEALTH_CHANGED,     /* old_value/new_value are engine_health values */
-    ENGINE_EV_STORAGE_FULL,       /* replica storage could not take a point or the base copy */
-    ENGINE_EV_REPLICATION_FAILED, /* a transfer was abandoned, the target was unreachable... */
-    ENGINE_EV_REPLICATION_RESUMED,
-    ENGINE_EV_INITIAL_REPLICATION_STARTED,
-    ENGINE_EV_INITIAL_REPLICATION_COMPLETED,
-    ENGINE_EV_DIGEST_MISMATCH,    /* an applied replica digest differs from the recorded primary one */
-    ENGINE_EV_CONFIG_WARNING,     /* a rule warning at configuration time (detail says which) */
-    ENGINE_EV_NOTE,               /* anything else worth a line in the log */
-    ENGINE_EV_FAILOVER_FINDING,   /* a failover or rehearsal met a step that fails or degrades */
+#define ENGINE_EVENT_ENUM(id, name, expectable) id,
+    ENGINE_EVENT_KINDS(ENGINE_EVENT_ENUM)
+#undef ENGINE_EVENT_ENUM
     ENGINE_EV_COUNT
 } engine_event_kind;
 
-/* Short snake_case names used by scenario expectations: "missed_cycle", "resync_required",
- * "resync_started", "resync_completed", "health_changed", "storage_full", "replication_failed",
- * "replication_resumed", "initial_replication_started", "initial_replication_completed",
- * "digest_mismatch", "config_warning", "note", "failover_finding". */
+/* The kind's snake_case name ("missed_cycle"); "?" outside the enum. */
 const char *engine_event_kind_name(engine_event_kind k);
 
 typedef enum engine_health {

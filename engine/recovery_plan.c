@@ -474,30 +474,11 @@ uint64_t engine_failover(engine *e, const drs_action *a)
         return run_start(e, a, ENGINE_FO_UNPLANNED);
     case DRS_DO_FAILBACK:
         return run_start(e, a, ENGINE_FO_FAILBACK);
-    case DRS_DO_COMMIT:
-    case DRS_DO_CANCEL_FAILOVER:
-    case DRS_DO_REVERSE_REPLICATION:
-    case DRS_DO_CLEANUP_TEST_FAILOVER:
-    case DRS_DO_RESYNC:
+    default:
         break;
-    case DRS_DO_LINK_DOWN:
-    case DRS_DO_LINK_UP:
-    case DRS_DO_LINK_SET:
-    case DRS_DO_HOST_DOWN:
-    case DRS_DO_HOST_UP:
-    case DRS_DO_SITE_DOWN:
-    case DRS_DO_SITE_UP:
-    case DRS_DO_VMM_OFFLINE:
-    case DRS_DO_VMM_ONLINE:
-    case DRS_DO_STORAGE_FILL:
-    case DRS_DO_WORKLOAD_SET:
-    case DRS_DO_PROTECT:
-    case DRS_DO_UNPROTECT:
-    case DRS_DO_PAIR_MODIFY:
-    case DRS_DO_PAIR_REMOVE:
-    case DRS_DO_COUNT:
-        return 0;
     }
+    if (drs_action_class_of(a->what) != DRS_CLASS_OPERATION)
+        return 0;
     uint64_t first = 0;
     for (size_t g = 0; g < group_count(e, a); g++) {
         size_t n;

@@ -1,16 +1,12 @@
-/* reports/values.c — the scenario format's metric names ("rpo.p99", "bytes.wire", "failover.rto",
- * ...) and their value for one VM, link, classification or plan of a run. Expectations and the
- * database's metrics table both read metrics through here, so they can never disagree. */
+/* reports/values.c — the value of each metric of the scenario format ("rpo.p99", "bytes.wire",
+ * "failover.rto", ...; the list is DRS_METRICS in engine/desc.h) for one VM, link, classification or
+ * plan of a run. Expectations and the database's metrics table both read metrics through here, so
+ * they can never disagree. */
 #include "reports.h"
 
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-
-#define SC_VM (1u << DRS_SCOPE_VM)
-#define SC_LINK (1u << DRS_SCOPE_LINK)
-#define SC_PLAN (1u << DRS_SCOPE_PLAN)
-#define SC_CLASS (1u << DRS_SCOPE_CLASSIFICATION)
 
 typedef struct metric_def {
     const char *name;
@@ -19,28 +15,9 @@ typedef struct metric_def {
 } metric_def;
 
 static const metric_def metric_defs[] = {
-    {"rpo.max", SC_VM, DRS_UNIT_DURATION},
-    {"rpo.mean", SC_VM, DRS_UNIT_DURATION},
-    {"rpo.p50", SC_VM, DRS_UNIT_DURATION},
-    {"rpo.p95", SC_VM, DRS_UNIT_DURATION},
-    {"rpo.p99", SC_VM, DRS_UNIT_DURATION},
-    {"rpo.time_above", SC_VM, DRS_UNIT_DURATION},
-    {"initial_replication.time", SC_VM, DRS_UNIT_DURATION},
-    {"compression.ratio", SC_VM | SC_LINK, DRS_UNIT_NUMBER},
-    {"bytes.raw", SC_VM | SC_LINK, DRS_UNIT_SIZE},
-    {"bytes.wire", SC_VM | SC_LINK, DRS_UNIT_SIZE},
-    {"link.utilization.p95", SC_LINK, DRS_UNIT_NUMBER},
-    {"link.utilization.max", SC_LINK, DRS_UNIT_NUMBER},
-    {"replica_storage.peak", SC_VM | SC_CLASS, DRS_UNIT_SIZE},
-    {"recovery_points.additional.max", SC_VM, DRS_UNIT_COUNT},
-    {"recovery_points.app_consistent.created", SC_VM, DRS_UNIT_COUNT},
-    {"cycles.missed", SC_VM, DRS_UNIT_COUNT},
-    {"cycles.completed", SC_VM, DRS_UNIT_COUNT},
-    {"resyncs", SC_VM, DRS_UNIT_COUNT},
-    {"failover.rto", SC_PLAN | SC_VM, DRS_UNIT_DURATION},
-    {"failover.data_loss", SC_PLAN | SC_VM, DRS_UNIT_DURATION},
-    {"failover.data_loss_bytes", SC_PLAN | SC_VM, DRS_UNIT_SIZE},
-    {"failover.verified", SC_PLAN | SC_VM, DRS_UNIT_BOOL},
+#define METRIC_DEF(name, scopes, unit, fraction) {name, scopes, unit},
+    DRS_METRICS(METRIC_DEF)
+#undef METRIC_DEF
 };
 #define METRIC_COUNT (sizeof metric_defs / sizeof metric_defs[0])
 

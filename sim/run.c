@@ -103,6 +103,10 @@ static void timeline_fire(sim *k, void *arg)
     engine_note_outage(c->eng, a);
     if (world)
         return;
+    if (drs_action_class_of(a->what) == DRS_CLASS_OPERATION) {
+        engine_failover(c->eng, a);
+        return;
+    }
     switch (a->what) {
     case DRS_DO_PROTECT:
         engine_protect(c->eng, a->vm);
@@ -116,29 +120,7 @@ static void timeline_fire(sim *k, void *arg)
     case DRS_DO_PAIR_REMOVE:
         engine_pair_remove(c->eng, te->index);
         break;
-    case DRS_DO_TEST_FAILOVER:
-    case DRS_DO_PLANNED_FAILOVER:
-    case DRS_DO_UNPLANNED_FAILOVER:
-    case DRS_DO_COMMIT:
-    case DRS_DO_CANCEL_FAILOVER:
-    case DRS_DO_REVERSE_REPLICATION:
-    case DRS_DO_FAILBACK:
-    case DRS_DO_CLEANUP_TEST_FAILOVER:
-    case DRS_DO_RESYNC:
-        engine_failover(c->eng, a);
-        break;
-    case DRS_DO_LINK_DOWN: /* the world's: applied above */
-    case DRS_DO_LINK_UP:
-    case DRS_DO_LINK_SET:
-    case DRS_DO_HOST_DOWN:
-    case DRS_DO_HOST_UP:
-    case DRS_DO_SITE_DOWN:
-    case DRS_DO_SITE_UP:
-    case DRS_DO_VMM_OFFLINE:
-    case DRS_DO_VMM_ONLINE:
-    case DRS_DO_STORAGE_FILL:
-    case DRS_DO_WORKLOAD_SET:
-    case DRS_DO_COUNT:
+    default: /* the world's, applied above */
         break;
     }
 }
@@ -217,30 +199,6 @@ void sim_run_set_extra_check(sim_run_check_fn fn)
     run_extra_check = fn;
 }
 
-static const char *const run_do_names[DRS_DO_COUNT] = {
-    [DRS_DO_LINK_DOWN] = "link.down",
-    [DRS_DO_LINK_UP] = "link.up",
-    [DRS_DO_LINK_SET] = "link.set",
-    [DRS_DO_HOST_DOWN] = "host.down",
-    [DRS_DO_HOST_UP] = "host.up",
-    [DRS_DO_SITE_DOWN] = "site.down",
-    [DRS_DO_SITE_UP] = "site.up",
-    [DRS_DO_VMM_OFFLINE] = "vmm.offline",
-    [DRS_DO_VMM_ONLINE] = "vmm.online",
-    [DRS_DO_STORAGE_FILL] = "storage.fill",
-    [DRS_DO_WORKLOAD_SET] = "workload.set",
-    [DRS_DO_PROTECT] = "protect",
-    [DRS_DO_UNPROTECT] = "unprotect",
-    [DRS_DO_TEST_FAILOVER] = "test_failover",
-    [DRS_DO_PLANNED_FAILOVER] = "planned_failover",
-    [DRS_DO_UNPLANNED_FAILOVER] = "unplanned_failover",
-    [DRS_DO_COMMIT] = "commit",
-    [DRS_DO_CANCEL_FAILOVER] = "cancel_failover",
-    [DRS_DO_REVERSE_REPLICATION] = "reverse_replication",
-    [DRS_DO_FAILBACK] = "failback",
-    [DRS_DO_PAIR_MODIFY] = "pair.modify",
-    [DRS_DO_PAIR_REMOVE] = "pair.remove",
-};
 
 /* Notes the first violation; the after-event hook stops the run. */
 static void check_fail(run_check *k, const char *invariant, const char *fmt, ...)
@@ -461,7 +419,7 @@ static void check_stop(run_check *k)
     char t[32];
     if (k->last)
         snprintf(k->v.event, sizeof k->v.event, "%s %s at %s", k->last->path,
-                 run_do_names[k->last->what] ? run_do_names[k->last->what] : "?",
+                 drs_action_name(k->last->what),
                  report_format_duration(k->last->at_ns, t, sizeof t));
     size_t len;
     sim_world_describe(c->world, k->v.state, sizeof k->v.state);

@@ -12,7 +12,12 @@
 #include "scenario_internal.h"
 #include "units.h"
 
-enum { SCOPE_VM = 1, SCOPE_LINK = 2, SCOPE_PLAN = 4, SCOPE_CLASS = 8 };
+enum {
+    SCOPE_VM = DRS_SCOPE_BIT(VM),
+    SCOPE_LINK = DRS_SCOPE_BIT(LINK),
+    SCOPE_PLAN = DRS_SCOPE_BIT(PLAN),
+    SCOPE_CLASS = DRS_SCOPE_BIT(CLASSIFICATION)
+};
 /* A fraction is reported as DRS_UNIT_NUMBER but its bounds are checked as fractions. */
 enum { SC_UNIT_FRACTION = 100 };
 
@@ -23,54 +28,16 @@ typedef struct sc_metric {
 } sc_metric;
 
 static const sc_metric sc_metrics[] = {
-    {"rpo.max", SCOPE_VM, DRS_UNIT_DURATION},
-    {"rpo.mean", SCOPE_VM, DRS_UNIT_DURATION},
-    {"rpo.p50", SCOPE_VM, DRS_UNIT_DURATION},
-    {"rpo.p95", SCOPE_VM, DRS_UNIT_DURATION},
-    {"rpo.p99", SCOPE_VM, DRS_UNIT_DURATION},
-    {"rpo.time_above", SCOPE_VM, DRS_UNIT_DURATION},
-    {"initial_replication.time", SCOPE_VM, DRS_UNIT_DURATION},
-    {"compression.ratio", SCOPE_VM | SCOPE_LINK, DRS_UNIT_NUMBER},
-    {"bytes.raw", SCOPE_VM | SCOPE_LINK, DRS_UNIT_SIZE},
-    {"bytes.wire", SCOPE_VM | SCOPE_LINK, DRS_UNIT_SIZE},
-    {"link.utilization.p95", SCOPE_LINK, SC_UNIT_FRACTION},
-    {"link.utilization.max", SCOPE_LINK, SC_UNIT_FRACTION},
-    {"replica_storage.peak", SCOPE_VM | SCOPE_CLASS, DRS_UNIT_SIZE},
-    {"recovery_points.additional.max", SCOPE_VM, DRS_UNIT_COUNT},
-    {"recovery_points.app_consistent.created", SCOPE_VM, DRS_UNIT_COUNT},
-    {"cycles.missed", SCOPE_VM, DRS_UNIT_COUNT},
-    {"cycles.completed", SCOPE_VM, DRS_UNIT_COUNT},
-    {"resyncs", SCOPE_VM, DRS_UNIT_COUNT},
-    {"failover.rto", SCOPE_PLAN | SCOPE_VM, DRS_UNIT_DURATION},
-    {"failover.data_loss", SCOPE_PLAN | SCOPE_VM, DRS_UNIT_DURATION},
-    {"failover.data_loss_bytes", SCOPE_PLAN | SCOPE_VM, DRS_UNIT_SIZE},
-    {"failover.verified", SCOPE_PLAN | SCOPE_VM, DRS_UNIT_BOOL},
+#define SC_METRIC(name, scopes, unit, fraction) {name, scopes, (fraction) ? SC_UNIT_FRACTION : (int)(unit)},
+    DRS_METRICS(SC_METRIC)
+#undef SC_METRIC
 };
 #define SC_NMETRICS (sizeof sc_metrics / sizeof sc_metrics[0])
 
 const char *const sim_scenario_metric_names[] = {
-    "rpo.max",
-    "rpo.mean",
-    "rpo.p50",
-    "rpo.p95",
-    "rpo.p99",
-    "rpo.time_above",
-    "initial_replication.time",
-    "compression.ratio",
-    "bytes.raw",
-    "bytes.wire",
-    "link.utilization.p95",
-    "link.utilization.max",
-    "replica_storage.peak",
-    "recovery_points.additional.max",
-    "recovery_points.app_consistent.created",
-    "cycles.missed",
-    "cycles.completed",
-    "resyncs",
-    "failover.rto",
-    "failover.data_loss",
-    "failover.data_loss_bytes",
-    "failover.verified",
+#define SC_METRIC_NAME(name, scopes, unit, fraction) name,
+    DRS_METRICS(SC_METRIC_NAME)
+#undef SC_METRIC_NAME
     NULL,
 };
 
@@ -82,22 +49,15 @@ const char *const sim_scenario_job_names[] = {
     NULL,
 };
 
-/* Exactly the events the engine records (engine_event_kind_name), but "note"; tests/test_run.c checks
- * that the two lists agree, so an expectation can never name an event that cannot happen. */
+/* The events an expectation may name: the engine's list (engine/record.h) but free-text notes. */
 const char *const sim_scenario_event_names[] = {
-    "missed_cycle",
-    "resync_required",
-    "resync_started",
-    "resync_completed",
-    "health_changed",
-    "storage_full",
-    "replication_failed",
-    "replication_resumed",
-    "initial_replication_started",
-    "initial_replication_completed",
-    "digest_mismatch",
-    "config_warning",
-    "failover_finding",
+#define SC_EVENT_NAME(id, name, expectable) IF_EXPECTABLE_##expectable(name)
+#define IF_EXPECTABLE_true(name) name,
+#define IF_EXPECTABLE_false(name)
+    ENGINE_EVENT_KINDS(SC_EVENT_NAME)
+#undef IF_EXPECTABLE_false
+#undef IF_EXPECTABLE_true
+#undef SC_EVENT_NAME
     NULL,
 };
 

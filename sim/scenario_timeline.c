@@ -7,38 +7,37 @@
 
 #include "scenario_internal.h"
 
-/* What each `do` accepts besides `at` and `do`; indexed by drs_action_do. */
+/* What each `do` accepts besides `at` and `do`; indexed by drs_action_do (names and classes are in
+ * engine/desc.h). */
 typedef struct sc_do_spec {
-    const char *name;
     const char *keys[7];
 } sc_do_spec;
 
 static const sc_do_spec sc_do_specs[DRS_DO_COUNT] = {
-    [DRS_DO_LINK_DOWN] = {"link.down", {"link", "for"}},
-    [DRS_DO_LINK_UP] = {"link.up", {"link"}},
-    [DRS_DO_LINK_SET] = {"link.set", {"link", "bandwidth", "latency", "loss", "replication_cap"}},
-    [DRS_DO_HOST_DOWN] = {"host.down", {"host"}},
-    [DRS_DO_HOST_UP] = {"host.up", {"host"}},
-    [DRS_DO_SITE_DOWN] = {"site.down", {"site"}},
-    [DRS_DO_SITE_UP] = {"site.up", {"site"}},
-    [DRS_DO_VMM_OFFLINE] = {"vmm.offline", {"vmm"}},
-    [DRS_DO_VMM_ONLINE] = {"vmm.online", {"vmm"}},
-    [DRS_DO_STORAGE_FILL] = {"storage.fill", {"classification", "free"}},
-    [DRS_DO_WORKLOAD_SET] = {"workload.set", {"vm", "disk", "workload"}},
-    [DRS_DO_PROTECT] = {"protect", {"vm"}},
-    [DRS_DO_UNPROTECT] = {"unprotect", {"vm"}},
-    [DRS_DO_TEST_FAILOVER] = {"test_failover",
-                              {"plan", "vm", "recovery_point", "network", "cleanup_after"}},
-    [DRS_DO_PLANNED_FAILOVER] = {"planned_failover", {"plan", "vm"}},
-    [DRS_DO_UNPLANNED_FAILOVER] = {"unplanned_failover", {"plan", "vm", "recovery_point"}},
-    [DRS_DO_COMMIT] = {"commit", {"plan", "vm"}},
-    [DRS_DO_CANCEL_FAILOVER] = {"cancel_failover", {"plan", "vm"}},
-    [DRS_DO_REVERSE_REPLICATION] = {"reverse_replication", {"plan", "vm"}},
-    [DRS_DO_FAILBACK] = {"failback", {"plan", "vm"}},
-    [DRS_DO_CLEANUP_TEST_FAILOVER] = {"cleanup_test_failover", {"plan", "vm"}},
-    [DRS_DO_RESYNC] = {"resync", {"plan", "vm"}},
-    [DRS_DO_PAIR_MODIFY] = {"pair.modify", {"primary", "target"}},
-    [DRS_DO_PAIR_REMOVE] = {"pair.remove", {"primary"}},
+    [DRS_DO_LINK_DOWN] = {{"link", "for"}},
+    [DRS_DO_LINK_UP] = {{"link"}},
+    [DRS_DO_LINK_SET] = {{"link", "bandwidth", "latency", "loss", "replication_cap"}},
+    [DRS_DO_HOST_DOWN] = {{"host"}},
+    [DRS_DO_HOST_UP] = {{"host"}},
+    [DRS_DO_SITE_DOWN] = {{"site"}},
+    [DRS_DO_SITE_UP] = {{"site"}},
+    [DRS_DO_VMM_OFFLINE] = {{"vmm"}},
+    [DRS_DO_VMM_ONLINE] = {{"vmm"}},
+    [DRS_DO_STORAGE_FILL] = {{"classification", "free"}},
+    [DRS_DO_WORKLOAD_SET] = {{"vm", "disk", "workload"}},
+    [DRS_DO_PROTECT] = {{"vm"}},
+    [DRS_DO_UNPROTECT] = {{"vm"}},
+    [DRS_DO_TEST_FAILOVER] = {{"plan", "vm", "recovery_point", "network", "cleanup_after"}},
+    [DRS_DO_PLANNED_FAILOVER] = {{"plan", "vm"}},
+    [DRS_DO_UNPLANNED_FAILOVER] = {{"plan", "vm", "recovery_point"}},
+    [DRS_DO_COMMIT] = {{"plan", "vm"}},
+    [DRS_DO_CANCEL_FAILOVER] = {{"plan", "vm"}},
+    [DRS_DO_REVERSE_REPLICATION] = {{"plan", "vm"}},
+    [DRS_DO_FAILBACK] = {{"plan", "vm"}},
+    [DRS_DO_CLEANUP_TEST_FAILOVER] = {{"plan", "vm"}},
+    [DRS_DO_RESYNC] = {{"plan", "vm"}},
+    [DRS_DO_PAIR_MODIFY] = {{"primary", "target"}},
+    [DRS_DO_PAIR_REMOVE] = {{"primary"}},
 };
 
 /* `plan` or `vm`, exactly one. */
@@ -274,7 +273,7 @@ void sc_load_timeline(sc_ctx *c, const json_t *root)
     drs_action *acts = sc_calloc(n, sizeof *acts);
     const char *names[DRS_DO_COUNT + 1];
     for (size_t k = 0; k < DRS_DO_COUNT; k++)
-        names[k] = sc_do_specs[k].name;
+        names[k] = drs_action_name((drs_action_do)k);
     names[DRS_DO_COUNT] = NULL;
     char p[SC_PATH], q[SC_PATH];
     for (size_t i = 0; i < n; i++) {

@@ -31,17 +31,14 @@
 
 #define TOLERANCE 0.02
 
-static const char *const failover_actions[] = {
-    "test_failover",   "planned_failover",    "unplanned_failover",    "commit",
-    "cancel_failover", "reverse_replication", "failback",              "cleanup_test_failover",
-    "resync",          "host.down",           "host.up",               "site.down",
-    "site.up",         NULL};
-
+/* Operations, and the host and site outages that make failovers matter. */
 static bool is_failover_action(const char *what)
 {
-    for (size_t i = 0; failover_actions[i]; i++)
-        if (strcmp(what, failover_actions[i]) == 0)
-            return true;
+    for (int k = 0; k < DRS_DO_COUNT; k++)
+        if (strcmp(what, drs_action_name((drs_action_do)k)) == 0)
+            return drs_action_class_of((drs_action_do)k) == DRS_CLASS_OPERATION ||
+                   k == DRS_DO_HOST_DOWN || k == DRS_DO_HOST_UP || k == DRS_DO_SITE_DOWN ||
+                   k == DRS_DO_SITE_UP;
     return false;
 }
 

@@ -12,6 +12,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <string.h>
 
 #define DRS_NS_PER_S INT64_C(1000000000)
 
@@ -326,6 +328,24 @@ typedef struct drs_action {
     int64_t cleanup_after_ns;     /* test_failover: 0 = never */
     int primary_site, primary_cloud, target_site, target_cloud; /* pair.modify / pair.remove */
 } drs_action;
+
+/* An entry of the given kind at timeline index `index` with every optional field unset: the one
+ * place that says what "unset" is, for the loader and for tests that build actions by hand. */
+static inline drs_action drs_action_blank(drs_action_do what, size_t index)
+{
+    drs_action a;
+    memset(&a, 0, sizeof a);
+    a.what = what;
+    snprintf(a.path, sizeof a.path, "timeline[%zu]", index);
+    a.link = a.site = a.vm = a.plan = a.disk = a.workload = -1;
+    a.host_site = a.host = a.storage_site = a.storage = -1;
+    a.network_site = a.network = -1;
+    a.primary_site = a.primary_cloud = a.target_site = a.target_cloud = -1;
+    a.bandwidth_Bps = a.loss = a.replication_cap_Bps = -1;
+    a.latency_ns = -1;
+    a.rp = DRS_RP_LATEST;
+    return a;
+}
 
 typedef enum drs_expect_kind {
     DRS_EXPECT_METRIC,

@@ -236,18 +236,6 @@ static void sc_load_action(sc_ctx *c, const json_t *v, const char *p, drs_action
     }
 }
 
-static void sc_action_init(drs_action *x, size_t i)
-{
-    memset(x, 0, sizeof *x);
-    snprintf(x->path, sizeof x->path, "timeline[%zu]", i);
-    x->link = x->site = x->vm = x->plan = x->disk = x->workload = -1;
-    x->host_site = x->host = x->storage_site = x->storage = -1;
-    x->network_site = x->network = -1;
-    x->primary_site = x->primary_cloud = x->target_site = x->target_cloud = -1;
-    x->bandwidth_Bps = x->loss = x->replication_cap_Bps = -1;
-    x->latency_ns = -1;
-    x->rp = DRS_RP_LATEST;
-}
 
 /* Orders by time, then by position in the file (the index is kept alongside for the tie). */
 typedef struct sc_order {
@@ -279,7 +267,7 @@ void sc_load_timeline(sc_ctx *c, const json_t *root)
     for (size_t i = 0; i < n; i++) {
         const json_t *v = json_array_get(a, i);
         drs_action *x = &acts[i];
-        sc_action_init(x, i);
+        *x = drs_action_blank(DRS_DO_LINK_DOWN, i); /* `do` is read below */
         sc_path_index(p, "timeline", i);
         if (!sc_expect_object(c, v, p))
             continue;

@@ -224,10 +224,8 @@ static void test_vmm_offline_refuses_a_planned_failover_but_replication_goes_on(
     assert_int_equal(engine_vm_state_of(r.e, 0), ENGINE_VM_REPLICATING);
     size_t cycles = r.w->cycle_count;
     r.w->vmm_online[0] = false;
-    drs_action a = {.what = DRS_DO_PLANNED_FAILOVER, .vm = -1, .plan = 0};
-    a.link = a.site = a.disk = a.workload = a.host_site = a.host = -1;
-    a.storage_site = a.storage = a.network_site = a.network = -1;
-    snprintf(a.path, sizeof a.path, "timeline[0]");
+    drs_action a = drs_action_blank(DRS_DO_PLANNED_FAILOVER, 0);
+    a.plan = 0;
     engine_failover(r.e, &a);
     const fake_job *job = fake_find_job(r.w, "Planned Failover", -1);
     assert_non_null(job);

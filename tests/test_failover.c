@@ -54,15 +54,9 @@ static void rig_free(rig *r)
 
 static drs_action action(drs_action_do what, int vm, int plan)
 {
-    drs_action a;
-    memset(&a, 0, sizeof a);
-    a.what = what;
+    drs_action a = drs_action_blank(what, 0);
     a.vm = vm;
     a.plan = plan;
-    a.link = a.site = a.disk = a.workload = a.host_site = a.host = -1;
-    a.storage_site = a.storage = a.network_site = a.network = -1;
-    a.rp = DRS_RP_LATEST;
-    snprintf(a.path, sizeof a.path, "timeline[0]");
     return a;
 }
 

@@ -215,15 +215,8 @@ static void expected_refusal(const reached *at, engine_operation op, char *why, 
 
 static drs_action action(drs_action_do what)
 {
-    drs_action a;
-    memset(&a, 0, sizeof a);
-    a.what = what;
+    drs_action a = drs_action_blank(what, 0);
     a.vm = VM;
-    a.plan = -1;
-    a.link = a.site = a.disk = a.workload = a.host_site = a.host = -1;
-    a.storage_site = a.storage = a.network_site = a.network = -1;
-    a.rp = DRS_RP_LATEST;
-    snprintf(a.path, sizeof a.path, "timeline[0]");
     return a;
 }
 

@@ -44,12 +44,48 @@ static size_t rpo_pieces(const report_rpo_point *pts, size_t n, int64_t from_ns,
     return k;
 }
 
-static int rpo_end_cmp(const void *pa, const void *pb)
+/* Sorts ends by x, least significant byte first, skipping the bytes every key shares (RPO values
+ * of one run span a few of the eight). The sweep below reads only the order of the x values (ends
+ * at one x add no time between them), so the order among equal x does not matter. At a few
+ * thousand ends a VM this is several times cheaper than qsort with a comparison callback, and the
+ * fleet's statistics are computed for every VM at the end of each run. */
+static bool rpo_sort_ends(rpo_end *e, size_t n)
 {
-    const rpo_end *a = pa, *b = pb;
-    if (a->x != b->x)
-        return a->x < b->x ? -1 : 1;
-    return (a->delta > b->delta) - (a->delta < b->delta);
+    if (n < 2)
+        return true;
+    rpo_end *tmp = malloc(n * sizeof *tmp);
+    if (!tmp)
+        return false;
+    size_t count[8][256];
+    memset(count, 0, sizeof count);
+    for (size_t i = 0; i < n; i++) {
+        uint64_t k = (uint64_t)e[i].x ^ (UINT64_C(1) << 63); /* negatives first */
+        for (int d = 0; d < 8; d++)
+            count[d][(k >> (8 * d)) & 0xff]++;
+    }
+    rpo_end *from = e, *to = tmp;
+    for (int d = 0; d < 8; d++) {
+        uint64_t first = ((uint64_t)from[0].x ^ (UINT64_C(1) << 63)) >> (8 * d) & 0xff;
+        if (count[d][first] == n)
+            continue; /* every key has this byte */
+        size_t at = 0;
+        for (int b = 0; b < 256; b++) {
+            size_t c = count[d][b];
+            count[d][b] = at;
+            at += c;
+        }
+        for (size_t i = 0; i < n; i++) {
+            uint64_t k = (uint64_t)from[i].x ^ (UINT64_C(1) << 63);
+            to[count[d][(k >> (8 * d)) & 0xff]++] = from[i];
+        }
+        rpo_end *t = from;
+        from = to;
+        to = t;
+    }
+    if (from != e)
+        memcpy(e, from, n * sizeof *e);
+    free(tmp);
+    return true;
 }
 
 /* Quantiles qs[0..nq) (ascending) of the pieces; total_ns is the sum of their lengths. */
@@ -63,7 +99,10 @@ static bool rpo_quantiles(const rpo_piece *p, size_t k, int64_t total_ns, const 
         ends[2 * i] = (rpo_end){p[i].a_ns, +1};
         ends[2 * i + 1] = (rpo_end){p[i].a_ns + p[i].len_ns, -1};
     }
-    qsort(ends, 2 * k, sizeof *ends, rpo_end_cmp);
+    if (!rpo_sort_ends(ends, 2 * k)) {
+        free(ends);
+        return false;
+    }
 
     size_t qi = 0;
     while (qi < nq && qs[qi] <= 0.0)

@@ -70,6 +70,22 @@ merge_shards() { # count
     mv -f "$outdir/sweep.db.new" "$outdir/sweep.db"
 }
 
+# sbatch options that give the merge job the partition, account, QOS, memory and time limit this
+# array task has (each only when Slurm set it), one word each.
+merge_job_options() {
+    [ -z "${SLURM_JOB_PARTITION:-}" ] || echo "--partition=$SLURM_JOB_PARTITION"
+    [ -z "${SLURM_JOB_ACCOUNT:-}" ] || echo "--account=$SLURM_JOB_ACCOUNT"
+    [ -z "${SLURM_JOB_QOS:-}" ] || echo "--qos=$SLURM_JOB_QOS"
+    if [ -n "${SLURM_MEM_PER_NODE:-}" ]; then
+        echo "--mem=${SLURM_MEM_PER_NODE}M"
+    elif [ -n "${SLURM_MEM_PER_CPU:-}" ]; then
+        echo "--mem-per-cpu=${SLURM_MEM_PER_CPU}M"
+    fi
+    local limit
+    limit=$(squeue --noheader --jobs="$SLURM_JOB_ID" --format=%l 2>/dev/null) || limit=""
+    case $limit in '' | *[!0-9:-]*) ;; *) echo "--time=$limit" ;; esac
+}
+
 mkdir -p "$outdir"
 
 if [ -n "${DRSIM_SWEEP_MERGE:-}" ]; then
@@ -85,8 +101,11 @@ elif [ -n "${SLURM_ARRAY_TASK_ID:-}" ]; then
     fi
     if ((index == 0)) && [ -n "${SLURM_ARRAY_JOB_ID:-}" ] && command -v sbatch >/dev/null; then
         # Slurm keeps its own copy of a batch script: the merge job runs the copy this task runs.
+        # It would get the #SBATCH lines' partition, memory and time, not what the array was
+        # submitted with on the command line, so those of this task are passed on.
         sbatch --job-name=drsim-sweep-merge --dependency="afterok:$SLURM_ARRAY_JOB_ID" \
             --kill-on-invalid-dep=yes --cpus-per-task=1 --output="$outdir/merge-%j.out" \
+            $(merge_job_options) \
             --export="ALL,DRSIM_SWEEP_MERGE=$count" "$0" "$scenario" "$outdir"
     fi
     run_shard "$index" "$count"

@@ -71,7 +71,7 @@ merge_shards() { # count
 }
 
 # sbatch options that give the merge job the partition, account, QOS, memory and time limit this
-# array task has (each only when Slurm set it), one word each.
+# array task has (each only when Slurm set it), one a line.
 merge_job_options() {
     [ -z "${SLURM_JOB_PARTITION:-}" ] || echo "--partition=$SLURM_JOB_PARTITION"
     [ -z "${SLURM_JOB_ACCOUNT:-}" ] || echo "--account=$SLURM_JOB_ACCOUNT"
@@ -103,9 +103,10 @@ elif [ -n "${SLURM_ARRAY_TASK_ID:-}" ]; then
         # Slurm keeps its own copy of a batch script: the merge job runs the copy this task runs.
         # It would get the #SBATCH lines' partition, memory and time, not what the array was
         # submitted with on the command line, so those of this task are passed on.
+        mapfile -t merge_options < <(merge_job_options)
         sbatch --job-name=drsim-sweep-merge --dependency="afterok:$SLURM_ARRAY_JOB_ID" \
             --kill-on-invalid-dep=yes --cpus-per-task=1 --output="$outdir/merge-%j.out" \
-            $(merge_job_options) \
+            ${merge_options[@]+"${merge_options[@]}"} \
             --export="ALL,DRSIM_SWEEP_MERGE=$count" "$0" "$scenario" "$outdir"
     fi
     run_shard "$index" "$count"

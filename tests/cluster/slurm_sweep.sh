@@ -31,6 +31,8 @@ fail() {
 drsim=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 [ -x "$drsim" ] || fail "no drsim binary at $1"
 src=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=tests/cluster/sweep_rows.sh
+. "$src/tests/cluster/sweep_rows.sh"
 started=$SECONDS
 
 # ---- privileges ----------------------------------------------------------------------------------
@@ -248,35 +250,7 @@ rc=0
 ((rc <= 1)) || fail "drsim plan of the whole sweep exited $rc"
 [ "$(count whole.db)" = 6 ] || fail "the whole sweep holds $(count whole.db) runs, not 6"
 
-# Every row of every table as text, the run id replaced by the run's plan values (shards renumber
-# the runs, nothing else) and the wall-clock columns of runs (started, ended) left out; sorted.
-db_rows() {
-    local db=$1 t c cols key sql
-    for t in $(sqlite3 "$db" "SELECT name FROM sqlite_master WHERE type = 'table' AND
-                              name NOT LIKE 'sqlite_%' ORDER BY name"); do
-        if [ "$t" = runs ]; then key=id; else key=run; fi
-        cols="'$t'"
-        for c in $(sqlite3 "$db" "SELECT name FROM pragma_table_info('$t') ORDER BY cid"); do
-            case "$t.$c" in runs.id | runs.started | runs.ended | *.run) continue ;; esac
-            cols="$cols || '|' || quote(\"$c\")"
-        done
-        sql="SELECT (SELECT group_concat(path || '=' || value, ';') FROM (SELECT path, value
-                    FROM plan_values AS pv WHERE pv.run = t.\"$key\" ORDER BY path))
-                    || '|' || $cols FROM \"$t\" AS t"
-        sqlite3 "$db" "$sql"
-    done | LC_ALL=C sort
-}
-db_rows whole.db >whole.rows
-db_rows sweep/sweep.db >sweep.rows
-rows=$(wc -l <whole.rows)
-# 6 runs of 2 h sampled every minute: thousands of rows (runs, samples, metrics, events...). A
-# row without plan values (an empty line start) would mean a run the sweep did not make.
-((rows > 6 * 100)) || fail "only $rows rows in the whole sweep"
-! grep -q '^|' whole.rows || fail "rows of a run without plan values in the whole sweep"
-if ! cmp -s whole.rows sweep.rows; then
-    diff whole.rows sweep.rows | head -n 10 >&2
-    fail "the merged sweep differs from the whole sweep (first differences above)"
-fi
-tables=$(cut -d'|' -f2 whole.rows | sort -u | wc -l)
+# 6 runs of 2 h sampled every minute: over a thousand rows (runs, samples, metrics, events...).
+sweep_same whole.db sweep/sweep.db 600 || fail "the merged sweep is not the whole sweep"
 echo "PASS: $shards shards on Slurm, merged by job $merge_job:" \
-    "$rows rows in $tables tables equal to the unsharded sweep; $((SECONDS - started)) s in all"
+    "$sweep_row_count rows in $sweep_table_count tables equal to the unsharded sweep; $((SECONDS - started)) s in all"

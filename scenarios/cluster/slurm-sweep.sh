@@ -11,7 +11,10 @@
 #
 # The array size is the number of shards (here 8). Task I writes OUTDIR/shard-I.db; the lowest task
 # also submits the merge job (sbatch --dependency=afterok on the whole array), which writes
-# OUTDIR/sweep.db once every task has succeeded. A task that Slurm requeues starts its shard afresh.
+# OUTDIR/sweep.db once every task has succeeded; it gets the array's partition, account, QOS, memory
+# and time limit, so `sbatch --partition=... --time=...` on the command line holds for it too. A
+# task that Slurm requeues starts its shard afresh. tests/cluster/slurm_sweep.sh runs this script on
+# a one-node Slurm.
 #
 # Without Slurm, for a smoke test on one machine:
 #   scenarios/cluster/slurm-sweep.sh SCENARIO.json OUTDIR [options]    every shard in turn, then merge

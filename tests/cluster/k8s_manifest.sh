@@ -141,7 +141,16 @@ ln -s "$drsim" "$tmp/bin/drsim"
 for s in shard merge; do
     sed -e "s|/results/|$tmp/results/|g" -e "s|/scenario/|$tmp/scenario/|g" "$tmp/$s.sh" >"$tmp/$s.run"
 done
+# The pods split PLAN_OPTIONS on spaces and must not glob it: links[0].bandwidth=... would turn
+# into the name of a file links0.bandwidth=... in the folder they run in. Such files are there.
+mkdir -p "$tmp/cwd"
+set -f
+for w in $plan_options; do
+    case $w in *'['?']'*) : >"$tmp/cwd/$(tr -d '[]' <<<"$w")" ;; esac
+done
+set +f
 pod() { # script [index]
+    cd "$tmp/cwd"
     env PATH="$tmp/bin:$PATH" SWEEP="$sweep" SHARDS="$shards" PLAN_OPTIONS="$plan_options" \
         ${2:+JOB_COMPLETION_INDEX=$2} /bin/sh -ec "$(cat "$tmp/$1.run")" >>"$tmp/pods.log" 2>&1 ||
         fail "the $1 pod${2:+ $2} failed: $(tail -n 5 "$tmp/pods.log")"

@@ -11,7 +11,10 @@
 #
 # The array size is the number of shards (here 8). Task I writes OUTDIR/shard-I.db; the lowest task
 # also submits the merge job (sbatch --dependency=afterok on the whole array), which writes
-# OUTDIR/sweep.db once every task has succeeded. A task that Slurm requeues starts its shard afresh.
+# OUTDIR/sweep.db once every task has succeeded; it gets the array's partition, account, QOS, memory
+# and time limit, so `sbatch --partition=... --time=...` on the command line holds for it too. A
+# task that Slurm requeues starts its shard afresh. tests/cluster/slurm_sweep.sh runs this script on
+# a one-node Slurm.
 #
 # Without Slurm, for a smoke test on one machine:
 #   scenarios/cluster/slurm-sweep.sh SCENARIO.json OUTDIR [options]    every shard in turn, then merge
@@ -70,6 +73,22 @@ merge_shards() { # count
     mv -f "$outdir/sweep.db.new" "$outdir/sweep.db"
 }
 
+# sbatch options that give the merge job the partition, account, QOS, memory and time limit this
+# array task has (each only when Slurm set it), one a line.
+merge_job_options() {
+    [ -z "${SLURM_JOB_PARTITION:-}" ] || echo "--partition=$SLURM_JOB_PARTITION"
+    [ -z "${SLURM_JOB_ACCOUNT:-}" ] || echo "--account=$SLURM_JOB_ACCOUNT"
+    [ -z "${SLURM_JOB_QOS:-}" ] || echo "--qos=$SLURM_JOB_QOS"
+    if [ -n "${SLURM_MEM_PER_NODE:-}" ]; then
+        echo "--mem=${SLURM_MEM_PER_NODE}M"
+    elif [ -n "${SLURM_MEM_PER_CPU:-}" ]; then
+        echo "--mem-per-cpu=${SLURM_MEM_PER_CPU}M"
+    fi
+    local limit
+    limit=$(squeue --noheader --jobs="$SLURM_JOB_ID" --format=%l 2>/dev/null) || limit=""
+    case $limit in '' | *[!0-9:-]*) ;; *) echo "--time=$limit" ;; esac
+}
+
 mkdir -p "$outdir"
 
 if [ -n "${DRSIM_SWEEP_MERGE:-}" ]; then
@@ -85,8 +104,12 @@ elif [ -n "${SLURM_ARRAY_TASK_ID:-}" ]; then
     fi
     if ((index == 0)) && [ -n "${SLURM_ARRAY_JOB_ID:-}" ] && command -v sbatch >/dev/null; then
         # Slurm keeps its own copy of a batch script: the merge job runs the copy this task runs.
+        # It would get the #SBATCH lines' partition, memory and time, not what the array was
+        # submitted with on the command line, so those of this task are passed on.
+        mapfile -t merge_options < <(merge_job_options)
         sbatch --job-name=drsim-sweep-merge --dependency="afterok:$SLURM_ARRAY_JOB_ID" \
             --kill-on-invalid-dep=yes --cpus-per-task=1 --output="$outdir/merge-%j.out" \
+            ${merge_options[@]+"${merge_options[@]}"} \
             --export="ALL,DRSIM_SWEEP_MERGE=$count" "$0" "$scenario" "$outdir"
     fi
     run_shard "$index" "$count"

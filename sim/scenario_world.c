@@ -578,6 +578,35 @@ static const char *const sc_replica_settings_keys[] = {
     "copy_frequency", "additional_recovery_points", "app_consistent_frequency", "compression",
     NULL};
 
+/* Disk names are unique within their VM only, so they have a table of their own, made per VM and
+ * sized for its disks: a VM with many thousands of disks is checked in linear time. */
+typedef struct sc_disk_names {
+    size_t *slots; /* disk index + 1, 0 = empty; open addressing, at most half full */
+    size_t mask;
+} sc_disk_names;
+
+static size_t sc_pow2_above(size_t n)
+{
+    size_t p = 16;
+    while (p < n)
+        p *= 2;
+    return p;
+}
+
+/* Registers disks[i]'s name; returns the index of the first disk with that name (i if new). */
+static size_t sc_disk_name_put(sc_disk_names *t, const drs_disk *disks, size_t i)
+{
+    uint64_t h = 1469598103934665603u;
+    for (const char *s = disks[i].name; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211u;
+    size_t k = (size_t)h & t->mask;
+    for (; t->slots[k]; k = (k + 1) & t->mask)
+        if (!strcmp(disks[t->slots[k] - 1].name, disks[i].name))
+            return t->slots[k] - 1;
+    t->slots[k] = i + 1;
+    return i;
+}
+
 static void sc_load_disks(sc_ctx *c, drs_vm *vm, const json_t *v, const char *vp)
 {
     const json_t *a = sc_get_array(c, v, vp, "disks", SC_REQUIRED);
@@ -591,6 +620,8 @@ static void sc_load_disks(sc_ctx *c, drs_vm *vm, const json_t *v, const char *vp
     }
     vm->disk_count = json_array_size(a);
     vm->disks = sc_calloc(vm->disk_count, sizeof *vm->disks);
+    sc_disk_names names = {sc_calloc(sc_pow2_above(2 * vm->disk_count), sizeof(size_t)),
+                           sc_pow2_above(2 * vm->disk_count) - 1};
     for (size_t i = 0; i < vm->disk_count; i++) {
         const json_t *dv = json_array_get(a, i);
         drs_disk *d = &vm->disks[i];
@@ -600,12 +631,11 @@ static void sc_load_disks(sc_ctx *c, drs_vm *vm, const json_t *v, const char *vp
             continue;
         sc_check_keys(c, dv, q, sc_disk_keys);
         if (sc_get_name(c, dv, q, "name", SC_REQUIRED, &d->name)) {
-            for (size_t k = 0; k < i; k++) {
-                if (vm->disks[k].name && !strcmp(vm->disks[k].name, d->name)) {
-                    sc_path_key(r, q, "name");
-                    sc_error(c, r, "duplicate disk name '%s' in this VM (first at %s[%zu])",
-                             d->name, p, k);
-                }
+            size_t first = sc_disk_name_put(&names, vm->disks, i);
+            if (first != i) {
+                sc_path_key(r, q, "name");
+                sc_error(c, r, "duplicate disk name '%s' in this VM (first at %s[%zu])", d->name,
+                         p, first);
             }
         }
         bool has_size = sc_get_size(c, dv, q, "size", SC_REQUIRED, &d->size_bytes);
@@ -628,6 +658,7 @@ static void sc_load_disks(sc_ctx *c, drs_vm *vm, const json_t *v, const char *vp
             sc_resolve_at_site(c, SC_CLASSIFICATION, d->storage, vm->site, r, "this VM's");
         }
     }
+    free(names.slots);
 }
 
 static void sc_load_existing_replica(sc_ctx *c, drs_vm *vm, const json_t *v, const char *vp)

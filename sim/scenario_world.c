@@ -588,13 +588,13 @@ static const char *const sc_replica_settings_keys[] = {
     "copy_frequency", "additional_recovery_points", "app_consistent_frequency", "compression",
     NULL};
 
-/* "4KiB", "1MiB", "2GiB": a power of two of at least 1 KiB in its largest whole binary unit. */
-static void sc_format_pow2(uint64_t bytes, char *buf, size_t n)
+/* "4KiB", "1MiB", "1536KiB": a multiple of 1 KiB in its largest binary unit that keeps it whole. */
+static void sc_format_kib(uint64_t bytes, char *buf, size_t n)
 {
     static const char *const units[] = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
     size_t u = 0;
     bytes >>= 10;
-    while (bytes >= 1024 && u + 1 < sizeof units / sizeof units[0]) {
+    while (bytes >= 1024 && bytes % 1024 == 0 && u + 1 < sizeof units / sizeof units[0]) {
         bytes >>= 10;
         u++;
     }
@@ -611,31 +611,33 @@ static void sc_check_extents(sc_ctx *c, uint64_t size, const json_t *sv, const c
     uint64_t extents = size / sc->extent_bytes + (size % sc->extent_bytes != 0);
     if (extents <= SIM_SCENARIO_MAX_DISK_EXTENTS)
         return;
-    uint64_t need = sc->extent_bytes;
+    uint64_t need = 4096; /* the smallest power of two that fits: always a valid extent_size */
     while (need < (UINT64_C(1) << 30) &&
            size / need + (size % need != 0) > SIM_SCENARIO_MAX_DISK_EXTENTS)
         need *= 2;
     char have[32], want[32], p[SC_PATH], got[80];
-    sc_format_pow2(sc->extent_bytes, have, sizeof have);
-    sc_format_pow2(need, want, sizeof want);
+    sc_format_kib(sc->extent_bytes, have, sizeof have);
+    sc_format_kib(need, want, sizeof want);
     if (json_is_string(sv))
         snprintf(got, sizeof got, "%s", json_string_value(sv));
     else
         snprintf(got, sizeof got, "%llu bytes", (unsigned long long)size);
     sc_path_key(p, dp, "size");
     if (size / need + (size % need != 0) <= SIM_SCENARIO_MAX_DISK_EXTENTS)
-        sc_error(c, p,
-                 "a %s disk has %llu extents of %s, more than the %llu a disk may have at extent "
-                 "fidelity: set \"extent_size\" to \"%s\" or more, or use \"fidelity\": "
-                 "\"fluid\"",
-                 got, (unsigned long long)extents, have,
-                 (unsigned long long)SIM_SCENARIO_MAX_DISK_EXTENTS, want);
+        sc_error(
+            c, p,
+            "a disk of %s has %llu extents of %s, more than the %llu a disk may have at extent "
+            "fidelity: set \"extent_size\" to \"%s\" or more, or use \"fidelity\": "
+            "\"fluid\"",
+            got, (unsigned long long)extents, have,
+            (unsigned long long)SIM_SCENARIO_MAX_DISK_EXTENTS, want);
     else
-        sc_error(c, p,
-                 "a %s disk has %llu extents of %s, more than the %llu a disk may have at extent "
-                 "fidelity even with the largest extent_size (1GiB): use \"fidelity\": \"fluid\"",
-                 got, (unsigned long long)extents, have,
-                 (unsigned long long)SIM_SCENARIO_MAX_DISK_EXTENTS);
+        sc_error(
+            c, p,
+            "a disk of %s has %llu extents of %s, more than the %llu a disk may have at extent "
+            "fidelity even with the largest extent_size (1GiB): use \"fidelity\": \"fluid\"",
+            got, (unsigned long long)extents, have,
+            (unsigned long long)SIM_SCENARIO_MAX_DISK_EXTENTS);
 }
 
 /* Disk names are unique within their VM only, so they have a table of their own, made per VM and

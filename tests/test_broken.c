@@ -4,7 +4,9 @@
  * "FILE | JSON PATH | fragment of the message" (path "-": a problem of the whole file). Each file
  * must make validate exit with 2 and print a line "error: PATH: ...fragment...". The example
  * scenario must validate cleanly (exit 0). Inputs that are not scenarios at all must not crash the
- * program. */
+ * program, and inputs that would grow memory without bound (an endless file, a huge trace, a
+ * VM with tens of thousands of disks) are refused or handled within the limits of
+ * scenarios/README.md. */
 #include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,6 +21,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "model/workload.h"
 
 #define BROKEN_DIR DRSIM_SOURCE_DIR "/tests/broken"
 
@@ -451,6 +455,40 @@ static void test_limits_refuse_endless_and_huge_inputs(void **state)
     rmdir(dir);
 }
 
+/* A trace is read at the start of a run: a line of 1024 characters or more is not the MSR layout
+ * (whose lines are under 100), and is refused with the file and line instead of being read whole.
+ */
+static void test_trace_line_limit(void **state)
+{
+    (void)state;
+    /* A record, then a second one padded with trailing spaces (allowed after a number) to exactly
+     * len characters before its newline. */
+    char text[4096];
+    const char *first = "128166372000000000,h,0,Write,0,4096,10\n";
+    const char *second = "128166372000000100,h,0,Write,4096,4096,10";
+    size_t lens[] = {1023, 1024, 3000};
+    for (size_t k = 0; k < 3; k++) {
+        size_t h = strlen(first), len = lens[k];
+        memcpy(text, first, h);
+        memcpy(text + h, second, strlen(second));
+        memset(text + h + strlen(second), ' ', len - strlen(second));
+        text[h + len] = '\n';
+        drs_error err = {0};
+        model_trace *t = model_trace_load_buffer(text, h + len + 1, "pad.csv", &err);
+        if (len < 1024) {
+            /* 1023 characters are a line like any other: both writes are read */
+            if (!t)
+                fail_msg("a line of %zu characters: %s", len, err.message);
+            assert_int_equal(model_trace_write_count(t), 2);
+            model_trace_free(t);
+        } else {
+            assert_null(t);
+            if (!strstr(err.message, "pad.csv:2: a line longer than 1023 characters"))
+                fail_msg("a line of %zu characters: '%s'", len, err.message);
+        }
+    }
+}
+
 /* A VM with 20,000 disks validates, and duplicate names among them are still found, each at its
  * own path and pointing at the first disk of that name. (Comparing every pair of names made
  * validate quadratic in the disks of a VM; tests/bench/many_disks.sh times it.) */
@@ -569,6 +607,7 @@ int main(void)
         cmocka_unit_test(test_garbage_never_crashes),
         cmocka_unit_test(test_limits_refuse_endless_and_huge_inputs),
         cmocka_unit_test(test_many_disks_and_their_duplicates),
+        cmocka_unit_test(test_trace_line_limit),
         cmocka_unit_test(test_help_describes_every_command_and_option),
         cmocka_unit_test(test_command_line_mistakes_exit_2),
     };

@@ -32,6 +32,9 @@
 /* A trace workload's file: a regular file of at most 4 GiB (the MSR Cambridge files are all
  * smaller). model/trace.c bounds its lines and records as well. */
 #define SIM_SCENARIO_MAX_TRACE_BYTES (UINT64_C(4) << 30)
+/* Expectations: at most 100,000 checks, a "*" counting once per VM (link, plan, classification)
+ * it stands for: 10,000 VMs with ten expectations each. */
+#define SIM_SCENARIO_MAX_EXPECT_CHECKS UINT64_C(100000)
 
 /* Reads and checks the scenario at path. Appends every problem (errors and warnings) to diags.
  * Returns NULL when any error was found; otherwise a scenario the caller owns and frees with

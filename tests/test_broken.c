@@ -489,6 +489,55 @@ static void test_trace_line_limit(void **state)
     }
 }
 
+/* Expectations about "*" count once per VM: 1,000 VMs and 100 such expectations are the 100,000
+ * checks a run may have; one more expectation is refused at its own path. (Before the limit, a
+ * 280 KB file of 2,000 VMs and 2,000 such expectations took 46 s and 3 GB to run.) */
+static void test_expectation_checks_limit(void **state)
+{
+    (void)state;
+    enum { VMS = 1000 };
+    size_t cap = VMS * 80 + 200 * 80 + 1024, len = 0;
+    char *text = malloc(cap);
+    assert_non_null(text);
+    char dir[] = "/tmp/drsim-expect-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char sc[256];
+    snprintf(sc, sizeof sc, "%s/expect.json", dir);
+    for (int expects = 100; expects <= 101; expects++) {
+        len = (size_t)snprintf(
+            text, cap,
+            "{\"drsim\": 1, \"duration\": \"1h\", \"sites\": [{\"name\": \"sea\", \"vmm\": "
+            "{\"name\": \"vmm-sea\"}, \"hosts\": [{\"name\": \"h-sea\"}]}, {\"name\": \"dub\", "
+            "\"vmm\": {\"name\": \"vmm-dub\"}}], \"vms\": [");
+        for (int i = 0; i < VMS; i++)
+            len += (size_t)snprintf(text + len, cap - len,
+                                    "%s{\"name\": \"vm%d\", \"host\": \"h-sea\", \"disks\": "
+                                    "[{\"name\": \"d\", \"size\": \"1GiB\"}]}",
+                                    i ? "," : "", i);
+        len += (size_t)snprintf(text + len, cap - len, "], \"expect\": [");
+        for (int i = 0; i < expects; i++)
+            len += (size_t)snprintf(text + len, cap - len,
+                                    "%s{\"event\": \"resync_required\", \"vm\": \"*\", "
+                                    "\"never\": true}",
+                                    i ? "," : "");
+        snprintf(text + len, cap - len, "]}\n");
+        write_text(sc, text);
+        run_result r = validate_file(sc);
+        if (expects == 100 && r.exit_code != 0)
+            fail_msg("100,000 checks: exit %d, output:\n%.2000s", r.exit_code, r.out);
+        if (expects == 101 &&
+            (r.exit_code != 2 ||
+             !output_has(r.out, "expect[100]",
+                         "the expectations up to this one make 101000 checks (each \"*\" counts "
+                         "once per VM, link, plan or classification), more than the 100000")))
+            fail_msg("100,100 checks: exit %d, output:\n%.2000s", r.exit_code, r.out);
+        free(r.out);
+    }
+    free(text);
+    unlink(sc);
+    rmdir(dir);
+}
+
 /* A VM with 20,000 disks validates, and duplicate names among them are still found, each at its
  * own path and pointing at the first disk of that name. (Comparing every pair of names made
  * validate quadratic in the disks of a VM; tests/bench/many_disks.sh times it.) */
@@ -608,6 +657,7 @@ int main(void)
         cmocka_unit_test(test_limits_refuse_endless_and_huge_inputs),
         cmocka_unit_test(test_many_disks_and_their_duplicates),
         cmocka_unit_test(test_trace_line_limit),
+        cmocka_unit_test(test_expectation_checks_limit),
         cmocka_unit_test(test_help_describes_every_command_and_option),
         cmocka_unit_test(test_command_line_mistakes_exit_2),
     };

@@ -93,6 +93,32 @@ static void sc_load_top(sc_ctx *c, const json_t *root)
     }
 }
 
+/* The links' sample series together, once the links are known (see
+ * SIM_SCENARIO_MAX_LINK_SAMPLES). Not reported when the samples of one series are over their own
+ * limit already. */
+static void sc_check_link_samples(sc_ctx *c)
+{
+    const drs_scenario *sc = c->sc;
+    if (sc->duration_ns <= 0 || sc->sample_interval_ns < SIM_SCENARIO_MIN_SAMPLE_INTERVAL_NS ||
+        sc->link_count == 0)
+        return;
+    int64_t per_series = sc->duration_ns / sc->sample_interval_ns;
+    int64_t links = (int64_t)sc->link_count;
+    if (per_series > SIM_SCENARIO_MAX_SAMPLES ||
+        per_series <= SIM_SCENARIO_MAX_LINK_SAMPLES / links)
+        return;
+    /* the smallest whole number of seconds that keeps links x samples within the limit */
+    int64_t per_link = SIM_SCENARIO_MAX_LINK_SAMPLES / links;
+    int64_t per = per_link * DRS_NS_PER_S;
+    int64_t min_s = (sc->duration_ns + per - 1) / per;
+    sc_error(c, "sample_interval",
+             "%lld links sampled every %llds over the run's %lld days make %lld link samples, "
+             "more than the %lld a run may hold: use a sample_interval of at least %llds",
+             (long long)links, (long long)(sc->sample_interval_ns / DRS_NS_PER_S),
+             (long long)(sc->duration_ns / (86400 * DRS_NS_PER_S)), (long long)(per_series * links),
+             (long long)SIM_SCENARIO_MAX_LINK_SAMPLES, (long long)min_s);
+}
+
 static char *sc_dirname(const char *path)
 {
     const char *slash = strrchr(path, '/');
@@ -142,6 +168,7 @@ static drs_scenario *sc_load_json(const char *text, size_t len, const char *file
     sc_load_top(c, root);
     sc_load_sites(c, root);
     sc_load_links(c, root);
+    sc_check_link_samples(c);
     sc_load_workloads(c, root);
     sc_load_vms(c, root);
     sc_load_recovery(c, root);

@@ -25,6 +25,9 @@
  * points (a year at one a minute is 525,600). */
 #define SIM_SCENARIO_MIN_SAMPLE_INTERVAL_NS INT64_C(1000000000)
 #define SIM_SCENARIO_MAX_SAMPLES INT64_C(1000000)
+/* Link series are held in memory for the run's statistics (40 bytes a point): all links together
+ * at most ten million points (400 MB), e.g. ten links sampled every minute for 694 days. */
+#define SIM_SCENARIO_MAX_LINK_SAMPLES INT64_C(10000000)
 /* At extent fidelity a disk keeps a version per extent it has written: at most 2^26 extents per
  * disk (a 64 TiB disk, the largest VHDX, at the default 1 MiB extent; 1 GiB of state per copy at
  * worst). */

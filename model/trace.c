@@ -16,6 +16,13 @@
  * still fits an int64 (about 146 years). */
 #define TRACE_MAX_SPAN_TICKS ((uint64_t)INT64_MAX / 200)
 
+/* Bounds on what a trace may make drsim hold: a line of the MSR layout is under 100 characters,
+ * so a longer one means the file is not a trace (and reading it whole could exhaust memory); and
+ * the records are kept in memory at 32 bytes per write, so 50 million writes (1.6 GB) is the most
+ * a trace may have. */
+#define TRACE_MAX_LINE 1024
+#define TRACE_MAX_WRITES ((size_t)50 * 1000 * 1000)
+
 /* Splits line at commas in place; returns the number of fields (at most max). */
 static size_t trace_split(char *line, char **fields, size_t max)
 {
@@ -80,14 +87,19 @@ static model_trace *trace_read(FILE *f, const char *path, drs_error *err)
     if (!t)
         abort();
     size_t cap = 0;
-    char *line = NULL;
-    size_t line_cap = 0;
+    char line[TRACE_MAX_LINE + 1];
     unsigned long lineno = 0;
     uint64_t first_tick = 0, last_tick = 0;
     size_t records = 0;
     bool ok = true;
-    while (getline(&line, &line_cap, f) >= 0) {
+    while (fgets(line, sizeof line, f)) {
         lineno++;
+        if (!strchr(line, '\n') && strlen(line) == TRACE_MAX_LINE) {
+            ok = drs_fail(err, DRS_EINPUT, "",
+                          "%s:%lu: a line longer than %d characters: not an MSR trace", path,
+                          lineno, TRACE_MAX_LINE - 1);
+            break;
+        }
         char *fields[8];
         char *p = line;
         while (*p == ' ' || *p == '\t')
@@ -124,6 +136,13 @@ static model_trace *trace_read(FILE *f, const char *path, drs_error *err)
                           path, lineno);
             break;
         }
+        if (t->count == TRACE_MAX_WRITES) {
+            ok = drs_fail(err, DRS_EINPUT, "",
+                          "%s:%lu: more than %zu writes, the most a trace may have: cut it into a "
+                          "shorter stretch of time",
+                          path, lineno, TRACE_MAX_WRITES);
+            break;
+        }
         if (t->count == cap) {
             cap = cap ? cap * 2 : 1024;
             t->writes = realloc(t->writes, cap * sizeof *t->writes);
@@ -134,7 +153,6 @@ static model_trace *trace_read(FILE *f, const char *path, drs_error *err)
         t->writes[t->count++] = (trace_write){(int64_t)tick, offset, size};
         t->total_bytes += size;
     }
-    free(line);
     if (ok && ferror(f))
         ok = drs_fail(err, DRS_EIO, "", "error reading trace %s", path);
     /* Times become int64 nanoseconds, and one pass lasts the span plus up to one span more (the
@@ -203,6 +221,15 @@ void model_trace_free(model_trace *t)
     free(t);
 }
 
-size_t model_trace_write_count(const model_trace *t) { return t->count; }
-uint64_t model_trace_total_bytes(const model_trace *t) { return t->total_bytes; }
-int64_t model_trace_period_ns(const model_trace *t) { return t->period_ns; }
+size_t model_trace_write_count(const model_trace *t)
+{
+    return t->count;
+}
+uint64_t model_trace_total_bytes(const model_trace *t)
+{
+    return t->total_bytes;
+}
+int64_t model_trace_period_ns(const model_trace *t)
+{
+    return t->period_ns;
+}

@@ -51,9 +51,30 @@ static void sc_load_top(sc_ctx *c, const json_t *root)
         sc->duration_ns <= 0)
         sc_error(c, "duration", "the run must last longer than 0");
     sc->sample_interval_ns = 60 * DRS_NS_PER_S;
-    if (sc_get_duration(c, root, "", "sample_interval", SC_OPTIONAL, &sc->sample_interval_ns) &&
-        sc->sample_interval_ns <= 0)
-        sc_error(c, "sample_interval", "expected a duration longer than 0");
+    if (sc_get_duration(c, root, "", "sample_interval", SC_OPTIONAL, &sc->sample_interval_ns)) {
+        if (sc->sample_interval_ns <= 0)
+            sc_error(c, "sample_interval", "expected a duration longer than 0");
+        else if (sc->sample_interval_ns < SIM_SCENARIO_MIN_SAMPLE_INTERVAL_NS)
+            sc_error(c, "sample_interval",
+                     "expected a sample interval of at least 1s, got \"%s\" (samples only feed "
+                     "the charts: statistics are exact whatever the interval)",
+                     json_is_string(json_object_get(root, "sample_interval"))
+                         ? json_string_value(json_object_get(root, "sample_interval"))
+                         : "?");
+    }
+    if (sc->duration_ns > 0 && sc->sample_interval_ns >= SIM_SCENARIO_MIN_SAMPLE_INTERVAL_NS &&
+        sc->duration_ns / sc->sample_interval_ns > SIM_SCENARIO_MAX_SAMPLES) {
+        /* The smallest whole number of seconds that keeps the series within the limit. */
+        int64_t per = SIM_SCENARIO_MAX_SAMPLES * DRS_NS_PER_S;
+        int64_t min_s = (sc->duration_ns + per - 1) / per;
+        sc_error(c, "sample_interval",
+                 "one sample every %llds over the run's %lld days makes %lld samples per series, "
+                 "more than the %lld a series may hold: use a sample_interval of at least %llds",
+                 (long long)(sc->sample_interval_ns / DRS_NS_PER_S),
+                 (long long)(sc->duration_ns / (86400 * DRS_NS_PER_S)),
+                 (long long)(sc->duration_ns / sc->sample_interval_ns),
+                 (long long)SIM_SCENARIO_MAX_SAMPLES, (long long)min_s);
+    }
 
     static const char *const fidelities[] = {"extent", "fluid", NULL};
     int f = DRS_FIDELITY_EXTENT;
@@ -70,6 +91,32 @@ static void sc_load_top(sc_ctx *c, const json_t *root)
         else
             sc->extent_bytes = ext;
     }
+}
+
+/* The links' sample series together, once the links are known (see
+ * SIM_SCENARIO_MAX_LINK_SAMPLES). Not reported when the samples of one series are over their own
+ * limit already. */
+static void sc_check_link_samples(sc_ctx *c)
+{
+    const drs_scenario *sc = c->sc;
+    if (sc->duration_ns <= 0 || sc->sample_interval_ns < SIM_SCENARIO_MIN_SAMPLE_INTERVAL_NS ||
+        sc->link_count == 0)
+        return;
+    int64_t per_series = sc->duration_ns / sc->sample_interval_ns;
+    int64_t links = (int64_t)sc->link_count;
+    if (per_series > SIM_SCENARIO_MAX_SAMPLES ||
+        per_series <= SIM_SCENARIO_MAX_LINK_SAMPLES / links)
+        return;
+    /* the smallest whole number of seconds that keeps links x samples within the limit */
+    int64_t per_link = SIM_SCENARIO_MAX_LINK_SAMPLES / links;
+    int64_t per = per_link * DRS_NS_PER_S;
+    int64_t min_s = (sc->duration_ns + per - 1) / per;
+    sc_error(c, "sample_interval",
+             "%lld links sampled every %llds over the run's %lld days make %lld link samples, "
+             "more than the %lld a run may hold: use a sample_interval of at least %llds",
+             (long long)links, (long long)(sc->sample_interval_ns / DRS_NS_PER_S),
+             (long long)(sc->duration_ns / (86400 * DRS_NS_PER_S)), (long long)(per_series * links),
+             (long long)SIM_SCENARIO_MAX_LINK_SAMPLES, (long long)min_s);
 }
 
 static char *sc_dirname(const char *path)
@@ -121,6 +168,7 @@ static drs_scenario *sc_load_json(const char *text, size_t len, const char *file
     sc_load_top(c, root);
     sc_load_sites(c, root);
     sc_load_links(c, root);
+    sc_check_link_samples(c);
     sc_load_workloads(c, root);
     sc_load_vms(c, root);
     sc_load_recovery(c, root);
@@ -151,15 +199,19 @@ drs_scenario *sim_scenario_load(const char *path, drs_diags *diags)
         drs_diags_add(diags, DRS_SEV_ERROR, 0, "", "cannot read '%s': %s", path, strerror(errno));
         return NULL;
     }
-    size_t cap = 1 << 16, len = 0;
+    /* Chunks of at most 64 KiB, and no more than the limit plus one byte: a file that is not a
+     * scenario at all (a device such as /dev/zero, a disk image) is refused as soon as it is
+     * known to be too long, not read to its end. */
+    size_t cap = 1 << 16, len = 0, limit = (size_t)SIM_SCENARIO_MAX_FILE_BYTES;
     char *buf = malloc(cap);
     if (!buf)
         abort();
     size_t got;
-    while ((got = fread(buf + len, 1, cap - len, f)) > 0) {
+    while (len <= limit &&
+           (got = fread(buf + len, 1, cap - len < 65536 ? cap - len : 65536, f)) > 0) {
         len += got;
-        if (len == cap) {
-            cap *= 2;
+        if (len == cap && len <= limit) {
+            cap = cap * 2 < limit + 1 ? cap * 2 : limit + 1;
             buf = realloc(buf, cap);
             if (!buf)
                 abort();
@@ -170,6 +222,14 @@ drs_scenario *sim_scenario_load(const char *path, drs_diags *diags)
     if (failed) {
         free(buf);
         drs_diags_add(diags, DRS_SEV_ERROR, 0, "", "cannot read '%s'", path);
+        return NULL;
+    }
+    if (len > limit) {
+        free(buf);
+        drs_diags_add(diags, DRS_SEV_ERROR, 0, "",
+                      "%s: the file is longer than %llu MiB, the largest scenario drsim reads (is "
+                      "it a scenario?)",
+                      path, (unsigned long long)(SIM_SCENARIO_MAX_FILE_BYTES >> 20));
         return NULL;
     }
     char *dir = sc_dirname(path);

@@ -8,10 +8,36 @@
 #ifndef SIM_SCENARIO_H
 #define SIM_SCENARIO_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "engine/desc.h"
 #include "engine/error.h"
+
+/* Limits on what a scenario may ask for, so that a mistaken or hostile file is refused with a
+ * message instead of growing memory without bound (scenarios/README.md, "Limits"). */
+/* The largest scenario file read: far above a 10,000-VM fleet (a few MiB), far below what would
+ * strain the JSON parser's memory. Anything longer (say /dev/zero) is refused after that many
+ * bytes. */
+#define SIM_SCENARIO_MAX_FILE_BYTES (UINT64_C(64) << 20)
+/* The sample series (RPO and replica storage per VM, throughput per link, kept for charts) get one
+ * point per sample_interval: the interval is at least a second and a series at most a million
+ * points (a year at one a minute is 525,600). */
+#define SIM_SCENARIO_MIN_SAMPLE_INTERVAL_NS INT64_C(1000000000)
+#define SIM_SCENARIO_MAX_SAMPLES INT64_C(1000000)
+/* Link series are held in memory for the run's statistics (40 bytes a point): all links together
+ * at most ten million points (400 MB), e.g. ten links sampled every minute for 694 days. */
+#define SIM_SCENARIO_MAX_LINK_SAMPLES INT64_C(10000000)
+/* At extent fidelity a disk keeps a version per extent it has written: at most 2^26 extents per
+ * disk (a 64 TiB disk, the largest VHDX, at the default 1 MiB extent; 1 GiB of state per copy at
+ * worst). */
+#define SIM_SCENARIO_MAX_DISK_EXTENTS (UINT64_C(1) << 26)
+/* A trace workload's file: a regular file of at most 4 GiB (the MSR Cambridge files are all
+ * smaller). model/trace.c bounds its lines and records as well. */
+#define SIM_SCENARIO_MAX_TRACE_BYTES (UINT64_C(4) << 30)
+/* Expectations: at most 100,000 checks, a "*" counting once per VM (link, plan, classification)
+ * it stands for: 10,000 VMs with ten expectations each. */
+#define SIM_SCENARIO_MAX_EXPECT_CHECKS UINT64_C(100000)
 
 /* Reads and checks the scenario at path. Appends every problem (errors and warnings) to diags.
  * Returns NULL when any error was found; otherwise a scenario the caller owns and frees with

@@ -378,6 +378,29 @@ static void sc_load_one_expect(sc_ctx *c, const json_t *v, const char *p, drs_ex
     }
 }
 
+/* How many checks an expectation stands for: one per VM, link, plan or classification for "*". */
+static uint64_t sc_expect_checks(const drs_scenario *sc, const drs_expect *x)
+{
+    if (!x->target || strcmp(x->target, "*") != 0)
+        return 1;
+    uint64_t n = 0;
+    switch (x->scope) {
+    case DRS_SCOPE_VM:
+        return sc->vm_count;
+    case DRS_SCOPE_LINK:
+        return sc->link_count;
+    case DRS_SCOPE_PLAN:
+        return sc->recovery.plan_count;
+    case DRS_SCOPE_CLASSIFICATION:
+        for (size_t i = 0; i < sc->site_count; i++)
+            n += sc->sites[i].storage_count;
+        return n;
+    case DRS_SCOPE_NONE:
+        break;
+    }
+    return 1;
+}
+
 void sc_load_expect(sc_ctx *c, const json_t *root)
 {
     drs_scenario *sc = c->sc;
@@ -387,6 +410,8 @@ void sc_load_expect(sc_ctx *c, const json_t *root)
     sc->expect_count = json_array_size(a);
     sc->expect = sc_calloc(sc->expect_count, sizeof *sc->expect);
     char p[SC_PATH];
+    uint64_t checks = 0;
+    bool over = false;
     for (size_t i = 0; i < sc->expect_count; i++) {
         const json_t *v = json_array_get(a, i);
         drs_expect *x = &sc->expect[i];
@@ -395,5 +420,16 @@ void sc_load_expect(sc_ctx *c, const json_t *root)
         if (!sc_expect_object(c, v, p))
             continue;
         sc_load_one_expect(c, v, p, x);
+        /* Every check is a result kept in memory and a line of every report: "*" over thousands
+         * of VMs in thousands of expectations would be millions of them. */
+        checks += sc_expect_checks(sc, x);
+        if (!over && checks > SIM_SCENARIO_MAX_EXPECT_CHECKS) {
+            over = true;
+            sc_error(c, p,
+                     "the expectations up to this one make %llu checks (each \"*\" counts once "
+                     "per VM, link, plan or classification), more than the %llu a run may have",
+                     (unsigned long long)checks,
+                     (unsigned long long)SIM_SCENARIO_MAX_EXPECT_CHECKS);
+        }
     }
 }

@@ -2,8 +2,10 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "scenario.h"
 #include "scenario_internal.h"
 
 #define SC_DAY_NS (INT64_C(86400) * DRS_NS_PER_S)
@@ -42,10 +44,8 @@ static const char *const sc_site_keys[] = {"name",     "vmm",     "kerberos",   
                                            "networks", "storage", "file_servers", NULL};
 static const char *const sc_vmm_keys[] = {"name", "nodes", "internet", NULL};
 static const char *const sc_node_keys[] = {"name", "provider_version", NULL};
-static const char *const sc_host_keys[] = {"name",         "os",
-                                           "cloud",        "storage",
-                                           "ports_in_use", "max_active_transfers",
-                                           NULL};
+static const char *const sc_host_keys[] = {
+    "name", "os", "cloud", "storage", "ports_in_use", "max_active_transfers", NULL};
 static const char *const sc_network_keys[] = {"name", "subnets", NULL};
 static const char *const sc_storage_keys[] = {"classification", "capacity", "read_rate",
                                               "write_rate", NULL};
@@ -443,12 +443,22 @@ static void sc_load_trace(sc_ctx *c, drs_workload *w, const json_t *v, const cha
     size_t n = dl + slash + strlen(w->file) + 1;
     w->resolved_file = sc_calloc(n, 1);
     snprintf(w->resolved_file, n, "%s%s%s", dir, slash ? "/" : "", w->file);
+    sc_path_key(q, p, "file");
+    struct stat st;
     if (access(w->resolved_file, R_OK) != 0) {
-        sc_path_key(q, p, "file");
         sc_error(
             c, q,
             "cannot read the trace file '%s' (looked for '%s', relative to the scenario's folder)",
             w->file, w->resolved_file);
+    } else if (stat(w->resolved_file, &st) != 0 || !S_ISREG(st.st_mode)) {
+        /* A device or a pipe may never end (/dev/zero), a folder has no records. */
+        sc_error(c, q, "the trace file '%s' is not a regular file", w->file);
+    } else if ((uint64_t)st.st_size > SIM_SCENARIO_MAX_TRACE_BYTES) {
+        sc_error(c, q,
+                 "the trace file '%s' holds %llu bytes, more than the %llu GiB a trace may have: "
+                 "cut it into a shorter stretch of time",
+                 w->file, (unsigned long long)st.st_size,
+                 (unsigned long long)(SIM_SCENARIO_MAX_TRACE_BYTES >> 30));
     }
 }
 
@@ -578,6 +588,87 @@ static const char *const sc_replica_settings_keys[] = {
     "copy_frequency", "additional_recovery_points", "app_consistent_frequency", "compression",
     NULL};
 
+/* "4KiB", "1MiB", "1536KiB": a multiple of 1 KiB in its largest binary unit that keeps it whole. */
+static void sc_format_kib(uint64_t bytes, char *buf, size_t n)
+{
+    static const char *const units[] = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+    size_t u = 0;
+    bytes >>= 10;
+    while (bytes >= 1024 && bytes % 1024 == 0 && u + 1 < sizeof units / sizeof units[0]) {
+        bytes >>= 10;
+        u++;
+    }
+    snprintf(buf, n, "%llu%s", (unsigned long long)bytes, units[u]);
+}
+
+/* At extent fidelity a disk's state grows with its extents: refuse a disk with more than
+ * SIM_SCENARIO_MAX_DISK_EXTENTS, and say which extent size would do. */
+static void sc_check_extents(sc_ctx *c, uint64_t size, const json_t *sv, const char *dp)
+{
+    const drs_scenario *sc = c->sc;
+    if (sc->fidelity != DRS_FIDELITY_EXTENT || sc->extent_bytes == 0)
+        return;
+    uint64_t extents = size / sc->extent_bytes + (size % sc->extent_bytes != 0);
+    if (extents <= SIM_SCENARIO_MAX_DISK_EXTENTS)
+        return;
+    uint64_t need = 4096; /* the smallest power of two that fits: always a valid extent_size */
+    while (need < (UINT64_C(1) << 30) &&
+           size / need + (size % need != 0) > SIM_SCENARIO_MAX_DISK_EXTENTS)
+        need *= 2;
+    char have[32], want[32], p[SC_PATH], got[80];
+    sc_format_kib(sc->extent_bytes, have, sizeof have);
+    sc_format_kib(need, want, sizeof want);
+    if (json_is_string(sv))
+        snprintf(got, sizeof got, "%s", json_string_value(sv));
+    else
+        snprintf(got, sizeof got, "%llu bytes", (unsigned long long)size);
+    sc_path_key(p, dp, "size");
+    if (size / need + (size % need != 0) <= SIM_SCENARIO_MAX_DISK_EXTENTS)
+        sc_error(
+            c, p,
+            "a disk of %s has %llu extents of %s, more than the %llu a disk may have at extent "
+            "fidelity: set \"extent_size\" to \"%s\" or more, or use \"fidelity\": "
+            "\"fluid\"",
+            got, (unsigned long long)extents, have,
+            (unsigned long long)SIM_SCENARIO_MAX_DISK_EXTENTS, want);
+    else
+        sc_error(
+            c, p,
+            "a disk of %s has %llu extents of %s, more than the %llu a disk may have at extent "
+            "fidelity even with the largest extent_size (1GiB): use \"fidelity\": \"fluid\"",
+            got, (unsigned long long)extents, have,
+            (unsigned long long)SIM_SCENARIO_MAX_DISK_EXTENTS);
+}
+
+/* Disk names are unique within their VM only, so they have a table of their own, made per VM and
+ * sized for its disks: a VM with many thousands of disks is checked in linear time. */
+typedef struct sc_disk_names {
+    size_t *slots; /* disk index + 1, 0 = empty; open addressing, at most half full */
+    size_t mask;
+} sc_disk_names;
+
+static size_t sc_pow2_above(size_t n)
+{
+    size_t p = 16;
+    while (p < n)
+        p *= 2;
+    return p;
+}
+
+/* Registers disks[i]'s name; returns the index of the first disk with that name (i if new). */
+static size_t sc_disk_name_put(sc_disk_names *t, const drs_disk *disks, size_t i)
+{
+    uint64_t h = 1469598103934665603u;
+    for (const char *s = disks[i].name; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211u;
+    size_t k = (size_t)h & t->mask;
+    for (; t->slots[k]; k = (k + 1) & t->mask)
+        if (!strcmp(disks[t->slots[k] - 1].name, disks[i].name))
+            return t->slots[k] - 1;
+    t->slots[k] = i + 1;
+    return i;
+}
+
 static void sc_load_disks(sc_ctx *c, drs_vm *vm, const json_t *v, const char *vp)
 {
     const json_t *a = sc_get_array(c, v, vp, "disks", SC_REQUIRED);
@@ -591,6 +682,8 @@ static void sc_load_disks(sc_ctx *c, drs_vm *vm, const json_t *v, const char *vp
     }
     vm->disk_count = json_array_size(a);
     vm->disks = sc_calloc(vm->disk_count, sizeof *vm->disks);
+    sc_disk_names names = {sc_calloc(sc_pow2_above(2 * vm->disk_count), sizeof(size_t)),
+                           sc_pow2_above(2 * vm->disk_count) - 1};
     for (size_t i = 0; i < vm->disk_count; i++) {
         const json_t *dv = json_array_get(a, i);
         drs_disk *d = &vm->disks[i];
@@ -600,18 +693,19 @@ static void sc_load_disks(sc_ctx *c, drs_vm *vm, const json_t *v, const char *vp
             continue;
         sc_check_keys(c, dv, q, sc_disk_keys);
         if (sc_get_name(c, dv, q, "name", SC_REQUIRED, &d->name)) {
-            for (size_t k = 0; k < i; k++) {
-                if (vm->disks[k].name && !strcmp(vm->disks[k].name, d->name)) {
-                    sc_path_key(r, q, "name");
-                    sc_error(c, r, "duplicate disk name '%s' in this VM (first at %s[%zu])",
-                             d->name, p, k);
-                }
+            size_t first = sc_disk_name_put(&names, vm->disks, i);
+            if (first != i) {
+                sc_path_key(r, q, "name");
+                sc_error(c, r, "duplicate disk name '%s' in this VM (first at %s[%zu])", d->name, p,
+                         first);
             }
         }
         bool has_size = sc_get_size(c, dv, q, "size", SC_REQUIRED, &d->size_bytes);
         if (has_size && d->size_bytes == 0) {
             sc_path_key(r, q, "size");
             sc_error(c, r, "expected a disk size larger than 0");
+        } else if (has_size) {
+            sc_check_extents(c, d->size_bytes, json_object_get(dv, "size"), q);
         }
         d->used_bytes = d->size_bytes;
         if (sc_get_size(c, dv, q, "used", SC_OPTIONAL, &d->used_bytes) && has_size &&
@@ -628,6 +722,7 @@ static void sc_load_disks(sc_ctx *c, drs_vm *vm, const json_t *v, const char *vp
             sc_resolve_at_site(c, SC_CLASSIFICATION, d->storage, vm->site, r, "this VM's");
         }
     }
+    free(names.slots);
 }
 
 static void sc_load_existing_replica(sc_ctx *c, drs_vm *vm, const json_t *v, const char *vp)

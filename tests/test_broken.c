@@ -4,7 +4,9 @@
  * "FILE | JSON PATH | fragment of the message" (path "-": a problem of the whole file). Each file
  * must make validate exit with 2 and print a line "error: PATH: ...fragment...". The example
  * scenario must validate cleanly (exit 0). Inputs that are not scenarios at all must not crash the
- * program. */
+ * program, and inputs that would grow memory without bound (an endless file, a huge trace, a
+ * VM with tens of thousands of disks) are refused or handled within the limits of
+ * scenarios/README.md. */
 #include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,6 +21,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "model/workload.h"
 
 #define BROKEN_DIR DRSIM_SOURCE_DIR "/tests/broken"
 
@@ -338,6 +342,252 @@ static void test_garbage_never_crashes(void **state)
     rmdir(dir);
 }
 
+#define LIMITS_SCENARIO                                                                            \
+    "{\"drsim\": 1, \"duration\": \"1d\", \"fidelity\": \"%s\", \"extent_size\": \"%s\",\n"        \
+    " \"sites\": [{\"name\": \"sea\", \"vmm\": {\"name\": \"vmm-sea\"}, \"clouds\": "              \
+    "[\"c-sea\"],\n"                                                                               \
+    "             \"hosts\": [{\"name\": \"h-sea\", \"cloud\": \"c-sea\"}]},\n"                    \
+    "            {\"name\": \"dub\", \"vmm\": {\"name\": \"vmm-dub\"}, \"clouds\": "               \
+    "[\"c-dub\"],\n"                                                                               \
+    "             \"hosts\": [{\"name\": \"h-dub\", \"cloud\": \"c-dub\"}]}],\n"                   \
+    " \"workloads\": [%s],\n"                                                                      \
+    " \"vms\": [{\"name\": \"vm1\", \"host\": \"h-sea\", \"disks\": [%s]}]}\n"
+
+/* A small valid scenario whose one VM has the disks given (a JSON array's contents), at the given
+ * fidelity and extent size; the caller frees it. */
+static char *limits_scenario(const char *fidelity, const char *extent, const char *disks,
+                             const char *workloads)
+{
+    size_t n = strlen(LIMITS_SCENARIO) + strlen(fidelity) + strlen(extent) + strlen(disks) +
+               strlen(workloads);
+    char *text = malloc(n);
+    assert_non_null(text);
+    snprintf(text, n, LIMITS_SCENARIO, fidelity, extent, workloads, disks);
+    return text;
+}
+
+static void write_text(const char *path, const char *text)
+{
+    write_bytes(path, text, strlen(text));
+}
+
+/* Inputs that would grow memory without bound are refused quickly, with the limit in the message
+ * (scenarios/README.md, "Limits"). The limits a file can show are in tests/broken/; these need a
+ * device or a file too large to keep in the repository. */
+static void test_limits_refuse_endless_and_huge_inputs(void **state)
+{
+    (void)state;
+    /* /dev/zero never ends: read up to the 64 MiB limit, then refused. */
+    run_result r = validate_file("/dev/zero");
+    if (r.exit_code != 2 || !output_has(r.out, "-", "longer than 64 MiB"))
+        fail_msg("validate /dev/zero: exit %d, output:\n%s", r.exit_code, r.out);
+    free(r.out);
+
+    char dir[] = "/tmp/drsim-limits-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char big[256], trace[256], sc[256];
+
+    /* A regular file one byte over the limit (sparse: it costs no disk) is refused the same way;
+     * one at the limit is read and judged as JSON (a file of NUL bytes is malformed). */
+    snprintf(big, sizeof big, "%s/big.json", dir);
+    FILE *f = fopen(big, "wb");
+    assert_non_null(f);
+    fclose(f);
+    assert_int_equal(truncate(big, (off_t)(64 << 20) + 1), 0);
+    r = validate_file(big);
+    if (r.exit_code != 2 || !output_has(r.out, "-", "longer than 64 MiB"))
+        fail_msg("validate of a 64 MiB + 1 file: exit %d, output:\n%s", r.exit_code, r.out);
+    free(r.out);
+    assert_int_equal(truncate(big, (off_t)(64 << 20)), 0);
+    r = validate_file(big);
+    assert_int_equal(r.exit_code, 2);
+    assert_null(strstr(r.out, "longer than"));
+    assert_non_null(strstr(r.out, "malformed JSON"));
+    free(r.out);
+    unlink(big);
+
+    /* A trace file one byte over 4 GiB (sparse again) is refused at its JSON path. */
+    snprintf(trace, sizeof trace, "%s/huge.csv", dir);
+    f = fopen(trace, "wb");
+    assert_non_null(f);
+    fclose(f);
+    assert_int_equal(truncate(trace, (off_t)(INT64_C(4) << 30) + 1), 0);
+    char *text = limits_scenario("extent", "1MiB",
+                                 "{\"name\": \"d\", \"size\": \"1GiB\", \"workload\": \"t\"}",
+                                 "{\"name\": \"t\", \"kind\": \"trace\", \"file\": \"huge.csv\"}");
+    snprintf(sc, sizeof sc, "%s/trace.json", dir);
+    write_text(sc, text);
+    free(text);
+    r = validate_file(sc);
+    if (r.exit_code != 2 || !output_has(r.out, "workloads[0].file", "more than the 4 GiB"))
+        fail_msg("a trace of 4 GiB + 1: exit %d, output:\n%s", r.exit_code, r.out);
+    free(r.out);
+    unlink(trace);
+    unlink(sc);
+
+    /* The extent limit is for extent fidelity only: the same 64 TiB disk of 4 KiB extents that
+     * tests/broken/disk-too-many-extents.json is refused for is fine at fluid fidelity, and at
+     * extent fidelity with 1 MiB extents (64 TiB / 1 MiB = 2^26, exactly the limit). */
+    const char *disk = "{\"name\": \"d\", \"size\": \"64TiB\"}";
+    const char *cases[][2] = {{"fluid", "4KiB"}, {"extent", "1MiB"}};
+    for (size_t i = 0; i < 2; i++) {
+        text = limits_scenario(cases[i][0], cases[i][1], disk, "");
+        write_text(sc, text);
+        free(text);
+        r = validate_file(sc);
+        if (r.exit_code != 0)
+            fail_msg("64TiB disk at %s fidelity, %s extents: exit %d, output:\n%s", cases[i][0],
+                     cases[i][1], r.exit_code, r.out);
+        free(r.out);
+    }
+    /* One byte more at extent fidelity is one extent over. */
+    text = limits_scenario("extent", "1MiB", "{\"name\": \"d\", \"size\": 70368744177665}", "");
+    write_text(sc, text);
+    free(text);
+    r = validate_file(sc);
+    if (r.exit_code != 2 ||
+        !output_has(r.out, "vms[0].disks[0].size",
+                    "has 67108865 extents of 1MiB, more than the 67108864 a disk may have at "
+                    "extent fidelity: set \"extent_size\" to \"2MiB\" or more"))
+        fail_msg("64 TiB + 1 B at 1 MiB extents: exit %d, output:\n%s", r.exit_code, r.out);
+    free(r.out);
+    unlink(sc);
+    rmdir(dir);
+}
+
+/* A trace is read at the start of a run: a line of 1024 characters or more is not the MSR layout
+ * (whose lines are under 100), and is refused with the file and line instead of being read whole.
+ */
+static void test_trace_line_limit(void **state)
+{
+    (void)state;
+    /* A record, then a second one padded with trailing spaces (allowed after a number) to exactly
+     * len characters before its newline. */
+    char text[4096];
+    const char *first = "128166372000000000,h,0,Write,0,4096,10\n";
+    const char *second = "128166372000000100,h,0,Write,4096,4096,10";
+    size_t lens[] = {1023, 1024, 3000};
+    for (size_t k = 0; k < 3; k++) {
+        size_t h = strlen(first), len = lens[k];
+        memcpy(text, first, h);
+        memcpy(text + h, second, strlen(second));
+        memset(text + h + strlen(second), ' ', len - strlen(second));
+        text[h + len] = '\n';
+        drs_error err = {0};
+        model_trace *t = model_trace_load_buffer(text, h + len + 1, "pad.csv", &err);
+        if (len < 1024) {
+            /* 1023 characters are a line like any other: both writes are read */
+            if (!t)
+                fail_msg("a line of %zu characters: %s", len, err.message);
+            assert_int_equal(model_trace_write_count(t), 2);
+            model_trace_free(t);
+        } else {
+            assert_null(t);
+            if (!strstr(err.message, "pad.csv:2: a line longer than 1023 characters"))
+                fail_msg("a line of %zu characters: '%s'", len, err.message);
+        }
+    }
+}
+
+/* Expectations about "*" count once per VM: 1,000 VMs and 100 such expectations are the 100,000
+ * checks a run may have; one more expectation is refused at its own path. (Before the limit, a
+ * 280 KB file of 2,000 VMs and 2,000 such expectations took 46 s and 3 GB to run.) */
+static void test_expectation_checks_limit(void **state)
+{
+    (void)state;
+    enum { VMS = 1000 };
+    size_t cap = VMS * 80 + 200 * 80 + 1024, len = 0;
+    char *text = malloc(cap);
+    assert_non_null(text);
+    char dir[] = "/tmp/drsim-expect-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char sc[256];
+    snprintf(sc, sizeof sc, "%s/expect.json", dir);
+    for (int expects = 100; expects <= 101; expects++) {
+        len = (size_t)snprintf(
+            text, cap,
+            "{\"drsim\": 1, \"duration\": \"1h\", \"sites\": [{\"name\": \"sea\", \"vmm\": "
+            "{\"name\": \"vmm-sea\"}, \"hosts\": [{\"name\": \"h-sea\"}]}, {\"name\": \"dub\", "
+            "\"vmm\": {\"name\": \"vmm-dub\"}}], \"vms\": [");
+        for (int i = 0; i < VMS; i++)
+            len += (size_t)snprintf(text + len, cap - len,
+                                    "%s{\"name\": \"vm%d\", \"host\": \"h-sea\", \"disks\": "
+                                    "[{\"name\": \"d\", \"size\": \"1GiB\"}]}",
+                                    i ? "," : "", i);
+        len += (size_t)snprintf(text + len, cap - len, "], \"expect\": [");
+        for (int i = 0; i < expects; i++)
+            len += (size_t)snprintf(text + len, cap - len,
+                                    "%s{\"event\": \"resync_required\", \"vm\": \"*\", "
+                                    "\"never\": true}",
+                                    i ? "," : "");
+        snprintf(text + len, cap - len, "]}\n");
+        write_text(sc, text);
+        run_result r = validate_file(sc);
+        if (expects == 100 && r.exit_code != 0)
+            fail_msg("100,000 checks: exit %d, output:\n%.2000s", r.exit_code, r.out);
+        if (expects == 101 &&
+            (r.exit_code != 2 ||
+             !output_has(r.out, "expect[100]",
+                         "the expectations up to this one make 101000 checks (each \"*\" counts "
+                         "once per VM, link, plan or classification), more than the 100000")))
+            fail_msg("100,100 checks: exit %d, output:\n%.2000s", r.exit_code, r.out);
+        free(r.out);
+    }
+    free(text);
+    unlink(sc);
+    rmdir(dir);
+}
+
+/* A VM with 20,000 disks validates, and duplicate names among them are still found, each at its
+ * own path and pointing at the first disk of that name. (Comparing every pair of names made
+ * validate quadratic in the disks of a VM; tests/bench/many_disks.sh times it.) */
+static void test_many_disks_and_their_duplicates(void **state)
+{
+    (void)state;
+    enum { DISKS = 20000 };
+    size_t cap = (size_t)DISKS * 48 + 64, len = 0;
+    char *disks = malloc(cap);
+    assert_non_null(disks);
+    char dir[] = "/tmp/drsim-disks-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char sc[256];
+    snprintf(sc, sizeof sc, "%s/disks.json", dir);
+    for (int dup = 0; dup < 2; dup++) {
+        len = 0;
+        for (int i = 0; i < DISKS; i++) {
+            /* with dup: disks 12345 and 19999 take the name of disk 7 */
+            int id = dup && (i == 12345 || i == DISKS - 1) ? 7 : i;
+            len += (size_t)snprintf(disks + len, cap - len,
+                                    "%s{\"name\": \"d%d\", \"size\": \"1GiB\"}", i ? "," : "", id);
+        }
+        char *text = limits_scenario("extent", "1MiB", disks, "");
+        write_text(sc, text);
+        free(text);
+        run_result r = validate_file(sc);
+        if (!dup) {
+            if (r.exit_code != 0)
+                fail_msg("20,000 distinct disks: exit %d, output:\n%.2000s", r.exit_code, r.out);
+        } else {
+            assert_int_equal(r.exit_code, 2);
+            assert_true(
+                output_has(r.out, "vms[0].disks[12345].name",
+                           "duplicate disk name 'd7' in this VM (first at vms[0].disks[7])"));
+            assert_true(
+                output_has(r.out, "vms[0].disks[19999].name",
+                           "duplicate disk name 'd7' in this VM (first at vms[0].disks[7])"));
+            /* exactly those two: d7 first, then twice again */
+            size_t errors = 0;
+            for (const char *p = r.out; (p = strstr(p, "error: ")); p++)
+                errors++;
+            assert_int_equal(errors, 2);
+        }
+        free(r.out);
+    }
+    free(disks);
+    unlink(sc);
+    rmdir(dir);
+}
+
 static void test_help_describes_every_command_and_option(void **state)
 {
     (void)state;
@@ -377,9 +627,16 @@ static void test_help_describes_every_command_and_option(void **state)
 static void test_command_line_mistakes_exit_2(void **state)
 {
     (void)state;
-    const char *bad[] = {"", "frobnicate", "validate", "validate --strict x.json",
-                         "validate a.json b.json", "serve", "serve --port 70000 x.json",
-                         "serve --bogus x.json", "serve a.json b.json", "serve missing.json"};
+    const char *bad[] = {"",
+                         "frobnicate",
+                         "validate",
+                         "validate --strict x.json",
+                         "validate a.json b.json",
+                         "serve",
+                         "serve --port 70000 x.json",
+                         "serve --bogus x.json",
+                         "serve a.json b.json",
+                         "serve missing.json"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         run_result r = run_drsim_fast(bad[i]);
         if (r.exit_code != 2)
@@ -397,6 +654,10 @@ int main(void)
         cmocka_unit_test(test_one_file_with_many_mistakes_reports_all),
         cmocka_unit_test(test_example_validates_cleanly),
         cmocka_unit_test(test_garbage_never_crashes),
+        cmocka_unit_test(test_limits_refuse_endless_and_huge_inputs),
+        cmocka_unit_test(test_many_disks_and_their_duplicates),
+        cmocka_unit_test(test_trace_line_limit),
+        cmocka_unit_test(test_expectation_checks_limit),
         cmocka_unit_test(test_help_describes_every_command_and_option),
         cmocka_unit_test(test_command_line_mistakes_exit_2),
     };

@@ -61,7 +61,7 @@ static bool parse_duration(const char *s, int64_t *out)
 
 /* One linear piece of RPO(t) = t - c over [a, b), clipped to the run; false when RPO is undefined
  * there or the piece is empty. */
-static bool rpo_piece(const report_rpo_point *pts, size_t n, size_t i, int64_t end, int64_t *a,
+bool html_rpo_piece(const report_rpo_point *pts, size_t n, size_t i, int64_t end, int64_t *a,
                       int64_t *b, int64_t *c)
 {
     *a = pts[i].at_ns;
@@ -80,13 +80,13 @@ static size_t rpo_path(FILE *out, const report_rpo_point *pts, size_t n, int64_t
     size_t pieces = 0;
     int64_t a, b, c;
     for (size_t i = 0; i < n; i++)
-        pieces += rpo_piece(pts, n, i, end, &a, &b, &c);
+        pieces += html_rpo_piece(pts, n, i, end, &a, &b, &c);
     html_pen p = {out, x, y, false, 0};
     fputs("<path class=\"rpo\" d=\"", out);
     if (2 * pieces <= HTML_MAX_POINTS) {
         int64_t prev_end = -1;
         for (size_t i = 0; i < n; i++) {
-            if (!rpo_piece(pts, n, i, end, &a, &b, &c)) {
+            if (!html_rpo_piece(pts, n, i, end, &a, &b, &c)) {
                 p.down = false;
                 continue;
             }
@@ -107,7 +107,7 @@ static size_t rpo_path(FILE *out, const report_rpo_point *pts, size_t n, int64_t
             bool any = false;
             int64_t prev_end = -1;
             for (size_t i = 0; i < n; i++) {
-                if (!rpo_piece(pts, n, i, end, &a, &b, &c))
+                if (!html_rpo_piece(pts, n, i, end, &a, &b, &c))
                     continue;
                 size_t k0 = (size_t)fmax(0, floor(((double)a - t0) / w));
                 if (k0 >= HTML_BUCKETS)
@@ -227,7 +227,7 @@ int64_t html_rpo_peak(const report_rpo_point *pts, size_t n, int64_t end, int64_
 {
     int64_t best = -1, a, b, c;
     for (size_t i = 0; i < n; i++)
-        if (rpo_piece(pts, n, i, end, &a, &b, &c) && b - c > best) {
+        if (html_rpo_piece(pts, n, i, end, &a, &b, &c) && b - c > best) {
             best = b - c;
             *at = b;
         }
@@ -278,7 +278,7 @@ void html_chart_rpo(FILE *out, const report_results *r, size_t vm, int64_t end)
          */
         int64_t a = 0, b = 0, c = 0, from = 0;
         for (size_t i = 0; i <= n; i++) {
-            bool def = i < n && rpo_piece(pts, n, i, end, &a, &b, &c);
+            bool def = i < n && html_rpo_piece(pts, n, i, end, &a, &b, &c);
             int64_t at = i < n ? pts[i].at_ns : end;
             if (def || i == n) {
                 if (at > from)

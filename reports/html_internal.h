@@ -32,6 +32,11 @@ int64_t html_run_end(const report_results *r);
  * never defined. */
 int64_t html_rpo_peak(const report_rpo_point *pts, size_t n, int64_t end, int64_t *at);
 
+/* Piece i of a VM's RPO, RPO(t) = t - *c over [*a, *b), clipped to end; false when RPO is undefined
+ * there or the piece is empty. */
+bool html_rpo_piece(const report_rpo_point *pts, size_t n, size_t i, int64_t end, int64_t *a,
+                    int64_t *b, int64_t *c);
+
 /* The charts, each a <figure> with one <svg id="...">: "chart-rpo-<vm>" (one VM's sawtooth),
  * "chart-fleet-svg" (RPO percentiles across the VMs per time bucket, html_chart_fleet.c),
  * "chart-link-<link>", "chart-rp-svg" (recovery points of every VM), "chart-gantt-svg" (a lane per

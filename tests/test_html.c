@@ -472,9 +472,10 @@ static void test_long_run_page_stays_small(void **state)
     svg = svg_by_id(html, "chart-link-0");
     assert_true(path_vertices(svg, "wire", &min_y) <= 2002);
     free(svg);
-    /* Measured: 82 KB (the one-day page of the other tests is 100 KB); drawn without reduction the
-     * RPO line alone would be 172,800 vertices, about 2 MB. */
-    if (strlen(html) > 150000)
+    /* Measured: 156 KB, of which the fleet chart's 150 buckets (each with its numbers and a
+     * tooltip) are a fixed 45 KB whatever the run's length; drawn without reduction the RPO line
+     * alone would be 172,800 vertices, about 2 MB. */
+    if (strlen(html) > 200000)
         fail_msg("the page is %zu bytes", strlen(html));
     free(html);
     report_results_free(r);

@@ -260,6 +260,17 @@ static void section_points(FILE *out, const report_results *r, int64_t end)
     fputs("</section>\n", out);
 }
 
+static void section_storage(FILE *out, const report_results *r, int64_t end)
+{
+    fputs("<section id=\"chart-storage\"><h2>Replica storage</h2>\n<p class=\"note\">What the "
+          "replicas hold at the recovery site (base copies and retained recovery points) at each "
+          "sample, summed over every VM, and the VMs holding the most; the classification table "
+          "under the recovery points has the totals per storage classification.</p>\n",
+          out);
+    html_chart_storage(out, r, end);
+    fputs("</section>\n", out);
+}
+
 static void table_failovers(FILE *out, const report_results *r)
 {
     size_t nf = report_results_failover_count(r);
@@ -699,6 +710,7 @@ void report_html_fprint(const report_results *r, FILE *out)
     section_rpo(out, r, end);
     section_links(out, r, end);
     section_points(out, r, end);
+    section_storage(out, r, end);
     section_jobs(out, r, end);
     section_findings(out, r);
     section_vms(out, r);
@@ -743,12 +755,13 @@ static char *standalone_svg(const char *html)
 
 char **report_html_chart_svgs(const report_results *r, int64_t end_ns)
 {
-    size_t nl = report_results_link_count(r);
-    char **svgs = calloc(nl + 3, sizeof *svgs);
+    /* The links, then RPO across the VMs, recovery points, replica storage and failovers. */
+    size_t nl = report_results_link_count(r), nc = nl + 4;
+    char **svgs = calloc(nc + 1, sizeof *svgs);
     if (!svgs)
         return NULL;
     size_t k = 0;
-    for (size_t i = 0; i < nl + 2; i++) {
+    for (size_t i = 0; i < nc; i++) {
         char *html = NULL;
         size_t n = 0;
         FILE *out = open_memstream(&html, &n);
@@ -757,7 +770,11 @@ char **report_html_chart_svgs(const report_results *r, int64_t end_ns)
         if (i < nl)
             html_chart_link(out, r, i, end_ns);
         else if (i == nl)
+            html_chart_fleet(out, r, end_ns, NULL, 0);
+        else if (i == nl + 1)
             html_chart_points(out, r, end_ns);
+        else if (i == nl + 2)
+            html_chart_storage(out, r, end_ns);
         else
             html_chart_gantt(out, r, end_ns);
         fclose(out);

@@ -62,7 +62,7 @@ static bool parse_duration(const char *s, int64_t *out)
 /* One linear piece of RPO(t) = t - c over [a, b), clipped to the run; false when RPO is undefined
  * there or the piece is empty. */
 bool html_rpo_piece(const report_rpo_point *pts, size_t n, size_t i, int64_t end, int64_t *a,
-                      int64_t *b, int64_t *c)
+                    int64_t *b, int64_t *c)
 {
     *a = pts[i].at_ns;
     *b = i + 1 < n ? pts[i + 1].at_ns : end;

@@ -333,6 +333,31 @@ static void load_series(loader *ld, report_results *r)
     }
 }
 
+/* Each VM's replica storage series (series_chunks, kind replica_storage_bytes), as the steps the
+ * run kept in memory. A chunk that does not unpack is skipped: the chart then lacks it. */
+static void load_storage(loader *ld, report_results *r, const name_ix *vms, size_t nvm)
+{
+    sqlite3_stmt *s = ld_query(ld, "SELECT s.subject, c.count, c.data FROM series s"
+                                   " JOIN series_chunks c ON c.run = s.run AND c.series = s.id"
+                                   " WHERE s.run = ?1 AND s.kind = 'replica_storage_bytes'"
+                                   " ORDER BY s.subject, c.seq");
+    while (ld_row(ld, &s)) {
+        int vm = name_find(vms, nvm, (const char *)sqlite3_column_text(s, 0));
+        size_t n = (size_t)sqlite3_column_int64(s, 1);
+        const unsigned char *blob = sqlite3_column_blob(s, 2);
+        if (vm < 0 || !blob || n == 0)
+            continue;
+        int64_t *t = malloc(n * sizeof *t), *v = malloc(n * sizeof *v);
+        if (!t || !v)
+            abort();
+        if (report_unpack(blob, (size_t)sqlite3_column_bytes(s, 2), n, false, t, v))
+            for (size_t k = 0; k < n; k++)
+                report_results_storage_note(r, (size_t)vm, t[k], (uint64_t)v[k]);
+        free(t);
+        free(v);
+    }
+}
+
 static void load_jobs(loader *ld, report_results *r, const name_ix *vms, size_t nvm)
 {
     sqlite3_stmt *s = ld_query(ld, "SELECT id, name, vm, pair, site, subject, state, started_ns,"
@@ -519,6 +544,7 @@ report_results *report_db_load(const char *path, int64_t run_id, report_run_row 
         ix[i] = (name_ix){r->vms[i].name, (int)i};
     qsort(ix, r->vm_count, sizeof *ix, name_ix_cmp);
     load_series(&ld, r);
+    load_storage(&ld, r, ix, r->vm_count);
     load_jobs(&ld, r, ix, r->vm_count);
     load_failovers(&ld, r, ix, r->vm_count);
     load_findings_and_expectations(&ld, r);

@@ -41,6 +41,9 @@ typedef struct vm_state {
     size_t live_n, live_cap;
     vm_store *store;
     size_t store_n, store_cap;
+    /* Replica storage at the samples, only where it changed (a step series, for the charts). */
+    report_storage_sample *stor;
+    size_t stor_n, stor_cap;
     /* When the VM's levels (retained additional points, replica storage) last changed. Their
      * maxima take a level only once time moves past that instant (or the run ends): a point
      * created and the oldest pruned at one instant never coexist. */
@@ -94,6 +97,9 @@ report_results *report_results_alloc(size_t vms, size_t links, size_t classes, s
 /* What report_results_finish derives from the recorded rows: link utilization, and which failover
  * each finding belongs to. The loader calls it too, so a stored run derives the same. */
 void report_results_settle(report_results *r);
+/* A sample of vm's replica storage, kept only when it differs from the one before (results.c at
+ * each sample; load.c from the stored series, so a stored run has the same steps). */
+void report_results_storage_note(report_results *r, size_t vm, int64_t at_ns, uint64_t bytes);
 /* Appends to a growable array; aborts when memory is exhausted (see results.c). */
 void report_grow(void **arr, size_t *cap, size_t need, size_t sz);
 char *report_strdup(const char *s); /* aborts when memory is exhausted */

@@ -202,6 +202,7 @@ void report_results_free(report_results *r)
             free(r->vst[i].rpo);
             free(r->vst[i].live);
             free(r->vst[i].store);
+            free(r->vst[i].stor);
         }
     if (r->links)
         for (size_t i = 0; i < r->link_count; i++)
@@ -745,6 +746,15 @@ void report_results_add_diags(report_results *r, const drs_diags *d)
     }
 }
 
+void report_results_storage_note(report_results *r, size_t vm, int64_t at_ns, uint64_t bytes)
+{
+    vm_state *s = &r->vst[vm];
+    if (s->stor_n && s->stor[s->stor_n - 1].bytes == bytes)
+        return;
+    grow((void **)&s->stor, &s->stor_cap, s->stor_n + 1, sizeof *s->stor);
+    s->stor[s->stor_n++] = (report_storage_sample){at_ns, bytes};
+}
+
 void report_results_sample(report_results *r, int64_t at_ns)
 {
     assert(!r->finished);
@@ -758,6 +768,7 @@ void report_results_sample(report_results *r, int64_t at_ns)
         }
         if (s->store_n > 0) {
             r->sample_rows++;
+            report_results_storage_note(r, i, at_ns, r->vms[i].replica_storage_bytes);
             if (r->db)
                 report_db_put_sample(r->db, at_ns, REPORT_SERIES_STORAGE, (int)i,
                                      (int64_t)r->vms[i].replica_storage_bytes);
@@ -940,6 +951,14 @@ int64_t report_results_event_first_ns(const report_results *r, engine_event_kind
     if (kind < 0 || kind >= ENGINE_EV_COUNT || (vm >= 0 && !vm_ok(r, vm)))
         return -1;
     return r->ev_first[(size_t)kind * (r->vm_count + 1) + (size_t)(vm + 1)];
+}
+
+const report_storage_sample *report_results_storage_samples(const report_results *r, size_t vm,
+                                                            size_t *n)
+{
+    assert(vm < r->vm_count);
+    *n = r->vst[vm].stor_n;
+    return r->vst[vm].stor;
 }
 
 const report_rpo_point *report_results_rpo_points(const report_results *r, size_t vm, size_t *n)

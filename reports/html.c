@@ -607,7 +607,7 @@ const char html_page_css[] =
     "svg text.title{font-size:14px;font-weight:600;fill:#111827}svg text.sub{fill:#374151}"
     "svg text.legend{fill:#374151}svg text.lanelabel{fill:#111827}"
     "svg text.empty{font-size:13px;fill:#9ca3af}svg text.peaklabel{fill:#1d4ed8;font-weight:600}"
-    "svg text.tlabel{font-weight:600;fill:#6b21a8}"
+    "svg text.tlabel{font-weight:600;fill:#6b21a8}svg text.worstlist{fill:#1d4ed8;font-weight:600}"
     ".grid{stroke:#eef0f3}.base{stroke:#9ca3af}"
     "path.rpo{fill:none;stroke:#2563eb;stroke-width:1.3;stroke-linejoin:round}"
     "circle.peak{fill:#1d4ed8;stroke:#fff;stroke-width:1.5}"

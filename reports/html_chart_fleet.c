@@ -162,7 +162,9 @@ size_t html_chart_fleet(FILE *out, const report_results *r, int64_t end, size_t 
         vmax = fmax(vmax, (double)b[k].max);
     const double height = 300, bottom = height - CH_BOTTOM;
     html_scale x = {0, (double)(end > 0 ? end : 1), CH_LEFT, CH_LEFT + CH_PLOT_W};
-    html_scale y = {0, html_axis_value_top(vmax * 1.12, true), bottom, CH_TOP};
+    /* The plot starts lower than other charts': the worst VMs are listed in a row above it. */
+    const double top = CH_TOP + 18;
+    html_scale y = {0, html_axis_value_top(vmax * 1.12, true), bottom, top};
     char title[120], a[24], bb[24], c[24];
     snprintf(title, sizeof title, "RPO across the %zu VM%s", nvm, nvm == 1 ? "" : "s");
     html_chart_begin(out, "chart-fleet-svg", height, title);
@@ -176,10 +178,10 @@ size_t html_chart_fleet(FILE *out, const report_results *r, int64_t end, size_t 
               report_format_duration((end > 0 ? end : 1) / (int64_t)nb, a, sizeof a));
     fputs("</text>\n", out);
     html_axis_value(out, &y, true, CH_LEFT, CH_LEFT + CH_PLOT_W);
-    html_axis_time(out, &x, CH_TOP, bottom);
+    html_axis_time(out, &x, top, bottom);
     if (ranked == 0) {
         fprintf(out, "<text class=\"empty\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">",
-                CH_W / 2, (CH_TOP + bottom) / 2);
+                CH_W / 2, (top + bottom) / 2);
         html_esc(out, nvm ? "no recovery point was applied: RPO undefined" : "no VMs");
         fputs("</text>\n", out);
     } else {
@@ -219,7 +221,7 @@ size_t html_chart_fleet(FILE *out, const report_results *r, int64_t end, size_t 
                     "<rect class=\"hit\" x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%.1f\" "
                     "data-t0-ns=\"%" PRId64 "\" data-vms=\"%zu\" data-p50-ns=\"%" PRId64
                     "\" data-p95-ns=\"%" PRId64 "\" data-max-ns=\"%" PRId64 "\"><title>",
-                    x0, CH_TOP, x1 - x0, bottom - CH_TOP, b[k].t0, b[k].vms, b[k].p50, b[k].p95,
+                    x0, top, x1 - x0, bottom - top, b[k].t0, b[k].vms, b[k].p50, b[k].p95,
                     b[k].max);
             html_escf(out, "%s to %s, %zu VMs: p50 %s, p95 %s, max %s (%s)",
                       html_tick_time(b[k].t0, a, sizeof a), html_tick_time(b[k].t1, bb, sizeof bb),
@@ -230,21 +232,36 @@ size_t html_chart_fleet(FILE *out, const report_results *r, int64_t end, size_t 
             fputs("</title></rect>", out);
         }
         fputs("</g>\n", out);
-        /* The worst VMs, named at their peaks. */
+        /* The worst VMs: numbered at their peaks (a number only where it does not overlap an
+         * earlier one; the marker's tooltip names the VM), and listed in a row above the plot. */
+        double mx[HTML_FLEET_NAMED], my[HTML_FLEET_NAMED];
+        fprintf(out, "<text class=\"worstlist\" x=\"%.1f\" y=\"%.1f\">worst:", CH_LEFT, CH_TOP + 6);
+        for (size_t i = 0; i < ranked && i < HTML_FLEET_NAMED; i++) {
+            const char *name = report_results_vm(r, rank[i].vm)->name;
+            fputs(i ? ";" : "", out);
+            html_escf(out, " %zu. %.24s%s %s", i + 1, name, strlen(name) > 24 ? "..." : "",
+                      report_format_duration(rank[i].peak, a, sizeof a));
+        }
+        fputs("</text>\n", out);
         for (size_t i = 0; i < ranked && i < HTML_FLEET_NAMED; i++) {
             const char *name = report_results_vm(r, rank[i].vm)->name;
             double px = html_sc_map(&x, (double)rank[i].at),
                    py = html_sc_map(&y, (double)rank[i].peak);
-            bool left = px > CH_W - 220;
+            bool clear = true;
+            for (size_t k = 0; k < i; k++)
+                clear &= fabs(mx[k] - px) > 14 || fabs(my[k] - py) > 12;
+            mx[i] = px;
+            my[i] = py;
             fprintf(out,
-                    "<g class=\"worst\"><circle class=\"peak\" cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\"/>"
-                    "<text class=\"peaklabel\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\">",
-                    px, py, px + (left ? -7 : 7), py - 5 - 11.0 * (double)(i % 2),
-                    left ? "end" : "start");
-            html_escf(out, "%zu. %.40s %s", i + 1, name,
-                      report_format_duration(rank[i].peak, a, sizeof a));
-            fputs("</text><title>", out);
-            html_escf(out, "%s: max RPO %s at %s", name,
+                    "<g class=\"worst\"><circle class=\"peak\" cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\"/>",
+                    px, py);
+            if (clear)
+                fprintf(out,
+                        "<text class=\"peaklabel\" x=\"%.1f\" y=\"%.1f\" "
+                        "text-anchor=\"middle\">%zu</text>",
+                        px, py - 6, i + 1);
+            fputs("<title>", out);
+            html_escf(out, "%zu. %s: max RPO %s at %s", i + 1, name,
                       report_format_duration(rank[i].peak, a, sizeof a),
                       html_tick_time(rank[i].at, bb, sizeof bb));
             fputs("</title></g>\n", out);

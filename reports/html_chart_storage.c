@@ -235,7 +235,10 @@ void html_chart_storage(FILE *out, const report_results *r, int64_t end)
                     vt[k] = s[k].at_ns;
                     vv[k] = (double)s[k].bytes;
                 }
-                const char *col = html_palette[(i + 1) % HTML_PALETTE_N];
+                /* Not the total's green. */
+                static const char *const colors[HTML_STORAGE_VMS] = {
+                    "#ea580c", "#9333ea", "#0891b2", "#db2777", "#4b5563"};
+                const char *col = colors[i];
                 step_path(out, "stor-vm", col, vt, vv, n, end, &x, &y, false);
                 char label[80];
                 snprintf(label, sizeof label, "%.40s (peak %s)",

@@ -566,10 +566,11 @@ static void test_page_renders_in_chromium(void **state)
     if (code != 0)
         fail_msg("browser check failed (exit %d): %s", code, out);
     assert_non_null(strstr(out, "\"ok\":true"));
-    /* The probe saw the four sections and all five charts (2 RPO, 1 link, points, Gantt). */
+    /* The probe saw the five sections and all seven charts (RPO across the VMs, 2 RPO, 1 link,
+     * points, storage, Gantt). */
     assert_non_null(strstr(out, "\"chart-rpo\":true,\"chart-link\":true,\"chart-rp\":true,"
-                                "\"chart-gantt\":true"));
-    assert_int_equal(count(out, "\"size\":["), 5);
+                                "\"chart-storage\":true,\"chart-gantt\":true"));
+    assert_int_equal(count(out, "\"size\":["), 7);
 }
 
 int main(void)

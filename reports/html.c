@@ -93,7 +93,7 @@ char *html_tick_time(int64_t ns, char *buf, size_t n)
  * click away in a collapsed <details> (a browser does not lay out what is closed); past those the
  * VM table and the stored samples (`drsim report --samples`) have every VM. */
 #define HTML_RPO_WORST 5
-#define HTML_RPO_MORE 45
+#define HTML_RPO_MORE 20
 
 static void section_rpo(FILE *out, const report_results *r, int64_t end)
 {

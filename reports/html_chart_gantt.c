@@ -70,6 +70,7 @@ void html_failover_who(const report_results *r, const report_failover *f, char *
 }
 
 #define HTML_GANTT_LANES 40
+#define HTML_GANTT_LANE_BARS 120 /* past this, a lane's touching bars are drawn as one */
 
 /* Jobs about failing over (and back) are what the chart is for; protection jobs are many and long,
  * and are in the jobs table. */
@@ -216,6 +217,74 @@ static void bar_failover(FILE *out, const report_results *r, const html_scale *x
     fputs("</title></g>\n", out);
 }
 
+static const char *bar_color(const gantt_bar *g)
+{
+    if (g->fo)
+        return g->fo->succeeded ? FO_COLOR : html_state_color(ENGINE_JOB_FAILED);
+    if (g->job->state == ENGINE_JOB_FAILED || g->job->state == ENGINE_JOB_CANCELLED)
+        return html_state_color(g->job->state);
+    return kind_color(g->job->name);
+}
+
+static int bar_start_cmp(const void *pa, const void *pb)
+{
+    const gantt_bar *a = *(const gantt_bar *const *)pa, *b = *(const gantt_bar *const *)pb;
+    return (a->start > b->start) - (a->start < b->start);
+}
+
+/* A lane of more than HTML_GANTT_LANE_BARS bars (a thousand VMs' protection jobs): bars of one
+ * colour that touch or overlap on screen are drawn as one, its tooltip counting them, so the chart
+ * grows with its width rather than with the run; a bar that stands alone is drawn as usual. */
+static void lane_groups(FILE *out, const report_results *r, const html_scale *x,
+                        const gantt_bar *bars, size_t n, size_t lane, double top, double h,
+                        bool by_kind)
+{
+    const gantt_bar **in = malloc(n * sizeof *in);
+    if (!in)
+        return;
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (bars[i].lane == lane)
+            in[m++] = &bars[i];
+    qsort(in, m, sizeof *in, bar_start_cmp);
+    for (size_t i = 0; i < m;) {
+        const char *col = bar_color(in[i]);
+        double gx1 =
+            fmax(html_sc_map(x, (double)in[i]->end), html_sc_map(x, (double)in[i]->start) + 3);
+        int64_t gend = in[i]->end;
+        size_t e = i + 1;
+        while (e < m && strcmp(bar_color(in[e]), col) == 0 &&
+               html_sc_map(x, (double)in[e]->start) <= gx1 + 1) {
+            gx1 = fmax(gx1, fmax(html_sc_map(x, (double)in[e]->end),
+                                 html_sc_map(x, (double)in[e]->start) + 3));
+            gend = in[e]->end > gend ? in[e]->end : gend;
+            e++;
+        }
+        if (e == i + 1) {
+            if (in[i]->job)
+                bar_job(out, x, in[i], top, h);
+            else
+                bar_failover(out, r, x, in[i], by_kind ? top : top + 14, by_kind ? h : 6);
+            i = e;
+            continue;
+        }
+        double gx0 = html_sc_map(x, (double)in[i]->start);
+        char a[24], b[24];
+        fprintf(out,
+                "<g class=\"bar\"><rect class=\"%s group\" x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" "
+                "height=\"%.1f\" rx=\"2\" fill=\"%s\" data-start-ns=\"%" PRId64
+                "\" data-bars=\"%zu\"/><title>",
+                in[i]->job ? "job" : "fo", gx0, in[i]->job || by_kind ? top : top + 14, gx1 - gx0,
+                in[i]->job || by_kind ? h : 6, col, in[i]->start, e - i);
+        html_escf(out, "%zu %s, %s to %s", e - i,
+                  in[i]->job ? in[i]->job->name : engine_failover_kind_long(in[i]->fo->kind),
+                  html_tick_time(in[i]->start, a, sizeof a), html_tick_time(gend, b, sizeof b));
+        fputs("</title></g>\n", out);
+        i = e;
+    }
+    free((void *)in);
+}
+
 void html_chart_gantt(FILE *out, const report_results *r, int64_t end)
 {
     size_t nj = report_results_job_count(r), nf = report_results_failover_count(r);
@@ -354,13 +423,18 @@ void html_chart_gantt(FILE *out, const report_results *r, int64_t end)
         fputs("<title>", out);
         html_escf(out, "%s: %zu bar%s", label, count, count == 1 ? "" : "s");
         fputs("</title></text>\n", out);
+        double bar_top = top + 3, bar_h = by_kind ? lane_h - 6 : lane_h - 13;
+        if (count > HTML_GANTT_LANE_BARS) {
+            lane_groups(out, r, &x, bars, n, l, bar_top, by_kind ? lane_h - 6 : 6, by_kind);
+            continue;
+        }
         for (size_t i = 0; i < n; i++) {
             if (bars[i].lane != l)
                 continue;
             if (bars[i].job)
-                bar_job(out, &x, &bars[i], top + 3, by_kind ? lane_h - 6 : lane_h - 13);
+                bar_job(out, &x, &bars[i], bar_top, bar_h);
             else if (by_kind)
-                bar_failover(out, r, &x, &bars[i], top + 3, lane_h - 6);
+                bar_failover(out, r, &x, &bars[i], bar_top, lane_h - 6);
             else
                 bar_failover(out, r, &x, &bars[i], top + lane_h - 9, 6);
         }

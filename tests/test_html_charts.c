@@ -211,6 +211,39 @@ static void test_gantt_lanes_per_kind_when_subjects_are_many(void **state)
     scenario_fixture_free(sc);
 }
 
+/* 300 protection jobs and no failover: one lane of Enable Protection jobs, each an hour long and
+ * started 10 s after the one before, so they overlap on screen; job 150 failed. Past 120 bars a
+ * lane draws touching bars of one colour as one: the 150 before the failed job, the failed one
+ * alone, the 149 after it. */
+static void test_gantt_groups_a_crowded_lane(void **state)
+{
+    (void)state;
+    drs_scenario *sc = scenario_fixture_new();
+    report_results *r = report_results_new(sc);
+    engine_recorder rec = report_results_recorder(r);
+    char name[32];
+    for (int i = 0; i < 300; i++) {
+        snprintf(name, sizeof name, "vm-%03d", i);
+        job(&rec, (uint64_t)i + 1, "Enable Protection", -1, name, HOUR + i * 10 * S,
+            2 * HOUR + i * 10 * S, i == 150 ? ENGINE_JOB_FAILED : ENGINE_JOB_SUCCEEDED);
+    }
+    report_results_finish(r, DAY);
+    char *html = render(r);
+    char *svg = svg_by_id(html, "chart-gantt-svg");
+    assert_non_null(strstr(svg, "Jobs over time, a lane per kind"));
+    assert_int_equal(count(svg, "<rect class=\"job group\""), 2);
+    assert_int_equal(count(svg, "<rect class=\"job\""), 1);
+    const char *g1 = bar_at(svg, "job group", HOUR);
+    assert_int_equal(attr_i64(g1, "data-bars"), 150);
+    assert_non_null(strstr(g1, "<title>150 Enable Protection, 1h to 2h24m50s</title>"));
+    assert_int_equal(attr_i64(bar_at(svg, "job group", HOUR + 151 * 10 * S), "data-bars"), 149);
+    assert_non_null(strstr(bar_at(svg, "job", HOUR + 150 * 10 * S), "fill=\"#dc2626\""));
+    free(svg);
+    free(html);
+    report_results_free(r);
+    scenario_fixture_free(sc);
+}
+
 /* ---- RPO across the VMs ---------------------------------------------------------------------- */
 
 /* 20 VMs; VM v captures every v + 1 minutes from 1h (1h + k (v + 1) min), each point applied 10 s
@@ -444,6 +477,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gantt_draws_the_late_planned_failover),
         cmocka_unit_test(test_gantt_lanes_per_kind_when_subjects_are_many),
+        cmocka_unit_test(test_gantt_groups_a_crowded_lane),
         cmocka_unit_test(test_fleet_percentiles_match_the_breakpoints),
         cmocka_unit_test(test_storage_chart_matches_the_samples),
     };

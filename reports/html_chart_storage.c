@@ -194,6 +194,7 @@ void html_chart_storage(FILE *out, const report_results *r, int64_t end)
     }
     if (rank)
         qsort(rank, ranked, sizeof *rank, stor_rank_cmp);
+    bool lines = ranked > 1 && (double)rank[0].peak * 20 >= peak;
     const double height = 260, bottom = height - CH_BOTTOM;
     html_scale x = {0, (double)(end > 0 ? end : 1), CH_LEFT, CH_LEFT + CH_PLOT_W};
     double top = vmax > 0 ? vmax * 1.08 : 1024.0 * 1024 * 1024;
@@ -224,8 +225,9 @@ void html_chart_storage(FILE *out, const report_results *r, int64_t end)
         fputs("</text>\n", out);
     } else {
         step_path(out, "stor-total", NULL, t, total, nt, end, &x, &y, true);
-        /* The VMs holding the most, one line each, when there is more than one VM to tell apart. */
-        for (size_t i = 0; ranked > 1 && i < ranked && i < HTML_STORAGE_VMS; i++) {
+        /* The VMs holding the most, one line each, when there is more than one VM to tell apart
+         * and the largest is big enough beside the total to be seen (a twentieth of it). */
+        for (size_t i = 0; lines && i < ranked && i < HTML_STORAGE_VMS; i++) {
             size_t n;
             const report_storage_sample *s = report_results_storage_samples(r, rank[i].vm, &n);
             int64_t *vt = malloc(n * sizeof *vt);
@@ -252,11 +254,21 @@ void html_chart_storage(FILE *out, const report_results *r, int64_t end)
         }
     }
     html_chart_end(out);
-    if (ranked > HTML_STORAGE_VMS)
+    if (lines && ranked > HTML_STORAGE_VMS)
         fprintf(out,
                 "<p class=\"note\">The %d VMs holding the most are drawn one by one; the recovery "
                 "points table has every VM's storage now and at its peak.</p>\n",
                 HTML_STORAGE_VMS);
+    else if (!lines && ranked > 1) {
+        fputs("<p class=\"note\">", out);
+        html_escf(out,
+                  "No VM holds a twentieth of the total, so none is drawn apart (the most: %s, %s "
+                  "at its peak); the recovery points table has every VM's storage now and at its "
+                  "peak.",
+                  report_results_vm(r, rank[0].vm)->name,
+                  report_format_bytes((double)rank[0].peak, a, sizeof a));
+        fputs("</p>\n", out);
+    }
     free(rank);
     free(t);
     free(total);

@@ -1,11 +1,11 @@
 /* reports/html.c — the run as one self-contained HTML page: inline CSS and inline SVG charts
- * (html_chart.c), no script, font or style sheet from anywhere else, so the file can be mailed,
- * archived or opened offline years later and look the same.
+ * (html_chart_*.c, one file per kind), no script, font or style sheet from anywhere else, so the
+ * file can be mailed, archived or opened offline years later and look the same.
  *
- * Sections: the expectations, RPO over time per VM (the exact sawtooth from the RPO breakpoints,
- * with the targets the expectations set), link throughput, recovery points, failovers and jobs (a
- * Gantt chart and the tables), findings and the VM table. Every name comes from the scenario and is
- * escaped. */
+ * Sections: the expectations; RPO over time (every VM at once as percentiles per time bucket, then
+ * the worst VMs' exact sawtooths with the targets the expectations set); link throughput; recovery
+ * points; replica storage over time; failovers and jobs (a Gantt chart and the tables); findings and
+ * the VM table. Every name comes from the scenario and is escaped. */
 #include "format.h"
 #include "html_internal.h"
 #include "output.h"

@@ -107,8 +107,8 @@ static void job(engine_recorder *rec, uint64_t id, const char *name, int vm, con
 
 /* A day of rehearsals: 100 Test Failovers of web-01 (from 1h, every 10 minutes, 3 minutes long)
  * each followed by its cleanup (1 minute), then at 23h the plan erp's Planned Failover (10
- * minutes), with its failover record. 201 failover jobs: far more than a chart of one row per job
- * held (it drew the first 60, so the planned failover, the last, was not drawn at all). */
+ * minutes), with its failover record. 201 failover jobs, the planned one last: far more than
+ * a chart of one row per job can hold. */
 static void test_gantt_draws_the_late_planned_failover(void **state)
 {
     (void)state;

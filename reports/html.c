@@ -4,8 +4,8 @@
  *
  * Sections: the expectations; RPO over time (every VM at once as percentiles per time bucket, then
  * the worst VMs' exact sawtooths with the targets the expectations set); link throughput; recovery
- * points; replica storage over time; failovers and jobs (a Gantt chart and the tables); findings and
- * the VM table. Every name comes from the scenario and is escaped. */
+ * points; replica storage over time; failovers and jobs (a Gantt chart and the tables); findings
+ * and the VM table. Every name comes from the scenario and is escaped. */
 #include "format.h"
 #include "html_internal.h"
 #include "output.h"
@@ -263,9 +263,10 @@ static void section_points(FILE *out, const report_results *r, int64_t end)
 static void section_storage(FILE *out, const report_results *r, int64_t end)
 {
     fputs("<section id=\"chart-storage\"><h2>Replica storage</h2>\n<p class=\"note\">What the "
-          "replicas hold at the recovery site (base copies and retained recovery points) at each "
-          "sample, summed over every VM, and the VMs holding the most; the classification table "
-          "under the recovery points has the totals per storage classification.</p>\n",
+          "replicas hold (base copies and retained recovery points) at each sample, summed over "
+          "every VM, and on each site's storage that held replicas, against its capacity; the "
+          "classification table under the recovery points has the totals per storage "
+          "classification.</p>\n",
           out);
     html_chart_storage(out, r, end);
     fputs("</section>\n", out);
@@ -628,7 +629,8 @@ const char html_page_css[] =
     "path.fleet-max{fill:none;stroke:#dc2626;stroke-width:1;stroke-opacity:.85}"
     "path.stor-total{fill:#059669;fill-opacity:.14;stroke:#059669;stroke-width:1.4;"
     "stroke-linejoin:round}"
-    "path.stor-vm{fill:none;stroke-width:1.1;stroke-linejoin:round}"
+    "path.stor-vm,path.stor-used{fill:none;stroke-width:1.3;stroke-linejoin:round}"
+    "line.stor-cap{stroke-width:1.3;stroke-dasharray:6 4}"
     "g.bar rect.hit{fill:transparent}g.bar:hover rect{stroke:#111827;stroke-width:.8}"
     "line.step{stroke:#fff;stroke-width:1.2}"
     "table{border-collapse:collapse;width:100%;margin:8px 0 12px;font-size:13px}"

@@ -167,14 +167,43 @@ static int stor_rank_cmp(const void *pa, const void *pb)
     return (a->vm > b->vm) - (a->vm < b->vm);
 }
 
+/* A step series of samples as times and values for step_path; false when memory runs out. */
+static bool to_steps(const report_storage_sample *s, size_t n, int64_t **t, double **v)
+{
+    *t = malloc((n ? n : 1) * sizeof **t);
+    *v = malloc((n ? n : 1) * sizeof **v);
+    if (!*t || !*v) {
+        free(*t);
+        free(*v);
+        return false;
+    }
+    for (size_t k = 0; k < n; k++) {
+        (*t)[k] = s[k].at_ns;
+        (*v)[k] = (double)s[k].bytes;
+    }
+    return true;
+}
+
+static uint64_t samples_peak(const report_storage_sample *s, size_t n)
+{
+    uint64_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        m = s[i].bytes > m ? s[i].bytes : m;
+    return m;
+}
+
+/* Lines (not the total's green), for storages or VMs. */
+static const char *const line_colors[HTML_STORAGE_VMS] = {"#ea580c", "#9333ea", "#0891b2",
+                                                          "#db2777", "#4b5563"};
+
 void html_chart_storage(FILE *out, const report_results *r, int64_t end)
 {
-    size_t nvm = report_results_vm_count(r);
+    size_t nvm = report_results_vm_count(r), nst = report_results_storage_count(r);
     int64_t *t = NULL;
     double *total = NULL;
     size_t nt = storage_total(r, &t, &total);
-    stor_rank *rank = malloc((nvm ? nvm : 1) * sizeof *rank);
-    size_t ranked = 0;
+    stor_rank *rank = malloc((nvm + nst + 1) * sizeof *rank);
+    size_t ranked = 0, stores = 0;
     double vmax = 0, peak = 0;
     int64_t peak_at = 0;
     for (size_t k = 0; k < nt; k++)
@@ -183,18 +212,33 @@ void html_chart_storage(FILE *out, const report_results *r, int64_t end)
             peak_at = t[k];
         }
     vmax = peak;
-    for (size_t v = 0; rank && v < nvm; v++) {
+    /* The sites' storage that held replicas, largest peak first: one line each, with its capacity
+     * when the line would not be flattened by it (peak at least a tenth of the capacity). */
+    for (size_t i = 0; rank && i < nst; i++) {
         size_t n;
-        const report_storage_sample *s = report_results_storage_samples(r, v, &n);
-        uint64_t m = 0;
-        for (size_t i = 0; i < n; i++)
-            m = s[i].bytes > m ? s[i].bytes : m;
+        const report_storage_sample *s = report_results_storage_used(r, i, &n);
         if (n)
-            rank[ranked++] = (stor_rank){v, m};
+            rank[stores++] = (stor_rank){i, samples_peak(s, n)};
     }
     if (rank)
-        qsort(rank, ranked, sizeof *rank, stor_rank_cmp);
-    bool lines = ranked > 1 && (double)rank[0].peak * 20 >= peak;
+        qsort(rank, stores, sizeof *rank, stor_rank_cmp);
+    for (size_t i = 0; i < stores && i < HTML_STORAGE_VMS; i++) {
+        const report_storage_info *info = report_results_storage(r, rank[i].vm);
+        vmax = fmax(vmax, (double)rank[i].peak);
+        if (info->capacity_bytes && rank[i].peak * 10 >= info->capacity_bytes)
+            vmax = fmax(vmax, (double)info->capacity_bytes);
+    }
+    /* Without storage (a run stored before it was kept), the VMs holding the most instead. */
+    stor_rank *vrank = rank ? rank + stores : NULL;
+    for (size_t v = 0; vrank && !stores && v < nvm; v++) {
+        size_t n;
+        const report_storage_sample *s = report_results_storage_samples(r, v, &n);
+        if (n)
+            vrank[ranked++] = (stor_rank){v, samples_peak(s, n)};
+    }
+    if (vrank)
+        qsort(vrank, ranked, sizeof *vrank, stor_rank_cmp);
+    bool lines = ranked > 1 && (double)vrank[0].peak * 20 >= peak;
     const double height = 260, bottom = height - CH_BOTTOM;
     html_scale x = {0, (double)(end > 0 ? end : 1), CH_LEFT, CH_LEFT + CH_PLOT_W};
     double top = vmax > 0 ? vmax * 1.08 : 1024.0 * 1024 * 1024;
@@ -225,48 +269,95 @@ void html_chart_storage(FILE *out, const report_results *r, int64_t end)
         fputs("</text>\n", out);
     } else {
         step_path(out, "stor-total", NULL, t, total, nt, end, &x, &y, true);
+        bool any_cap = false;
+        for (size_t i = 0; i < stores && i < HTML_STORAGE_VMS; i++) {
+            const report_storage_info *info = report_results_storage(r, rank[i].vm);
+            size_t n;
+            const report_storage_sample *s = report_results_storage_used(r, rank[i].vm, &n);
+            int64_t *vt;
+            double *vv;
+            if (!to_steps(s, n, &vt, &vv))
+                continue;
+            const char *col = line_colors[i];
+            fprintf(out,
+                    "<g class=\"storage\" data-storage=\"%zu\" data-peak-bytes=\"%" PRIu64
+                    "\" data-capacity-bytes=\"%" PRIu64 "\">",
+                    rank[i].vm, rank[i].peak, info->capacity_bytes);
+            step_path(out, "stor-used", col, vt, vv, n, end, &x, &y, false);
+            bool cap_line = info->capacity_bytes && rank[i].peak * 10 >= info->capacity_bytes;
+            any_cap |= cap_line;
+            if (cap_line) {
+                double py = html_sc_map(&y, (double)info->capacity_bytes);
+                fprintf(out,
+                        "<line class=\"stor-cap\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
+                        "y2=\"%.1f\" stroke=\"%s\"/>",
+                        x.p0, py, x.p1, py, col);
+            }
+            fputs("<title>", out);
+            html_escf(out, "%s / %s: peak %s%s%s", info->site, info->classification,
+                      report_format_bytes((double)rank[i].peak, a, sizeof a),
+                      info->capacity_bytes ? " of " : "",
+                      info->capacity_bytes
+                          ? report_format_bytes((double)info->capacity_bytes, b, sizeof b)
+                          : "");
+            fputs("</title></g>\n", out);
+            char label[120];
+            if (info->capacity_bytes)
+                snprintf(label, sizeof label, "%.24s / %.24s (peak %s of %s)", info->site,
+                         info->classification,
+                         report_format_bytes((double)rank[i].peak, a, sizeof a),
+                         report_format_bytes((double)info->capacity_bytes, b, sizeof b));
+            else
+                snprintf(label, sizeof label, "%.24s / %.24s (peak %s)", info->site,
+                         info->classification,
+                         report_format_bytes((double)rank[i].peak, a, sizeof a));
+            if (lx < CH_W - 250)
+                lx = html_legend(out, lx, CH_LEGEND_Y, col, false, false, label);
+            free(vt);
+            free(vv);
+        }
+        if (any_cap && lx < CH_W - 120)
+            html_legend(out, lx, CH_LEGEND_Y, "#4b5563", true, false, "capacity");
         /* The VMs holding the most, one line each, when there is more than one VM to tell apart
          * and the largest is big enough beside the total to be seen (a twentieth of it). */
         for (size_t i = 0; lines && i < ranked && i < HTML_STORAGE_VMS; i++) {
             size_t n;
-            const report_storage_sample *s = report_results_storage_samples(r, rank[i].vm, &n);
-            int64_t *vt = malloc(n * sizeof *vt);
-            double *vv = malloc(n * sizeof *vv);
-            if (vt && vv) {
-                for (size_t k = 0; k < n; k++) {
-                    vt[k] = s[k].at_ns;
-                    vv[k] = (double)s[k].bytes;
-                }
-                /* Not the total's green. */
-                static const char *const colors[HTML_STORAGE_VMS] = {
-                    "#ea580c", "#9333ea", "#0891b2", "#db2777", "#4b5563"};
-                const char *col = colors[i];
-                step_path(out, "stor-vm", col, vt, vv, n, end, &x, &y, false);
-                char label[80];
-                snprintf(label, sizeof label, "%.40s (peak %s)",
-                         report_results_vm(r, rank[i].vm)->name,
-                         report_format_bytes((double)rank[i].peak, a, sizeof a));
-                if (lx < CH_W - 200)
-                    lx = html_legend(out, lx, CH_LEGEND_Y, col, false, false, label);
-            }
+            const report_storage_sample *s = report_results_storage_samples(r, vrank[i].vm, &n);
+            int64_t *vt;
+            double *vv;
+            if (!to_steps(s, n, &vt, &vv))
+                continue;
+            const char *col = line_colors[i];
+            step_path(out, "stor-vm", col, vt, vv, n, end, &x, &y, false);
+            char label[80];
+            snprintf(label, sizeof label, "%.40s (peak %s)",
+                     report_results_vm(r, vrank[i].vm)->name,
+                     report_format_bytes((double)vrank[i].peak, a, sizeof a));
+            if (lx < CH_W - 200)
+                lx = html_legend(out, lx, CH_LEGEND_Y, col, false, false, label);
             free(vt);
             free(vv);
         }
     }
     html_chart_end(out);
+    if (stores > HTML_STORAGE_VMS)
+        fprintf(out,
+                "<p class=\"note\">The %d storages holding the most are drawn one by one; the "
+                "classification table has the totals per classification.</p>\n",
+                HTML_STORAGE_VMS);
     if (lines && ranked > HTML_STORAGE_VMS)
         fprintf(out,
                 "<p class=\"note\">The %d VMs holding the most are drawn one by one; the recovery "
                 "points table has every VM's storage now and at its peak.</p>\n",
                 HTML_STORAGE_VMS);
-    else if (!lines && ranked > 1) {
+    else if (!stores && !lines && ranked > 1) {
         fputs("<p class=\"note\">", out);
         html_escf(out,
                   "No VM holds a twentieth of the total, so none is drawn apart (the most: %s, %s "
                   "at its peak); the recovery points table has every VM's storage now and at its "
                   "peak.",
-                  report_results_vm(r, rank[0].vm)->name,
-                  report_format_bytes((double)rank[0].peak, a, sizeof a));
+                  report_results_vm(r, vrank[0].vm)->name,
+                  report_format_bytes((double)vrank[0].peak, a, sizeof a));
         fputs("</p>\n", out);
     }
     free(rank);

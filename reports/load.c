@@ -358,6 +358,40 @@ static void load_storage(loader *ld, report_results *r, const name_ix *vms, size
     }
 }
 
+/* The sites' storage and the replica storage on each over time. A file written before the storage
+ * tables existed has neither: the run then has no storage (its charts say none was recorded). */
+static void load_site_storage(loader *ld, report_results *r)
+{
+    sqlite3_stmt *s = ld_query(ld, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+                                   " AND name IN ('storage', 'storage_samples')");
+    bool present = ld_row(ld, &s) && sqlite3_column_int64(s, 0) == 2;
+    sqlite3_finalize(s);
+    if (!present)
+        return;
+    size_t n = (size_t)ld_count(ld, "SELECT count(*) FROM storage WHERE run = ?1");
+    r->stor = calloc(n ? n : 1, sizeof *r->stor);
+    if (!r->stor)
+        abort();
+    s = ld_query(ld, "SELECT idx, site, classification, capacity_bytes FROM storage"
+                     " WHERE run = ?1 ORDER BY idx");
+    while (ld_row(ld, &s)) {
+        if (sqlite3_column_int64(s, 0) != (int64_t)r->stor_count || r->stor_count == n)
+            continue; /* storage is numbered without gaps */
+        storage_state *st = &r->stor[r->stor_count++];
+        st->info.site = report_strdup(col_text(s, 1));
+        st->info.classification = report_strdup(col_text(s, 2));
+        st->info.capacity_bytes = (uint64_t)sqlite3_column_int64(s, 3);
+    }
+    s = ld_query(ld, "SELECT storage, t_ns, used_bytes FROM storage_samples WHERE run = ?1"
+                     " ORDER BY storage, t_ns");
+    while (ld_row(ld, &s)) {
+        int64_t i = sqlite3_column_int64(s, 0);
+        if (i >= 0 && (size_t)i < r->stor_count)
+            report_results_stor_note(r, (size_t)i, sqlite3_column_int64(s, 1),
+                                     (uint64_t)sqlite3_column_int64(s, 2));
+    }
+}
+
 static void load_jobs(loader *ld, report_results *r, const name_ix *vms, size_t nvm)
 {
     sqlite3_stmt *s = ld_query(ld, "SELECT id, name, vm, pair, site, subject, state, started_ns,"
@@ -545,6 +579,7 @@ report_results *report_db_load(const char *path, int64_t run_id, report_run_row 
     qsort(ix, r->vm_count, sizeof *ix, name_ix_cmp);
     load_series(&ld, r);
     load_storage(&ld, r, ix, r->vm_count);
+    load_site_storage(&ld, r);
     load_jobs(&ld, r, ix, r->vm_count);
     load_failovers(&ld, r, ix, r->vm_count);
     load_findings_and_expectations(&ld, r);

@@ -289,6 +289,19 @@ typedef struct report_storage_sample {
 } report_storage_sample;
 const report_storage_sample *report_results_storage_samples(const report_results *r, size_t vm,
                                                             size_t *n);
+/* A site's storage (drs_site.storage), numbered site by site in scenario order, with the replica
+ * storage it held over time: the sum over the VMs whose replicas it holds, at the sample times,
+ * kept only where it changed (steps, as report_results_storage_samples), none before the engine
+ * first reported storage there. A stored run of a file written before the storage table existed has
+ * none. */
+typedef struct report_storage_info {
+    const char *site, *classification;
+    uint64_t capacity_bytes; /* 0: not known */
+} report_storage_info;
+size_t report_results_storage_count(const report_results *r);
+const report_storage_info *report_results_storage(const report_results *r, size_t i);
+const report_storage_sample *report_results_storage_used(const report_results *r, size_t i,
+                                                         size_t *n);
 /* RPO statistics of vm over [from_ns, end of run]. */
 bool report_results_rpo(const report_results *r, size_t vm, int64_t from_ns, int64_t threshold_ns,
                         report_rpo_stats *out);

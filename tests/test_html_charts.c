@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include "reports/reports.h"
@@ -395,6 +396,9 @@ static void test_storage_chart_matches_the_samples(void **state)
     (void)state;
     const uint64_t GiB = UINT64_C(1) << 30;
     drs_scenario *sc = scenario_fixture_new();
+    /* dublin's dub-fast (the sites' storage number 1, after seattle's sea-fast) holds the replicas;
+     * given 50 GiB, its capacity is drawn (the peak is more than a tenth of it). */
+    sc->sites[1].storage[0].capacity_bytes = 50 * GiB;
     char db_path[] = "/tmp/drsim-storage-XXXXXX";
     int fd = mkstemp(db_path);
     assert_true(fd >= 0);
@@ -425,6 +429,17 @@ static void test_storage_chart_matches_the_samples(void **state)
     assert_int_equal(n1, 2);
     assert_int_equal(s0[23].at_ns, DAY);
     assert_int_equal(s0[23].bytes, 33 * GiB);
+    /* dub-fast: the sum, changing at every hour from 1h to 1d; sea-fast: nothing. */
+    assert_int_equal(report_results_storage_count(r), 2);
+    assert_string_equal(report_results_storage(r, 1)->site, "dublin");
+    assert_string_equal(report_results_storage(r, 1)->classification, "dub-fast");
+    size_t nd, ns;
+    const report_storage_sample *d = report_results_storage_used(r, 1, &nd);
+    report_results_storage_used(r, 0, &ns);
+    assert_int_equal(nd, 24);
+    assert_int_equal(ns, 0);
+    assert_int_equal(d[1].at_ns, 2 * HOUR);
+    assert_int_equal(d[1].bytes, 15 * GiB);
 
     char *html = render(r);
     char *svg = svg_by_id(html, "chart-storage-svg");
@@ -438,21 +453,34 @@ static void test_storage_chart_matches_the_samples(void **state)
      * time to the next: the vertex at 2h sits at 15 GiB on the byte axis. */
     double x0 = attr(desc, "data-x0"), x1 = attr(desc, "data-x1");
     double y0 = attr(desc, "data-y0"), y1 = attr(desc, "data-y1"), top = attr(desc, "data-v-top");
-    /* The axis top: 35 GiB x 1.08 = 37.8 GiB, rounded up to the 10 GiB step: 40 GiB. */
-    assert_true(top == (double)(40 * GiB));
+    /* The axis top: the capacity, 50 GiB, x 1.08 = 54 GiB, rounded up to the 20 GiB step (54 / 5
+     * ticks is 10.8, and the nice step above that is 20): 60 GiB. */
+    assert_true(top == (double)(60 * GiB));
     char v[48];
     snprintf(v, sizeof v, "L%.1f %.1f", x0 + (double)(2 * HOUR) / (double)DAY * (x1 - x0),
-             y0 + 15.0 / 40.0 * (y1 - y0));
+             y0 + 15.0 / 60.0 * (y1 - y0));
     const char *total = strstr(svg, "<path class=\"stor-total\" d=\"");
     assert_non_null(total);
     assert_non_null(strstr(total, v));
     /* And 11 + 10 + 2 = 23 GiB... at 12h: sql-01 holds 10 + 11 = 21 GiB, web-01 2 GiB. */
     snprintf(v, sizeof v, "L%.1f %.1f", x0 + (double)(12 * HOUR) / (double)DAY * (x1 - x0),
-             y0 + 23.0 / 40.0 * (y1 - y0));
+             y0 + 23.0 / 60.0 * (y1 - y0));
     assert_non_null(strstr(total, v));
-    /* Both VMs drawn one by one, the larger first in the legend. */
-    assert_int_equal(count(svg, "<path class=\"stor-vm\""), 2);
-    assert_non_null(strstr(svg, "sql-01 (peak 33.0 GiB)"));
+    /* dub-fast as a line of its own over the same steps, its capacity dashed at 50 GiB; no VM
+     * drawn apart. */
+    const char *g = strstr(svg, "<g class=\"storage\" data-storage=\"1\"");
+    assert_non_null(g);
+    assert_true(attr(g, "data-peak-bytes") == (double)(35 * GiB));
+    assert_true(attr(g, "data-capacity-bytes") == (double)(50 * GiB));
+    const char *used = strstr(g, "<path class=\"stor-used\"");
+    assert_non_null(used);
+    assert_non_null(strstr(used, v));
+    const char *cap = strstr(g, "<line class=\"stor-cap\"");
+    assert_non_null(cap);
+    assert_true(fabs(attr(cap, "y1") - (y0 + 50.0 / 60.0 * (y1 - y0))) < 0.051);
+    assert_non_null(strstr(svg, "dublin / dub-fast (peak 35.0 GiB of 50.0 GiB)"));
+    assert_int_equal(count(svg, "<g class=\"storage\""), 1);
+    assert_int_equal(count(svg, "<path class=\"stor-vm\""), 0);
 
     /* From the database, the same chart. */
     report_run_row row;
@@ -462,6 +490,27 @@ static void test_storage_chart_matches_the_samples(void **state)
     char *html2 = render(back);
     char *svg2 = svg_by_id(html2, "chart-storage-svg");
     assert_string_equal(svg, svg2);
+    free(svg2);
+    free(html2);
+    report_results_free(back);
+
+    /* A file written before the sites' storage was kept (its tables dropped here): the chart falls
+     * back to the VMs holding the most, both drawn (sql-01's 33 GiB is over a twentieth of 35). */
+    sqlite3 *h;
+    assert_int_equal(sqlite3_open(db_path, &h), SQLITE_OK);
+    assert_int_equal(
+        sqlite3_exec(h, "DROP TABLE storage; DROP TABLE storage_samples", NULL, NULL, NULL),
+        SQLITE_OK);
+    sqlite3_close(h);
+    back = report_db_load(db_path, id, &row, &err);
+    if (!back)
+        fail_msg("%s", err.message);
+    assert_int_equal(report_results_storage_count(back), 0);
+    html2 = render(back);
+    svg2 = svg_by_id(html2, "chart-storage-svg");
+    assert_int_equal(count(svg2, "<path class=\"stor-vm\""), 2);
+    assert_non_null(strstr(svg2, "sql-01 (peak 33.0 GiB)"));
+    assert_non_null(strstr(svg2, "<path class=\"stor-total\""));
     free(svg2);
     free(html2);
     report_results_free(back);

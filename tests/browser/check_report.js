@@ -120,6 +120,10 @@ if (seen.rpo_charts !== 25 || seen.rpo_folded !== 20 || !page.includes('11 more 
 const storage = svg('chart-storage-svg');
 seen.storage_peak_bytes = num((storage.match(/<desc [^>]*>/) || [''])[0], 'data-peak-bytes');
 if (!(seen.storage_peak_bytes > 0)) problems.push('no replica storage peak');
+// A line per site's storage that held replicas, each with its peak no larger than the total's.
+seen.storage_lines = [...storage.matchAll(/<g class="storage" data-storage="(\d+)" data-peak-bytes="(\d+)"/g)].map((m) => Number(m[2]));
+if (seen.storage_lines.length < 1 || seen.storage_lines.some((p) => !(p > 0 && p <= seen.storage_peak_bytes)))
+    problems.push('storage lines: ' + JSON.stringify(seen.storage_lines));
 
 // --- the page in Chromium, with a full-page screenshot.
 const shot = path.join(out, 'report.png');

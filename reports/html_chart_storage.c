@@ -1,13 +1,14 @@
 /* reports/html_chart_storage.c — replica storage over time as an SVG chart: the storage every
- * replica holds together (base copies and recovery points, summed over the VMs; filled) and the
- * VMs holding the most at their peak as lines, from each VM's replica storage samples (the
- * replica_storage_bytes series a stored run keeps).
+ * replica holds together (base copies and recovery points; filled) and a line per site's storage
+ * that held replicas, with its capacity. A run stored before the sites' storage was kept has only
+ * each VM's series (replica_storage_bytes): the total is then their sum and the VMs holding the
+ * most get the lines.
  *
- * A VM's series is a step function on the sample times (report_results_storage_samples); the total
- * is their sum, exact at every sample time: the times of all VMs are merged into one sorted list
- * (usually the run's sample grid), then each VM's changes are added there as differences, which
- * costs the sample count in memory and VMs x samples in time. A series with more steps than the
- * chart draws is cut to the minimum and maximum of each time bucket, so peaks survive. */
+ * Every series is a step function on the sample times; the total is their sum, exact at every
+ * sample time: the times of all series are merged into one sorted list (usually the run's sample
+ * grid), then each series' changes are added there as differences, which costs the sample count in
+ * memory and series x samples in time. A series with more steps than the chart draws is cut to the
+ * minimum and maximum of each time bucket, so peaks survive. */
 #include "format.h"
 #include "html_internal.h"
 
@@ -37,15 +38,24 @@ static size_t merge_times(const int64_t *a, size_t na, const report_storage_samp
 
 /* The total over every VM at each time of *times (the caller frees both); its step count, or 0
  * when there is none or memory runs out. */
-static size_t storage_total(const report_results *r, int64_t **times, double **total)
+/* Series i of the sites' storage (by_storage) or of the VMs. */
+static const report_storage_sample *series_of(const report_results *r, bool by_storage, size_t i,
+                                              size_t *n)
 {
-    size_t nvm = report_results_vm_count(r), nt = 0;
+    return by_storage ? report_results_storage_used(r, i, n)
+                      : report_results_storage_samples(r, i, n);
+}
+
+static size_t storage_total(const report_results *r, bool by_storage, int64_t **times,
+                            double **total)
+{
+    size_t nvm = by_storage ? report_results_storage_count(r) : report_results_vm_count(r), nt = 0;
     int64_t *t = NULL;
     *times = NULL;
     *total = NULL;
     for (size_t v = 0; v < nvm; v++) {
         size_t n;
-        const report_storage_sample *s = report_results_storage_samples(r, v, &n);
+        const report_storage_sample *s = series_of(r, by_storage, v, &n);
         if (!n)
             continue;
         int64_t *u = malloc((nt + n) * sizeof *u);
@@ -64,7 +74,7 @@ static size_t storage_total(const report_results *r, int64_t **times, double **t
     }
     for (size_t v = 0; v < nvm; v++) {
         size_t n, k = 0;
-        const report_storage_sample *s = report_results_storage_samples(r, v, &n);
+        const report_storage_sample *s = series_of(r, by_storage, v, &n);
         double prev = 0;
         for (size_t i = 0; i < n; i++) {
             while (t[k] < s[i].at_ns)
@@ -201,7 +211,12 @@ void html_chart_storage(FILE *out, const report_results *r, int64_t end)
     size_t nvm = report_results_vm_count(r), nst = report_results_storage_count(r);
     int64_t *t = NULL;
     double *total = NULL;
-    size_t nt = storage_total(r, &t, &total);
+    /* The total is the sum over the sites' storage (each is the sum over the VMs on it); a run
+     * stored before those were kept has the VMs' own series instead. */
+    bool by_storage = false;
+    for (size_t i = 0; i < nst && !by_storage; i++)
+        by_storage = report_results_storage_used(r, i, &(size_t){0}) != NULL;
+    size_t nt = storage_total(r, by_storage, &t, &total);
     stor_rank *rank = malloc((nvm + nst + 1) * sizeof *rank);
     size_t ranked = 0, stores = 0;
     double vmax = 0, peak = 0;

@@ -333,8 +333,9 @@ static void load_series(loader *ld, report_results *r)
     }
 }
 
-/* Each VM's replica storage series (series_chunks, kind replica_storage_bytes), as the steps the
- * run kept in memory. A chunk that does not unpack is skipped: the chart then lacks it. */
+/* Each VM's replica storage series (series_chunks, kind replica_storage_bytes) as steps, for a run
+ * stored before the sites' storage was kept: its chart is drawn from them. A chunk that does not
+ * unpack is skipped: the chart then lacks it. */
 static void load_storage(loader *ld, report_results *r, const name_ix *vms, size_t nvm)
 {
     sqlite3_stmt *s = ld_query(ld, "SELECT s.subject, c.count, c.data FROM series s"
@@ -578,8 +579,9 @@ report_results *report_db_load(const char *path, int64_t run_id, report_run_row 
         ix[i] = (name_ix){r->vms[i].name, (int)i};
     qsort(ix, r->vm_count, sizeof *ix, name_ix_cmp);
     load_series(&ld, r);
-    load_storage(&ld, r, ix, r->vm_count);
     load_site_storage(&ld, r);
+    if (r->stor_count == 0)
+        load_storage(&ld, r, ix, r->vm_count);
     load_jobs(&ld, r, ix, r->vm_count);
     load_failovers(&ld, r, ix, r->vm_count);
     load_findings_and_expectations(&ld, r);

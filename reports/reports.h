@@ -280,9 +280,10 @@ uint64_t report_results_rp_rows(const report_results *r);      /* recovery point
 uint64_t report_results_sample_rows(const report_results *r);  /* VM and link samples */
 const report_rpo_point *report_results_rpo_points(const report_results *r, size_t vm, size_t *n);
 /* vm's replica storage (bytes, summed over its classifications) at the sample times, as steps:
- * from at_ns on it held bytes, until the next entry. Only changes are kept; none before the engine
- * first reported the VM's storage. The same from the run and from a stored run (the
- * replica_storage_bytes series). */
+ * from at_ns on it held bytes, until the next entry. Only changes are kept. Filled only for a run
+ * loaded from a file that lacks the sites' storage (report_results_storage_count 0), from its
+ * replica_storage_bytes series, for the storage chart; a run keeps its VMs' series in the database
+ * alone (a thousand VMs over a month would hold 46 MB here). */
 typedef struct report_storage_sample {
     int64_t at_ns;
     uint64_t bytes;

@@ -41,7 +41,8 @@ typedef struct vm_state {
     size_t live_n, live_cap;
     vm_store *store;
     size_t store_n, store_cap;
-    /* Replica storage at the samples, only where it changed (a step series, for the charts). */
+    /* Replica storage at the samples, only where it changed (a step series, for the chart of a
+     * run stored without the sites' storage; see report_results_storage_samples). */
     report_storage_sample *stor;
     size_t stor_n, stor_cap;
     /* When the VM's levels (retained additional points, replica storage) last changed. Their
@@ -109,8 +110,7 @@ report_results *report_results_alloc(size_t vms, size_t links, size_t classes, s
 /* What report_results_finish derives from the recorded rows: link utilization, and which failover
  * each finding belongs to. The loader calls it too, so a stored run derives the same. */
 void report_results_settle(report_results *r);
-/* A sample of vm's replica storage, kept only when it differs from the one before (results.c at
- * each sample; load.c from the stored series, so a stored run has the same steps). */
+/* A sample of vm's replica storage, kept only when it differs from the one before (load.c). */
 void report_results_storage_note(report_results *r, size_t vm, int64_t at_ns, uint64_t bytes);
 /* The same for a site's storage (index into r->stor). */
 void report_results_stor_note(report_results *r, size_t i, int64_t at_ns, uint64_t bytes);

@@ -818,7 +818,6 @@ void report_results_sample(report_results *r, int64_t at_ns)
         }
         if (s->store_n > 0) {
             r->sample_rows++;
-            report_results_storage_note(r, i, at_ns, r->vms[i].replica_storage_bytes);
             if (r->db)
                 report_db_put_sample(r->db, at_ns, REPORT_SERIES_STORAGE, (int)i,
                                      (int64_t)r->vms[i].replica_storage_bytes);

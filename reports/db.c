@@ -229,6 +229,21 @@ const char report_db_schema[] =
     "  value REAL NOT NULL,             -- durations in ns, sizes in bytes, booleans 0/1\n"
     "  PRIMARY KEY (run, scope, subject, name)\n"
     ");\n"
+    "CREATE TABLE IF NOT EXISTS storage (       -- every site's storage, where replicas are kept\n"
+    "  run INTEGER NOT NULL REFERENCES runs(id),\n"
+    "  idx INTEGER NOT NULL,            -- numbers the sites' storage, site by site\n"
+    "  site TEXT NOT NULL,\n"
+    "  classification TEXT NOT NULL,\n"
+    "  capacity_bytes INTEGER NOT NULL, -- 0: not known\n"
+    "  PRIMARY KEY (run, idx)\n"
+    ");\n"
+    "CREATE TABLE IF NOT EXISTS storage_samples ( -- replica storage on it, at the samples where it\n"
+    "  run INTEGER NOT NULL REFERENCES runs(id), -- changed\n"
+    "  storage INTEGER NOT NULL,        -- storage.idx\n"
+    "  t_ns INTEGER NOT NULL,\n"
+    "  used_bytes INTEGER NOT NULL,\n"
+    "  PRIMARY KEY (run, storage, t_ns)\n"
+    ");\n"
     "CREATE TABLE IF NOT EXISTS plan_values (  -- drsim plan: the scenario values a run was given\n"
     "  run INTEGER NOT NULL REFERENCES runs(id),\n"
     "  path TEXT NOT NULL,              -- JSON path in the scenario: links[0].bandwidth\n"
@@ -254,6 +269,8 @@ enum {
     ST_FINDING,
     ST_EXPECT,
     ST_METRIC,
+    ST_STORAGE,
+    ST_STORAGE_SAMPLE,
     ST_COUNT
 };
 
@@ -285,6 +302,8 @@ static const char *const db_sql[ST_COUNT] = {
     [ST_EXPECT] = "INSERT OR REPLACE INTO expectations VALUES "
                   "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     [ST_METRIC] = "INSERT OR REPLACE INTO metrics VALUES (?1, ?2, ?3, ?4, ?5)",
+    [ST_STORAGE] = "INSERT OR REPLACE INTO storage VALUES (?1, ?2, ?3, ?4, ?5)",
+    [ST_STORAGE_SAMPLE] = "INSERT INTO storage_samples VALUES (?1, ?2, ?3, ?4)",
 };
 
 /* Samples of one series waiting for their chunk to fill. */
@@ -306,7 +325,8 @@ static const struct {
               {"link_samples", false}, {"rpo_history", false}, {"jobs", true},
               {"job_steps", true},    {"events", false},      {"recovery_points", false},
               {"failovers", false},   {"findings", false},    {"expectations", true},
-              {"metrics", true},      {"plan_values", true}};
+              {"metrics", true},      {"plan_values", true},  {"storage", true},
+              {"storage_samples", false}};
 #define STAGED_COUNT (sizeof staged / sizeof staged[0])
 
 struct report_db {
@@ -884,6 +904,28 @@ void report_db_put_subjects(report_db *db, const report_results *r)
     }
     for (size_t i = 0; i < report_results_plan_count(r); i++)
         put_subject(db, ST_PLAN, i, report_results_plan_name(r, i), false, 0, 0);
+    for (size_t i = 0; i < report_results_storage_count(r); i++) {
+        const report_storage_info *st = report_results_storage(r, i);
+        sqlite3_stmt *s = db->st[ST_STORAGE];
+        sqlite3_bind_int64(s, 1, db->run);
+        sqlite3_bind_int64(s, 2, (sqlite3_int64)i);
+        sqlite3_bind_text(s, 3, st->site, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 4, st->classification, -1, SQLITE_STATIC);
+        bind_u64(s, 5, st->capacity_bytes);
+        db_row(db, s);
+    }
+}
+
+void report_db_put_storage_sample(report_db *db, int storage, int64_t at_ns, uint64_t used_bytes)
+{
+    if (!db_ready(db))
+        return;
+    sqlite3_stmt *s = db->st[ST_STORAGE_SAMPLE];
+    sqlite3_bind_int64(s, 1, db->run);
+    sqlite3_bind_int(s, 2, storage);
+    sqlite3_bind_int64(s, 3, at_ns);
+    bind_u64(s, 4, used_bytes);
+    db_row(db, s);
 }
 
 void report_db_put_job(report_db *db, size_t seq, const report_job *job, const char *vm_name)

@@ -1,11 +1,11 @@
 /* reports/html.c — the run as one self-contained HTML page: inline CSS and inline SVG charts
- * (html_chart.c), no script, font or style sheet from anywhere else, so the file can be mailed,
- * archived or opened offline years later and look the same.
+ * (html_chart_*.c, one file per kind), no script, font or style sheet from anywhere else, so the
+ * file can be mailed, archived or opened offline years later and look the same.
  *
- * Sections: the expectations, RPO over time per VM (the exact sawtooth from the RPO breakpoints,
- * with the targets the expectations set), link throughput, recovery points, failovers and jobs (a
- * Gantt chart and the tables), findings and the VM table. Every name comes from the scenario and is
- * escaped. */
+ * Sections: the expectations; RPO over time (every VM at once as percentiles per time bucket, then
+ * the worst VMs' exact sawtooths with the targets the expectations set); link throughput; recovery
+ * points; replica storage over time; failovers and jobs (a Gantt chart and the tables); findings
+ * and the VM table. Every name comes from the scenario and is escaped. */
 #include "format.h"
 #include "html_internal.h"
 #include "output.h"
@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define HTML_MAX_RPO_CHARTS 24 /* the VMs with the largest RPO first */
 #define HTML_MAX_JOB_ROWS 500
 
 /* ---- text
@@ -90,19 +89,11 @@ char *html_tick_time(int64_t ns, char *buf, size_t n)
 
 /* ---- sections with charts -------------------------------------------------------------------- */
 
-/* Orders VMs by their largest RPO, largest first; VMs without one keep their order at the end. */
-typedef struct vm_rank {
-    size_t vm;
-    int64_t peak;
-} vm_rank;
-
-static int vm_rank_cmp(const void *pa, const void *pb)
-{
-    const vm_rank *a = pa, *b = pb;
-    if (a->peak != b->peak)
-        return a->peak > b->peak ? -1 : 1;
-    return a->vm < b->vm ? -1 : a->vm > b->vm;
-}
+/* The VMs with the largest RPO get their own chart under the fleet chart; the next ones are one
+ * click away in a collapsed <details> (a browser does not lay out what is closed); past those the
+ * VM table and the stored samples (`drsim report --samples`) have every VM. */
+#define HTML_RPO_WORST 5
+#define HTML_RPO_MORE 20
 
 static void section_rpo(FILE *out, const report_results *r, int64_t end)
 {
@@ -114,30 +105,44 @@ static void section_rpo(FILE *out, const report_results *r, int64_t end)
     }
     fputs(
         "<p class=\"note\">RPO(t) is the age of the newest recovery point applied at the replica: "
-        "it grows by one second per second and drops when a point is applied. Drawn exactly from "
-        "every breakpoint",
+        "it grows by one second per second and drops when a point is applied. The first chart "
+        "shows every VM at once: per time bucket, the median, the 95th percentile and the maximum "
+        "over the VMs of each VM's largest RPO in the bucket, with the worst VMs named at their "
+        "peaks. Then the worst VMs one by one, drawn exactly from every breakpoint.</p>\n",
         out);
-    fprintf(out, "%s.</p>\n",
-            nvm > HTML_MAX_RPO_CHARTS ? "; the VMs with the largest RPO are shown" : "");
-    vm_rank *rank = malloc(nvm * sizeof *rank);
-    if (!rank) {
+    size_t cap = HTML_RPO_WORST + HTML_RPO_MORE;
+    size_t *worst = malloc(cap * sizeof *worst);
+    if (!worst) {
         fputs("</section>\n", out);
         return;
     }
-    for (size_t v = 0; v < nvm; v++) {
-        size_t n;
-        const report_rpo_point *pts = report_results_rpo_points(r, v, &n);
-        int64_t at;
-        rank[v] = (vm_rank){v, html_rpo_peak(pts, n, end, &at)};
+    size_t nw = html_chart_fleet(out, r, end, worst, cap);
+    /* A VM whose RPO was never defined has no sawtooth to show; with few VMs it still gets its
+     * (empty) chart, so every VM of a small run is there. */
+    if (nvm <= HTML_RPO_WORST) {
+        for (size_t v = 0; v < nvm; v++)
+            html_chart_rpo(out, r, v, end);
+    } else {
+        if (nw)
+            fprintf(out, "<h3>The %zu VM%s with the largest RPO</h3>\n",
+                    nw < HTML_RPO_WORST ? nw : HTML_RPO_WORST, nw == 1 ? "" : "s");
+        for (size_t i = 0; i < nw && i < HTML_RPO_WORST; i++)
+            html_chart_rpo(out, r, worst[i], end);
+        if (nw > HTML_RPO_WORST) {
+            fprintf(out, "<details id=\"rpo-more\"><summary>RPO of the next %zu VMs</summary>\n",
+                    nw - HTML_RPO_WORST);
+            for (size_t i = HTML_RPO_WORST; i < nw; i++)
+                html_chart_rpo(out, r, worst[i], end);
+            fputs("</details>\n", out);
+        }
+        if (nvm > nw)
+            fprintf(out,
+                    "<p class=\"note\">%zu more VM%s not drawn one by one: %s figures are in the "
+                    "VM table, and <code>drsim report RESULTS.db --samples FILE</code> writes "
+                    "every VM's RPO samples.</p>\n",
+                    nvm - nw, nvm - nw == 1 ? " is" : "s are", nvm - nw == 1 ? "its" : "their");
     }
-    if (nvm > HTML_MAX_RPO_CHARTS)
-        qsort(rank, nvm, sizeof *rank, vm_rank_cmp);
-    for (size_t i = 0; i < nvm && i < HTML_MAX_RPO_CHARTS; i++)
-        html_chart_rpo(out, r, rank[i].vm, end);
-    if (nvm > HTML_MAX_RPO_CHARTS)
-        fprintf(out, "<p class=\"note\">%zu more VMs: see the VM table.</p>\n",
-                nvm - HTML_MAX_RPO_CHARTS);
-    free(rank);
+    free(worst);
     fputs("</section>\n", out);
 }
 
@@ -252,6 +257,18 @@ static void section_points(FILE *out, const report_results *r, int64_t end)
         }
         fputs("</tbody></table>\n", out);
     }
+    fputs("</section>\n", out);
+}
+
+static void section_storage(FILE *out, const report_results *r, int64_t end)
+{
+    fputs("<section id=\"chart-storage\"><h2>Replica storage</h2>\n<p class=\"note\">What the "
+          "replicas hold (base copies and retained recovery points) at each sample, summed over "
+          "every VM, and on each site's storage that held replicas, against its capacity; the "
+          "classification table under the recovery points has the totals per storage "
+          "classification.</p>\n",
+          out);
+    html_chart_storage(out, r, end);
     fputs("</section>\n", out);
 }
 
@@ -461,8 +478,9 @@ static void section_vms(FILE *out, const report_results *r)
             continue;
         fputs("<p class=\"unprotected\"><span class=\"badge bad\">unprotected</span> ", out);
         html_esc(out, report_results_vm(r, v)->name);
-        fprintf(out, ": not protected from %s (RPO undefined from then on; its statistics cover "
-                     "the time it was protected).</p>\n",
+        fprintf(out,
+                ": not protected from %s (RPO undefined from then on; its statistics cover "
+                "the time it was protected).</p>\n",
                 html_dur(from, t, sizeof t));
     }
     fputs("</section>\n", out);
@@ -590,7 +608,7 @@ const char html_page_css[] =
     "svg text.title{font-size:14px;font-weight:600;fill:#111827}svg text.sub{fill:#374151}"
     "svg text.legend{fill:#374151}svg text.lanelabel{fill:#111827}"
     "svg text.empty{font-size:13px;fill:#9ca3af}svg text.peaklabel{fill:#1d4ed8;font-weight:600}"
-    "svg text.tlabel{font-weight:600;fill:#6b21a8}"
+    "svg text.tlabel{font-weight:600;fill:#6b21a8}svg text.worstlist{fill:#1d4ed8;font-weight:600}"
     ".grid{stroke:#eef0f3}.base{stroke:#9ca3af}"
     "path.rpo{fill:none;stroke:#2563eb;stroke-width:1.3;stroke-linejoin:round}"
     "circle.peak{fill:#1d4ed8;stroke:#fff;stroke-width:1.5}"
@@ -604,6 +622,15 @@ const char html_page_css[] =
     "rect.lane{fill:#f8fafc}rect.ir{fill:#94a3b8;fill-opacity:.6}"
     "path.tick{stroke:#2563eb;stroke-width:1;stroke-opacity:.75}"
     "path.warn{fill:#d97706}path.crit{fill:#dc2626}"
+    "rect.hit{fill:transparent}g.buckets rect.hit:hover{fill:#2563eb;fill-opacity:.08}"
+    "path.band{fill:#2563eb;fill-opacity:.16;stroke:none}"
+    "path.fleet-p50{fill:none;stroke:#1e3a8a;stroke-width:1.5;stroke-linejoin:round}"
+    "path.fleet-p95{fill:none;stroke:#2563eb;stroke-width:1.1;stroke-dasharray:5 3}"
+    "path.fleet-max{fill:none;stroke:#dc2626;stroke-width:1;stroke-opacity:.85}"
+    "path.stor-total{fill:#059669;fill-opacity:.14;stroke:#059669;stroke-width:1.4;"
+    "stroke-linejoin:round}"
+    "path.stor-vm,path.stor-used{fill:none;stroke-width:1.3;stroke-linejoin:round}"
+    "line.stor-cap{stroke-width:1.3;stroke-dasharray:6 4}"
     "g.bar rect.hit{fill:transparent}g.bar:hover rect{stroke:#111827;stroke-width:.8}"
     "line.step{stroke:#fff;stroke-width:1.2}"
     "table{border-collapse:collapse;width:100%;margin:8px 0 12px;font-size:13px}"
@@ -685,6 +712,7 @@ void report_html_fprint(const report_results *r, FILE *out)
     section_rpo(out, r, end);
     section_links(out, r, end);
     section_points(out, r, end);
+    section_storage(out, r, end);
     section_jobs(out, r, end);
     section_findings(out, r);
     section_vms(out, r);
@@ -729,12 +757,13 @@ static char *standalone_svg(const char *html)
 
 char **report_html_chart_svgs(const report_results *r, int64_t end_ns)
 {
-    size_t nl = report_results_link_count(r);
-    char **svgs = calloc(nl + 3, sizeof *svgs);
+    /* The links, then RPO across the VMs, recovery points, replica storage and failovers. */
+    size_t nl = report_results_link_count(r), nc = nl + 4;
+    char **svgs = calloc(nc + 1, sizeof *svgs);
     if (!svgs)
         return NULL;
     size_t k = 0;
-    for (size_t i = 0; i < nl + 2; i++) {
+    for (size_t i = 0; i < nc; i++) {
         char *html = NULL;
         size_t n = 0;
         FILE *out = open_memstream(&html, &n);
@@ -743,7 +772,11 @@ char **report_html_chart_svgs(const report_results *r, int64_t end_ns)
         if (i < nl)
             html_chart_link(out, r, i, end_ns);
         else if (i == nl)
+            html_chart_fleet(out, r, end_ns, NULL, 0);
+        else if (i == nl + 1)
             html_chart_points(out, r, end_ns);
+        else if (i == nl + 2)
+            html_chart_storage(out, r, end_ns);
         else
             html_chart_gantt(out, r, end_ns);
         fclose(out);

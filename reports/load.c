@@ -333,6 +333,66 @@ static void load_series(loader *ld, report_results *r)
     }
 }
 
+/* Each VM's replica storage series (series_chunks, kind replica_storage_bytes) as steps, for a run
+ * stored before the sites' storage was kept: its chart is drawn from them. A chunk that does not
+ * unpack is skipped: the chart then lacks it. */
+static void load_storage(loader *ld, report_results *r, const name_ix *vms, size_t nvm)
+{
+    sqlite3_stmt *s = ld_query(ld, "SELECT s.subject, c.count, c.data FROM series s"
+                                   " JOIN series_chunks c ON c.run = s.run AND c.series = s.id"
+                                   " WHERE s.run = ?1 AND s.kind = 'replica_storage_bytes'"
+                                   " ORDER BY s.subject, c.seq");
+    while (ld_row(ld, &s)) {
+        int vm = name_find(vms, nvm, (const char *)sqlite3_column_text(s, 0));
+        size_t n = (size_t)sqlite3_column_int64(s, 1);
+        const unsigned char *blob = sqlite3_column_blob(s, 2);
+        if (vm < 0 || !blob || n == 0)
+            continue;
+        int64_t *t = malloc(n * sizeof *t), *v = malloc(n * sizeof *v);
+        if (!t || !v)
+            abort();
+        if (report_unpack(blob, (size_t)sqlite3_column_bytes(s, 2), n, false, t, v))
+            for (size_t k = 0; k < n; k++)
+                report_results_storage_note(r, (size_t)vm, t[k], (uint64_t)v[k]);
+        free(t);
+        free(v);
+    }
+}
+
+/* The sites' storage and the replica storage on each over time. A file written before the storage
+ * tables existed has neither: the run then has no storage (its charts say none was recorded). */
+static void load_site_storage(loader *ld, report_results *r)
+{
+    sqlite3_stmt *s = ld_query(ld, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+                                   " AND name IN ('storage', 'storage_samples')");
+    bool present = ld_row(ld, &s) && sqlite3_column_int64(s, 0) == 2;
+    sqlite3_finalize(s);
+    if (!present)
+        return;
+    size_t n = (size_t)ld_count(ld, "SELECT count(*) FROM storage WHERE run = ?1");
+    r->stor = calloc(n ? n : 1, sizeof *r->stor);
+    if (!r->stor)
+        abort();
+    s = ld_query(ld, "SELECT idx, site, classification, capacity_bytes FROM storage"
+                     " WHERE run = ?1 ORDER BY idx");
+    while (ld_row(ld, &s)) {
+        if (sqlite3_column_int64(s, 0) != (int64_t)r->stor_count || r->stor_count == n)
+            continue; /* storage is numbered without gaps */
+        storage_state *st = &r->stor[r->stor_count++];
+        st->info.site = report_strdup(col_text(s, 1));
+        st->info.classification = report_strdup(col_text(s, 2));
+        st->info.capacity_bytes = (uint64_t)sqlite3_column_int64(s, 3);
+    }
+    s = ld_query(ld, "SELECT storage, t_ns, used_bytes FROM storage_samples WHERE run = ?1"
+                     " ORDER BY storage, t_ns");
+    while (ld_row(ld, &s)) {
+        int64_t i = sqlite3_column_int64(s, 0);
+        if (i >= 0 && (size_t)i < r->stor_count)
+            report_results_stor_note(r, (size_t)i, sqlite3_column_int64(s, 1),
+                                     (uint64_t)sqlite3_column_int64(s, 2));
+    }
+}
+
 static void load_jobs(loader *ld, report_results *r, const name_ix *vms, size_t nvm)
 {
     sqlite3_stmt *s = ld_query(ld, "SELECT id, name, vm, pair, site, subject, state, started_ns,"
@@ -519,6 +579,9 @@ report_results *report_db_load(const char *path, int64_t run_id, report_run_row 
         ix[i] = (name_ix){r->vms[i].name, (int)i};
     qsort(ix, r->vm_count, sizeof *ix, name_ix_cmp);
     load_series(&ld, r);
+    load_site_storage(&ld, r);
+    if (r->stor_count == 0)
+        load_storage(&ld, r, ix, r->vm_count);
     load_jobs(&ld, r, ix, r->vm_count);
     load_failovers(&ld, r, ix, r->vm_count);
     load_findings_and_expectations(&ld, r);

@@ -279,6 +279,30 @@ uint64_t report_results_event_total(const report_results *r); /* every event, ev
 uint64_t report_results_rp_rows(const report_results *r);      /* recovery points kept as rows */
 uint64_t report_results_sample_rows(const report_results *r);  /* VM and link samples */
 const report_rpo_point *report_results_rpo_points(const report_results *r, size_t vm, size_t *n);
+/* vm's replica storage (bytes, summed over its classifications) at the sample times, as steps:
+ * from at_ns on it held bytes, until the next entry. Only changes are kept. Filled only for a run
+ * loaded from a file that lacks the sites' storage (report_results_storage_count 0), from its
+ * replica_storage_bytes series, for the storage chart; a run keeps its VMs' series in the database
+ * alone (a thousand VMs over a month would hold 46 MB here). */
+typedef struct report_storage_sample {
+    int64_t at_ns;
+    uint64_t bytes;
+} report_storage_sample;
+const report_storage_sample *report_results_storage_samples(const report_results *r, size_t vm,
+                                                            size_t *n);
+/* A site's storage (drs_site.storage), numbered site by site in scenario order, with the replica
+ * storage it held over time: the sum over the VMs whose replicas it holds, at the sample times,
+ * kept only where it changed (steps, as report_results_storage_samples), none before the engine
+ * first reported storage there. A stored run of a file written before the storage table existed has
+ * none. */
+typedef struct report_storage_info {
+    const char *site, *classification;
+    uint64_t capacity_bytes; /* 0: not known */
+} report_storage_info;
+size_t report_results_storage_count(const report_results *r);
+const report_storage_info *report_results_storage(const report_results *r, size_t i);
+const report_storage_sample *report_results_storage_used(const report_results *r, size_t i,
+                                                         size_t *n);
 /* RPO statistics of vm over [from_ns, end of run]. */
 bool report_results_rpo(const report_results *r, size_t vm, int64_t from_ns, int64_t threshold_ns,
                         report_rpo_stats *out);
@@ -334,9 +358,9 @@ bool report_junit_write(const report_results *r, const char *path, drs_error *er
  * these). Names are compared whole, never in part. */
 bool report_job_is_failover(const char *name);
 
-/* The HTML report's link, recovery-point and failover charts of r up to end_ns, each as a standalone
- * SVG document that carries the report's style (so a page can show it as an image, unstyled by
- * its own CSS). Returns a NULL-terminated array the caller frees with report_html_svgs_free; NULL
+/* The HTML report's link, RPO-across-the-VMs, recovery-point, replica-storage and failover charts
+ * of r up to end_ns (in that order), each as a standalone SVG document that carries the report's
+ * style (so a page can show it as an image, unstyled by its own CSS). Returns a NULL-terminated array the caller frees with report_html_svgs_free; NULL
  * when memory runs out. */
 char **report_html_chart_svgs(const report_results *r, int64_t end_ns);
 void report_html_svgs_free(char **svgs);

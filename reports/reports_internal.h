@@ -41,11 +41,25 @@ typedef struct vm_state {
     size_t live_n, live_cap;
     vm_store *store;
     size_t store_n, store_cap;
+    /* Replica storage at the samples, only where it changed (a step series, for the chart of a
+     * run stored without the sites' storage; see report_results_storage_samples). */
+    report_storage_sample *stor;
+    size_t stor_n, stor_cap;
     /* When the VM's levels (retained additional points, replica storage) last changed. Their
      * maxima take a level only once time moves past that instant (or the run ends): a point
      * created and the oldest pruned at one instant never coexist. */
     int64_t level_ns;
 } vm_state;
+
+/* A site's storage as the charts see it (report_results_storage): names, capacity, the replica
+ * storage on it now and its step series. */
+typedef struct storage_state {
+    report_storage_info info;
+    uint64_t used;
+    bool seen; /* the engine reported storage here */
+    report_storage_sample *samples;
+    size_t n, cap;
+} storage_state;
 
 typedef struct link_state {
     report_link_sample *samples;
@@ -69,6 +83,8 @@ struct report_results {
     size_t site_count;
     int **class_of;        /* [site][storage] -> index into classes */
     size_t *storage_count; /* per site */
+    storage_state *stor;   /* every site's storage, site by site */
+    size_t stor_count;
 
     report_job *jobs;
     size_t job_count, job_cap;
@@ -94,6 +110,10 @@ report_results *report_results_alloc(size_t vms, size_t links, size_t classes, s
 /* What report_results_finish derives from the recorded rows: link utilization, and which failover
  * each finding belongs to. The loader calls it too, so a stored run derives the same. */
 void report_results_settle(report_results *r);
+/* A sample of vm's replica storage, kept only when it differs from the one before (load.c). */
+void report_results_storage_note(report_results *r, size_t vm, int64_t at_ns, uint64_t bytes);
+/* The same for a site's storage (index into r->stor). */
+void report_results_stor_note(report_results *r, size_t i, int64_t at_ns, uint64_t bytes);
 /* Appends to a growable array; aborts when memory is exhausted (see results.c). */
 void report_grow(void **arr, size_t *cap, size_t need, size_t sz);
 char *report_strdup(const char *s); /* aborts when memory is exhausted */
@@ -116,6 +136,8 @@ void report_db_put_diag(report_db *db, uint64_t seq, const drs_diag *d);
 /* The run's subjects (VMs, links, classifications, plans) with their final figures: at attach time
  * (names, so even a killed run can be shown) and again at the end. */
 void report_db_put_subjects(report_db *db, const report_results *r);
+/* A change of the replica storage on a site's storage (index into report_results_storage). */
+void report_db_put_storage_sample(report_db *db, int storage, int64_t at_ns, uint64_t used_bytes);
 /* A link throughput sample. */
 void report_db_put_link_sample(report_db *db, int link, const report_link_sample *s);
 /* The RPO breakpoints pts[0..n) of vm (the next ones after those written before), as one packed

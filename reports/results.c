@@ -151,6 +151,23 @@ report_results *report_results_new(const drs_scenario *sc)
             report_results_free(r);
             return NULL;
         }
+    r->stor = calloc(total_storage ? total_storage : 1, sizeof *r->stor);
+    if (!r->stor) {
+        report_results_free(r);
+        return NULL;
+    }
+    for (size_t s = 0; s < sc->site_count; s++)
+        for (size_t k = 0; k < sc->sites[s].storage_count; k++) {
+            storage_state *st = &r->stor[r->stor_count++];
+            const drs_storage *d = &sc->sites[s].storage[k];
+            st->info.site = dup_str(sc->sites[s].name);
+            st->info.classification = dup_str(d->classification ? d->classification : "");
+            st->info.capacity_bytes = d->capacity_bytes;
+            if (!st->info.site || !st->info.classification) {
+                report_results_free(r);
+                return NULL;
+            }
+        }
     /* Classifications by name: the same name at two sites is one classification. */
     for (size_t s = 0; s < sc->site_count; s++) {
         const drs_site *site = &sc->sites[s];
@@ -202,6 +219,7 @@ void report_results_free(report_results *r)
             free(r->vst[i].rpo);
             free(r->vst[i].live);
             free(r->vst[i].store);
+            free(r->vst[i].stor);
         }
     if (r->links)
         for (size_t i = 0; i < r->link_count; i++)
@@ -218,6 +236,12 @@ void report_results_free(report_results *r)
     if (r->class_of)
         for (size_t s = 0; s < r->site_count; s++)
             free(r->class_of[s]);
+    for (size_t i = 0; r->stor && i < r->stor_count; i++) {
+        free((char *)r->stor[i].info.site);
+        free((char *)r->stor[i].info.classification);
+        free(r->stor[i].samples);
+    }
+    free(r->stor);
     for (size_t i = 0; i < r->job_count; i++)
         job_free(&r->jobs[i]);
     free(r->jobs);
@@ -630,6 +654,18 @@ static void rec_initial_replication(void *ctx, const engine_ir_info *ir)
     }
 }
 
+/* The index into r->stor of a site's storage, -1 when there is none such. */
+static int stor_index(const report_results *r, int site, int storage)
+{
+    if (site < 0 || (size_t)site >= r->site_count || storage < 0 ||
+        (size_t)storage >= r->storage_count[site])
+        return -1;
+    size_t i = (size_t)storage;
+    for (int s = 0; s < site; s++)
+        i += r->storage_count[s];
+    return i < r->stor_count ? (int)i : -1;
+}
+
 static void rec_replica_storage(void *ctx, int site, int storage, int vm, uint64_t used_bytes,
                                 int64_t at_ns)
 {
@@ -665,6 +701,12 @@ static void rec_replica_storage(void *ctx, int site, int storage, int vm, uint64
         report_class_stats *cl = &r->classes[c];
         /* Without a VM the report is the classification's own total. */
         cl->used_bytes = vm_ok(r, vm) ? cl->used_bytes - old + used_bytes : used_bytes;
+    }
+    int si = stor_index(r, site, storage);
+    if (si >= 0) {
+        storage_state *st = &r->stor[si];
+        st->used = vm_ok(r, vm) ? st->used - old + used_bytes : used_bytes;
+        st->seen = true;
     }
 }
 
@@ -745,6 +787,24 @@ void report_results_add_diags(report_results *r, const drs_diags *d)
     }
 }
 
+void report_results_storage_note(report_results *r, size_t vm, int64_t at_ns, uint64_t bytes)
+{
+    vm_state *s = &r->vst[vm];
+    if (s->stor_n && s->stor[s->stor_n - 1].bytes == bytes)
+        return;
+    grow((void **)&s->stor, &s->stor_cap, s->stor_n + 1, sizeof *s->stor);
+    s->stor[s->stor_n++] = (report_storage_sample){at_ns, bytes};
+}
+
+void report_results_stor_note(report_results *r, size_t i, int64_t at_ns, uint64_t bytes)
+{
+    storage_state *s = &r->stor[i];
+    if (s->n && s->samples[s->n - 1].bytes == bytes)
+        return;
+    grow((void **)&s->samples, &s->cap, s->n + 1, sizeof *s->samples);
+    s->samples[s->n++] = (report_storage_sample){at_ns, bytes};
+}
+
 void report_results_sample(report_results *r, int64_t at_ns)
 {
     assert(!r->finished);
@@ -763,6 +823,13 @@ void report_results_sample(report_results *r, int64_t at_ns)
                                      (int64_t)r->vms[i].replica_storage_bytes);
         }
     }
+    for (size_t i = 0; i < r->stor_count; i++)
+        if (r->stor[i].seen) {
+            size_t before = r->stor[i].n;
+            report_results_stor_note(r, i, at_ns, r->stor[i].used);
+            if (r->db && r->stor[i].n > before)
+                report_db_put_storage_sample(r->db, (int)i, at_ns, r->stor[i].used);
+        }
     if (r->db)
         report_db_tick(r->db);
 }
@@ -940,6 +1007,33 @@ int64_t report_results_event_first_ns(const report_results *r, engine_event_kind
     if (kind < 0 || kind >= ENGINE_EV_COUNT || (vm >= 0 && !vm_ok(r, vm)))
         return -1;
     return r->ev_first[(size_t)kind * (r->vm_count + 1) + (size_t)(vm + 1)];
+}
+
+const report_storage_sample *report_results_storage_samples(const report_results *r, size_t vm,
+                                                            size_t *n)
+{
+    assert(vm < r->vm_count);
+    *n = r->vst[vm].stor_n;
+    return r->vst[vm].stor;
+}
+
+size_t report_results_storage_count(const report_results *r)
+{
+    return r->stor_count;
+}
+
+const report_storage_info *report_results_storage(const report_results *r, size_t i)
+{
+    assert(i < r->stor_count);
+    return &r->stor[i].info;
+}
+
+const report_storage_sample *report_results_storage_used(const report_results *r, size_t i,
+                                                         size_t *n)
+{
+    assert(i < r->stor_count);
+    *n = r->stor[i].n;
+    return r->stor[i].samples;
 }
 
 const report_rpo_point *report_results_rpo_points(const report_results *r, size_t vm, size_t *n)

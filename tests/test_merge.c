@@ -332,7 +332,9 @@ static void test_merge_is_deterministic(void **state)
                                                     "(SELECT count(*) FROM failovers) + "
                                                     "(SELECT count(*) FROM findings) + "
                                                     "(SELECT count(*) FROM expectations) + "
-                                                    "(SELECT count(*) FROM metrics)"));
+                                                    "(SELECT count(*) FROM metrics) + "
+                                                    "(SELECT count(*) FROM storage) + "
+                                                    "(SELECT count(*) FROM storage_samples)"));
     assert_dumps_equal(dump_all(scratch_path("out1.db")), dump_all(scratch_path("out2.db")));
     /* Argument order is run order: b's run came first. */
     assert_dumps_equal(dump_run(scratch_path("out1.db"), 1, true),

@@ -479,10 +479,10 @@ static void test_killed_run_leaves_consistent_incomplete_run(void **state)
                                "SELECT count(*) FROM runs WHERE scenario='killed' AND "
                                "status='incomplete' AND ended IS NULL"),
                      1);
-    /* The first batch of 100 rows holds the run's 6 subjects (2 VMs, a link, 2 classifications, a
-     * plan), its 4 series (RPO and storage of each VM) and 90 link samples; the 35 after it are
-     * lost with the open batch. */
-    assert_int_equal(query_int(h, 0, "SELECT count(*) FROM link_samples"), 90);
+    /* The first batch of 100 rows holds the run's 8 subjects (2 VMs, a link, 2 classifications, a
+     * plan, 2 sites' storage), its 4 series (RPO and storage of each VM) and 88 link samples; the
+     * 37 after it are lost with the open batch. */
+    assert_int_equal(query_int(h, 0, "SELECT count(*) FROM link_samples"), 88);
     assert_int_equal(query_int(h, 0, "SELECT count(*) FROM vms"), 2);
     sqlite3_close(h);
     /* The file stays usable: another run goes in after the killed one. */

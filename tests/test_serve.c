@@ -535,11 +535,11 @@ static void test_actions(void **state)
     json_decref(j);
     /* A second client (another tab) sees the same session. */
     final_state = call("GET", "/api/state", NULL, 200);
-    /* The report's charts at the end: one per link, the recovery points and the failovers, each a
-     * standalone SVG carrying its own style; GET only. */
+    /* The report's charts at the end: one per link, RPO across the VMs, the recovery points,
+     * replica storage and the failovers, each a standalone SVG carrying its own style; GET only. */
     json_t *charts = call("GET", "/api/charts", NULL, 200);
     json_t *list = json_object_get(charts, "charts");
-    assert_int_equal(json_array_size(list), 1 + 2);
+    assert_int_equal(json_array_size(list), 1 + 4);
     size_t ci;
     json_t *svg;
     json_array_foreach(list, ci, svg)

@@ -210,7 +210,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
     if (seen.rpo_lines.length !== seen.vms || seen.rpo_lines.some((b) => !(b[0] > 500 && b[1] > 0)))
         problems.push('RPO chart lines: ' + JSON.stringify(seen.rpo_lines));
     // The report's charts (link, recovery points, failovers) as images that decoded and have a size.
-    seen.charts = await waitFor('the report charts', `(() => { const i = [...document.querySelectorAll('#charts img')]; return chartsAt === state.now && i.length >= 3 && i.every((x) => x.complete && x.naturalWidth > 500) ? i.map((x) => [x.naturalWidth, x.naturalHeight]) : null; })()`, 10000);
+    seen.charts = await waitFor('the report charts', `(() => { const i = [...document.querySelectorAll('#charts img')]; return chartsAt === state.now && i.length >= 5 && i.every((x) => x.complete && x.naturalWidth > 500) ? i.map((x) => [x.naturalWidth, x.naturalHeight]) : null; })()`, 10000);
     await evaluate(`window.scrollTo(0, 0), true`);
     await sleep(300);
     const height = await evaluate(`document.documentElement.scrollHeight`);

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // tests/browser/check_html.js — opens a drsim HTML report in headless Chromium and checks that it
-// renders: every chart section is in the DOM, every SVG chart has a non-zero size, the RPO lines are
-// drawn, nothing was logged as an error and nothing was fetched from anywhere but the file itself.
+// renders: every chart section is in the DOM, every SVG chart laid out has a non-zero size (those in
+// a closed <details> are counted as folded), the RPO lines, the fleet band, the storage total and
+// the Gantt bars are drawn, nothing was logged as an error and nothing was fetched from anywhere
+// but the file itself.
 //
 // Usage: check_html.js REPORT.html [--screenshot OUT.png [--clip Y:HEIGHT]]
 // Talks to Chromium over the DevTools protocol on a pipe (--remote-debugging-pipe: requests go to
@@ -112,12 +114,24 @@ function waitFor(method) {
     await loaded;
     const probe = `(() => {
         const box = (e) => { const r = e.getBoundingClientRect(); return [Math.round(r.width), Math.round(r.height)]; };
+        const bbox = (e) => { const b = e.getBBox(); return [Math.round(b.width), Math.round(b.height)]; };
         const sections = {};
-        for (const id of ['chart-rpo', 'chart-link', 'chart-rp', 'chart-gantt'])
+        for (const id of ['chart-rpo', 'chart-link', 'chart-rp', 'chart-storage', 'chart-gantt'])
             sections[id] = !!document.getElementById(id);
-        const charts = [...document.querySelectorAll('figure.chart svg')].map((s) => ({ id: s.id, size: box(s) }));
-        const rpo = [...document.querySelectorAll('path.rpo')].map((p) => { const b = p.getBBox(); return [Math.round(b.width), Math.round(b.height)]; });
-        return { title: document.title, sections, charts, rpo,
+        // Charts in a closed <details> are not laid out until opened: counted apart.
+        const all = [...document.querySelectorAll('figure.chart svg')];
+        const folded = all.filter((s) => s.closest('details:not([open])'));
+        const charts = all.filter((s) => !folded.includes(s)).map((s) => ({ id: s.id, size: box(s) }));
+        const rpo = [...document.querySelectorAll('path.rpo')].filter((p) => !p.closest('details:not([open])')).map(bbox);
+        // The fleet band and its lines, the storage total, the Gantt bars: drawn with a visible extent.
+        const drawn = (sel) => [...document.querySelectorAll(sel)].map(bbox);
+        const band = drawn('#chart-fleet-svg path.band'), fleetMax = drawn('#chart-fleet-svg path.fleet-max');
+        const storage = drawn('#chart-storage-svg path.stor-total');
+        const bars = drawn('#chart-gantt-svg rect.job, #chart-gantt-svg rect.fo');
+        const worst = [...document.querySelectorAll('#chart-fleet-svg g.worst text')].map((t) => t.textContent);
+        return { title: document.title, sections, charts, folded: folded.length, rpo,
+                 band, fleetMax, storage, bars: bars.length,
+                 emptyBars: bars.filter((b) => !(b[0] > 0 && b[1] > 0)).length, worst,
                  tables: document.querySelectorAll('table').length,
                  height: document.documentElement.scrollHeight };
     })()`;
@@ -130,6 +144,11 @@ function waitFor(method) {
         if (!(c.size[0] > 0 && c.size[1] > 0)) problems.push('chart ' + c.id + ' has size ' + c.size.join('x'));
     for (const [i, b] of page.rpo.entries())
         if (!(b[0] > 0 && b[1] > 0)) problems.push('RPO line ' + i + ' has an empty box');
+    // A run with VMs whose RPO was defined has a band; one with replica storage a filled total.
+    for (const [what, list] of [['fleet band', page.band], ['fleet maximum', page.fleetMax], ['storage total', page.storage]])
+        for (const b of list)
+            if (!(b[0] > 0 && b[1] > 0)) problems.push(what + ' has an empty box');
+    if (page.emptyBars) problems.push(page.emptyBars + ' Gantt bars have an empty box');
     if (shot) {
         const full = { width: 1200, height: Math.min(page.height, 16000), deviceScaleFactor: 1, mobile: false };
         await send('Emulation.setDeviceMetricsOverride', full, sessionId);

@@ -395,32 +395,46 @@ static void summary_failovers(const report_results *r, const summary_sel *sel, F
 
 /* Jobs the run ended in the middle of, with what each was doing last: a failover still booting, a
  * resynchronization still sending. Their outcome is unknown, which no other line says. */
-static void summary_in_progress(const report_results *r, FILE *out)
+static void summary_in_progress(const report_results *r, const summary_sel *sel, FILE *out)
 {
     bool header = false;
+    size_t hidden = 0;
     for (size_t i = 0; i < report_results_job_count(r); i++) {
         const report_job *j = report_results_job(r, i);
         if (j->state != ENGINE_JOB_IN_PROGRESS)
             continue;
+        /* Of a large fleet, the jobs of the VMs shown and those of no VM. */
+        if (sel->hidden && j->vm >= 0 && (size_t)j->vm < report_results_vm_count(r) &&
+            !sel->shown[j->vm]) {
+            hidden++;
+            continue;
+        }
         if (!header) {
             fputc('\n', out);
             line(out, "still in progress at the end");
-            line(out, "  %-20s %-16s %-9s %s", "job", "subject", "started", "last step");
+            line(out, "  %-19s %-14s %-9s %s", "job", "subject", "started", "last step");
             header = true;
         }
         char name[CELL], subject[CELL], t[24];
         const char *last = j->step_count ? j->steps[j->step_count - 1].name : "(none yet)";
-        /* 2 + 20 + 1 + 16 + 1 + 9 + 1 = 50 columns, then the last step when it fits in the 30
+        /* 2 + 19 + 1 + 14 + 1 + 9 + 1 = 47 columns, then the last step when it fits in the 33
          * left, else on a line of its own. */
-        if (report_format_width(last) <= 30) {
-            line(out, "  %s %s %-9s %s", cell(name, sizeof name, j->name, 20),
-                 cell(subject, sizeof subject, j->subject, 16), dur(j->started_ns, t, sizeof t),
+        if (report_format_width(last) <= 33) {
+            line(out, "  %s %s %-9s %s", cell(name, sizeof name, j->name, 19),
+                 cell(subject, sizeof subject, j->subject, 14), dur(j->started_ns, t, sizeof t),
                  last);
         } else {
-            line(out, "  %s %s %s", cell(name, sizeof name, j->name, 20),
-                 cell(subject, sizeof subject, j->subject, 16), dur(j->started_ns, t, sizeof t));
+            line(out, "  %s %s %s", cell(name, sizeof name, j->name, 19),
+                 cell(subject, sizeof subject, j->subject, 14), dur(j->started_ns, t, sizeof t));
             line(out, "    last step: %s", last);
         }
+    }
+    if (hidden) {
+        if (!header) {
+            fputc('\n', out);
+            line(out, "still in progress at the end");
+        }
+        line(out, "\u2026 and %zu more, of VMs not shown; --all to list every one", hidden);
     }
 }
 
@@ -590,7 +604,7 @@ void report_summary_fprint(const report_results *r, FILE *out, bool all)
     summary_links(r, out);
     summary_points(r, &sel, out);
     summary_failovers(r, &sel, out);
-    summary_in_progress(r, out);
+    summary_in_progress(r, &sel, out);
     summary_findings(r, &sel, out);
     summary_expectations(r, all, out);
     summary_select_free(&sel);

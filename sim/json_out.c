@@ -198,10 +198,10 @@ json_t *sim_results_json(const report_results *r, int64_t run_id, const char *st
     json_t *ex = json_pack("{s:I, s:I}", "passed",
                            (json_int_t)(report_results_expect_count(r) - failed), "failed",
                            (json_int_t)failed);
-    ok = ok && ex && json_object_set(ex, "results", exps) == 0 && put(j, "expectations", ex);
     ok = ok && json_object_set(j, "vms", vms) == 0 && json_object_set(j, "links", links) == 0 &&
          json_object_set(j, "classifications", classes) == 0 &&
          json_object_set(j, "plans", plans) == 0 && json_object_set(j, "failovers", fos) == 0;
+    ok = ok && ex && json_object_set(ex, "results", exps) == 0 && put(j, "expectations", ex);
     json_decref(vms);
     json_decref(links);
     json_decref(classes);

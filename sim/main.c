@@ -48,14 +48,19 @@ static const char main_exit_codes[] =
 
 static const char help_run[] =
     "usage: drsim run SCENARIO.json [--db FILE] [--html FILE] [--junit FILE] [--seed N] [--quiet]\n"
-    "                [--check]\n"
+    "                [--check] [--all] [--json]\n"
     "\n"
     "Simulate the scenario from start to end and check its expectations. The configuration is checked\n"
-    "first, as `drsim validate` does; a scenario with errors is not run.\n"
+    "first, as `drsim validate` does; a scenario with errors is not run. SCENARIO.json \"-\" reads the\n"
+    "scenario from standard input.\n"
+    "\n"
+    "The summary opens with the fleet (VMs by health, the worst RPO) and fits 80 columns; beyond 20\n"
+    "VMs its per-VM rows are the 10 worst by RPO p95, and a line counts the rest.\n"
     "\n"
     "options:\n"
     "  --db FILE      the SQLite results database to add this run to (default: the scenario's path with\n"
-    "                 .db instead of .json). One database holds any number of runs.\n"
+    "                 .db instead of .json; none for a scenario from standard input); \"-\" for none.\n"
+    "                 One database holds any number of runs.\n"
     "  --html FILE    also write a self-contained HTML report of the run\n"
     "  --junit FILE   also write the expectations as JUnit XML, one test case each, for CI\n"
     "  --seed N       use seed N (a whole number >= 0) instead of the scenario's \"seed\"; the same\n"
@@ -63,7 +68,13 @@ static const char help_run[] =
     "  --quiet        print only problems and failed expectations, not the summary\n"
     "  --check        check the simulator's invariants after every event (README: \"drsim swarm\");\n"
     "                 the first violation stops the run and is printed with its time and state\n"
+    "  --all          list every VM in the summary, however many\n"
+    "  --json         print the results as JSON on stdout instead of the summary (README:\n"
+    "                 \"Commands\"); nothing else goes to stdout\n"
     "  -h, --help     show this help\n"
+    "\n"
+    "Options take their value as --db FILE or --db=FILE, before or after the scenario; -- ends the\n"
+    "options (for a file whose name starts with -).\n"
     "\n"
     "exit status: 0 every expectation held; 1 an expectation failed or (--check) an invariant was\n"
     "violated; 2 bad input; 3 internal error.\n";
@@ -72,7 +83,8 @@ static const char help_validate[] =
     "usage: drsim validate SCENARIO.json\n"
     "\n"
     "Check a scenario without running it: its JSON, keys, types, units, ranges and names, then the Site\n"
-    "Recovery configuration rules. Prints every problem, one per line:\n"
+    "Recovery configuration rules (\"-\" reads it from standard input). Prints every problem, one per\n"
+    "line:\n"
     "  error: PATH: message           (PATH is the JSON path, e.g. vms[3].disks[0].size)\n"
     "  warning: PATH: message (rule N) (N when a configuration rule is concerned)\n"
     "and a summary line.\n"
@@ -86,7 +98,7 @@ static const char help_plan[] =
     "usage: drsim plan SCENARIO.json --target-rpo DURATION [--percentile P]\n"
     "                 [--vary PATH=LOW..HIGH | --grid PATH=A,B,C [--grid PATH=A,B,C]]\n"
     "                 [--shard I/N] [--db FILE] [--html FILE] [--jobs N] [--after DURATION]\n"
-    "                 [--precision FRACTION]\n"
+    "                 [--precision FRACTION] [--json]\n"
     "\n"
     "Capacity planning: run the scenario again and again with a value changed, and find what "
     "keeps\n"
@@ -126,7 +138,12 @@ static const char help_plan[] =
     "                       catch-up after initial replication); default 0\n"
     "  --precision F        bisection stops when the bracket is narrower than F times the answer;\n"
     "                       default 0.005\n"
+    "  --json               print the answer and every run's values and RPO as JSON on stdout\n"
+    "                       instead of the table\n"
     "  -h, --help           show this help\n"
+    "\n"
+    "On a terminal, stderr shows one line of progress: runs done of runs planned (a bisection's\n"
+    "count is an estimate, marked ~), time spent and time left.\n"
     "\n"
     "exit status: 0 answered (a sweep: a run met the target); 1 no value tried meets it; 2 bad "
     "input;\n"
@@ -134,7 +151,7 @@ static const char help_plan[] =
 
 static const char help_report[] =
     "usage: drsim report RESULTS.db [--run ID] [--html FILE] [--junit FILE] [--samples FILE]\n"
-    "                    [--quiet]\n"
+    "                    [--quiet] [--all] [--json]\n"
     "\n"
     "Show a stored run again: the same summary, HTML report and JUnit file its `drsim run` produced.\n"
     "A run that did not finish (killed, say) is shown with what it stored and said to be unfinished.\n"
@@ -146,19 +163,22 @@ static const char help_report[] =
     "  --samples FILE write every time series sample of the run as CSV to FILE (t_ns, kind,\n"
     "                 subject, value): VM series are stored packed, this unpacks them\n"
     "  --quiet        print only failed expectations, not the summary\n"
+    "  --all          list every VM in the summary, however many\n"
+    "  --json         print the run as JSON on stdout instead of the summary, as `drsim run --json`\n"
     "  -h, --help     show this help\n"
     "\n"
     "exit status: 0 the run finished and every expectation held; 1 an expectation failed or the run\n"
     "did not finish; 2 no such file, not a drsim results database, or no such run; 3 internal error.\n";
 
 static const char help_runs[] =
-    "usage: drsim runs RESULTS.db\n"
+    "usage: drsim runs RESULTS.db [--json]\n"
     "\n"
     "List the runs stored in a results database, oldest first: id, scenario, seed, drsim version,\n"
     "start and end (UTC), status (complete, failed, incomplete) and how many expectations passed and\n"
     "failed.\n"
     "\n"
     "options:\n"
+    "  --json         print the list as JSON on stdout\n"
     "  -h, --help     show this help\n"
     "\n"
     "exit status: 0 listed; 2 no such file or not a drsim results database; 3 internal error.\n";
@@ -583,7 +603,8 @@ static void main_print_usage(FILE *out)
     for (size_t i = 0; i < MAIN_NCMDS; i++)
         fprintf(out, "  %-10s %s\n", main_cmds[i].name, main_cmds[i].summary);
     fputs("\n`drsim COMMAND --help` describes a command and its options; `drsim --version` prints the "
-          "version.\n\n",
+          "version.\nOptions take their value as --db FILE or --db=FILE; -- ends the options. drsim "
+          "never prints colour.\n\n",
           out);
     fputs(main_exit_codes, out);
 }

@@ -213,10 +213,10 @@ static void summary_fleet(const report_results *r, FILE *out)
         return;
     }
     char a[24], b[24], na[CELL], nb[CELL];
-    /* 15 + 9 + 2 + 24 + 7 + 9 + 2 + 24 + 1 = 93 at the very most; names of 12 keep 80. */
+    /* 15 + 9 + 2 + 17 + 7 + 9 + 2 + 17 + 1 = 79 columns at most */
     line(out, "worst RPO: p95 %s (%s), max %s (%s)", dur((int64_t)p95_ns, a, sizeof a),
-         fit(na, sizeof na, report_results_vm(r, (size_t)worst_p95)->name, 20),
-         dur(max_ns, b, sizeof b), fit(nb, sizeof nb, report_results_vm(r, (size_t)worst_max)->name, 20));
+         fit(na, sizeof na, report_results_vm(r, (size_t)worst_p95)->name, 17),
+         dur(max_ns, b, sizeof b), fit(nb, sizeof nb, report_results_vm(r, (size_t)worst_max)->name, 17));
 }
 
 static void summary_more(FILE *out, size_t hidden)

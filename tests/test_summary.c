@@ -15,6 +15,7 @@
 #include <locale.h>
 #include <wchar.h>
 
+#include "reports/format.h"
 #include "reports/reports.h"
 
 #define S INT64_C(1000000000)
@@ -652,9 +653,34 @@ static void test_summary_large_fleet_shows_the_worst(void **state)
     report_results_free(r);
 }
 
+/* Cutting text to columns: ASCII keeps width - 3 characters and "..."; katakana (two columns each)
+ * keeps as many whole characters as fit in width - 3 columns, never a part of one; a combining
+ * accent takes no column; a text that fits is left alone. */
+static void test_format_fit_counts_columns(void **state)
+{
+    (void)state;
+    char buf[64];
+    assert_string_equal(report_format_fit(buf, sizeof buf, "abcdefghij", 6), "abc...");
+    assert_string_equal(report_format_fit(buf, sizeof buf, "abcdef", 6), "abcdef");
+    /* "データベース": 6 characters, 12 columns, 18 bytes. In 8 columns: 2 characters (4
+     * columns; a third would make 6 > 8 - 3) and "...". */
+    const char *kata = "\xe3\x83\x87\xe3\x83\xbc\xe3\x82\xbf\xe3\x83\x99\xe3\x83\xbc"
+                       "\xe3\x82\xb9";
+    assert_int_equal(report_format_width(kata), 12);
+    assert_string_equal(report_format_fit(buf, sizeof buf, kata, 8),
+                        "\xe3\x83\x87\xe3\x83\xbc...");
+    assert_string_equal(report_format_fit(buf, sizeof buf, kata, 12), kata);
+    /* A buffer too small for the bytes cuts between characters too: 9 bytes hold two
+     * characters (6 bytes) and "..." (3) only with no room for the NUL, so one and "...". */
+    assert_string_equal(report_format_fit(buf, 9, kata, 40), "\xe3\x83\x87...");
+    /* "e" and a combining acute accent: one column. */
+    assert_int_equal(report_format_width("e\xcc\x81"), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_format_fit_counts_columns),
         cmocka_unit_test(test_summary_fits_80_columns),
         cmocka_unit_test(test_summary_large_fleet_shows_the_worst),
         cmocka_unit_test(test_summary_escapes_control_characters),

@@ -9,17 +9,38 @@
 int sim_cli_next(int argc, char **argv, const struct option *opts, const char **value)
 {
     /* A command may be parsed more than once in a process (tests): getopt's state starts over at
-     * the first call for each argv. */
+     * the first call for each argv. Operands are gathered here as getopt meets them ("-" at the
+     * head of the option string: each comes back as 1), so options may follow them even where
+     * POSIXLY_CORRECT would make getopt stop at the first. */
     static char **last;
+    static char **ops;
+    static int nops;
     if (argv != last) {
         optind = 0; /* GNU: re-initialise, not just rewind */
         last = argv;
+        free(ops);
+        ops = malloc(sizeof *ops * (size_t)(argc > 0 ? argc : 1));
+        nops = 0;
+        if (!ops) {
+            fprintf(stderr, "drsim %s: out of memory\n", argv[0]);
+            last = NULL;
+            return '?';
+        }
     }
     opterr = 0;
-    int longi = -1;
-    int c = getopt_long(argc, argv, ":h", opts, &longi);
+    int longi = -1, c;
+    while ((c = getopt_long(argc, argv, "-:h", opts, &longi)) == 1)
+        ops[nops++] = optarg;
     *value = optarg;
     if (c == -1) {
+        /* The operands after "--", then all of them at the end of argv, from optind on. */
+        while (optind < argc)
+            ops[nops++] = argv[optind++];
+        for (int i = 0; i < nops; i++)
+            argv[argc - nops + i] = ops[i];
+        optind = argc - nops;
+        free(ops);
+        ops = NULL;
         last = NULL;
         return -1;
     }
@@ -35,16 +56,22 @@ int sim_cli_next(int argc, char **argv, const struct option *opts, const char **
         else
             fprintf(stderr, "drsim %s: unknown option '%.*s' (see drsim %s --help)\n", argv[0],
                     (int)strcspn(arg, "="), arg, argv[0]);
+        free(ops);
+        ops = NULL;
         last = NULL;
         return '?';
     }
     if (c == ':') {
         fprintf(stderr, "drsim %s: %s needs a value\n", argv[0], arg);
+        free(ops);
+        ops = NULL;
         last = NULL;
         return '?';
     }
     if (longi >= 0 && opts[longi].has_arg == required_argument && optarg && !optarg[0]) {
         fprintf(stderr, "drsim %s: --%s needs a value\n", argv[0], opts[longi].name);
+        free(ops);
+        ops = NULL;
         last = NULL;
         return '?';
     }

@@ -2,7 +2,7 @@
  * fits 80 columns and opens with the fleet, a large fleet shows its worst VMs (--all every one),
  * options read by getopt_long ("--db=FILE", "--", "-" for standard input), --json on run, report,
  * runs and plan (parsed back with jansson and checked against the database), and plan's progress
- * line, shown on a terminal only. */
+ * line, shown on a terminal only; no colour, even on a terminal. */
 #define _XOPEN_SOURCE 700 /* wcwidth */
 #define _DEFAULT_SOURCE   /* forkpty */
 #include <setjmp.h>
@@ -435,15 +435,15 @@ static void test_json_plan(void **state)
 
 /* ---- plan's progress line --------------------------------------------------------------------- */
 
-/* drsim plan on a pseudo-terminal: everything it writes there (stdout and stderr both) in *out. */
-static int plan_on_terminal(char **out)
+/* drsim with args on a pseudo-terminal: everything it writes there (stdout and stderr both) in
+ * *out. Returns the exit status. */
+static int on_terminal(char *const args[], char **out)
 {
     int fd;
     pid_t pid = forkpty(&fd, NULL, NULL, NULL);
     assert_true(pid >= 0);
     if (pid == 0) {
-        execl(DRSIM_BIN, DRSIM_BIN, "plan", PLAN_SCENARIO, "--target-rpo", "15m", "--db", "-",
-              "--jobs", "2", "--grid", "links[0].bandwidth=2Mbps,8Mbps", (char *)NULL);
+        execv(DRSIM_BIN, args);
         _exit(127);
     }
     size_t len = 0, cap = 1 << 16;
@@ -487,10 +487,31 @@ static void test_plan_progress_only_on_a_terminal(void **state)
     free(err);
     /* On a terminal: the line is rewritten after each run; the last says 2 of 2. */
     char *tty;
-    assert_int_equal(plan_on_terminal(&tty), 0);
+    char *const args[] = {DRSIM_BIN, "plan", PLAN_SCENARIO, "--target-rpo", "15m", "--db", "-",
+                          "--jobs", "2", "--grid", "links[0].bandwidth=2Mbps,8Mbps", NULL};
+    assert_int_equal(on_terminal(args, &tty), 0);
     if (!strstr(tty, "\rplan: 0 of 2 runs") || !strstr(tty, "\rplan: 2 of 2 runs, "))
         fail_msg("no progress line:\n%s", tty);
     assert_non_null(strstr(tty, " left"));
+    free(tty);
+}
+
+/* No colour, even on a terminal (so NO_COLOR has nothing to turn off): run, with its progress
+ * line, and plan print no escape sequence, whatever the environment says. */
+static void test_no_colour_on_a_terminal(void **state)
+{
+    (void)state;
+    char *tty;
+    unsetenv("NO_COLOR");
+    setenv("TERM", "xterm-256color", 1);
+    char *const run[] = {DRSIM_BIN, "run", EXAMPLE, "--db", "-", NULL};
+    assert_int_equal(on_terminal(run, &tty), 0);
+    assert_non_null(strstr(tty, "fleet: 4 VMs"));
+    assert_null(strchr(tty, '\x1b'));
+    free(tty);
+    char *const report[] = {DRSIM_BIN, "report", (char *)scratch_path("j.db"), NULL};
+    assert_int_equal(on_terminal(report, &tty), 0);
+    assert_null(strchr(tty, '\x1b'));
     free(tty);
 }
 
@@ -515,6 +536,7 @@ int main(void)
         cmocka_unit_test(test_json_run_report_runs),
         cmocka_unit_test(test_json_plan),
         cmocka_unit_test(test_plan_progress_only_on_a_terminal),
+        cmocka_unit_test(test_no_colour_on_a_terminal),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

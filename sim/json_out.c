@@ -24,13 +24,13 @@ static json_t *ns_or_null(int64_t ns)
     return ns < 0 ? json_null() : json_integer(ns);
 }
 
-static const char *exit_meaning(int code, const char *status)
+static const char *exit_meaning(int code, const char *status, size_t failed)
 {
     if (status && !strcmp(status, "incomplete"))
         return "the run did not finish";
     switch (code) {
     case 0: return "every expectation held";
-    case 1: return "an expectation failed";
+    case 1: return failed ? "an expectation failed" : "an invariant was violated (--check)";
     case 2: return "bad input";
     default: return "internal error";
     }
@@ -129,7 +129,8 @@ json_t *sim_results_json(const report_results *r, int64_t run_id, const char *st
     ok = ok && put(j, "seed", json_integer((json_int_t)report_results_seed(r)));
     ok = ok && put(j, "status", json_string(status));
     ok = ok && put(j, "exit_code", json_integer(exit_code));
-    ok = ok && put(j, "exit_meaning", json_string(exit_meaning(exit_code, status)));
+    ok = ok && put(j, "exit_meaning", json_string(exit_meaning(exit_code, status,
+                                                               report_results_expect_failed(r))));
     ok = ok && put(j, "simulated_ns", ns_or_null(report_results_end_ns(r)));
     ok = ok && put(j, "fleet", fleet(r));
     for (size_t i = 0; ok && i < report_results_vm_count(r); i++) {

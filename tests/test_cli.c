@@ -392,6 +392,52 @@ static void test_json_run_report_runs(void **state)
     json_decref(run);
 }
 
+/* An expectation that fails: the example's rpo.p95 bound cut from 15m to 4m53s. Of the four VMs'
+ * p95s (sql-01 4m55s, web-01 4m52s, app-01 4m52s, batch-01 4m56s) two now fail. The scenario comes
+ * from standard input; --json still prints the whole result, and the exit status is 1. */
+static void test_json_failed_expectation(void **state)
+{
+    (void)state;
+    json_error_t e;
+    json_t *sc = json_load_file(EXAMPLE, 0, &e);
+    assert_non_null(sc);
+    json_object_set_new(json_array_get(json_object_get(sc, "expect"), 1), "max",
+                        json_string("4m53s"));
+    assert_int_equal(json_dump_file(sc, scratch_path("tight.json"), 0), 0);
+    json_decref(sc);
+    char *out, *err;
+    assert_int_equal(drsim(&out, &err, scratch_path("tight.json"), "run - --json --db tight.db"), 1);
+    json_t *run = parse(out);
+    assert_string_equal(json_string_value(json_object_get(run, "status")), "failed");
+    assert_int_equal(json_integer_value(json_object_get(run, "exit_code")), 1);
+    assert_string_equal(json_string_value(json_object_get(run, "exit_meaning")),
+                        "an expectation failed");
+    json_t *ex = json_object_get(run, "expectations");
+    assert_int_equal(json_integer_value(json_object_get(ex, "failed")), 2);
+    assert_int_equal(json_integer_value(json_object_get(ex, "passed")), 16);
+    json_t *res = json_object_get(ex, "results");
+    size_t i;
+    json_t *x;
+    size_t failing = 0;
+    json_array_foreach(res, i, x)
+    {
+        if (json_is_false(json_object_get(x, "pass"))) {
+            const char *name = json_string_value(json_object_get(x, "name"));
+            assert_true(!strcmp(name, "rpo.p95 vm=sql-01") || !strcmp(name, "rpo.p95 vm=batch-01"));
+            failing++;
+        }
+    }
+    assert_int_equal(failing, 2);
+    json_decref(run);
+    free(out);
+    free(err);
+    /* The same run's summary, from the database, lists the two failures. */
+    assert_int_equal(drsim(&out, NULL, NULL, "report tight.db"), 1);
+    assert_non_null(strstr(out, "expectations: 16 passed, 2 failed"));
+    assert_int_equal(count(out, "\n  FAIL "), 2);
+    free(out);
+}
+
 static void test_json_plan(void **state)
 {
     (void)state;
@@ -534,6 +580,7 @@ int main(void)
         cmocka_unit_test(test_fleet_summary_lists_the_worst),
         cmocka_unit_test(test_options_getopt_long),
         cmocka_unit_test(test_json_run_report_runs),
+        cmocka_unit_test(test_json_failed_expectation),
         cmocka_unit_test(test_json_plan),
         cmocka_unit_test(test_plan_progress_only_on_a_terminal),
         cmocka_unit_test(test_no_colour_on_a_terminal),

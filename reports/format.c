@@ -64,7 +64,10 @@ size_t report_utf8_next(const char *s, long *cp)
         *cp = u[0];
         return 1;
     }
-    size_t len = u[0] >= 0xf0 && u[0] <= 0xf4 ? 4 : u[0] >= 0xe0 ? 3 : u[0] >= 0xc2 && u[0] < 0xe0 ? 2 : 0;
+    size_t len = u[0] >= 0xf0 && u[0] <= 0xf4  ? 4
+                 : u[0] >= 0xe0                ? 3
+                 : u[0] >= 0xc2 && u[0] < 0xe0 ? 2
+                                               : 0;
     if (len == 0) {
         *cp = -1;
         return 1;

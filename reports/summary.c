@@ -1,10 +1,11 @@
 /* reports/summary.c — the terminal summary of a run: what a person reads first after `drsim run`.
  *
- * Every line fits in 80 columns, counted as a terminal shows them (UTF-8: a wide character takes two
- * columns); long names and messages are cut, marked with "...". It opens with the fleet: how many
- * VMs are in which health, and the worst RPO. Beyond SUMMARY_FEW_VMS VMs the per-VM tables show only
- * the SUMMARY_WORST worst (by RPO p95, ties by name) and count the rest, unless every VM is asked
- * for (report_summary_fprint's all): a fleet of 200 VMs must not scroll its findings away. */
+ * Every line fits in 80 columns, counted as a terminal shows them (UTF-8: a wide character takes
+ * two columns); long names and messages are cut, marked with "...". It opens with the fleet: how
+ * many VMs are in which health, and the worst RPO. Beyond SUMMARY_FEW_VMS VMs the per-VM tables
+ * show only the SUMMARY_WORST worst (by RPO p95, ties by name) and count the rest, unless every VM
+ * is asked for (report_summary_fprint's all): a fleet of 200 VMs must not scroll its findings away.
+ */
 #include "format.h"
 #include "reports.h"
 
@@ -65,7 +66,8 @@ __attribute__((format(printf, 2, 3))) static void line(FILE *out, const char *fm
 }
 
 /* A cell of a table: text cut to width columns and padded to it (left-aligned; right-aligned when
- * width is negative), counting columns, not bytes, so that UTF-8 names keep the columns straight. */
+ * width is negative), counting columns, not bytes, so that UTF-8 names keep the columns straight.
+ */
 static const char *cell(char *buf, size_t n, const char *text, int width)
 {
     size_t w = (size_t)(width < 0 ? -width : width);
@@ -155,7 +157,9 @@ static bool summary_select(const report_results *r, bool all, summary_sel *sel)
     for (size_t i = 0; i < n; i++) {
         report_rpo_stats st;
         bool ok = report_results_rpo(r, i, 0, 0, &st) && st.defined;
-        rk[i] = (summary_rank){.vm = i, .defined = ok, .p95 = ok ? summary_seconds(st.p95_ns) : 0,
+        rk[i] = (summary_rank){.vm = i,
+                               .defined = ok,
+                               .p95 = ok ? summary_seconds(st.p95_ns) : 0,
                                .name = report_results_vm(r, i)->name};
     }
     qsort(rk, n, sizeof *rk, summary_rank_cmp);
@@ -216,7 +220,8 @@ static void summary_fleet(const report_results *r, FILE *out)
     /* 15 + 9 + 2 + 17 + 7 + 9 + 2 + 17 + 1 = 79 columns at most */
     line(out, "worst RPO: p95 %s (%s), max %s (%s)", dur((int64_t)p95_ns, a, sizeof a),
          fit(na, sizeof na, report_results_vm(r, (size_t)worst_p95)->name, 17),
-         dur(max_ns, b, sizeof b), fit(nb, sizeof nb, report_results_vm(r, (size_t)worst_max)->name, 17));
+         dur(max_ns, b, sizeof b),
+         fit(nb, sizeof nb, report_results_vm(r, (size_t)worst_max)->name, 17));
 }
 
 static void summary_more(FILE *out, size_t hidden)
@@ -359,8 +364,8 @@ static void summary_failovers(const report_results *r, const summary_sel *sel, F
         return;
     fputc('\n', out);
     /* 14 + 9 + 8 + 8 + 8 + 9 + 8 + 9 columns and 7 spaces: 80. */
-    line(out, "%-14s %-9s %-8s %-8s %-8s %9s %-8s %s", "failover", "kind", "started", "RTO",
-         "loss", "lost", "verified", "result");
+    line(out, "%-14s %-9s %-8s %-8s %-8s %9s %-8s %s", "failover", "kind", "started", "RTO", "loss",
+         "lost", "verified", "result");
     size_t hidden = 0;
     for (size_t i = 0; i < n; i++) {
         const report_failover *f = report_results_failover(r, i);
@@ -372,7 +377,8 @@ static void summary_failovers(const report_results *r, const summary_sel *sel, F
         char who[256], name[CELL], st[24], rto[24], loss[24], bytes[24];
         if (f->plan >= 0 && (size_t)f->plan < report_results_plan_count(r))
             snprintf(who, sizeof who, "%s%s%s", report_results_plan_name(r, (size_t)f->plan),
-                     vm_known ? "/" : "", vm_known ? report_results_vm(r, (size_t)f->vm)->name : "");
+                     vm_known ? "/" : "",
+                     vm_known ? report_results_vm(r, (size_t)f->vm)->name : "");
         else if (vm_known)
             snprintf(who, sizeof who, "%s", report_results_vm(r, (size_t)f->vm)->name);
         else
@@ -517,8 +523,8 @@ static void summary_findings(const report_results *r, const summary_sel *sel, FI
             if (rest[e])
                 line(out, "    %llu %s", (unsigned long long)rest[e], notable[e].what);
         if (rest[nk])
-            line(out, "    %llu VM%s reached warning or critical health", (unsigned long long)rest[nk],
-                 rest[nk] == 1 ? "" : "s");
+            line(out, "    %llu VM%s reached warning or critical health",
+                 (unsigned long long)rest[nk], rest[nk] == 1 ? "" : "s");
     }
     for (size_t k = 0; k < report_results_fo_finding_count(r); k++)
         if (report_results_fo_finding(r, k)->failover < 0) {
@@ -589,7 +595,8 @@ static void summary_expectations(const report_results *r, bool all, FILE *out)
 void report_summary_fprint(const report_results *r, FILE *out, bool all)
 {
     char name[CELL], d[24];
-    line(out, "drsim run: %s  seed %llu  simulated %s", fit(name, sizeof name, report_results_scenario_name(r), 32),
+    line(out, "drsim run: %s  seed %llu  simulated %s",
+         fit(name, sizeof name, report_results_scenario_name(r), 32),
          (unsigned long long)report_results_seed(r), dur(report_results_end_ns(r), d, sizeof d));
     if (report_results_end_ns(r) < 0)
         line(out, "(the run did not finish)");

@@ -29,10 +29,14 @@ static const char *exit_meaning(int code, const char *status, size_t failed)
     if (status && !strcmp(status, "incomplete"))
         return "the run did not finish";
     switch (code) {
-    case 0: return "every expectation held";
-    case 1: return failed ? "an expectation failed" : "an invariant was violated (--check)";
-    case 2: return "bad input";
-    default: return "internal error";
+    case 0:
+        return "every expectation held";
+    case 1:
+        return failed ? "an expectation failed" : "an invariant was violated (--check)";
+    case 2:
+        return "bad input";
+    default:
+        return "internal error";
     }
 }
 
@@ -102,12 +106,12 @@ static json_t *fleet(const report_results *r)
     ok = ok && put(h, "critical", json_integer((json_int_t)by[ENGINE_HEALTH_CRITICAL]));
     ok = ok && put(h, "not_protected", json_integer((json_int_t)by[ENGINE_HEALTH_NONE]));
     ok = ok && json_object_set(f, "health", h) == 0;
-    json_t *a = wp < 0 ? json_null()
-                       : json_pack("{s:s, s:f}", "vm", report_results_vm(r, (size_t)wp)->name,
-                                   "ns", p95);
+    json_t *a =
+        wp < 0 ? json_null()
+               : json_pack("{s:s, s:f}", "vm", report_results_vm(r, (size_t)wp)->name, "ns", p95);
     json_t *b = wm < 0 ? json_null()
-                       : json_pack("{s:s, s:I}", "vm", report_results_vm(r, (size_t)wm)->name,
-                                   "ns", (json_int_t)mx);
+                       : json_pack("{s:s, s:I}", "vm", report_results_vm(r, (size_t)wm)->name, "ns",
+                                   (json_int_t)mx);
     ok = ok && put(f, "worst_rpo_p95", a) && put(f, "worst_rpo_max", b);
     json_decref(h);
     if (!ok) {
@@ -117,8 +121,7 @@ static json_t *fleet(const report_results *r)
     return f;
 }
 
-json_t *sim_results_json(const report_results *r, int64_t run_id, const char *status,
-                         int exit_code)
+json_t *sim_results_json(const report_results *r, int64_t run_id, const char *status, int exit_code)
 {
     json_t *j = json_object(), *vms = json_array(), *links = json_array(), *classes = json_array(),
            *plans = json_array(), *fos = json_array(), *exps = json_array();
@@ -129,8 +132,8 @@ json_t *sim_results_json(const report_results *r, int64_t run_id, const char *st
     ok = ok && put(j, "seed", json_integer((json_int_t)report_results_seed(r)));
     ok = ok && put(j, "status", json_string(status));
     ok = ok && put(j, "exit_code", json_integer(exit_code));
-    ok = ok && put(j, "exit_meaning", json_string(exit_meaning(exit_code, status,
-                                                               report_results_expect_failed(r))));
+    ok = ok && put(j, "exit_meaning",
+                   json_string(exit_meaning(exit_code, status, report_results_expect_failed(r))));
     ok = ok && put(j, "simulated_ns", ns_or_null(report_results_end_ns(r)));
     ok = ok && put(j, "fleet", fleet(r));
     for (size_t i = 0; ok && i < report_results_vm_count(r); i++) {
@@ -140,8 +143,8 @@ json_t *sim_results_json(const report_results *r, int64_t run_id, const char *st
         ok = ok && put(o, "name", json_string(v->name));
         ok = ok && put(o, "health", json_string(engine_health_name(v->health)));
         ok = ok && put(o, "worst_health", json_string(engine_health_name(v->worst_health)));
-        ok = ok && put(o, "not_protected_from_ns",
-                       ns_or_null(report_results_unprotected_from(r, i)));
+        ok = ok &&
+             put(o, "not_protected_from_ns", ns_or_null(report_results_unprotected_from(r, i)));
         ok = ok && put(o, "metrics", metrics(r, DRS_SCOPE_VM, i));
     }
     for (size_t i = 0; ok && i < report_results_link_count(r); i++) {
@@ -169,14 +172,15 @@ json_t *sim_results_json(const report_results *r, int64_t run_id, const char *st
         bool vm = f->vm >= 0 && (size_t)f->vm < report_results_vm_count(r);
         bool plan = f->plan >= 0 && (size_t)f->plan < report_results_plan_count(r);
         ok = ok && put(o, "kind", json_string(engine_failover_kind_short(f->kind)));
-        ok = ok && put(o, "plan", plan ? json_string(report_results_plan_name(r, (size_t)f->plan))
-                                       : json_null());
-        ok = ok && put(o, "vm", vm ? json_string(report_results_vm(r, (size_t)f->vm)->name)
-                                   : json_null());
+        ok = ok &&
+             put(o, "plan",
+                 plan ? json_string(report_results_plan_name(r, (size_t)f->plan)) : json_null());
+        ok = ok && put(o, "vm",
+                       vm ? json_string(report_results_vm(r, (size_t)f->vm)->name) : json_null());
         ok = ok && put(o, "started_ns", ns_or_null(f->started_ns));
-        ok = ok && put(o, "rto_ns", f->succeeded && f->ended_ns >= 0
-                                        ? json_integer(f->ended_ns - f->started_ns)
-                                        : json_null());
+        ok = ok && put(o, "rto_ns",
+                       f->succeeded && f->ended_ns >= 0 ? json_integer(f->ended_ns - f->started_ns)
+                                                        : json_null());
         ok = ok && put(o, "data_loss_ns", ns_or_null(f->data_loss_ns));
         ok = ok && put(o, "data_loss_bytes", json_integer((json_int_t)f->data_loss_bytes));
         ok = ok && put(o, "verified", json_boolean(f->verified));
@@ -196,9 +200,9 @@ json_t *sim_results_json(const report_results *r, int64_t run_id, const char *st
             ok = ok && put(o, "value", num(e->value));
     }
     size_t failed = report_results_expect_failed(r);
-    json_t *ex = json_pack("{s:I, s:I}", "passed",
-                           (json_int_t)(report_results_expect_count(r) - failed), "failed",
-                           (json_int_t)failed);
+    json_t *ex =
+        json_pack("{s:I, s:I}", "passed", (json_int_t)(report_results_expect_count(r) - failed),
+                  "failed", (json_int_t)failed);
     ok = ok && json_object_set(j, "vms", vms) == 0 && json_object_set(j, "links", links) == 0 &&
          json_object_set(j, "classifications", classes) == 0 &&
          json_object_set(j, "plans", plans) == 0 && json_object_set(j, "failovers", fos) == 0;
@@ -228,9 +232,10 @@ json_t *sim_plan_json(const sim_plan_options *opt, const sim_plan_outcome *out)
     ok = ok && put(j, "target_rpo_ns", json_integer(opt->target_rpo_ns));
     ok = ok && put(j, "percentile", json_real(opt->percentile > 0 ? opt->percentile : 95));
     ok = ok && put(j, "exit_code", json_integer(out->exit_code));
-    ok = ok && put(j, "bigger_is", json_string(out->better > 0   ? "better"
-                                               : out->better < 0 ? "worse"
-                                                                 : "unknown"));
+    ok = ok && put(j, "bigger_is",
+                   json_string(out->better > 0   ? "better"
+                               : out->better < 0 ? "worse"
+                                                 : "unknown"));
     ok = ok && put(j, "answer",
                    out->has_answer ? json_pack("{s:s, s:s, s:f}", "path", out->path[0], "text",
                                                out->answer_text, "value", out->answer)
@@ -241,11 +246,12 @@ json_t *sim_plan_json(const sim_plan_options *opt, const sim_plan_outcome *out)
         ok = o && vals && json_array_append_new(pts, o) == 0 && put(o, "values", vals);
         for (size_t d = 0; ok && d < out->dims; d++)
             ok = json_array_append_new(vals, json_pack("{s:s, s:s, s:f}", "path", out->path[d],
-                                                       "text", p->text[d], "value",
-                                                       p->value[d])) == 0;
-        ok = ok && put(o, "status", json_string(p->status == 0   ? "ran"
-                                                : p->status == 2 ? "refused"
-                                                                 : "failed"));
+                                                       "text", p->text[d], "value", p->value[d])) ==
+                 0;
+        ok = ok && put(o, "status",
+                       json_string(p->status == 0   ? "ran"
+                                   : p->status == 2 ? "refused"
+                                                    : "failed"));
         ok = ok && put(o, "rpo_ns", num(p->rpo_ns));
         ok = ok && put(o, "worst_vm", p->worst_vm[0] ? json_string(p->worst_vm) : json_null());
         ok = ok && put(o, "meets", json_boolean(p->meets));
@@ -276,7 +282,8 @@ json_t *sim_runs_json(const report_run_row *rows, size_t n)
         ok = ok && put(o, "started", json_string(w->started));
         ok = ok && put(o, "ended", w->ended[0] ? json_string(w->ended) : json_null());
         ok = ok && put(o, "status", json_string(w->status));
-        ok = ok && put(o, "exit_code", w->exit_code >= 0 ? json_integer(w->exit_code) : json_null());
+        ok =
+            ok && put(o, "exit_code", w->exit_code >= 0 ? json_integer(w->exit_code) : json_null());
         bool done = strcmp(w->status, "incomplete") != 0;
         ok = ok && put(o, "expectations_passed",
                        done ? json_integer((json_int_t)w->expect_passed) : json_null());

@@ -13,9 +13,9 @@
 #include <string.h>
 
 #include "reports/format.h"
+#include "reports/reports.h"
 #include "sim/cli.h"
 #include "sim/json_out.h"
-#include "reports/reports.h"
 
 enum { EXIT_OK = 0, EXIT_EXPECTATION = 1, EXIT_INPUT = 2, EXIT_INTERNAL = 3 };
 
@@ -46,21 +46,30 @@ static int fail(const char *cmd, const drs_error *err)
 
 int sim_report_main(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"run", required_argument, NULL, OPT_RUN},       {"html", required_argument, NULL, OPT_HTML},
-        {"junit", required_argument, NULL, OPT_JUNIT},   {"samples", required_argument, NULL, OPT_SAMPLES},
-        {"quiet", no_argument, NULL, OPT_QUIET},         {"all", no_argument, NULL, OPT_ALL},
-        {"json", no_argument, NULL, OPT_JSON},           {"help", no_argument, NULL, 'h'},
-        {0}};
+    static const struct option opts[] = {{"run", required_argument, NULL, OPT_RUN},
+                                         {"html", required_argument, NULL, OPT_HTML},
+                                         {"junit", required_argument, NULL, OPT_JUNIT},
+                                         {"samples", required_argument, NULL, OPT_SAMPLES},
+                                         {"quiet", no_argument, NULL, OPT_QUIET},
+                                         {"all", no_argument, NULL, OPT_ALL},
+                                         {"json", no_argument, NULL, OPT_JSON},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {0}};
     const char *db = NULL, *html = NULL, *junit = NULL, *samples = NULL;
     int64_t run = -1;
     bool quiet = false, all = false, json = false;
     const char *v;
     for (int c; (c = sim_cli_next(argc, argv, opts, &v)) != -1;) {
         switch (c) {
-        case OPT_HTML: html = v; break;
-        case OPT_JUNIT: junit = v; break;
-        case OPT_SAMPLES: samples = v; break;
+        case OPT_HTML:
+            html = v;
+            break;
+        case OPT_JUNIT:
+            junit = v;
+            break;
+        case OPT_SAMPLES:
+            samples = v;
+            break;
         case OPT_RUN: {
             char *end;
             errno = 0;
@@ -75,11 +84,19 @@ int sim_report_main(int argc, char **argv)
             run = id;
             break;
         }
-        case OPT_QUIET: quiet = true; break;
-        case OPT_ALL: all = true; break;
-        case OPT_JSON: json = true; break;
-        case 'h': break;
-        default: return EXIT_INPUT;
+        case OPT_QUIET:
+            quiet = true;
+            break;
+        case OPT_ALL:
+            all = true;
+            break;
+        case OPT_JSON:
+            json = true;
+            break;
+        case 'h':
+            break;
+        default:
+            return EXIT_INPUT;
         }
     }
     if (!(db = one_db(argc, argv)))
@@ -94,9 +111,10 @@ int sim_report_main(int argc, char **argv)
      * stderr, and the JSON says it in its status. */
     FILE *text = json ? stderr : stdout;
     if (unfinished)
-        fprintf(text, "run %" PRId64 " did not finish (incomplete, started %s): what it stored follows;\n"
-               "its expectations were never checked\n\n",
-               row.id, row.started);
+        fprintf(text,
+                "run %" PRId64 " did not finish (incomplete, started %s): what it stored follows;\n"
+                "its expectations were never checked\n\n",
+                row.id, row.started);
     if (!quiet && !json)
         report_summary_fprint(r, stdout, all);
     int code = unfinished                            ? EXIT_EXPECTATION
@@ -144,9 +162,8 @@ int sim_report_main(int argc, char **argv)
 
 int sim_runs_main(int argc, char **argv)
 {
-    static const struct option opts[] = {{"json", no_argument, NULL, OPT_JSON},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {0}};
+    static const struct option opts[] = {
+        {"json", no_argument, NULL, OPT_JSON}, {"help", no_argument, NULL, 'h'}, {0}};
     bool json = false;
     const char *v, *db;
     for (int c; (c = sim_cli_next(argc, argv, opts, &v)) != -1;) {

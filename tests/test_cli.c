@@ -116,7 +116,8 @@ static size_t count(const char *hay, const char *needle)
     return n;
 }
 
-/* ---- the summary ------------------------------------------------------------------------------ */
+/* ---- the summary ------------------------------------------------------------------------------
+ */
 
 static void test_example_summary_fits_80_columns(void **state)
 {
@@ -128,9 +129,10 @@ static void test_example_summary_fits_80_columns(void **state)
      * missed cycles while the link was down), and batch-01 has the worst RPO p95 (4m56s) and
      * maximum (1h02m52s; the README's table). */
     const char *second = strchr(out, '\n') + 1;
-    assert_int_equal(strncmp(second, "fleet: 4 VMs: 0 normal, 4 warning, 0 critical, 0 not "
-                                     "protected\nworst RPO: p95 4m56s (batch-01), max 1h02m52s "
-                                     "(batch-01)\n",
+    assert_int_equal(strncmp(second,
+                             "fleet: 4 VMs: 0 normal, 4 warning, 0 critical, 0 not "
+                             "protected\nworst RPO: p95 4m56s (batch-01), max 1h02m52s "
+                             "(batch-01)\n",
                              strlen("fleet: 4 VMs: 0 normal, 4 warning, 0 critical, 0 not "
                                     "protected\nworst RPO: p95 4m56s (batch-01), max 1h02m52s "
                                     "(batch-01)\n")),
@@ -212,7 +214,8 @@ static void test_fleet_summary_lists_the_worst(void **state)
     free(out);
 }
 
-/* ---- options ---------------------------------------------------------------------------------- */
+/* ---- options ----------------------------------------------------------------------------------
+ */
 
 static bool exists(const char *name)
 {
@@ -288,7 +291,8 @@ static void test_options_getopt_long(void **state)
     free(out);
 }
 
-/* ---- --json ----------------------------------------------------------------------------------- */
+/* ---- --json -----------------------------------------------------------------------------------
+ */
 
 static json_t *parse(const char *text)
 {
@@ -406,7 +410,8 @@ static void test_json_failed_expectation(void **state)
     assert_int_equal(json_dump_file(sc, scratch_path("tight.json"), 0), 0);
     json_decref(sc);
     char *out, *err;
-    assert_int_equal(drsim(&out, &err, scratch_path("tight.json"), "run - --json --db tight.db"), 1);
+    assert_int_equal(drsim(&out, &err, scratch_path("tight.json"), "run - --json --db tight.db"),
+                     1);
     json_t *run = parse(out);
     assert_string_equal(json_string_value(json_object_get(run, "status")), "failed");
     assert_int_equal(json_integer_value(json_object_get(run, "exit_code")), 1);
@@ -479,7 +484,8 @@ static void test_json_plan(void **state)
     json_decref(p);
 }
 
-/* ---- plan's progress line --------------------------------------------------------------------- */
+/* ---- plan's progress line ---------------------------------------------------------------------
+ */
 
 /* drsim with args on a pseudo-terminal: everything it writes there (stdout and stderr both) in
  * *out. Returns the exit status. */
@@ -533,8 +539,18 @@ static void test_plan_progress_only_on_a_terminal(void **state)
     free(err);
     /* On a terminal: the line is rewritten after each run; the last says 2 of 2. */
     char *tty;
-    char *const args[] = {DRSIM_BIN, "plan", PLAN_SCENARIO, "--target-rpo", "15m", "--db", "-",
-                          "--jobs", "2", "--grid", "links[0].bandwidth=2Mbps,8Mbps", NULL};
+    char *const args[] = {DRSIM_BIN,
+                          "plan",
+                          PLAN_SCENARIO,
+                          "--target-rpo",
+                          "15m",
+                          "--db",
+                          "-",
+                          "--jobs",
+                          "2",
+                          "--grid",
+                          "links[0].bandwidth=2Mbps,8Mbps",
+                          NULL};
     assert_int_equal(on_terminal(args, &tty), 0);
     if (!strstr(tty, "\rplan: 0 of 2 runs") || !strstr(tty, "\rplan: 2 of 2 runs, "))
         fail_msg("no progress line:\n%s", tty);

@@ -65,26 +65,17 @@ __attribute__((format(printf, 2, 3))) static void line(FILE *out, const char *fm
     fprintf(out, "%s\n", clean);
 }
 
-/* A cell of a table: text cut to width columns and padded to it (left-aligned; right-aligned when
- * width is negative), counting columns, not bytes, so that UTF-8 names keep the columns straight.
- */
-static const char *cell(char *buf, size_t n, const char *text, int width)
+/* A cell of a table: text cut to width columns and padded to it, counting columns, not bytes, so
+ * that UTF-8 names keep the columns straight. buf holds CELL bytes. */
+static const char *cell(char *buf, size_t n, const char *text, size_t width)
 {
-    size_t w = (size_t)(width < 0 ? -width : width);
-    char cut[256];
-    report_format_fit(cut, sizeof cut, text, w);
-    size_t cols = report_format_width(cut), len = strlen(cut), pad = cols < w ? w - cols : 0;
-    if (len + pad + 1 > n)
-        pad = n - 1 > len ? n - 1 - len : 0;
-    if (width < 0) {
-        memset(buf, ' ', pad);
-        memcpy(buf + pad, cut, len + 1 <= n - pad ? len + 1 : n - pad);
-    } else {
-        memcpy(buf, cut, len);
-        memset(buf + len, ' ', pad);
-        buf[len + pad] = '\0';
+    report_format_fit(buf, n, text, width);
+    size_t cols = report_format_width(buf), len = strlen(buf);
+    while (cols < width && len + 1 < n) {
+        buf[len++] = ' ';
+        cols++;
     }
-    buf[n - 1] = '\0';
+    buf[len] = '\0';
     return buf;
 }
 
@@ -580,11 +571,11 @@ static void summary_expectations(const report_results *r, bool all, FILE *out)
         if (report_format_width(e->bound) <= wb &&
             7 + wn + 1 + wb + 1 + report_format_width(e->actual) <= SUMMARY_WIDTH) {
             line(out, "  %-4s %s %s %s", e->pass ? "ok" : "FAIL",
-                 cell(name, sizeof name, e->name, (int)wn),
-                 cell(bound, sizeof bound, e->bound, (int)wb), e->actual);
+                 cell(name, sizeof name, e->name, wn), cell(bound, sizeof bound, e->bound, wb),
+                 e->actual);
         } else {
-            line(out, "  %-4s %s %s", e->pass ? "ok" : "FAIL",
-                 cell(name, sizeof name, e->name, (int)wn), e->bound);
+            line(out, "  %-4s %s %s", e->pass ? "ok" : "FAIL", cell(name, sizeof name, e->name, wn),
+                 e->bound);
             line(out, "         actual: %s", e->actual);
         }
     }

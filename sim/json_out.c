@@ -206,7 +206,14 @@ json_t *sim_results_json(const report_results *r, int64_t run_id, const char *st
     ok = ok && json_object_set(j, "vms", vms) == 0 && json_object_set(j, "links", links) == 0 &&
          json_object_set(j, "classifications", classes) == 0 &&
          json_object_set(j, "plans", plans) == 0 && json_object_set(j, "failovers", fos) == 0;
-    ok = ok && ex && json_object_set(ex, "results", exps) == 0 && put(j, "expectations", ex);
+    if (ex && json_object_set(ex, "results", exps) != 0) {
+        json_decref(ex);
+        ex = NULL;
+    }
+    if (ok)
+        ok = put(j, "expectations", ex); /* takes ex; false when it is NULL */
+    else
+        json_decref(ex);
     json_decref(vms);
     json_decref(links);
     json_decref(classes);

@@ -346,8 +346,10 @@ int report_expect_evaluate(report_results *r, const drs_expect *ex, size_t n);
 /* Output (summary.c, junit.c)                                                                       */
 /* ------------------------------------------------------------------------------------------------ */
 
-/* The terminal summary: every line fits in 100 columns. */
-void report_summary_write(const report_results *r, FILE *out);
+/* The terminal summary: a fleet line first, then tables; every line fits in 80 display columns.
+ * Beyond 20 VMs the per-VM rows show the 10 worst by RPO p95 and count the rest, unless all. */
+void report_summary_fprint(const report_results *r, FILE *out, bool all);
+void report_summary_write(const report_results *r, FILE *out); /* fprint, not all */
 
 /* JUnit XML: one testsuite (the scenario), one testcase per expectation result, a failure element with
  * the expected bound and the actual value for the failing ones. */

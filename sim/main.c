@@ -14,6 +14,8 @@
 #include "engine/error.h"
 #include "engine/rules.h"
 #include "reports/reports.h"
+#include "sim/cli.h"
+#include "sim/json_out.h"
 #include "sim/plan.h"
 #include "sim/run.h"
 #include "sim/scenario.h"
@@ -46,14 +48,19 @@ static const char main_exit_codes[] =
 
 static const char help_run[] =
     "usage: drsim run SCENARIO.json [--db FILE] [--html FILE] [--junit FILE] [--seed N] [--quiet]\n"
-    "                [--check]\n"
+    "                [--check] [--all] [--json]\n"
     "\n"
     "Simulate the scenario from start to end and check its expectations. The configuration is checked\n"
-    "first, as `drsim validate` does; a scenario with errors is not run.\n"
+    "first, as `drsim validate` does; a scenario with errors is not run. SCENARIO.json \"-\" reads the\n"
+    "scenario from standard input.\n"
+    "\n"
+    "The summary opens with the fleet (VMs by health, the worst RPO) and fits 80 columns; beyond 20\n"
+    "VMs its per-VM rows are the 10 worst by RPO p95, and a line counts the rest.\n"
     "\n"
     "options:\n"
     "  --db FILE      the SQLite results database to add this run to (default: the scenario's path with\n"
-    "                 .db instead of .json). One database holds any number of runs.\n"
+    "                 .db instead of .json; none for a scenario from standard input); \"-\" for none.\n"
+    "                 One database holds any number of runs.\n"
     "  --html FILE    also write a self-contained HTML report of the run\n"
     "  --junit FILE   also write the expectations as JUnit XML, one test case each, for CI\n"
     "  --seed N       use seed N (a whole number >= 0) instead of the scenario's \"seed\"; the same\n"
@@ -61,7 +68,13 @@ static const char help_run[] =
     "  --quiet        print only problems and failed expectations, not the summary\n"
     "  --check        check the simulator's invariants after every event (README: \"drsim swarm\");\n"
     "                 the first violation stops the run and is printed with its time and state\n"
+    "  --all          list every VM in the summary, however many\n"
+    "  --json         print the results as JSON on stdout instead of the summary (README:\n"
+    "                 \"Commands\"); nothing else goes to stdout\n"
     "  -h, --help     show this help\n"
+    "\n"
+    "Options take their value as --db FILE or --db=FILE, before or after the scenario; -- ends the\n"
+    "options (for a file whose name starts with -).\n"
     "\n"
     "exit status: 0 every expectation held; 1 an expectation failed or (--check) an invariant was\n"
     "violated; 2 bad input; 3 internal error.\n";
@@ -70,7 +83,8 @@ static const char help_validate[] =
     "usage: drsim validate SCENARIO.json\n"
     "\n"
     "Check a scenario without running it: its JSON, keys, types, units, ranges and names, then the Site\n"
-    "Recovery configuration rules. Prints every problem, one per line:\n"
+    "Recovery configuration rules (\"-\" reads it from standard input). Prints every problem, one per\n"
+    "line:\n"
     "  error: PATH: message           (PATH is the JSON path, e.g. vms[3].disks[0].size)\n"
     "  warning: PATH: message (rule N) (N when a configuration rule is concerned)\n"
     "and a summary line.\n"
@@ -84,7 +98,7 @@ static const char help_plan[] =
     "usage: drsim plan SCENARIO.json --target-rpo DURATION [--percentile P]\n"
     "                 [--vary PATH=LOW..HIGH | --grid PATH=A,B,C [--grid PATH=A,B,C]]\n"
     "                 [--shard I/N] [--db FILE] [--html FILE] [--jobs N] [--after DURATION]\n"
-    "                 [--precision FRACTION]\n"
+    "                 [--precision FRACTION] [--json]\n"
     "\n"
     "Capacity planning: run the scenario again and again with a value changed, and find what "
     "keeps\n"
@@ -124,7 +138,12 @@ static const char help_plan[] =
     "                       catch-up after initial replication); default 0\n"
     "  --precision F        bisection stops when the bracket is narrower than F times the answer;\n"
     "                       default 0.005\n"
+    "  --json               print the answer and every run's values and RPO as JSON on stdout\n"
+    "                       instead of the table\n"
     "  -h, --help           show this help\n"
+    "\n"
+    "On a terminal, stderr shows one line of progress: runs done of runs planned (a bisection's\n"
+    "count is an estimate, marked ~), time spent and time left.\n"
     "\n"
     "exit status: 0 answered (a sweep: a run met the target); 1 no value tried meets it; 2 bad "
     "input;\n"
@@ -132,7 +151,7 @@ static const char help_plan[] =
 
 static const char help_report[] =
     "usage: drsim report RESULTS.db [--run ID] [--html FILE] [--junit FILE] [--samples FILE]\n"
-    "                    [--quiet]\n"
+    "                    [--quiet] [--all] [--json]\n"
     "\n"
     "Show a stored run again: the same summary, HTML report and JUnit file its `drsim run` produced.\n"
     "A run that did not finish (killed, say) is shown with what it stored and said to be unfinished.\n"
@@ -144,19 +163,22 @@ static const char help_report[] =
     "  --samples FILE write every time series sample of the run as CSV to FILE (t_ns, kind,\n"
     "                 subject, value): VM series are stored packed, this unpacks them\n"
     "  --quiet        print only failed expectations, not the summary\n"
+    "  --all          list every VM in the summary, however many\n"
+    "  --json         print the run as JSON on stdout instead of the summary, as `drsim run --json`\n"
     "  -h, --help     show this help\n"
     "\n"
     "exit status: 0 the run finished and every expectation held; 1 an expectation failed or the run\n"
     "did not finish; 2 no such file, not a drsim results database, or no such run; 3 internal error.\n";
 
 static const char help_runs[] =
-    "usage: drsim runs RESULTS.db\n"
+    "usage: drsim runs RESULTS.db [--json]\n"
     "\n"
     "List the runs stored in a results database, oldest first: id, scenario, seed, drsim version,\n"
     "start and end (UTC), status (complete, failed, incomplete) and how many expectations passed and\n"
     "failed.\n"
     "\n"
     "options:\n"
+    "  --json         print the list as JSON on stdout\n"
     "  -h, --help     show this help\n"
     "\n"
     "exit status: 0 listed; 2 no such file or not a drsim results database; 3 internal error.\n";
@@ -203,24 +225,33 @@ static const char help_serve[] =
 
 static int main_validate(int argc, char **argv)
 {
-    const char *file = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (argv[i][0] == '-' && argv[i][1]) {
-            fprintf(stderr, "drsim validate: unknown option '%s' (see drsim validate --help)\n", argv[i]);
+    static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {0}};
+    const char *v;
+    for (int c; (c = sim_cli_next(argc, argv, opts, &v)) != -1;)
+        if (c != 'h')
             return EXIT_INPUT;
-        }
-        if (file) {
-            fprintf(stderr, "drsim validate: one scenario at a time, got '%s' and '%s'\n", file, argv[i]);
-            return EXIT_INPUT;
-        }
-        file = argv[i];
-    }
-    if (!file) {
+    if (optind >= argc) {
         fprintf(stderr, "drsim validate: missing the scenario file (see drsim validate --help)\n");
         return EXIT_INPUT;
     }
+    if (argc - optind > 1) {
+        fprintf(stderr, "drsim validate: one scenario at a time, got '%s' and '%s'\n",
+                argv[optind], argv[optind + 1]);
+        return EXIT_INPUT;
+    }
+    const char *file = argv[optind];
     drs_diags diags = {0};
-    drs_scenario *sc = sim_scenario_load(file, &diags);
+    drs_scenario *sc;
+    if (!strcmp(file, "-")) {
+        /* Standard input: file names in messages say "-"; traces resolve from the current folder. */
+        char *text = sim_cli_read_stdin("validate");
+        if (!text)
+            return EXIT_INPUT;
+        sc = sim_scenario_load_string(text, "-", "", &diags);
+        free(text);
+    } else {
+        sc = sim_scenario_load(file, &diags);
+    }
     if (sc)
         engine_rules_check(sc, &diags);
     sim_diags_print(stdout, &diags);
@@ -239,60 +270,63 @@ static int main_validate(int argc, char **argv)
 
 /* ---- run -------------------------------------------------------------------------------------- */
 
-/* Takes the value of an option that needs one; NULL (and a message) when it is missing. */
-static const char *main_option_value(int argc, char **argv, int *i)
+/* Values of long options that have no one-letter form: above any character. */
+enum {
+    OPT_DB = 256, OPT_HTML, OPT_JUNIT, OPT_SEED, OPT_QUIET, OPT_CHECK, OPT_ALL, OPT_JSON,
+    OPT_TARGET, OPT_PERCENTILE, OPT_VARY, OPT_GRID, OPT_SHARD, OPT_JOBS, OPT_AFTER, OPT_PRECISION,
+    OPT_PORT, OPT_BIND, OPT_TOKEN, OPT_SEEDS, OPT_FROM, OPT_OUT
+};
+
+/* Exactly one scenario among the operands (argv[optind..]); NULL after a message. */
+static const char *main_one_scenario(int argc, char **argv)
 {
-    if (*i + 1 >= argc || argv[*i + 1][0] == '\0') {
-        fprintf(stderr, "drsim %s: %s needs a value\n", argv[0], argv[*i]);
+    if (optind >= argc) {
+        fprintf(stderr, "drsim %s: which scenario? (see drsim %s --help)\n", argv[0], argv[0]);
         return NULL;
     }
-    return argv[++*i];
+    if (argc - optind > 1) {
+        fprintf(stderr, "drsim %s: one scenario at a time ('%s' is extra)\n", argv[0],
+                argv[optind + 1]);
+        return NULL;
+    }
+    return argv[optind];
 }
 
 static int main_run(int argc, char **argv)
 {
+    static const struct option opts[] = {
+        {"db", required_argument, NULL, OPT_DB},       {"html", required_argument, NULL, OPT_HTML},
+        {"junit", required_argument, NULL, OPT_JUNIT}, {"seed", required_argument, NULL, OPT_SEED},
+        {"quiet", no_argument, NULL, OPT_QUIET},       {"check", no_argument, NULL, OPT_CHECK},
+        {"all", no_argument, NULL, OPT_ALL},           {"json", no_argument, NULL, OPT_JSON},
+        {"help", no_argument, NULL, 'h'},              {0}};
     sim_run_options opt = {.progress = isatty(STDERR_FILENO)};
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char **dst = !strcmp(a, "--db")      ? &opt.db_path
-                           : !strcmp(a, "--html")  ? &opt.html_path
-                           : !strcmp(a, "--junit") ? &opt.junit_path
-                                                   : NULL;
-        if (dst) {
-            if (!(*dst = main_option_value(argc, argv, &i)))
+    const char *v;
+    unsigned long long seed;
+    for (int c; (c = sim_cli_next(argc, argv, opts, &v)) != -1;) {
+        switch (c) {
+        case OPT_DB: opt.db_path = v; break;
+        case OPT_HTML: opt.html_path = v; break;
+        case OPT_JUNIT: opt.junit_path = v; break;
+        case OPT_SEED:
+            if (!sim_cli_whole("run", "--seed", v, UINT64_MAX, &seed))
                 return EXIT_INPUT;
-        } else if (!strcmp(a, "--seed")) {
-            const char *v = main_option_value(argc, argv, &i);
-            char *end;
-            if (!v)
-                return EXIT_INPUT;
-            errno = 0;
-            unsigned long long seed = strtoull(v, &end, 10);
-            if (*end || errno || v[0] == '-') {
-                fprintf(stderr, "drsim run: --seed: expected a whole number >= 0, got \"%s\"\n", v);
-                return EXIT_INPUT;
-            }
             opt.has_seed = true;
             opt.seed = seed;
-        } else if (!strcmp(a, "--quiet")) {
+            break;
+        case OPT_QUIET:
             opt.quiet = true;
             opt.progress = false;
-        } else if (!strcmp(a, "--check")) {
-            opt.check = true;
-        } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "drsim run: unknown option '%s' (see drsim run --help)\n", a);
-            return EXIT_INPUT;
-        } else if (!opt.scenario_path) {
-            opt.scenario_path = a;
-        } else {
-            fprintf(stderr, "drsim run: one scenario at a time ('%s' is extra)\n", a);
-            return EXIT_INPUT;
+            break;
+        case OPT_CHECK: opt.check = true; break;
+        case OPT_ALL: opt.all = true; break;
+        case OPT_JSON: opt.json = true; break;
+        case 'h': break;
+        default: return EXIT_INPUT;
         }
     }
-    if (!opt.scenario_path) {
-        fprintf(stderr, "drsim run: which scenario? (see drsim run --help)\n");
+    if (!(opt.scenario_path = main_one_scenario(argc, argv)))
         return EXIT_INPUT;
-    }
     return sim_run_file(&opt);
 }
 
@@ -300,45 +334,31 @@ static int main_run(int argc, char **argv)
 
 static int main_serve(int argc, char **argv)
 {
+    static const struct option opts[] = {
+        {"db", required_argument, NULL, OPT_DB},      {"bind", required_argument, NULL, OPT_BIND},
+        {"token", required_argument, NULL, OPT_TOKEN}, {"port", required_argument, NULL, OPT_PORT},
+        {"help", no_argument, NULL, 'h'},             {0}};
     sim_serve_options opt = {0};
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--db") || !strcmp(a, "--bind") || !strcmp(a, "--token")) {
-            const char *v = main_option_value(argc, argv, &i);
-            if (!v)
-                return EXIT_INPUT;
-            if (!strcmp(a, "--db"))
-                opt.db_path = v;
-            else if (!strcmp(a, "--bind"))
-                opt.bind = v;
-            else
-                opt.token = v; /* for tests: a fixed token */
-        } else if (!strcmp(a, "--port")) {
-            const char *v = main_option_value(argc, argv, &i);
-            char *end;
-            if (!v)
-                return EXIT_INPUT;
-            errno = 0;
-            long port = strtol(v, &end, 10);
-            if (*end || errno || !v[0] || port < 0 || port > 65535) {
+    const char *v;
+    unsigned long long port;
+    for (int c; (c = sim_cli_next(argc, argv, opts, &v)) != -1;) {
+        switch (c) {
+        case OPT_DB: opt.db_path = v; break;
+        case OPT_BIND: opt.bind = v; break;
+        case OPT_TOKEN: opt.token = v; break; /* for tests: a fixed token */
+        case OPT_PORT:
+            if (!sim_cli_whole("serve", "--port", v, 65535, &port)) {
                 fprintf(stderr, "drsim serve: --port: expected 0 to 65535, got \"%s\"\n", v);
                 return EXIT_INPUT;
             }
             opt.port = (int)port;
-        } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "drsim serve: unknown option '%s' (see drsim serve --help)\n", a);
-            return EXIT_INPUT;
-        } else if (!opt.scenario_path) {
-            opt.scenario_path = a;
-        } else {
-            fprintf(stderr, "drsim serve: one scenario at a time ('%s' is extra)\n", a);
-            return EXIT_INPUT;
+            break;
+        case 'h': break;
+        default: return EXIT_INPUT;
         }
     }
-    if (!opt.scenario_path) {
-        fprintf(stderr, "drsim serve: which scenario? (see drsim serve --help)\n");
+    if (!(opt.scenario_path = main_one_scenario(argc, argv)))
         return EXIT_INPUT;
-    }
     return sim_serve(&opt);
 }
 
@@ -346,12 +366,14 @@ static int main_serve(int argc, char **argv)
 
 static int main_merge(int argc, char **argv)
 {
-    for (int i = 1; i < argc; i++) {
-        if (argv[i][0] == '-' && argv[i][1]) {
-            fprintf(stderr, "drsim merge: unknown option '%s' (see drsim merge --help)\n", argv[i]);
+    static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {0}};
+    const char *v;
+    for (int c; (c = sim_cli_next(argc, argv, opts, &v)) != -1;)
+        if (c != 'h')
             return EXIT_INPUT;
-        }
-    }
+    /* The operands, after getopt put them last: OUT.db then the inputs. */
+    argv += optind - 1;
+    argc -= optind - 1;
     if (argc < 3) {
         fprintf(stderr, "drsim merge: needs the output and at least one input database (see drsim "
                         "merge --help)\n");
@@ -381,44 +403,62 @@ static int main_merge(int argc, char **argv)
 
 static int main_plan(int argc, char **argv)
 {
-    sim_plan_options opt = {0};
+    static const struct option opts[] = {
+        {"target-rpo", required_argument, NULL, OPT_TARGET},
+        {"percentile", required_argument, NULL, OPT_PERCENTILE},
+        {"vary", required_argument, NULL, OPT_VARY},
+        {"grid", required_argument, NULL, OPT_GRID},
+        {"shard", required_argument, NULL, OPT_SHARD},
+        {"db", required_argument, NULL, OPT_DB},
+        {"html", required_argument, NULL, OPT_HTML},
+        {"jobs", required_argument, NULL, OPT_JOBS},
+        {"after", required_argument, NULL, OPT_AFTER},
+        {"precision", required_argument, NULL, OPT_PRECISION},
+        {"json", no_argument, NULL, OPT_JSON},
+        {"help", no_argument, NULL, 'h'},
+        {0}};
+    sim_plan_options opt = {.progress = isatty(STDERR_FILENO)};
     drs_error err = {0};
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        bool takes = !strcmp(a, "--target-rpo") || !strcmp(a, "--percentile") ||
-                     !strcmp(a, "--vary") || !strcmp(a, "--grid") || !strcmp(a, "--shard") ||
-                     !strcmp(a, "--db") || !strcmp(a, "--html") || !strcmp(a, "--jobs") ||
-                     !strcmp(a, "--after") || !strcmp(a, "--precision");
-        const char *v = NULL;
-        if (takes && !(v = main_option_value(argc, argv, &i)))
-            return EXIT_INPUT;
+    bool json = false;
+    const char *v;
+    for (int c; (c = sim_cli_next(argc, argv, opts, &v)) != -1;) {
+        const char *a = c == OPT_AFTER ? "--after" : c == OPT_TARGET ? "--target-rpo"
+                        : c == OPT_PRECISION ? "--precision" : "--percentile";
         char *end = NULL;
-        if (!strcmp(a, "--target-rpo") || !strcmp(a, "--after")) {
-            int64_t *dst = !strcmp(a, "--after") ? &opt.after_ns : &opt.target_rpo_ns;
-            if (!units_parse_duration(v, dst, &err)) {
+        switch (c) {
+        case OPT_TARGET:
+        case OPT_AFTER:
+            if (!units_parse_duration(v, c == OPT_AFTER ? &opt.after_ns : &opt.target_rpo_ns,
+                                      &err)) {
                 fprintf(stderr, "drsim plan: %s: %s\n", a, err.message);
                 return EXIT_INPUT;
             }
-        } else if (!strcmp(a, "--percentile") || !strcmp(a, "--precision")) {
+            break;
+        case OPT_PERCENTILE:
+        case OPT_PRECISION: {
             double x = strtod(v, &end);
             if (*end || !(x > 0)) {
                 fprintf(stderr, "drsim plan: %s: expected a number above 0, got \"%s\"\n", a, v);
                 return EXIT_INPUT;
             }
-            *(!strcmp(a, "--precision") ? &opt.precision : &opt.percentile) = x;
-        } else if (!strcmp(a, "--vary")) {
+            *(c == OPT_PRECISION ? &opt.precision : &opt.percentile) = x;
+            break;
+        }
+        case OPT_VARY:
             if (opt.vary) {
                 fprintf(stderr, "drsim plan: --vary: one value at a time (use --grid for two)\n");
                 return EXIT_INPUT;
             }
             opt.vary = v;
-        } else if (!strcmp(a, "--grid")) {
+            break;
+        case OPT_GRID:
             if (opt.grid_count == PLAN_MAX_DIMS) {
                 fprintf(stderr, "drsim plan: --grid: at most %d paths\n", PLAN_MAX_DIMS);
                 return EXIT_INPUT;
             }
             opt.grid[opt.grid_count++] = v;
-        } else if (!strcmp(a, "--shard")) {
+            break;
+        case OPT_SHARD: {
             unsigned si, sn;
             char extra;
             if (v[0] == '-' || sscanf(v, "%u/%u%c", &si, &sn, &extra) != 2 || si >= sn) {
@@ -428,11 +468,11 @@ static int main_plan(int argc, char **argv)
             }
             opt.shard_index = si;
             opt.shard_count = sn;
-        } else if (!strcmp(a, "--db")) {
-            opt.db_path = v;
-        } else if (!strcmp(a, "--html")) {
-            opt.html_path = v;
-        } else if (!strcmp(a, "--jobs")) {
+            break;
+        }
+        case OPT_DB: opt.db_path = v; break;
+        case OPT_HTML: opt.html_path = v; break;
+        case OPT_JOBS: {
             long n = strtol(v, &end, 10);
             if (*end || n < 1 || n > 1024) {
                 fprintf(stderr,
@@ -442,21 +482,36 @@ static int main_plan(int argc, char **argv)
                 return EXIT_INPUT;
             }
             opt.jobs = (int)n;
-        } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "drsim plan: unknown option '%s' (see drsim plan --help)\n", a);
-            return EXIT_INPUT;
-        } else if (!opt.scenario_path) {
-            opt.scenario_path = a;
-        } else {
-            fprintf(stderr, "drsim plan: one scenario at a time ('%s' is extra)\n", a);
-            return EXIT_INPUT;
+            break;
+        }
+        case OPT_JSON: json = true; break;
+        case 'h': break;
+        default: return EXIT_INPUT;
         }
     }
-    if (!opt.scenario_path) {
-        fprintf(stderr, "drsim plan: which scenario? (see drsim plan --help)\n");
+    if (!(opt.scenario_path = main_one_scenario(argc, argv)))
         return EXIT_INPUT;
+    if (!json)
+        return sim_plan_run(&opt, NULL);
+    /* --json: the answer and the points as JSON on stdout, and nothing else there; the table
+     * people read is not printed. */
+    FILE *null = fopen("/dev/null", "w");
+    if (!null) {
+        fprintf(stderr, "drsim plan: cannot open /dev/null\n");
+        return EXIT_INTERNAL;
     }
-    return sim_plan_run(&opt, NULL);
+    opt.out = null;
+    sim_plan_outcome out;
+    int code = sim_plan_run(&opt, &out);
+    fclose(null);
+    if (code == EXIT_OK || code == EXIT_EXPECTATION) {
+        json_t *j = sim_plan_json(&opt, &out);
+        if (!j || !sim_json_print(j, stdout))
+            code = EXIT_INTERNAL;
+        json_decref(j);
+    }
+    sim_plan_outcome_clear(&out);
+    return code;
 }
 
 /* ---- swarm ------------------------------------------------------------------------------------ */
@@ -483,63 +538,47 @@ static const char help_swarm[] =
     "\n"
     "exit status: 0 no violation; 1 at least one violation; 2 bad input; 3 internal error.\n";
 
-static bool main_whole(const char *cmd, const char *opt, const char *v, uint64_t max, uint64_t *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long long x = strtoull(v, &end, 10);
-    if (!v[0] || *end || errno || v[0] == '-' || x > max) {
-        fprintf(stderr, "drsim %s: %s: expected a whole number, got \"%s\"\n", cmd, opt, v);
-        return false;
-    }
-    *out = x;
-    return true;
-}
-
 static int main_swarm(int argc, char **argv)
 {
+    static const struct option opts[] = {
+        {"seeds", required_argument, NULL, OPT_SEEDS}, {"from", required_argument, NULL, OPT_FROM},
+        {"jobs", required_argument, NULL, OPT_JOBS},   {"out", required_argument, NULL, OPT_OUT},
+        {"help", no_argument, NULL, 'h'},              {0}};
     sim_swarm_options opt = {.progress = isatty(STDERR_FILENO), .from = 1};
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        bool takes = !strcmp(a, "--seeds") || !strcmp(a, "--from") || !strcmp(a, "--jobs") ||
-                     !strcmp(a, "--out");
-        const char *v = NULL;
-        if (takes && !(v = main_option_value(argc, argv, &i)))
-            return EXIT_INPUT;
-        uint64_t x;
-        if (!strcmp(a, "--seeds")) {
-            if (!main_whole("swarm", a, v, UINT32_MAX, &x) || x == 0) {
-                if (x == 0)
-                    fprintf(stderr, "drsim swarm: --seeds: expected at least 1\n");
+    const char *v;
+    unsigned long long x;
+    for (int c; (c = sim_cli_next(argc, argv, opts, &v)) != -1;) {
+        switch (c) {
+        case OPT_SEEDS:
+            if (!sim_cli_whole("swarm", "--seeds", v, UINT32_MAX, &x))
+                return EXIT_INPUT;
+            if (x == 0) {
+                fprintf(stderr, "drsim swarm: --seeds: expected at least 1\n");
                 return EXIT_INPUT;
             }
             opt.seeds = x;
-        } else if (!strcmp(a, "--from")) {
-            if (!main_whole("swarm", a, v, UINT64_MAX / 2, &opt.from))
+            break;
+        case OPT_FROM:
+            if (!sim_cli_whole("swarm", "--from", v, UINT64_MAX / 2, &x))
                 return EXIT_INPUT;
-        } else if (!strcmp(a, "--jobs")) {
-            if (!main_whole("swarm", a, v, 1024, &x) || x == 0) {
-                if (x == 0)
-                    fprintf(stderr, "drsim swarm: --jobs: expected at least 1\n");
+            opt.from = x;
+            break;
+        case OPT_JOBS:
+            if (!sim_cli_whole("swarm", "--jobs", v, 1024, &x))
+                return EXIT_INPUT;
+            if (x == 0) {
+                fprintf(stderr, "drsim swarm: --jobs: expected at least 1\n");
                 return EXIT_INPUT;
             }
             opt.jobs = (int)x;
-        } else if (!strcmp(a, "--out")) {
-            opt.out_dir = v;
-        } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "drsim swarm: unknown option '%s' (see drsim swarm --help)\n", a);
-            return EXIT_INPUT;
-        } else if (!opt.scenario_path) {
-            opt.scenario_path = a;
-        } else {
-            fprintf(stderr, "drsim swarm: one scenario at a time ('%s' is extra)\n", a);
-            return EXIT_INPUT;
+            break;
+        case OPT_OUT: opt.out_dir = v; break;
+        case 'h': break;
+        default: return EXIT_INPUT;
         }
     }
-    if (!opt.scenario_path) {
-        fprintf(stderr, "drsim swarm: which scenario? (see drsim swarm --help)\n");
+    if (!(opt.scenario_path = main_one_scenario(argc, argv)))
         return EXIT_INPUT;
-    }
     int code = sim_swarm_run(&opt, stdout);
     return fflush(stdout) == 0 ? code : EXIT_INTERNAL;
 }
@@ -564,7 +603,8 @@ static void main_print_usage(FILE *out)
     for (size_t i = 0; i < MAIN_NCMDS; i++)
         fprintf(out, "  %-10s %s\n", main_cmds[i].name, main_cmds[i].summary);
     fputs("\n`drsim COMMAND --help` describes a command and its options; `drsim --version` prints the "
-          "version.\n\n",
+          "version.\nOptions take their value as --db FILE or --db=FILE; -- ends the options. drsim "
+          "never prints colour.\n\n",
           out);
     fputs(main_exit_codes, out);
 }
@@ -617,7 +657,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "drsim: unknown command '%s' (see drsim --help)\n", name);
         return EXIT_INPUT;
     }
-    for (int i = 2; i < argc; i++) {
+    for (int i = 2; i < argc && strcmp(argv[i], "--"); i++) {
         if (main_is_help(argv[i])) {
             fputs(cmd->help, stdout);
             return EXIT_OK;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "engine/rules.h"
@@ -44,7 +45,72 @@ typedef struct plan_state {
     size_t cap;
     char **answers; /* planning figures per point, parallel to out->points */
     FILE *o;
+    /* The progress line (opt->progress): runs ended, runs planned (a bisection's is an estimate
+     * until it ends), and when the plan began. */
+    size_t done, planned;
+    bool estimate, shown;
+    double t0;
 } plan_state;
+
+static double plan_wall(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* One line on stderr, rewritten in place: "plan: 7 of ~17 runs, 1m02s spent, about 1m30s left".
+ * The time left is the time per run so far times the runs to go. */
+static void plan_progress_show(plan_state *s)
+{
+    if (!s->c.opt->progress)
+        return;
+    double spent = plan_wall() - s->t0;
+    size_t planned = s->planned > s->done ? s->planned : s->done;
+    char a[24], b[24];
+    report_format_duration((int64_t)(spent * 1e9), a, sizeof a);
+    if (s->done)
+        report_format_duration((int64_t)(spent / (double)s->done * (double)(planned - s->done) * 1e9),
+                               b, sizeof b);
+    fprintf(stderr, "\rplan: %zu of %s%zu runs, %s spent, %s%s%s   ", s->done,
+            s->estimate ? "~" : "", planned, a, s->done ? "about " : "", s->done ? b : "?",
+            " left");
+    fflush(stderr);
+    s->shown = true;
+}
+
+static void plan_progress_done(void *arg)
+{
+    plan_state *s = arg;
+    s->done++;
+    plan_progress_show(s);
+}
+
+/* Clears the progress line, so that what follows starts at the left edge of an empty line. */
+static void plan_progress_end(plan_state *s)
+{
+    if (s->shown)
+        fprintf(stderr, "\r%-78s\r", "");
+    s->shown = false;
+}
+
+/* Runs a bisection is expected to take: its two bounds, then PLAN_ROUND_POINTS a round, each
+ * round cutting the bracket into four (geometric steps for positive bounds), until it is narrower
+ * than precision times the answer (taken as the larger bound: an estimate). */
+static size_t plan_bisect_estimate(const plan_dim *d, double precision)
+{
+    double lo = d->values[0], hi = d->values[1], rounds;
+    if (lo > 0 && hi > 0)
+        rounds = log(fabs(log(hi / lo)) / log1p(precision)) / log(PLAN_ROUND_POINTS + 1);
+    else
+        rounds = log(fabs(hi - lo) / (precision * fmax(fabs(lo), fabs(hi)))) /
+                 log(PLAN_ROUND_POINTS + 1);
+    if (d->kind == PLAN_INTEGER)
+        rounds = fmin(rounds, log(fabs(hi - lo)) / log(PLAN_ROUND_POINTS + 1));
+    if (!isfinite(rounds) || rounds < 0)
+        rounds = 0;
+    return 2 + PLAN_ROUND_POINTS * (size_t)ceil(rounds);
+}
 
 static sim_plan_point *plan_add(plan_state *s, size_t n)
 {
@@ -130,6 +196,9 @@ static int plan_bisect(plan_state *s)
 {
     const plan_dim *d = &s->c.dims[0];
     double precision = s->c.opt->precision;
+    s->planned = plan_bisect_estimate(d, precision);
+    s->estimate = true;
+    plan_progress_show(s);
     sim_plan_point *b = plan_add(s, 2);
     if (!b)
         return PLAN_INTERNAL;
@@ -236,6 +305,8 @@ static int plan_sweep(plan_state *s)
         }
         k++;
     }
+    s->planned = mine;
+    plan_progress_show(s);
     if (mine && !plan_run_last(s, mine))
         return PLAN_INTERNAL;
     for (size_t i = 0; i < mine; i++)
@@ -719,7 +790,11 @@ int sim_plan_run(const sim_plan_options *given, sim_plan_outcome *outp)
     fputs("\n\n", s.o);
     fflush(s.o);
 
+    s.c.on_done = plan_progress_done;
+    s.c.on_done_arg = &s;
+    s.t0 = plan_wall();
     code = opt->grid_count ? plan_sweep(&s) : plan_bisect(&s);
+    plan_progress_end(&s);
     if (code == PLAN_OK || code == PLAN_NONE) {
         plan_print_table(&s, !opt->grid_count);
         char *text = plan_answer_text(&s, code);

@@ -35,6 +35,8 @@ typedef struct sim_plan_options {
     int64_t after_ns;                  /* RPO statistics leave out simulated time before this */
     double precision;                  /* relative width of the final bracket; 0: 0.005 */
     FILE *out;                         /* the table and the answers; NULL: stdout */
+    bool progress; /* runs done and planned, time spent and left, one line rewritten on stderr
+                    * (the command line sets it when stderr is a terminal) */
 } sim_plan_options;
 
 /* One run of the plan. */

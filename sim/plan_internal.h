@@ -63,6 +63,9 @@ typedef struct plan_ctx {
     const char *db_path; /* NULL: no database */
     char tmp[512];       /* a private folder for the workers' files */
     int jobs;
+    /* Called each time a worker's run ends (NULL: nothing), for the progress line. */
+    void (*on_done)(void *arg);
+    void *on_done_arg;
 } plan_ctx;
 
 /* The scenario text with the point's values; NULL and err on failure. Caller frees (free). */

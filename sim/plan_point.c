@@ -369,6 +369,8 @@ bool plan_points_run(const plan_ctx *c, sim_plan_point *pts, size_t n, char **an
                 pid[i] = 0;
                 pts[i].status = WIFEXITED(ws) && WEXITSTATUS(ws) == 0 ? 0 : 3;
                 running--;
+                if (c->on_done)
+                    c->on_done(c->on_done_arg);
             }
     }
     while (running > 0 && wait(NULL) > 0) /* after a failed fork */

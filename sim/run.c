@@ -20,6 +20,8 @@
 #include "engine/rules.h"
 #include "reports/format.h"
 #include "reports/reports.h"
+#include "sim/cli.h"
+#include "sim/json_out.h"
 #include "sim/scenario.h"
 #include "sim/sim.h"
 #include "sim/version.h"
@@ -772,14 +774,23 @@ int sim_run_file(const sim_run_options *opt)
     report_results *results = NULL;
     report_db *db = NULL;
     char *db_path = NULL;
+    int64_t run_id = -1;
 
-    drs_scenario *sc = sim_scenario_load(opt->scenario_path, &diags);
+    /* A scenario from standard input ("-") is read whole first: its text is also what the
+     * database's checksum is taken of. Trace files resolve from the current folder. */
+    bool from_stdin = !strcmp(opt->scenario_path, "-");
+    char *text = NULL;
+    if (from_stdin && !(text = sim_cli_read_stdin("run")))
+        return RUN_INPUT;
+    drs_scenario *sc = from_stdin ? sim_scenario_load_string(text, "-", "", &diags)
+                                  : sim_scenario_load(opt->scenario_path, &diags);
     if (sc)
         engine_rules_check(sc, &diags);
     if (!sc || drs_diags_errors(&diags)) {
         sim_diags_print(stderr, &diags);
         drs_diags_clear(&diags);
         drs_scenario_free(sc);
+        free(text);
         return RUN_INPUT;
     }
     if (diags.count && !opt->quiet)
@@ -793,6 +804,7 @@ int sim_run_file(const sim_run_options *opt)
             fprintf(stderr, "drsim: %s: %s\n", err.path, err.message);
             drs_diags_clear(&diags);
             drs_scenario_free(sc);
+            free(text);
             return RUN_INPUT;
         }
 
@@ -801,14 +813,25 @@ int sim_run_file(const sim_run_options *opt)
         goto out;
     report_results_add_diags(results, &diags);
 
-    if (!opt->db_path)
+    /* A scenario from standard input has no path to put a database beside: without --db the run
+     * is not stored, and stderr says so. */
+    if (!opt->db_path && from_stdin && !opt->quiet)
+        fprintf(stderr, "drsim run: the scenario came from standard input: the run is not stored "
+                        "(--db FILE stores it)\n");
+    if (!opt->db_path && !from_stdin)
         db_path = sim_run_default_db_path(opt->scenario_path);
-    else if (opt->db_path[0] && strcmp(opt->db_path, "-"))
+    else if (opt->db_path && opt->db_path[0] && strcmp(opt->db_path, "-"))
         db_path = strdup(opt->db_path);
     if (db_path) {
         char sha[65];
-        if (!report_sha256_file(opt->scenario_path, sha, &err))
+        if (from_stdin) {
+            uint8_t d[32];
+            report_sha256(text, strlen(text), d);
+            for (int i = 0; i < 32; i++)
+                snprintf(sha + 2 * i, 3, "%02x", d[i]);
+        } else if (!report_sha256_file(opt->scenario_path, sha, &err)) {
             goto fail;
+        }
         db = report_db_open(db_path, &err);
         if (!db)
             goto fail;
@@ -818,7 +841,6 @@ int sim_run_file(const sim_run_options *opt)
                                 .seed = sc->seed,
                                 .drsim_version = sim_version(),
                                 .duration_ns = sc->duration_ns};
-        int64_t run_id;
         if (!report_db_run_begin(db, &info, &run_id, &err))
             goto fail;
         report_results_attach_db(results, db);
@@ -838,8 +860,18 @@ int sim_run_file(const sim_run_options *opt)
         if (!report_db_run_end(db, results, code == RUN_OK ? "complete" : "failed", code, &err))
             goto fail;
     }
-    if (!opt->quiet)
-        report_summary_write(results, stdout);
+    if (opt->json) {
+        /* Nothing but the JSON on stdout: a violation goes to stderr below. */
+        json_t *j = sim_results_json(results, db ? run_id : -1,
+                                     code == RUN_OK ? "complete" : "failed", code);
+        if (!j || !sim_json_print(j, stdout)) {
+            json_decref(j);
+            drs_fail(&err, DRS_EIO, "", "cannot print the JSON results");
+            goto fail;
+        }
+        json_decref(j);
+    } else if (!opt->quiet)
+        report_summary_fprint(results, stdout, opt->all);
     else
         for (size_t i = 0; i < report_results_expect_count(results); i++) {
             const report_expect_result *x = report_results_expect(results, i);
@@ -849,7 +881,7 @@ int sim_run_file(const sim_run_options *opt)
         }
     if (chk.violated) {
         fflush(stdout);
-        run_print_violation(stdout, &chk.v);
+        run_print_violation(opt->json ? stderr : stdout, &chk.v);
     }
     if (opt->junit_path && !report_junit_write(results, opt->junit_path, &err))
         goto fail;
@@ -863,6 +895,7 @@ out:
     report_db_close(db);
     report_results_free(results);
     free(db_path);
+    free(text);
     drs_diags_clear(&diags);
     drs_scenario_free(sc);
     return code;

@@ -12,8 +12,10 @@
 #include "engine/desc.h"
 
 typedef struct sim_run_options {
-    const char *scenario_path;
-    const char *db_path;    /* NULL: the scenario's path with .db for .json; "" or "-": none */
+    const char *scenario_path; /* "-": read the scenario from standard input */
+    /* NULL: the scenario's path with .db for .json (none for a scenario from standard input);
+     * "" or "-": none */
+    const char *db_path;
     const char *html_path;  /* NULL: none */
     const char *junit_path; /* NULL: none */
     bool has_seed;
@@ -21,6 +23,8 @@ typedef struct sim_run_options {
     bool quiet;    /* print only problems and failed expectations */
     bool progress; /* a progress line on stderr (the CLI turns it on when stderr is a terminal) */
     bool check;    /* check the invariants after every event; a violation stops the run (exit 1) */
+    bool all;      /* the summary lists every VM, not the worst of a large fleet */
+    bool json;     /* the results as JSON on stdout instead of the summary; nothing else there */
 } sim_run_options;
 
 /* Runs the scenario as the options say and returns the exit code: 0 every expectation held, 1 one

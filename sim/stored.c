@@ -14,16 +14,28 @@
 
 #include "reports/format.h"
 #include "reports/reports.h"
+#include "sim/cli.h"
+#include "sim/json_out.h"
 
 enum { EXIT_OK = 0, EXIT_EXPECTATION = 1, EXIT_INPUT = 2, EXIT_INTERNAL = 3 };
 
-static const char *option_value(int argc, char **argv, int *i)
+/* Values of the long options. */
+enum { OPT_RUN = 256, OPT_HTML, OPT_JUNIT, OPT_SAMPLES, OPT_QUIET, OPT_ALL, OPT_JSON };
+
+/* Exactly one database among the operands; NULL after a message. */
+static const char *one_db(int argc, char **argv)
 {
-    if (*i + 1 >= argc || argv[*i + 1][0] == '\0') {
-        fprintf(stderr, "drsim %s: %s needs a value\n", argv[0], argv[*i]);
+    if (optind >= argc) {
+        fprintf(stderr, "drsim %s: which results database? (see drsim %s --help)\n", argv[0],
+                argv[0]);
         return NULL;
     }
-    return argv[++*i];
+    if (argc - optind > 1) {
+        fprintf(stderr, "drsim %s: one results database at a time ('%s' is extra)\n", argv[0],
+                argv[optind + 1]);
+        return NULL;
+    }
+    return argv[optind];
 }
 
 static int fail(const char *cmd, const drs_error *err)
@@ -34,24 +46,32 @@ static int fail(const char *cmd, const drs_error *err)
 
 int sim_report_main(int argc, char **argv)
 {
+    static const struct option opts[] = {{"run", required_argument, NULL, OPT_RUN},
+                                         {"html", required_argument, NULL, OPT_HTML},
+                                         {"junit", required_argument, NULL, OPT_JUNIT},
+                                         {"samples", required_argument, NULL, OPT_SAMPLES},
+                                         {"quiet", no_argument, NULL, OPT_QUIET},
+                                         {"all", no_argument, NULL, OPT_ALL},
+                                         {"json", no_argument, NULL, OPT_JSON},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {0}};
     const char *db = NULL, *html = NULL, *junit = NULL, *samples = NULL;
     int64_t run = -1;
-    bool quiet = false;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--html") || !strcmp(a, "--junit")) {
-            const char *v = option_value(argc, argv, &i);
-            if (!v)
-                return EXIT_INPUT;
-            *(a[2] == 'h' ? &html : &junit) = v;
-        } else if (!strcmp(a, "--samples")) {
-            if (!(samples = option_value(argc, argv, &i)))
-                return EXIT_INPUT;
-        } else if (!strcmp(a, "--run")) {
-            const char *v = option_value(argc, argv, &i);
+    bool quiet = false, all = false, json = false;
+    const char *v;
+    for (int c; (c = sim_cli_next(argc, argv, opts, &v)) != -1;) {
+        switch (c) {
+        case OPT_HTML:
+            html = v;
+            break;
+        case OPT_JUNIT:
+            junit = v;
+            break;
+        case OPT_SAMPLES:
+            samples = v;
+            break;
+        case OPT_RUN: {
             char *end;
-            if (!v)
-                return EXIT_INPUT;
             errno = 0;
             long long id = strtoll(v, &end, 10);
             if (*end || errno || id < 1) {
@@ -62,39 +82,55 @@ int sim_report_main(int argc, char **argv)
                 return EXIT_INPUT;
             }
             run = id;
-        } else if (!strcmp(a, "--quiet")) {
+            break;
+        }
+        case OPT_QUIET:
             quiet = true;
-        } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "drsim report: unknown option '%s' (see drsim report --help)\n", a);
-            return EXIT_INPUT;
-        } else if (!db) {
-            db = a;
-        } else {
-            fprintf(stderr, "drsim report: one results database at a time ('%s' is extra)\n", a);
+            break;
+        case OPT_ALL:
+            all = true;
+            break;
+        case OPT_JSON:
+            json = true;
+            break;
+        case 'h':
+            break;
+        default:
             return EXIT_INPUT;
         }
     }
-    if (!db) {
-        fprintf(stderr, "drsim report: which results database? (see drsim report --help)\n");
+    if (!(db = one_db(argc, argv)))
         return EXIT_INPUT;
-    }
     drs_error err = {0};
     report_run_row row;
     report_results *r = report_db_load(db, run, &row, &err);
     if (!r)
         return fail("report", &err);
     bool unfinished = !strcmp(row.status, "incomplete");
+    /* With --json, stdout carries the JSON alone: the note about an unfinished run goes to
+     * stderr, and the JSON says it in its status. */
+    FILE *text = json ? stderr : stdout;
     if (unfinished)
-        printf("run %" PRId64 " did not finish (incomplete, started %s): what it stored follows;\n"
-               "its expectations were never checked\n\n",
-               row.id, row.started);
-    if (!quiet)
-        report_summary_write(r, stdout);
+        fprintf(text,
+                "run %" PRId64 " did not finish (incomplete, started %s): what it stored follows;\n"
+                "its expectations were never checked\n\n",
+                row.id, row.started);
+    if (!quiet && !json)
+        report_summary_fprint(r, stdout, all);
     int code = unfinished                            ? EXIT_EXPECTATION
                : report_results_expect_failed(r) > 0 ? EXIT_EXPECTATION
                : row.exit_code > 0                   ? row.exit_code
                                                      : EXIT_OK;
-    if (quiet)
+    if (json) {
+        json_t *j = sim_results_json(r, row.id, row.status, code);
+        if (!j || !sim_json_print(j, stdout)) {
+            json_decref(j);
+            report_results_free(r);
+            fprintf(stderr, "drsim report: cannot print the JSON results\n");
+            return EXIT_INTERNAL;
+        }
+        json_decref(j);
+    } else if (quiet)
         for (size_t i = 0; i < report_results_expect_count(r); i++) {
             const report_expect_result *x = report_results_expect(r, i);
             if (!x->pass)
@@ -126,28 +162,32 @@ int sim_report_main(int argc, char **argv)
 
 int sim_runs_main(int argc, char **argv)
 {
-    const char *db = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (argv[i][0] == '-' && argv[i][1]) {
-            fprintf(stderr, "drsim runs: unknown option '%s' (see drsim runs --help)\n", argv[i]);
+    static const struct option opts[] = {
+        {"json", no_argument, NULL, OPT_JSON}, {"help", no_argument, NULL, 'h'}, {0}};
+    bool json = false;
+    const char *v, *db;
+    for (int c; (c = sim_cli_next(argc, argv, opts, &v)) != -1;) {
+        if (c == OPT_JSON)
+            json = true;
+        else if (c != 'h')
             return EXIT_INPUT;
-        }
-        if (db) {
-            fprintf(stderr, "drsim runs: one results database at a time ('%s' is extra)\n",
-                    argv[i]);
-            return EXIT_INPUT;
-        }
-        db = argv[i];
     }
-    if (!db) {
-        fprintf(stderr, "drsim runs: which results database? (see drsim runs --help)\n");
+    if (!(db = one_db(argc, argv)))
         return EXIT_INPUT;
-    }
     drs_error err = {0};
     report_run_row *rows;
     size_t n;
     if (!report_db_list_runs(db, &rows, &n, &err))
         return fail("runs", &err);
+    if (json) {
+        json_t *j = sim_runs_json(rows, n);
+        bool ok = j && sim_json_print(j, stdout);
+        json_decref(j);
+        free(rows);
+        if (!ok)
+            fprintf(stderr, "drsim runs: cannot print the list\n");
+        return ok ? EXIT_OK : EXIT_INTERNAL;
+    }
     /* 5 + 19 + 10 + 8 + 19 + 11 + 10 + 9 columns and 7 spaces: 98. */
     printf("%5s %-19s %-10s %-8s %-19s %-11s %-10s %s\n", "id", "scenario", "seed", "version",
            "started (UTC)", "ended", "status", "pass/fail");

@@ -1,5 +1,7 @@
-/* tests/test_summary.c — the terminal summary fits 100 columns and shows the key numbers; JUnit XML
- * is well-formed, escaped, and fails exactly the failing expectations. */
+/* tests/test_summary.c — the terminal summary fits 80 columns (as a terminal counts them), opens with
+ * the fleet, shows the key numbers and the worst VMs of a large fleet; JUnit XML is well-formed,
+ * escaped, and fails exactly the failing expectations. */
+#define _XOPEN_SOURCE 700 /* wcwidth */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,7 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <locale.h>
+#include <wchar.h>
 
+#include "reports/format.h"
 #include "reports/reports.h"
 
 #define S INT64_C(1000000000)
@@ -150,21 +155,51 @@ __attribute__((noinline)) static char *capture(void (*fn)(const report_results *
     return buf;
 }
 
-static void test_summary_fits_100_columns(void **state)
+/* Columns of a line as the C library's own UTF-8 tables count them (mbrtowc and wcwidth in
+ * C.UTF-8), independently of the summary's; a character wcwidth calls unprintable fails. */
+static size_t display_columns(const char *p, size_t len)
+{
+    assert_non_null(setlocale(LC_CTYPE, "C.UTF-8"));
+    mbstate_t st = {0};
+    size_t cols = 0;
+    while (len > 0) {
+        wchar_t wc;
+        size_t n = mbrtowc(&wc, p, len, &st);
+        if (n == (size_t)-1 || n == (size_t)-2)
+            fail_msg("not UTF-8 at: %.*s", (int)len, p);
+        int w = wcwidth(wc);
+        if (w < 0)
+            fail_msg("unprintable U+%04X in: %.*s", (unsigned)wc, (int)len, p);
+        cols += (size_t)w;
+        p += n;
+        len -= n;
+    }
+    setlocale(LC_CTYPE, "C");
+    return cols;
+}
+
+/* Every line of out ends and fits in 80 columns; returns how many lines. */
+static size_t assert_fits_80(const char *out)
+{
+    size_t lines = 0;
+    for (const char *p = out; *p;) {
+        const char *nl = strchr(p, '\n');
+        assert_non_null(nl); /* every line ends */
+        size_t cols = display_columns(p, (size_t)(nl - p));
+        if (cols > 80)
+            fail_msg("line of %zu columns: %.*s", cols, (int)(nl - p), p);
+        lines++;
+        p = nl + 1;
+    }
+    return lines;
+}
+
+static void test_summary_fits_80_columns(void **state)
 {
     (void)state;
     report_results *r = summary_run();
     char *out = capture(report_summary_write, r);
-    size_t lines = 0;
-    for (char *p = out; *p;) {
-        char *nl = strchr(p, '\n');
-        assert_non_null(nl); /* every line ends */
-        if ((size_t)(nl - p) > 100)
-            fail_msg("line of %zu columns: %.*s", (size_t)(nl - p), (int)(nl - p), p);
-        lines++;
-        p = nl + 1;
-    }
-    assert_true(lines > 15);
+    assert_true(assert_fits_80(out) > 15);
     free(out);
     report_results_free(r);
 }
@@ -175,14 +210,20 @@ static void test_summary_escapes_control_characters(void **state)
 {
     (void)state;
     char *was = vms[1].name;
-    char odd[] = "web\x1b[31m\r01";
+    /* ESC, CR, then U+009B (CSI in one character: some terminals take it for ESC [) and a byte
+     * that is not UTF-8. */
+    char odd[] = "web\x1b[31m\r01\xc2\x9b"
+                 "2J\xff";
     vms[1].name = odd;
     report_results *r = summary_run();
     char *out = capture(report_summary_write, r);
     vms[1].name = was;
     assert_null(strchr(out, '\x1b'));
     assert_null(strchr(out, '\r'));
-    assert_non_null(strstr(out, "web?[31m?01"));
+    assert_null(strstr(out, "\xc2\x9b"));
+    assert_null(strchr(out, '\xff'));
+    assert_non_null(strstr(out, "web?[31m?01?2J?"));
+    assert_fits_80(out);
     free(out);
     report_results_free(r);
 }
@@ -500,10 +541,148 @@ static void test_summary_and_html_say_how_the_run_ended(void **state)
     report_results_free(r);
 }
 
+/* 200 VMs. VM i gets a point captured every P = 1 + i % 25 minutes, applied a minute later, for
+ * 10 h (600 min: whole teeth for P = 24 and 25), so its RPO climbs from 1 to P + 1 minutes:
+ * p95 = 1 + 0.95 P minutes. The worst are P = 25 (p95 24m45s, max 26m00s): i = 24, 49, 74, 99,
+ * 124, 149, 174, 199; then P = 24 (p95 23m48s): i = 23, 48, 73, ... Every third name (i % 3 == 0)
+ * is in katakana, two columns a character; names compare as bytes, so "vm-..." sorts before them.
+ * Ties by name give the worst ten: vm-049, vm-074, vm-124, vm-149, vm-199, then the katakana 024,
+ * 099, 174, then from P = 24 vm-023 and vm-073. */
+#define FLEET 200
+static char fleet_names[FLEET][32];
+
+static report_results *fleet_run(void)
+{
+    static drs_vm many[FLEET];
+    for (int i = 0; i < FLEET; i++) {
+        snprintf(fleet_names[i], sizeof fleet_names[i],
+                 i % 3 == 0 ? "\xe3\x83\x87\xe3\x83\xbc\xe3\x82\xbf-%03d" : "vm-%03d", i);
+        many[i] = (drs_vm){.name = fleet_names[i], .site = 0, .host = 0};
+    }
+    drs_scenario sc = {.name = "fleet",
+                       .duration_ns = 601 * MIN,
+                       .sites = sites,
+                       .site_count = 2,
+                       .links = links,
+                       .link_count = 1,
+                       .vms = many,
+                       .vm_count = FLEET,
+                       .recovery = {.cloud_pairs = pairs, .cloud_pair_count = 1}};
+    report_results *r = report_results_new(&sc);
+    assert_non_null(r);
+    engine_recorder rec = report_results_recorder(r);
+    for (int i = 0; i < FLEET; i++) {
+        int64_t period = (1 + i % 25) * MIN;
+        for (int64_t c = 0; c < 600 * MIN; c += period)
+            rec.rpo_point(rec.ctx, i, c + MIN, c);
+        rec.health(rec.ctx, i, ENGINE_HEALTH_NONE,
+                   i % 25 >= 23 ? ENGINE_HEALTH_WARNING : ENGINE_HEALTH_NORMAL, MIN);
+        engine_event_info ev = {.at_ns = 30 * MIN, .kind = ENGINE_EV_MISSED_CYCLE, .vm = i,
+                                .pair = 0, .detail = ""};
+        rec.event(rec.ctx, &ev);
+    }
+    report_results_finish(r, 601 * MIN);
+    return r;
+}
+
+static void summary_all(const report_results *r, FILE *f)
+{
+    report_summary_fprint(r, f, true);
+}
+
+static void test_summary_large_fleet_shows_the_worst(void **state)
+{
+    (void)state;
+    report_results *r = fleet_run();
+    char *out = capture(report_summary_write, r);
+    size_t lines = assert_fits_80(out);
+    /* A screenful, not 200 rows per table: the fleet, 10 VMs in two tables, findings of 10. */
+    if (lines > 60)
+        fail_msg("%zu lines:\n%s", lines, out);
+    /* The fleet line comes second, right after the run's own line; 16 VMs have P = 24 or 25
+     * (i % 25 >= 23: 8 each) and are in warning. */
+    const char *fleet = strchr(out, '\n') + 1;
+    assert_int_equal(strncmp(fleet, "fleet: 200 VMs: 184 normal, 16 warning, 0 critical, "
+                                    "0 not protected\n",
+                             strlen("fleet: 200 VMs: 184 normal, 16 warning, 0 critical, "
+                                    "0 not protected\n")),
+                     0);
+    assert_non_null(strstr(out, "\nworst RPO: p95 24m45s (vm-049), max 26m00s (vm-049)\n"));
+    /* The VM table: the ten worst in order, then the count of the rest. */
+    static const char *const worst[] = {"vm-049", "vm-074", "vm-124", "vm-149", "vm-199",
+                                        "\xe3\x83\x87\xe3\x83\xbc\xe3\x82\xbf-024",
+                                        "\xe3\x83\x87\xe3\x83\xbc\xe3\x82\xbf-099",
+                                        "\xe3\x83\x87\xe3\x83\xbc\xe3\x82\xbf-174",
+                                        "vm-023", "vm-073"};
+    const char *p = strstr(out, "\nVM ");
+    assert_non_null(p);
+    for (size_t i = 0; i < 10; i++) {
+        p = strchr(p + 1, '\n') + 1;
+        if (strncmp(p, worst[i], strlen(worst[i])) != 0)
+            fail_msg("row %zu is not %s:\n%s", i, worst[i], out);
+    }
+    p = strchr(p, '\n') + 1;
+    static const char more[] = "\xe2\x80\xa6 and 190 more; --all to list every VM\n";
+    if (strncmp(p, more, strlen(more)) != 0)
+        fail_msg("no count of the rest:\n%s", out);
+    /* The katakana names take 11 columns, padded to 16: the RPO columns stay aligned. */
+    const char *k = strstr(out, "\n\xe3\x83\x87\xe3\x83\xbc\xe3\x82\xbf-024 ");
+    const char *v = strstr(out, "\nvm-049 ");
+    assert_true(k && v);
+    assert_int_equal(display_columns(k + 1, (size_t)(strstr(k + 1, "24m45s") - (k + 1))),
+                     display_columns(v + 1, (size_t)(strstr(v + 1, "24m45s") - (v + 1))));
+    /* A VM outside the worst is in no table. */
+    assert_null(strstr(out, "vm-001 "));
+    assert_non_null(strstr(out, "190 more VMs with findings"));
+    free(out);
+
+    /* Every VM with all: 200 rows in each per-VM table. */
+    out = capture(summary_all, r);
+    assert_fits_80(out);
+    assert_null(strstr(out, "more; --all"));
+    for (int i = 0; i < FLEET; i++) {
+        char row[48];
+        snprintf(row, sizeof row, "\n%.31s ", fleet_names[i]);
+        size_t n = 0;
+        for (const char *q = out; (q = strstr(q, row)); q++)
+            n++;
+        if (n != 2) /* the VM table and the recovery points */
+            fail_msg("%s is in %zu rows", fleet_names[i], n);
+    }
+    free(out);
+    report_results_free(r);
+}
+
+/* Cutting text to columns: ASCII keeps width - 3 characters and "..."; katakana (two columns each)
+ * keeps as many whole characters as fit in width - 3 columns, never a part of one; a combining
+ * accent takes no column; a text that fits is left alone. */
+static void test_format_fit_counts_columns(void **state)
+{
+    (void)state;
+    char buf[64];
+    assert_string_equal(report_format_fit(buf, sizeof buf, "abcdefghij", 6), "abc...");
+    assert_string_equal(report_format_fit(buf, sizeof buf, "abcdef", 6), "abcdef");
+    /* "データベース": 6 characters, 12 columns, 18 bytes. In 8 columns: 2 characters (4
+     * columns; a third would make 6 > 8 - 3) and "...". */
+    const char *kata = "\xe3\x83\x87\xe3\x83\xbc\xe3\x82\xbf\xe3\x83\x99\xe3\x83\xbc"
+                       "\xe3\x82\xb9";
+    assert_int_equal(report_format_width(kata), 12);
+    assert_string_equal(report_format_fit(buf, sizeof buf, kata, 8),
+                        "\xe3\x83\x87\xe3\x83\xbc...");
+    assert_string_equal(report_format_fit(buf, sizeof buf, kata, 12), kata);
+    /* A buffer too small for the bytes cuts between characters too: 9 bytes hold two
+     * characters (6 bytes) and "..." (3) only with no room for the NUL, so one and "...". */
+    assert_string_equal(report_format_fit(buf, 9, kata, 40), "\xe3\x83\x87...");
+    /* "e" and a combining acute accent: one column. */
+    assert_int_equal(report_format_width("e\xcc\x81"), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_summary_fits_100_columns),
+        cmocka_unit_test(test_format_fit_counts_columns),
+        cmocka_unit_test(test_summary_fits_80_columns),
+        cmocka_unit_test(test_summary_large_fleet_shows_the_worst),
         cmocka_unit_test(test_summary_escapes_control_characters),
         cmocka_unit_test(test_summary_shows_key_numbers),
         cmocka_unit_test(test_junit_fails_exactly_the_failing_expectations),

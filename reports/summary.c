@@ -354,8 +354,8 @@ static void summary_failovers(const report_results *r, const summary_sel *sel, F
     if (n == 0)
         return;
     fputc('\n', out);
-    /* 14 + 9 + 8 + 8 + 8 + 9 + 8 + 9 columns and 7 spaces: 80. */
-    line(out, "%-14s %-9s %-8s %-8s %-8s %9s %-8s %s", "failover", "kind", "started", "RTO", "loss",
+    /* 14 + 9 + 9 + 8 + 8 + 8 + 8 + 9 columns and 7 spaces: 80 ("10h00m00s" is 9 wide). */
+    line(out, "%-14s %-9s %-9s %-8s %-8s %8s %-8s %s", "failover", "kind", "started", "RTO", "loss",
          "lost", "verified", "result");
     size_t hidden = 0;
     for (size_t i = 0; i < n; i++) {
@@ -374,7 +374,7 @@ static void summary_failovers(const report_results *r, const summary_sel *sel, F
             snprintf(who, sizeof who, "%s", report_results_vm(r, (size_t)f->vm)->name);
         else
             snprintf(who, sizeof who, "-");
-        line(out, "%s %-9s %-8s %-8s %-8s %9s %-8s %s", cell(name, sizeof name, who, 14),
+        line(out, "%s %-9s %-9s %-8s %-8s %8s %-8s %s", cell(name, sizeof name, who, 14),
              engine_failover_kind_short(f->kind), dur(f->started_ns, st, sizeof st),
              dur(f->succeeded && f->ended_ns >= 0 ? f->ended_ns - f->started_ns : -1, rto,
                  sizeof rto),

@@ -158,7 +158,7 @@ static void test_ci_regression_junit(void **state)
      * point is at least 30 minutes old, and the cycle under way then (up to 5 minutes of changes)
      * must still cross: rpo.max after 3h is between 30 and 40 minutes. */
     char buf[64];
-    const char *line = ex_line(r.out, "ok    rpo.max vm=db-01");
+    const char *line = ex_line(r.out, "ok   rpo.max vm=db-01");
     double max_s = ex_seconds(ex_field(line, 7, buf, sizeof buf));
     if (max_s < 30 * 60 || max_s > 40 * 60)
         fail_msg("rpo.max of db-01 is '%s', expected 30 to 40 minutes", buf);
@@ -224,10 +224,10 @@ static void test_failover_rehearsal(void **state)
      * web-01 boots (45s) and the test order is placed (5m): 15m15s. The test failover takes
      * exactly that; the planned one also sends the last changes first, which takes seconds. */
     char buf[64];
-    const char *test = ex_line(r.out, "shop                     test ");
+    const char *test = ex_line(r.out, "shop           test ");
     assert_true(ex_seconds(ex_field(test, 3, buf, sizeof buf)) == 15 * 60 + 15);
     assert_string_equal(ex_field(test, 7, buf, sizeof buf), "yes");
-    const char *planned = ex_line(r.out, "shop                     planned ");
+    const char *planned = ex_line(r.out, "shop           planned ");
     double rto = ex_seconds(ex_field(planned, 3, buf, sizeof buf));
     if (rto <= 15 * 60 + 15 || rto > 16 * 60)
         fail_msg("planned failover RTO '%s', expected just over 15m15s", buf);

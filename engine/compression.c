@@ -23,7 +23,7 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "engine/engine.h"
+#include "engine.h"
 
 /* zlib level used for calibration (see above). */
 #define ENGINE_COMPRESS_LEVEL 1

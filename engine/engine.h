@@ -20,10 +20,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "engine/desc.h"
-#include "engine/error.h"
-#include "engine/platform.h"
-#include "engine/record.h"
+#include "engine/shared/desc.h"
+#include "engine/shared/error.h"
+#include "platform.h"
+#include "record.h"
 
 typedef struct engine engine;
 

@@ -8,8 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "engine/engine.h"
-#include "engine/rules_state.h"
+#include "engine.h"
+#include "rules_state.h"
 
 #define ENGINE_NS_PER_MIN (60 * DRS_NS_PER_S)
 #define ENGINE_NS_PER_HOUR (60 * ENGINE_NS_PER_MIN)

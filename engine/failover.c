@@ -24,7 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/failover_internal.h"
+#include "failover_internal.h"
 
 /* ---------------------------------------------------------------------------------------------- */
 /* Undo journal                                                                                   */

@@ -4,7 +4,7 @@
 #ifndef ENGINE_FAILOVER_INTERNAL_H
 #define ENGINE_FAILOVER_INTERNAL_H
 
-#include "engine/engine_internal.h"
+#include "engine_internal.h"
 
 /* One failover action in progress: a single VM (plan = -1, one group of one VM) or a recovery plan.
  * Owned by the engine (engine.runs), freed by engine_free. */

@@ -15,8 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "engine/engine_internal.h"
-#include "engine/rules.h"
+#include "engine_internal.h"
+#include "rules.h"
 
 int64_t eng_health_window_ns(const eng_vm *v)
 {

@@ -18,7 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "engine/engine_internal.h"
+#include "engine_internal.h"
 
 /* A transfer abandoned during initial replication is tried again after this pause. */
 #define ENGINE_IR_RETRY_NS (5 * ENGINE_NS_PER_MIN)

@@ -5,7 +5,7 @@
  * settings) and changes nothing, so a checked run moves exactly as an unchecked one. */
 #include <stdio.h>
 
-#include "engine/failover_internal.h"
+#include "failover_internal.h"
 
 /* Writes "INVARIANT: message" into why. */
 static bool inv_fail(char *why, size_t n, const char *invariant, const eng_vm *v, const char *what,

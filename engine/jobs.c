@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/engine_internal.h"
+#include "engine_internal.h"
 
 uint64_t eng_job_begin(engine *e, engine_job_kind kind, int vm, int pair, int site,
                        const char *subject)

@@ -15,7 +15,7 @@
  * table. */
 #include <stdio.h>
 
-#include "engine/failover_internal.h"
+#include "failover_internal.h"
 
 #define ST(s) (1u << (s))
 #define ALL_STATES (ST(ENGINE_VM_REVERSED + 1) - 1u)

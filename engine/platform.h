@@ -1,6 +1,6 @@
 /* engine/platform.h — the only window through which the engine sees the world.
  *
- * The engine never includes model/ or sim/ headers. Whoever runs it (the simulator in sim/world.c, or a
+ * The engine never includes model/ or sim/ headers. Whoever runs it (the simulator in sim/run/world.c, or a
  * test's fake) fills an engine_platform: a table of function pointers plus an opaque ctx passed back as
  * the first argument of every call. engine_new copies the table; ctx must outlive the engine.
  *
@@ -23,7 +23,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "engine/delta.h"
+#include "engine/shared/delta.h"
 
 /* Names a pending timer or transfer. 0 is never a valid id. */
 typedef uint64_t engine_timer_id;

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "engine/engine_internal.h"
+#include "engine_internal.h"
 
 /* The replica host: the first host of the target cloud that is up (else the first of the cloud), so
  * placement is deterministic. -1 when the cloud has no host. */

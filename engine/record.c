@@ -1,5 +1,5 @@
 /* engine/record.c — the spelling of the record interface's enums, as scenarios and reports use it. */
-#include "engine/record.h"
+#include "record.h"
 
 const char *engine_job_state_name(engine_job_state s)
 {
@@ -15,13 +15,25 @@ const char *engine_job_state_name(engine_job_state s)
 const char *engine_event_kind_name(engine_event_kind k)
 {
     static const char *const names[ENGINE_EV_COUNT] = {
-#define EVENT_NAME(id, name, expectable) [id] = name,
+#define EVENT_NAME(id, name, expectable, finding) [id] = name,
         ENGINE_EVENT_KINDS(EVENT_NAME)
 #undef EVENT_NAME
     };
     if ((int)k < 0 || k >= ENGINE_EV_COUNT)
         return "?";
     return names[k];
+}
+
+const char *engine_event_finding(engine_event_kind k)
+{
+    static const char *const findings[ENGINE_EV_COUNT] = {
+#define EVENT_FINDING(id, name, expectable, finding) [id] = finding,
+        ENGINE_EVENT_KINDS(EVENT_FINDING)
+#undef EVENT_FINDING
+    };
+    if ((int)k < 0 || k >= ENGINE_EV_COUNT)
+        return NULL;
+    return findings[k];
 }
 
 const char *engine_health_name(engine_health h)

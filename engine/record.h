@@ -11,6 +11,7 @@
 #define ENGINE_RECORD_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* --- jobs (the vault's Jobs tab) --- */
@@ -68,34 +69,35 @@ typedef struct engine_job_info {
 /* --- events --- */
 
 /* Every event kind, once: its enum, its snake_case name (what scenario expectations and the results
- * database use) and whether an expectation may name it (a note is free text, not a fact to expect). */
+ * database use), whether an expectation may name it (a note is free text, not a fact to expect), and
+ * how the findings of the summary and the HTML report count it per VM (NULL: not a finding). */
 #define ENGINE_EVENT_KINDS(X)                                                                      \
-    /* a cycle came due while the previous log was still in flight */                             \
-    X(ENGINE_EV_MISSED_CYCLE, "missed_cycle", true)                                                \
+    /* a cycle came due while the previous log was still in flight */                              \
+    X(ENGINE_EV_MISSED_CYCLE, "missed_cycle", true, "missed cycles")                               \
     /* the log outgrew its limit (or could not be sent) */                                         \
-    X(ENGINE_EV_RESYNC_REQUIRED, "resync_required", true)                                          \
-    X(ENGINE_EV_RESYNC_STARTED, "resync_started", true)                                            \
-    X(ENGINE_EV_RESYNC_COMPLETED, "resync_completed", true)                                        \
+    X(ENGINE_EV_RESYNC_REQUIRED, "resync_required", true, "resynchronizations required")           \
+    X(ENGINE_EV_RESYNC_STARTED, "resync_started", true, NULL)                                      \
+    X(ENGINE_EV_RESYNC_COMPLETED, "resync_completed", true, "resynchronizations completed")        \
     /* old_value/new_value are engine_health values */                                             \
-    X(ENGINE_EV_HEALTH_CHANGED, "health_changed", true)                                            \
+    X(ENGINE_EV_HEALTH_CHANGED, "health_changed", true, NULL)                                      \
     /* replica storage could not take a point or the base copy */                                  \
-    X(ENGINE_EV_STORAGE_FULL, "storage_full", true)                                                \
+    X(ENGINE_EV_STORAGE_FULL, "storage_full", true, "replica storage full")                        \
     /* a transfer was abandoned, the target was unreachable... */                                  \
-    X(ENGINE_EV_REPLICATION_FAILED, "replication_failed", true)                                    \
-    X(ENGINE_EV_REPLICATION_RESUMED, "replication_resumed", true)                                  \
-    X(ENGINE_EV_INITIAL_REPLICATION_STARTED, "initial_replication_started", true)                  \
-    X(ENGINE_EV_INITIAL_REPLICATION_COMPLETED, "initial_replication_completed", true)              \
+    X(ENGINE_EV_REPLICATION_FAILED, "replication_failed", true, "replication failures")            \
+    X(ENGINE_EV_REPLICATION_RESUMED, "replication_resumed", true, NULL)                            \
+    X(ENGINE_EV_INITIAL_REPLICATION_STARTED, "initial_replication_started", true, NULL)            \
+    X(ENGINE_EV_INITIAL_REPLICATION_COMPLETED, "initial_replication_completed", true, NULL)        \
     /* an applied replica digest differs from the recorded primary one */                          \
-    X(ENGINE_EV_DIGEST_MISMATCH, "digest_mismatch", true)                                          \
+    X(ENGINE_EV_DIGEST_MISMATCH, "digest_mismatch", true, "digest mismatches")                     \
     /* a rule warning at configuration time (detail says which) */                                 \
-    X(ENGINE_EV_CONFIG_WARNING, "config_warning", true)                                            \
+    X(ENGINE_EV_CONFIG_WARNING, "config_warning", true, "configuration warnings")                  \
     /* anything else worth a line in the log */                                                    \
-    X(ENGINE_EV_NOTE, "note", false)                                                               \
+    X(ENGINE_EV_NOTE, "note", false, NULL)                                                         \
     /* a failover or rehearsal met a step that fails or degrades */                                \
-    X(ENGINE_EV_FAILOVER_FINDING, "failover_finding", true)
+    X(ENGINE_EV_FAILOVER_FINDING, "failover_finding", true, NULL)
 
 typedef enum engine_event_kind {
-#define ENGINE_EVENT_ENUM(id, name, expectable) id,
+#define ENGINE_EVENT_ENUM(id, name, expectable, finding) id,
     ENGINE_EVENT_KINDS(ENGINE_EVENT_ENUM)
 #undef ENGINE_EVENT_ENUM
     ENGINE_EV_COUNT
@@ -103,6 +105,9 @@ typedef enum engine_event_kind {
 
 /* The kind's snake_case name ("missed_cycle"); "?" outside the enum. */
 const char *engine_event_kind_name(engine_event_kind k);
+
+/* How findings count the kind ("missed cycles"), or NULL when it is not a finding. */
+const char *engine_event_finding(engine_event_kind k);
 
 typedef enum engine_health {
     ENGINE_HEALTH_NONE,    /* not protected */

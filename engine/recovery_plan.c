@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/failover_internal.h"
+#include "failover_internal.h"
 
 static const int *group_vms(const engine *e, const drs_action *a, size_t g, size_t *n)
 {

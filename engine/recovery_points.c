@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/engine_internal.h"
+#include "engine_internal.h"
 
 static size_t retention(const eng_vm *v)
 {

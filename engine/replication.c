@@ -10,7 +10,7 @@
  * of its time in flight, so it shows in RPO and can make the next cycle a missed one. */
 #include <math.h>
 
-#include "engine/engine_internal.h"
+#include "engine_internal.h"
 
 double eng_disk_compressibility(const engine *e, const drs_vm *vm, size_t disk)
 {

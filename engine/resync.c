@@ -13,7 +13,7 @@
 #include <math.h>
 #include <stdio.h>
 
-#include "engine/engine_internal.h"
+#include "engine_internal.h"
 
 static int64_t read_time(uint64_t bytes, double rate_Bps)
 {

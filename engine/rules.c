@@ -1,8 +1,8 @@
 /* engine/rules.c — the thirteen configuration rules of Site Recovery as checks of single steps:
  * pure predicates and one check per kind of step (see rules.h); the configuration they are checked
  * against over time is rules_state.c. */
-#include "engine/rules.h"
-#include "engine/rules_internal.h"
+#include "rules.h"
+#include "rules_internal.h"
 
 #include <inttypes.h>
 #include <stdio.h>

@@ -19,8 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "engine/desc.h"
-#include "engine/error.h"
+#include "engine/shared/desc.h"
+#include "engine/shared/error.h"
 
 #define RULES_NS_PER_MIN (60 * DRS_NS_PER_S)
 #define RULES_NS_PER_HOUR (60 * RULES_NS_PER_MIN)

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "engine/desc.h"
+#include "engine/shared/desc.h"
 
 /* Room for a JSON path such as "recovery.cloud_pairs[3].settings.initial_replication.export". */
 #define RULES_PATH_MAX 128

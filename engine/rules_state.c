@@ -1,8 +1,8 @@
 /* engine/rules_state.c — the configuration as it stands (registrations, cloud pairs, their targets)
  * and the replay of a whole scenario's steps through it (see rules_state.h); the rules each step
  * must obey are in rules.c. */
-#include "engine/rules_state.h"
-#include "engine/rules_internal.h"
+#include "rules_state.h"
+#include "rules_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -10,7 +10,7 @@
 #ifndef ENGINE_RULES_STATE_H
 #define ENGINE_RULES_STATE_H
 
-#include "engine/rules.h"
+#include "rules.h"
 
 /* Which VMM servers are registered and which clouds are paired to which, at the moment of the last
  * step given. Created empty (nothing registered, nothing paired); steps must come in time order. */

@@ -12,7 +12,7 @@
  * which happens only when replication stops. */
 #include <stdlib.h>
 
-#include "engine/engine_internal.h"
+#include "engine_internal.h"
 
 struct eng_xfer_host {
     int limit, active;

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "engine/engine_internal.h"
+#include "engine_internal.h"
 
 static const char *vmm_name(const engine *e, int site)
 {

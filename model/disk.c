@@ -11,7 +11,7 @@
  * extent size: that is the extent's coalesced content), in a hash or, once the content map is an
  * array, in the extent's cell next to its version. A list of the extents touched makes take and
  * reset cost O(extents touched), not O(disk). */
-#include "model/disk.h"
+#include "disk.h"
 
 #include <assert.h>
 #include <limits.h>

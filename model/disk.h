@@ -35,8 +35,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "engine/delta.h"
-#include "engine/error.h"
+#include "engine/shared/delta.h"
+#include "engine/shared/error.h"
 
 #define MODEL_DISK_DEFAULT_EXTENT_BYTES (UINT64_C(1) << 20)
 /* Versions carry the writer id in their low bits so that two disks (a primary and its replica after

@@ -3,8 +3,8 @@
  * The layout is CSV without a header: Timestamp,Hostname,DiskNumber,Type,Offset,Size,ResponseTime,
  * the timestamp in Windows filetime ticks (100 ns). Only writes are churn, but reads still mark when
  * the trace starts and ends, so a replay keeps the recorded idle stretches. */
-#include "model/trace_internal.h"
-#include "model/workload.h"
+#include "trace_internal.h"
+#include "workload.h"
 
 #include <errno.h>
 #include <stdio.h>

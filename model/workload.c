@@ -4,7 +4,7 @@
  * Steady, diurnal and bursts share one rate profile: a low rate, and a high rate inside a window
  * that repeats every period. Its integral from time 0 has a closed form, so the volume of any batch
  * is exact and independent of how time was cut into batches. */
-#include "model/workload.h"
+#include "workload.h"
 
 #include <assert.h>
 #include <gsl/gsl_randist.h>
@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model/trace_internal.h"
+#include "trace_internal.h"
 
 #define NS_PER_DAY (INT64_C(86400) * DRS_NS_PER_S)
 

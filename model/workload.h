@@ -36,9 +36,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "engine/desc.h"
-#include "engine/error.h"
-#include "model/disk.h"
+#include "engine/shared/desc.h"
+#include "engine/shared/error.h"
+#include "disk.h"
 
 /* A block trace loaded in memory (writes only). Shareable, read-only, by any number of workloads. */
 typedef struct model_trace model_trace;

@@ -488,19 +488,6 @@ static void section_vms(FILE *out, const report_results *r)
 
 static void section_findings(FILE *out, const report_results *r)
 {
-    static const struct {
-        engine_event_kind kind;
-        const char *what;
-    } notable[] = {
-        {ENGINE_EV_MISSED_CYCLE, "missed cycles"},
-        {ENGINE_EV_RESYNC_REQUIRED, "resynchronizations required"},
-        {ENGINE_EV_RESYNC_COMPLETED, "resynchronizations completed"},
-        {ENGINE_EV_STORAGE_FULL, "replica storage full"},
-        {ENGINE_EV_REPLICATION_FAILED, "replication failures"},
-        {ENGINE_EV_DIGEST_MISMATCH, "digest mismatches"},
-        {ENGINE_EV_CONFIG_WARNING, "configuration warnings"},
-    };
-    const size_t nk = sizeof notable / sizeof notable[0];
     fputs("<section id=\"findings\"><h2>Findings</h2>\n", out);
     const drs_diags *d = report_results_diags(r);
     if (d->count) {
@@ -526,8 +513,9 @@ static void section_findings(FILE *out, const report_results *r)
     bool header = false;
     size_t nvm = report_results_vm_count(r);
     for (int v = -1; v < (int)nvm; v++) {
-        for (size_t k = 0; k < nk; k++) {
-            uint64_t c = report_results_event_count(r, notable[k].kind, v);
+        for (int k = 0; k < ENGINE_EV_COUNT; k++) {
+            const char *what = engine_event_finding((engine_event_kind)k);
+            uint64_t c = what ? report_results_event_count(r, (engine_event_kind)k, v) : 0;
             if (c == 0)
                 continue;
             if (!header) {
@@ -540,8 +528,9 @@ static void section_findings(FILE *out, const report_results *r)
             fputs("<tr><td>", out);
             html_esc(out, v >= 0 ? report_results_vm(r, (size_t)v)->name : "(no VM)");
             fprintf(out, "</td><td>%s</td><td class=\"n\">%llu</td><td>%s</td></tr>\n",
-                    notable[k].what, (unsigned long long)c,
-                    html_dur(report_results_event_first_ns(r, notable[k].kind, v), t, sizeof t));
+                    what, (unsigned long long)c,
+                    html_dur(report_results_event_first_ns(r, (engine_event_kind)k, v), t,
+                             sizeof t));
         }
         if (v >= 0) {
             const report_vm_stats *s = report_results_vm(r, (size_t)v);

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "engine/error.h"
+#include "engine/shared/error.h"
 
 /* Creates (or truncates) path. NULL with err set when it cannot. */
 FILE *report_output_open(const char *path, drs_error *err);

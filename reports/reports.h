@@ -27,8 +27,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "engine/desc.h"
-#include "engine/error.h"
+#include "engine/shared/desc.h"
+#include "engine/shared/error.h"
 #include "engine/record.h"
 
 /* ------------------------------------------------------------------------------------------------ */

@@ -437,16 +437,6 @@ static void summary_in_progress(const report_results *r, const summary_sel *sel,
 
 static void summary_findings(const report_results *r, const summary_sel *sel, FILE *out)
 {
-    static const struct {
-        engine_event_kind kind;
-        const char *what;
-    } notable[] = {
-        {ENGINE_EV_MISSED_CYCLE, "missed cycles"},
-        {ENGINE_EV_RESYNC_REQUIRED, "resynchronizations required"},
-        {ENGINE_EV_STORAGE_FULL, "replica storage full"},
-        {ENGINE_EV_REPLICATION_FAILED, "replication failures"},
-        {ENGINE_EV_DIGEST_MISMATCH, "DIGEST MISMATCHES"},
-    };
     const drs_diags *d = report_results_diags(r);
     bool header = false;
 #define FINDINGS_HEADER()                                                                          \
@@ -467,22 +457,26 @@ static void summary_findings(const report_results *r, const summary_sel *sel, FI
              g->err.path, g->err.path[0] ? ": " : "", g->err.message);
     }
     /* The VMs shown first (worst first), then a count of the others' findings by kind. */
-    size_t nk = sizeof notable / sizeof notable[0];
-    uint64_t rest[sizeof notable / sizeof notable[0] + 1] = {0};
+    engine_event_kind notable[ENGINE_EV_COUNT]; /* the kinds that are findings (engine/record.h) */
+    size_t nk = 0;
+    for (int k = 0; k < ENGINE_EV_COUNT; k++)
+        if (engine_event_finding((engine_event_kind)k))
+            notable[nk++] = (engine_event_kind)k;
+    uint64_t rest[ENGINE_EV_COUNT + 1] = {0};
     size_t rest_vms = 0;
     for (size_t k = 0; k < sel->count; k++) {
         size_t v = sel->vm[k];
         const report_vm_stats *vs = report_results_vm(r, v);
         char name[CELL], t[24];
         for (size_t e = 0; e < nk; e++) {
-            uint64_t c = report_results_event_count(r, notable[e].kind, (int)v);
+            uint64_t c = report_results_event_count(r, notable[e], (int)v);
             if (c == 0)
                 continue;
             FINDINGS_HEADER();
             /* 2 + 22 + 2 + 6 + 1 + 27 + 11 + 9 = 80 columns */
             line(out, "  %s: %llu %s, first at %s", fit(name, sizeof name, vs->name, 22),
-                 (unsigned long long)c, notable[e].what,
-                 dur(report_results_event_first_ns(r, notable[e].kind, (int)v), t, sizeof t));
+                 (unsigned long long)c, engine_event_finding(notable[e]),
+                 dur(report_results_event_first_ns(r, notable[e], (int)v), t, sizeof t));
         }
         if (vs->worst_health >= ENGINE_HEALTH_WARNING) {
             FINDINGS_HEADER();
@@ -496,7 +490,7 @@ static void summary_findings(const report_results *r, const summary_sel *sel, FI
             continue;
         bool any = false;
         for (size_t e = 0; e < nk; e++) {
-            uint64_t c = report_results_event_count(r, notable[e].kind, (int)v);
+            uint64_t c = report_results_event_count(r, notable[e], (int)v);
             rest[e] += c;
             any |= c > 0;
         }
@@ -512,7 +506,7 @@ static void summary_findings(const report_results *r, const summary_sel *sel, FI
              rest_vms == 1 ? "" : "s");
         for (size_t e = 0; e < nk; e++)
             if (rest[e])
-                line(out, "    %llu %s", (unsigned long long)rest[e], notable[e].what);
+                line(out, "    %llu %s", (unsigned long long)rest[e], engine_event_finding(notable[e]));
         if (rest[nk])
             line(out, "    %llu VM%s reached warning or critical health",
                  (unsigned long long)rest[nk], rest[nk] == 1 ? "" : "s");

@@ -1,5 +1,5 @@
 /* reports/values.c — the value of each metric of the scenario format ("rpo.p99", "bytes.wire",
- * "failover.rto", ...; the list is DRS_METRICS in engine/desc.h) for one VM, link, classification or
+ * "failover.rto", ...; the list is DRS_METRICS in engine/shared/desc.h) for one VM, link, classification or
  * plan of a run. Expectations and the database's metrics table both read metrics through here, so
  * they can never disagree. */
 #include "reports.h"

@@ -26,7 +26,7 @@
 #include <unistd.h>
 #include <wchar.h>
 
-#include "support/scratch.h"
+#include "tests/support/scratch.h"
 
 #define EXAMPLE DRSIM_SOURCE_DIR "/scenarios/examples/two-site-basic.json"
 #define PLAN_SCENARIO DRSIM_SOURCE_DIR "/tests/data/plan_one_vm.json"

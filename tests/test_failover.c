@@ -20,8 +20,8 @@
 #include <string.h>
 
 #include "engine/engine.h"
-#include "support/engine_rig.h"
-#include "support/scenario_fixture.h"
+#include "tests/support/engine_rig.h"
+#include "tests/support/scenario_fixture.h"
 
 #define MIN FIXTURE_MIN
 #define HOUR FIXTURE_HOUR
@@ -60,7 +60,7 @@ static drs_action action(drs_action_do what, int vm, int plan)
     return a;
 }
 
-/* The primary site is lost at now: no more writes, and the engine is told (as sim/run.c does). */
+/* The primary site is lost at now: no more writes, and the engine is told (as sim/run/run.c does). */
 static void lose_primary_site(rig *r)
 {
     drs_action a = action(DRS_DO_SITE_DOWN, -1, -1);

@@ -15,10 +15,10 @@
 
 #include "engine/engine.h"
 #include "reports/reports.h"
-#include "sim/run.h"
-#include "sim/scenario.h"
-#include "sim/sim.h"
-#include "sim/world.h"
+#include "sim/run/run.h"
+#include "sim/scenario/scenario.h"
+#include "sim/kernel/sim.h"
+#include "sim/run/world.h"
 
 #define FINDINGS DRSIM_SOURCE_DIR "/scenarios/regression/failover-unplanned-findings.json"
 #define ROUND_TRIP DRSIM_SOURCE_DIR "/scenarios/regression/failover-failback-round-trip.json"
@@ -131,7 +131,7 @@ static void test_test_failover_leaves_rpo_alone(void **state)
     drs_scenario_free(without);
 }
 
-/* The engine on the modelled world, driven through a scenario's timeline as sim/run.c does, with
+/* The engine on the modelled world, driven through a scenario's timeline as sim/run/run.c does, with
  * the failback records kept. */
 typedef struct world_rig {
     drs_scenario *sc;

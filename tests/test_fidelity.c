@@ -26,8 +26,8 @@
 
 #include "engine/rules.h"
 #include "reports/reports.h"
-#include "sim/run.h"
-#include "sim/scenario.h"
+#include "sim/run/run.h"
+#include "sim/scenario/scenario.h"
 
 #define TOLERANCE 0.02
 

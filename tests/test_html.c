@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "reports/reports.h"
-#include "support/scenario_fixture.h"
+#include "tests/support/scenario_fixture.h"
 
 #define S DRS_NS_PER_S
 #define MIN FIXTURE_MIN

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "reports/reports.h"
-#include "support/scratch.h"
+#include "tests/support/scratch.h"
 
 #define EXAMPLE DRSIM_SOURCE_DIR "/scenarios/examples/two-site-basic.json"
 

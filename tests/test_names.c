@@ -13,9 +13,9 @@
 
 #include <cmocka.h>
 
-#include "engine/desc.h"
+#include "engine/shared/desc.h"
 #include "engine/record.h"
-#include "sim/scenario.h"
+#include "sim/scenario/scenario.h"
 
 /* The scenario format's documentation, whole, or NULL. */
 static char *read_doc(void)

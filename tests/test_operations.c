@@ -45,8 +45,8 @@
 #include <string.h>
 
 #include "engine/engine.h"
-#include "support/engine_rig.h"
-#include "support/scenario_fixture.h"
+#include "tests/support/engine_rig.h"
+#include "tests/support/scenario_fixture.h"
 
 #define MIN FIXTURE_MIN
 #define HOUR FIXTURE_HOUR

@@ -30,8 +30,8 @@
 #include <unistd.h>
 
 #include "reports/reports.h"
-#include "sim/plan.h"
-#include "support/scratch.h"
+#include "sim/plan/plan.h"
+#include "tests/support/scratch.h"
 
 #define SCENARIO DRSIM_SOURCE_DIR "/tests/data/plan_one_vm.json"
 #define NS_S 1000000000.0

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "sim/sim.h"
+#include "sim/kernel/sim.h"
 
 /* --- a log of fired events: (tag, time) pairs --- */
 

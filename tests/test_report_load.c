@@ -15,8 +15,8 @@
 #include <sqlite3.h>
 
 #include "reports/reports.h"
-#include "sim/run.h"
-#include "support/scratch.h"
+#include "sim/run/run.h"
+#include "tests/support/scratch.h"
 
 #define EXAMPLE DRSIM_SOURCE_DIR "/scenarios/examples/two-site-basic.json"
 #define S INT64_C(1000000000)

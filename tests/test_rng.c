@@ -8,7 +8,7 @@
 #include <cmocka.h>
 #include <gsl/gsl_randist.h>
 
-#include "sim/sim.h"
+#include "sim/kernel/sim.h"
 
 #define DRAWS 1000
 

@@ -11,8 +11,8 @@
 #include <cmocka.h>
 
 #include "engine/rules_state.h"
-#include "sim/scenario.h"
-#include "support/scenario_fixture.h"
+#include "sim/scenario/scenario.h"
+#include "tests/support/scenario_fixture.h"
 
 #define MIN FIXTURE_MIN
 #define HOUR FIXTURE_HOUR

@@ -20,9 +20,9 @@
 
 #include "engine/record.h"
 #include "reports/reports.h"
-#include "sim/run.h"
-#include "sim/scenario.h"
-#include "support/scratch.h"
+#include "sim/run/run.h"
+#include "sim/scenario/scenario.h"
+#include "tests/support/scratch.h"
 
 #define EXAMPLE DRSIM_SOURCE_DIR "/scenarios/examples/two-site-basic.json"
 

@@ -16,7 +16,7 @@
 #include <cmocka.h>
 
 #include "engine/rules.h"
-#include "sim/scenario.h"
+#include "sim/scenario/scenario.h"
 
 #define S DRS_NS_PER_S
 #define MIN (60 * S)

@@ -28,9 +28,9 @@
 
 #include "engine/rules.h"
 #include "reports/reports.h"
-#include "sim/run.h"
-#include "sim/scenario.h"
-#include "support/scratch.h"
+#include "sim/run/run.h"
+#include "sim/scenario/scenario.h"
+#include "tests/support/scratch.h"
 
 #define SCENARIO DRSIM_SOURCE_DIR "/tests/data/serve/rehearsal.json"
 #define SCENARIO_DIR DRSIM_SOURCE_DIR "/tests/data/serve/"

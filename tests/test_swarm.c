@@ -15,10 +15,10 @@
 #include <jansson.h>
 
 #include "reports/reports.h"
-#include "sim/run.h"
-#include "sim/scenario.h"
-#include "sim/swarm.h"
-#include "support/scratch.h"
+#include "sim/run/run.h"
+#include "sim/scenario/scenario.h"
+#include "sim/run/swarm.h"
+#include "tests/support/scratch.h"
 
 #define REGRESSION DRSIM_SOURCE_DIR "/scenarios/regression"
 #define PLANNED REGRESSION "/failover-planned.json"

@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "sim/units.h"
+#include "sim/scenario/units.h"
 
 #define NS INT64_C(1000000000)
 

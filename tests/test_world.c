@@ -10,9 +10,9 @@
 #include <cmocka.h>
 
 #include "engine/platform.h"
-#include "sim/scenario.h"
-#include "sim/sim.h"
-#include "sim/world.h"
+#include "sim/scenario/scenario.h"
+#include "sim/kernel/sim.h"
+#include "sim/run/world.h"
 
 #define S DRS_NS_PER_S
 

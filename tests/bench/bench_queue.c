@@ -15,7 +15,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "sim/sim.h"
+#include "sim/kernel/sim.h"
 
 #define BENCH_MEAN_NS 1000000.0 /* mean increment: 1 ms of virtual time */
 

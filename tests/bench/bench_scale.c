@@ -15,8 +15,8 @@
 
 #include "engine/rules.h"
 #include "reports/reports.h"
-#include "sim/run.h"
-#include "sim/scenario.h"
+#include "sim/run/run.h"
+#include "sim/scenario/scenario.h"
 
 static double wall_s(void)
 {

@@ -51,7 +51,7 @@ class InputError(Exception):
     """A scenario this model cannot run; the message names the JSON path."""
 
 
-# ---- units (sim/units.c) ------------------------------------------------------------------------
+# ---- units (sim/scenario/units.c) ------------------------------------------------------------------------
 
 _DUR_UNITS = [("d", DAY_NS), ("h", 3600 * NS), ("m", 60 * NS), ("s", NS), ("ms", 10**6),
               ("us", 10**3), ("ns", 1)]

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "engine/rules.h"
-#include "sim/scenario.h"
+#include "sim/scenario/scenario.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,8 +1,8 @@
 #!/bin/sh
 # Prints a libFuzzer dictionary for the scenario fuzzer, taken from the loader's own tables so it
 # follows every key, enum value, metric, job and event name as they are added: each string of an
-# array initialiser in sim/scenario*.c becomes a JSON string token ("\"vms\""), each unit of
-# sim/units.c a bare suffix to follow a number ("GiB"). A few JSON tokens and numbers at the edges
+# array initialiser in sim/scenario/scenario*.c becomes a JSON string token ("\"vms\""), each unit of
+# sim/scenario/units.c a bare suffix to follow a number ("GiB"). A few JSON tokens and numbers at the edges
 # of the loader's ranges come last.
 set -eu
 src="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -26,8 +26,8 @@ literals() {
         }' "$@"
 }
 
-literals "$src"/sim/scenario*.c | sort -u | awk '{ printf "\"\\\"%s\\\"\"\n", $0 }'
-literals "$src"/sim/units.c | grep -v ' ' | sort -u | awk '{ printf "\"%s\"\n", $0 }'
+literals "$src"/sim/scenario/scenario*.c | sort -u | awk '{ printf "\"\\\"%s\\\"\"\n", $0 }'
+literals "$src"/sim/scenario/units.c | grep -v ' ' | sort -u | awk '{ printf "\"%s\"\n", $0 }'
 cat <<'DICT'
 "{"
 "}"

@@ -3,7 +3,7 @@
 #ifndef TESTS_ENGINE_RIG_H
 #define TESTS_ENGINE_RIG_H
 
-#include "engine/desc.h"
+#include "engine/shared/desc.h"
 #include "engine/engine.h"
 #include "support/fake_platform.h"
 

@@ -1,7 +1,7 @@
 /* tests/support/fake_platform.h — a small world for testing the engine alone, and a recorder that
  * keeps everything the engine reports.
  *
- * The world runs on the sim kernel (sim/sim.h) and models just enough to check the engine against
+ * The world runs on the sim kernel (sim/kernel/sim.h) and models just enough to check the engine against
  * closed forms:
  *   - one link between sites 0 and 1 (sc->links[0]): a one-way latency before a transfer starts moving,
  *     then its bytes at bandwidth / n when n transfers move at once (processor sharing); down = every
@@ -20,10 +20,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "engine/desc.h"
+#include "engine/shared/desc.h"
 #include "engine/platform.h"
 #include "engine/record.h"
-#include "sim/sim.h"
+#include "sim/kernel/sim.h"
 
 typedef struct fake_disk {
     uint64_t extents;       /* extents covering the used bytes */

@@ -2,7 +2,7 @@
  * scenario_fixture.h, and frees any heap-built drs_scenario. */
 #include "support/scenario_fixture.h"
 
-#include "sim/scenario.h"
+#include "sim/scenario/scenario.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -28,7 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "engine/desc.h"
+#include "engine/shared/desc.h"
 
 #define FIXTURE_MIN (60 * DRS_NS_PER_S)
 #define FIXTURE_HOUR (60 * FIXTURE_MIN)

@@ -46,39 +46,57 @@
 #endif
 #define SIM_TUNE_OPS 4096u /* operations between checks of the work per operation */
 #define SIM_TUNE_COST 6u   /* average work per operation above which the width is re-estimated */
+#define SIM_BLOCK 3u       /* entries in one 64-byte bucket block */
+#ifndef SIM_PREFETCH_AHEAD
+#define SIM_PREFETCH_AHEAD 4 /* windows ahead whose events' slots are fetched while this one fires */
+#endif
 
-/* One event's storage. Slots are pooled and reused through a free list; slot 0 means "none". */
+/* One event's storage, 32 bytes so that a slot never straddles two cache lines. Slot 0 means "none". */
 typedef struct sim_slot {
-    int64_t at;     /* time */
-    uint64_t seq;   /* order of scheduling, breaks ties */
     sim_handler fn;
     void *arg;
-    uint32_t next;  /* bucket list; free list while free */
-    uint32_t prev;
-    uint32_t gen;   /* generation, bumped when the slot is released: stale ids stop matching */
-    uint32_t pending;
+    int64_t at;    /* time; next free slot while free */
+    uint32_t gen;  /* odd while pending; bumped when the event schedules and when it goes (ids carry it) */
+    uint32_t tag;  /* bumped on every schedule and reschedule: only the entry carrying it is current */
 } sim_slot;
 
-/* The times of the ends are kept beside the links so that scanning windows and appending touch only
- * the bucket array, not the (larger, randomly placed) slots. */
-typedef struct sim_bucket {
-    int64_t head_at, tail_at;
-    uint32_t head, tail;
-} sim_bucket;
+/* What a bucket holds per event: its time, its slot, and the slot's tag when it was queued. An entry
+ * whose tag no longer matches (the event was rescheduled or cancelled since) is stale and skipped. */
+typedef struct sim_entry {
+    int64_t at;
+    uint32_t slot;
+    uint32_t tag;
+} sim_entry;
+
+/* A bucket is a chain of 64-byte blocks, the first one inline in the bucket array, so that queueing
+ * into a short bucket touches one cache line. The chain's entries are sorted by time, ties in
+ * queueing order; any block may be part full, and the first is empty only when the bucket is. */
+typedef struct sim_block {
+    sim_entry e[SIM_BLOCK];
+    uint32_t n;    /* entries used in this block */
+    uint32_t next; /* next block in the overflow pool, 0 none */
+    uint32_t tail; /* first block only: the chain's last block in the pool, 0 when it is this one */
+    uint32_t pad;
+} sim_block;
+
+_Static_assert(sizeof(sim_block) == 64, "a bucket block is one cache line");
+_Static_assert(sizeof(sim_slot) == 32, "a slot is half a cache line");
 
 struct sim {
-    sim_bucket *bk;
+    sim_block *bk;      /* nb buckets, 64-byte aligned */
     uint32_t nb;        /* buckets, a power of two */
     uint32_t wshift;    /* window = 2^wshift ns */
-    int64_t cur;        /* current window (at >> wshift); no pending event lies before it */
+    int64_t cur;        /* current window (at >> wshift); no queued entry lies before it */
     size_t n;           /* pending events */
+    size_t ne;          /* queued entries, stale ones included */
+    sim_block *pool;    /* overflow blocks; index 0 unused */
+    uint32_t npool, poolcap, pool_free;
     sim_slot *slots;
     uint32_t nslots;    /* slots handed out at least once, slot 0 included */
     uint32_t slotcap;
     uint32_t free_head;
     bool stop;
     int64_t now;
-    uint64_t seq;
     uint64_t fired;
     sim_handler after;  /* sim_set_after_event */
     void *after_arg;
@@ -95,101 +113,193 @@ static void sim_oom(void)
     abort();
 }
 
-static inline bool sim_before(const sim_slot *a, const sim_slot *b)
+static sim_block *sim_buckets_new(uint32_t nb)
 {
-    return a->at < b->at || (a->at == b->at && a->seq < b->seq);
+    sim_block *b = aligned_alloc(64, (size_t)nb * sizeof *b);
+    if (b)
+        memset(b, 0, (size_t)nb * sizeof *b);
+    return b;
 }
 
-/* --- bucket lists --- */
+/* --- slots --- */
 
-static inline void sim_link(sim *s, uint32_t sl)
+static inline bool sim_entry_current(const sim *s, const sim_entry *e)
 {
-    sim_slot *S = s->slots;
-    sim_slot *e = &S[sl];
-    int64_t w = e->at >> s->wshift;
+    const sim_slot *sl = &s->slots[e->slot];
+    return sl->tag == e->tag && (sl->gen & 1);
+}
+
+static inline void sim_slot_release(sim *s, uint32_t sl)
+{
+    sim_slot *e = &s->slots[sl];
+    e->gen++; /* even: not pending; ids issued so far stop matching */
+    e->at = s->free_head;
+    s->free_head = sl;
+}
+
+/* A queued entry is dropped: if it was the current entry of a cancelled event, the slot was kept
+ * out of the free list until now (so that its tag cannot come round while the entry lies queued). */
+static inline void sim_entry_dropped(sim *s, const sim_entry *e)
+{
+    sim_slot *sl = &s->slots[e->slot];
+    if (sl->tag == e->tag && !(sl->gen & 1)) {
+        sl->at = s->free_head;
+        s->free_head = e->slot;
+    }
+}
+
+/* --- overflow blocks --- */
+
+static uint32_t sim_block_take(sim *s)
+{
+    uint32_t b = s->pool_free;
+    if (b) {
+        s->pool_free = s->pool[b].next;
+        return b;
+    }
+    if (s->npool >= s->poolcap) {
+        uint32_t cap = s->poolcap ? s->poolcap * 2 : 64;
+        sim_block *p = realloc(s->pool, (size_t)cap * sizeof *p);
+        if (!p)
+            sim_oom();
+        s->pool = p;
+        s->poolcap = cap;
+        if (s->npool == 0)
+            s->npool = 1;
+    }
+    return s->npool++;
+}
+
+static inline void sim_block_give(sim *s, uint32_t b)
+{
+    s->pool[b].next = s->pool_free;
+    s->pool_free = b;
+}
+
+/* --- bucket chains --- */
+
+/* Queues e in its window's bucket, after every entry of the bucket with time <= e.at: since each entry
+ * queued is the newest, that keeps ties in scheduling order. */
+static inline void sim_link(sim *s, sim_entry e)
+{
+    int64_t w = e.at >> s->wshift;
     if (w < s->cur)
         s->cur = w; /* a peek moved the window past now; an event at now moves it back */
-    sim_bucket *b = &s->bk[(uint64_t)w & (s->nb - 1)];
-    uint32_t t = b->tail;
-    if (!t) {
-        e->prev = e->next = 0;
-        b->head = b->tail = sl;
-        b->head_at = b->tail_at = e->at;
+    sim_block *head = &s->bk[(uint64_t)w & (s->nb - 1)];
+    s->ne++;
+    /* The usual case: later than everything in the bucket (often a short one, all inline). */
+    sim_block *b = head->tail ? &s->pool[head->tail] : head;
+    uint32_t n = b->n;
+    if (n == 0 || b->e[n - 1].at <= e.at) {
+        if (n < SIM_BLOCK) {
+            b->e[n] = e;
+            b->n = n + 1;
+            return;
+        }
+        uint32_t nbk = sim_block_take(s);
+        b = head->tail ? &s->pool[head->tail] : head; /* the pool may have moved */
+        s->pool[nbk].e[0] = e;
+        s->pool[nbk].n = 1;
+        s->pool[nbk].next = 0;
+        b->next = nbk;
+        head->tail = nbk;
         return;
     }
-    if (e->at > b->tail_at || (e->at == b->tail_at && S[t].seq < e->seq)) {
-        /* The usual case: later than everything in the bucket (a new event has the newest seq). */
-        e->prev = t;
-        e->next = 0;
-        S[t].next = sl;
-        b->tail = sl;
-        b->tail_at = e->at;
-        return;
-    }
-    uint32_t p = b->head;
-    uint32_t walked = 1;
-    while (sim_before(&S[p], e)) {
-        p = S[p].next;
+    b = head;
+    /* Find the block the entry goes into: the last whose first entry is <= e.at (or the first). */
+    uint32_t walked = 1, bi = 0; /* bi: b's index in the pool, 0 for the inline block */
+    while (b->next && s->pool[b->next].e[0].at <= e.at) {
+        bi = b->next;
+        b = &s->pool[bi];
         walked++;
     }
     s->work += walked;
-    e->next = p;
-    e->prev = S[p].prev;
-    if (e->prev) {
-        S[e->prev].next = sl;
-    } else {
-        b->head = sl;
-        b->head_at = e->at;
+    uint32_t i = b->n;
+    while (i > 0 && b->e[i - 1].at > e.at)
+        i--;
+    if (b->n < SIM_BLOCK) {
+        memmove(&b->e[i + 1], &b->e[i], (b->n - i) * sizeof e);
+        b->e[i] = e;
+        b->n++;
+        return;
     }
-    S[p].prev = sl;
+    /* Full: the block's last entry (or e itself) moves on to the front of the next block, or to a
+     * new block after this one. */
+    sim_entry out = e;
+    if (i < SIM_BLOCK) {
+        out = b->e[SIM_BLOCK - 1];
+        memmove(&b->e[i + 1], &b->e[i], (SIM_BLOCK - 1 - i) * sizeof e);
+        b->e[i] = e;
+    }
+    if (b->next && s->pool[b->next].n < SIM_BLOCK) {
+        sim_block *nx = &s->pool[b->next];
+        memmove(&nx->e[1], &nx->e[0], nx->n * sizeof e);
+        nx->e[0] = out;
+        nx->n++;
+        return;
+    }
+    uint32_t nbk = sim_block_take(s);
+    if (bi)
+        b = &s->pool[bi]; /* the pool may have moved */
+    sim_block *nx = &s->pool[nbk];
+    nx->e[0] = out;
+    nx->n = 1;
+    nx->next = b->next;
+    b->next = nbk;
+    if (!nx->next)
+        head->tail = nbk;
 }
 
-static inline void sim_unlink(sim *s, uint32_t sl)
+/* Removes the first entry of bucket b (which holds one). */
+static inline void sim_pop_front(sim *s, sim_block *b)
 {
-    sim_slot *S = s->slots;
-    sim_slot *e = &S[sl];
-    sim_bucket *b = &s->bk[(uint64_t)(e->at >> s->wshift) & (s->nb - 1)];
-    if (e->prev) {
-        S[e->prev].next = e->next;
-    } else {
-        b->head = e->next;
-        if (e->next)
-            b->head_at = S[e->next].at;
+    s->ne--;
+    uint32_t n = --b->n;
+    if (n) {
+        b->e[0] = b->e[1];
+        if (n > 1)
+            b->e[1] = b->e[2];
+        return;
     }
-    if (e->next) {
-        S[e->next].prev = e->prev;
-    } else {
-        b->tail = e->prev;
-        if (e->prev)
-            b->tail_at = S[e->prev].at;
+    if (b->next) {
+        uint32_t nx = b->next, tail = b->tail;
+        *b = s->pool[nx];
+        b->tail = tail == nx ? 0 : tail;
+        sim_block_give(s, nx);
     }
 }
 
-/* The slot of the earliest pending event (0 if none), advancing the current window to it. */
-static uint32_t sim_find_min(sim *s)
+/* The bucket whose first entry is the earliest current event (NULL if none), advancing the current
+ * window to it and dropping stale entries met on the way. */
+static sim_block *sim_find_min(sim *s)
 {
-    if (s->n == 0)
-        return 0;
-    const sim_slot *S = s->slots;
     uint32_t mask = s->nb - 1;
-    for (uint32_t i = 0; i < s->nb; i++) {
-        const sim_bucket *b = &s->bk[(uint64_t)s->cur & mask];
-        if (b->head && (b->head_at >> s->wshift) == s->cur) {
-            s->work += i;
-            return b->head;
+    for (;;) {
+        if (s->n == 0)
+            return NULL;
+        uint32_t i;
+        for (i = 0; i < s->nb; i++) {
+            sim_block *b = &s->bk[(uint64_t)s->cur & mask];
+            if (b->n && (b->e[0].at >> s->wshift) == s->cur) {
+                s->work += i;
+                if (sim_entry_current(s, &b->e[0]))
+                    return b;
+                sim_entry_dropped(s, &b->e[0]);
+                sim_pop_front(s, b);
+                break; /* look at the same window again */
+            }
+            s->cur++;
         }
-        s->cur++;
+        if (i < s->nb)
+            continue;
+        /* A whole year without an entry: find the earliest bucket head directly and jump there. */
+        s->work += 2 * (uint64_t)s->nb;
+        int64_t best = INT64_MAX;
+        for (uint32_t k = 0; k < s->nb; k++)
+            if (s->bk[k].n && s->bk[k].e[0].at < best)
+                best = s->bk[k].e[0].at;
+        s->cur = best >> s->wshift;
     }
-    /* A whole year without an event: search the bucket heads directly and jump there. */
-    s->work += 2 * (uint64_t)s->nb;
-    uint32_t best = 0;
-    for (uint32_t b = 0; b < s->nb; b++) {
-        uint32_t h = s->bk[b].head;
-        if (h && (!best || sim_before(&S[h], &S[best])))
-            best = h;
-    }
-    s->cur = S[best].at >> s->wshift;
-    return best;
 }
 
 /* --- width estimation and rebuilding --- */
@@ -223,7 +333,8 @@ static int64_t sim_select(int64_t *a, size_t n, size_t k)
 }
 
 /* Log2 of the window: SIM_WIDTH_FACTOR times the mean separation of the earlier half of the pending
- * events (the near future is what pops and most inserts touch; far outliers do not count). */
+ * events (the near future is what pops and most inserts touch; far outliers do not count). Stale
+ * entries are left out. */
 static uint32_t sim_estimate_wshift(sim *s)
 {
     if (s->n < 2)
@@ -237,9 +348,17 @@ static uint32_t sim_estimate_wshift(sim *s)
         s->scratchcap = cap;
     }
     size_t m = 0;
-    for (uint32_t b = 0; b < s->nb; b++)
-        for (uint32_t p = s->bk[b].head; p; p = s->slots[p].next)
-            s->scratch[m++] = s->slots[p].at;
+    for (uint32_t k = 0; k < s->nb; k++) {
+        const sim_block *b = &s->bk[k];
+        for (;;) {
+            for (uint32_t i = 0; i < b->n; i++)
+                if (sim_entry_current(s, &b->e[i]))
+                    s->scratch[m++] = b->e[i].at;
+            if (!b->next)
+                break;
+            b = &s->pool[b->next];
+        }
+    }
     assert(m == s->n);
     int64_t lo = s->scratch[0];
     for (size_t i = 1; i < m; i++)
@@ -254,46 +373,57 @@ static uint32_t sim_estimate_wshift(sim *s)
     return shift;
 }
 
-/* Rebuilds the calendar with nb buckets and a freshly estimated window. */
+/* Rebuilds the calendar with nb buckets and a freshly estimated window, dropping stale entries.
+ * Entries of equal time lie in one old bucket in queueing order and are requeued in that order. */
 static void sim_rebuild(sim *s, uint32_t nb)
 {
     uint32_t wshift = sim_estimate_wshift(s);
-    sim_bucket *nbk = calloc(nb, sizeof *nbk);
+    sim_block *nbk = sim_buckets_new(nb);
     if (!nbk) {
         if (nb > s->nb)
             return; /* stay at the old size: slower, still correct */
         sim_oom();
     }
-    sim_bucket *old = s->bk;
+    sim_block *old = s->bk;
     uint32_t oldnb = s->nb;
     s->bk = nbk;
     s->nb = nb;
     s->wshift = wshift;
     s->cur = INT64_MAX;
-    for (uint32_t b = 0; b < oldnb; b++) {
-        uint32_t p = old[b].head;
-        while (p) {
-            uint32_t next = s->slots[p].next;
-            sim_link(s, p);
-            p = next;
+    s->ne = 0;
+    for (uint32_t k = 0; k < oldnb; k++) {
+        sim_block b = old[k];
+        for (;;) {
+            for (uint32_t i = 0; i < b.n; i++) {
+                if (sim_entry_current(s, &b.e[i]))
+                    sim_link(s, b.e[i]);
+                else
+                    sim_entry_dropped(s, &b.e[i]);
+            }
+            if (!b.next)
+                break;
+            uint32_t nx = b.next;
+            b = s->pool[nx];
+            sim_block_give(s, nx);
         }
     }
     free(old);
-    if (s->n == 0)
+    if (s->ne == 0)
         s->cur = s->now >> wshift;
     s->work = 0;
     s->ops = 0;
 }
 
-/* Called once per operation: resizes with the number of pending events, and re-estimates the
+/* Called once per operation: resizes with the number of queued entries, and re-estimates the
  * width when the work per operation says it no longer fits. */
 static inline void sim_tune(sim *s)
 {
-    if (s->n > 2 * (size_t)s->nb && s->nb < (UINT32_C(1) << 30)) {
-        sim_rebuild(s, s->nb * 2);
-    } else if (s->n < s->nb / 4 && s->nb > SIM_MIN_BUCKETS) {
+    if (s->ne > 2 * (size_t)s->nb && s->nb < (UINT32_C(1) << 30)) {
+        /* Stale entries may make up the excess: dropped by the rebuild, they need no more buckets. */
+        sim_rebuild(s, s->n > (size_t)s->nb ? s->nb * 2 : s->nb);
+    } else if (s->ne < s->nb / 4 && s->nb > SIM_MIN_BUCKETS) {
         sim_rebuild(s, s->nb / 2);
-    } else if (++s->ops >= SIM_TUNE_OPS && s->ops >= s->n) {
+    } else if (++s->ops >= SIM_TUNE_OPS && s->ops >= s->ne) {
         /* At least n operations between checks keep the O(n) rebuild amortised O(1). */
         if (s->work > (uint64_t)SIM_TUNE_COST * s->ops && s->n >= 2)
             sim_rebuild(s, s->nb);
@@ -316,7 +446,7 @@ static inline uint32_t sim_lookup(const sim *s, sim_event_id id)
     if (sl == 0 || sl >= s->nslots)
         return 0;
     const sim_slot *e = &s->slots[sl];
-    if (e->gen != (uint32_t)(id >> 32) || !e->pending)
+    if (e->gen != (uint32_t)(id >> 32) || !(e->gen & 1))
         return 0;
     return sl;
 }
@@ -339,23 +469,15 @@ static inline uint32_t sim_slot_take(sim *s)
 {
     uint32_t sl = s->free_head;
     if (sl) {
-        s->free_head = s->slots[sl].next;
+        s->free_head = (uint32_t)s->slots[sl].at;
         return sl;
     }
     if (s->nslots > s->slotcap && !sim_grow_slots(s, (size_t)s->slotcap * 2))
         sim_oom();
     sl = s->nslots++;
-    s->slots[sl].gen = 1;
+    s->slots[sl].gen = 0;
+    s->slots[sl].tag = 0;
     return sl;
-}
-
-static inline void sim_slot_release(sim *s, uint32_t sl)
-{
-    sim_slot *e = &s->slots[sl];
-    e->pending = 0;
-    e->gen++;
-    e->next = s->free_head;
-    s->free_head = sl;
 }
 
 /* --- lifetime --- */
@@ -366,7 +488,7 @@ sim *sim_new(void)
     if (!s)
         return NULL;
     s->nb = SIM_MIN_BUCKETS;
-    s->bk = calloc(s->nb, sizeof *s->bk);
+    s->bk = sim_buckets_new(s->nb);
     if (!s->bk || !sim_grow_slots(s, 64)) {
         sim_free(s);
         return NULL;
@@ -382,6 +504,7 @@ void sim_free(sim *s)
     if (!s)
         return;
     free(s->bk);
+    free(s->pool);
     free(s->slots);
     free(s->scratch);
     free(s);
@@ -422,14 +545,14 @@ sim_event_id sim_schedule(sim *s, int64_t at_ns, sim_handler fn, void *arg)
     assert(fn != NULL);
     uint32_t sl = sim_slot_take(s);
     sim_slot *e = &s->slots[sl];
-    e->at = at_ns;
-    e->seq = s->seq++;
     e->fn = fn;
     e->arg = arg;
-    e->pending = 1;
-    sim_link(s, sl);
+    e->at = at_ns;
+    e->gen++; /* odd: pending */
+    e->tag++;
+    sim_event_id id = ((uint64_t)e->gen << 32) | sl;
+    sim_link(s, (sim_entry){at_ns, sl, e->tag});
     s->n++;
-    sim_event_id id = sim_id(s, sl);
     sim_tune(s);
     return id;
 }
@@ -439,8 +562,8 @@ bool sim_cancel(sim *s, sim_event_id id)
     uint32_t sl = sim_lookup(s, id);
     if (!sl)
         return false;
-    sim_unlink(s, sl);
-    sim_slot_release(s, sl);
+    /* The entry stays queued, now stale; the slot returns to the free list when it is dropped. */
+    s->slots[sl].gen++;
     s->n--;
     sim_tune(s);
     return true;
@@ -452,10 +575,10 @@ bool sim_reschedule(sim *s, sim_event_id id, int64_t at_ns)
     uint32_t sl = sim_lookup(s, id);
     if (!sl)
         return false;
-    sim_unlink(s, sl);
-    s->slots[sl].at = at_ns;
-    s->slots[sl].seq = s->seq++;
-    sim_link(s, sl);
+    sim_slot *e = &s->slots[sl];
+    e->at = at_ns;
+    e->tag++; /* the old entry goes stale */
+    sim_link(s, (sim_entry){at_ns, sl, e->tag});
     sim_tune(s);
     return true;
 }
@@ -472,28 +595,31 @@ bool sim_event_time(const sim *s, sim_event_id id, int64_t *at_ns)
 
 bool sim_next_time(sim *s, int64_t *at_ns)
 {
-    uint32_t sl = sim_find_min(s);
-    if (!sl)
+    sim_block *b = sim_find_min(s);
+    if (!b)
         return false;
-    *at_ns = s->slots[sl].at;
+    *at_ns = b->e[0].at;
     return true;
 }
 
 bool sim_step(sim *s)
 {
-    uint32_t sl = sim_find_min(s);
-    if (!sl)
+    sim_block *b = sim_find_min(s);
+    if (!b)
         return false;
-    sim_slot *e = &s->slots[sl];
-    /* The next windows' first events are likely next to fire: start fetching their slots. */
+    uint32_t sl = b->e[0].slot;
+    /* The slots of the events a few windows ahead are likely to fire soon: start fetching them. */
     uint32_t mask = s->nb - 1;
-    __builtin_prefetch(&s->slots[s->bk[(uint64_t)(s->cur + 1) & mask].head]);
-    __builtin_prefetch(&s->slots[s->bk[(uint64_t)(s->cur + 2) & mask].head]);
+    const sim_block *ahead = &s->bk[(uint64_t)(s->cur + SIM_PREFETCH_AHEAD) & mask];
+    __builtin_prefetch(&s->slots[ahead->e[0].slot]);
+    __builtin_prefetch(&s->slots[ahead->e[1].slot]);
+    __builtin_prefetch(&s->bk[(uint64_t)(s->cur + 4 * SIM_PREFETCH_AHEAD) & mask]);
+    sim_slot *e = &s->slots[sl];
     sim_handler fn = e->fn;
     void *arg = e->arg;
     assert(e->at >= s->now);
     s->now = e->at;
-    sim_unlink(s, sl);
+    sim_pop_front(s, b);
     /* Released before the handler runs, so that the handler sees its own id as fired. */
     sim_slot_release(s, sl);
     s->n--;
@@ -517,8 +643,8 @@ uint64_t sim_run_until(sim *s, int64_t end_ns)
     uint64_t start = s->fired;
     s->stop = false;
     for (;;) {
-        uint32_t sl = sim_find_min(s);
-        if (!sl || s->slots[sl].at > end_ns)
+        sim_block *b = sim_find_min(s);
+        if (!b || b->e[0].at > end_ns)
             break;
         sim_step(s);
         if (s->stop) {

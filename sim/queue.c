@@ -45,8 +45,16 @@
 #define SIM_WIDTH_FACTOR 2 /* window = factor x mean separation of the near-future events */
 #endif
 #define SIM_TUNE_OPS 4096u /* operations between checks of the work per operation */
+#define SIM_TUNE_EVERY 16u /* operations between checks of the sizes (a little slack costs nothing) */
 #define SIM_TUNE_COST 6u   /* average work per operation above which the width is re-estimated */
 #define SIM_BLOCK 3u       /* entries in one 64-byte bucket block */
+#ifndef SIM_EPOCH_EVENTS
+#define SIM_EPOCH_EVENTS 4096u /* events per epoch aimed at in two tiers: the calendar stays in L2 */
+#endif
+#ifndef SIM_EPOCH_BUCKETS
+#define SIM_EPOCH_BUCKETS SIM_EPOCH_EVENTS /* the calendar's buckets with two tiers */
+#endif
+#define SIM_TWO_TIER_MIN (4u * SIM_EPOCH_EVENTS) /* pending events from which the far tier is used */
 #ifndef SIM_PREFETCH_AHEAD
 #define SIM_PREFETCH_AHEAD 4 /* windows ahead whose events' slots are fetched while this one fires */
 #endif
@@ -79,6 +87,12 @@ typedef struct sim_block {
     uint32_t pad;
 } sim_block;
 
+/* One epoch of the far tier: its entries unsorted, in queueing order. */
+typedef struct sim_epoch {
+    sim_entry *e;
+    uint32_t n, cap;
+} sim_epoch;
+
 _Static_assert(sizeof(sim_block) == 64, "a bucket block is one cache line");
 _Static_assert(sizeof(sim_slot) == 32, "a slot is half a cache line");
 
@@ -87,8 +101,19 @@ struct sim {
     uint32_t nb;        /* buckets, a power of two */
     uint32_t wshift;    /* window = 2^wshift ns */
     int64_t cur;        /* current window (at >> wshift); no queued entry lies before it */
+    uint32_t nb_min;    /* the calendar shrinks no further */
     size_t n;           /* pending events */
-    size_t ne;          /* queued entries, stale ones included */
+    size_t ne;          /* entries in the calendar, stale ones included */
+    /* The far tier: entries of epoch e (at >> eshift) > cur_ep wait unsorted in ep[e mod nep]. With
+     * one tier, eshift is 63 and every time lies in epoch 0 = cur_ep. */
+    sim_epoch *ep;
+    uint32_t nep;       /* epochs in the ring, a power of two; 0 with one tier */
+    uint32_t eshift;
+    int64_t cur_ep;     /* epochs up to this one are in the calendar */
+    size_t nfar;        /* entries in the far tier, stale ones included */
+    size_t plan_lo, plan_hi; /* pending counts outside which the tiers are planned again */
+    sim_entry *gather;  /* every entry, while planning */
+    size_t gathercap;
     sim_block *pool;    /* overflow blocks; index 0 unused */
     uint32_t npool, poolcap, pool_free;
     sim_slot *slots;
@@ -103,6 +128,7 @@ struct sim {
     /* Self-tuning: work done since the last check, and operations counted. */
     uint64_t work;
     uint32_t ops;
+    uint32_t countdown; /* operations until the next check of the sizes */
     int64_t *scratch;   /* times gathered while estimating the width */
     size_t scratchcap;
 };
@@ -178,6 +204,8 @@ static inline void sim_block_give(sim *s, uint32_t b)
 
 /* --- bucket chains --- */
 
+static void sim_link_slow(sim *s, sim_block *head, sim_entry e);
+
 /* Queues e in its window's bucket, after every entry of the bucket with time <= e.at: since each entry
  * queued is the newest, that keeps ties in scheduling order. */
 static inline void sim_link(sim *s, sim_entry e)
@@ -187,7 +215,19 @@ static inline void sim_link(sim *s, sim_entry e)
         s->cur = w; /* a peek moved the window past now; an event at now moves it back */
     sim_block *head = &s->bk[(uint64_t)w & (s->nb - 1)];
     s->ne++;
-    /* The usual case: later than everything in the bucket (often a short one, all inline). */
+    /* The usual case: later than everything in a short bucket. */
+    uint32_t n = head->n;
+    if (!head->next && n < SIM_BLOCK && (n == 0 || head->e[n - 1].at <= e.at)) {
+        head->e[n] = e;
+        head->n = n + 1;
+        return;
+    }
+    sim_link_slow(s, head, e);
+}
+
+static __attribute__((noinline)) void sim_link_slow(sim *s, sim_block *head, sim_entry e)
+{
+    /* Later than everything in the bucket: appended to the last block. */
     sim_block *b = head->tail ? &s->pool[head->tail] : head;
     uint32_t n = b->n;
     if (n == 0 || b->e[n - 1].at <= e.at) {
@@ -250,6 +290,31 @@ static inline void sim_link(sim *s, sim_entry e)
         head->tail = nbk;
 }
 
+static __attribute__((noinline)) void sim_epoch_grow(sim_epoch *v)
+{
+    uint32_t cap = v->cap ? v->cap * 2 : 256;
+    sim_entry *a = realloc(v->e, (size_t)cap * sizeof *a);
+    if (!a)
+        sim_oom();
+    v->e = a;
+    v->cap = cap;
+}
+
+/* Queues e in the calendar if its epoch has come, else at the end of its epoch in the far tier. */
+static inline void sim_queue(sim *s, sim_entry e)
+{
+    int64_t ep = e.at >> s->eshift;
+    if (ep <= s->cur_ep) {
+        sim_link(s, e);
+        return;
+    }
+    sim_epoch *v = &s->ep[(uint64_t)ep & (s->nep - 1)];
+    if (v->n == v->cap)
+        sim_epoch_grow(v);
+    v->e[v->n++] = e;
+    s->nfar++;
+}
+
 /* Removes the first entry of bucket b (which holds one). */
 static inline void sim_pop_front(sim *s, sim_block *b)
 {
@@ -269,13 +334,13 @@ static inline void sim_pop_front(sim *s, sim_block *b)
     }
 }
 
-/* The bucket whose first entry is the earliest current event (NULL if none), advancing the current
- * window to it and dropping stale entries met on the way. */
-static sim_block *sim_find_min(sim *s)
+/* The calendar's bucket whose first entry is its earliest current event (NULL if it holds none),
+ * advancing the current window to it and dropping stale entries met on the way. */
+static sim_block *sim_find_min_cal(sim *s)
 {
     uint32_t mask = s->nb - 1;
     for (;;) {
-        if (s->n == 0)
+        if (s->ne == 0)
             return NULL;
         uint32_t i;
         for (i = 0; i < s->nb; i++) {
@@ -300,6 +365,60 @@ static sim_block *sim_find_min(sim *s)
                 best = s->bk[k].e[0].at;
         s->cur = best >> s->wshift;
     }
+}
+
+/* Moves the far tier's next epoch with entries into the calendar (which is empty). Entries of later
+ * years stay; stale ones move too and are dropped when they come first. */
+static void sim_advance_epoch(sim *s)
+{
+    uint32_t mask = s->nep - 1;
+    s->cur = INT64_MAX;
+    for (uint32_t k = 0; k < s->nep; k++) {
+        s->cur_ep++;
+        sim_epoch *v = &s->ep[(uint64_t)s->cur_ep & mask];
+        uint32_t keep = 0;
+        for (uint32_t i = 0; i < v->n; i++) {
+            sim_entry e = v->e[i];
+            if ((e.at >> s->eshift) == s->cur_ep) {
+                sim_link(s, e);
+            } else {
+                v->e[keep++] = e;
+            }
+        }
+        s->nfar -= v->n - keep;
+        v->n = keep;
+        if (s->ne)
+            return;
+    }
+    /* A whole ring of epochs without an entry: jump to the earliest one. */
+    int64_t best = INT64_MAX;
+    for (uint32_t k = 0; k < s->nep; k++)
+        for (uint32_t i = 0; i < s->ep[k].n; i++)
+            best = s->ep[k].e[i].at < best ? s->ep[k].e[i].at : best;
+    s->cur_ep = (best >> s->eshift) - 1;
+}
+
+/* The bucket whose first entry is the earliest pending event (NULL if none). */
+static sim_block *sim_find_min_slow(sim *s)
+{
+    for (;;) {
+        sim_block *b = sim_find_min_cal(s);
+        if (b)
+            return b;
+        if (s->n == 0 || s->nfar == 0)
+            return NULL;
+        sim_advance_epoch(s);
+    }
+}
+
+static inline sim_block *sim_find_min(sim *s)
+{
+    /* The usual case: the current window's bucket starts with a current entry of this window. */
+    sim_block *b = &s->bk[(uint64_t)s->cur & (s->nb - 1)];
+    if (__builtin_expect(s->ne && b->n && (b->e[0].at >> s->wshift) == s->cur, 1) &&
+        sim_entry_current(s, &b->e[0]))
+        return b;
+    return sim_find_min_slow(s);
 }
 
 /* --- width estimation and rebuilding --- */
@@ -332,21 +451,58 @@ static int64_t sim_select(int64_t *a, size_t n, size_t k)
     return a[kk];
 }
 
-/* Log2 of the window: SIM_WIDTH_FACTOR times the mean separation of the earlier half of the pending
- * events (the near future is what pops and most inserts touch; far outliers do not count). Stale
- * entries are left out. */
+static bool sim_scratch_room(sim *s, size_t m)
+{
+    if (s->scratchcap >= m)
+        return true;
+    int64_t *a = realloc(s->scratch, m * 2 * sizeof *a);
+    if (!a)
+        return false;
+    s->scratch = a;
+    s->scratchcap = m * 2;
+    return true;
+}
+
+static bool sim_gather_room(sim *s, size_t m)
+{
+    if (s->gathercap >= m)
+        return true;
+    sim_entry *g = realloc(s->gather, m * 2 * sizeof *g);
+    if (!g)
+        return false;
+    s->gather = g;
+    s->gathercap = m * 2;
+    return true;
+}
+
+/* The mean separation of the earlier half of the times a[0..m) (the near future is what pops and
+ * most inserts touch; far outliers do not count). Reorders a. */
+static double sim_separation(int64_t *a, size_t m)
+{
+    int64_t lo = a[0];
+    for (size_t i = 1; i < m; i++)
+        lo = a[i] < lo ? a[i] : lo;
+    size_t k = m / 2;
+    int64_t mid = sim_select(a, m, k);
+    return (double)((uint64_t)mid - (uint64_t)lo) / (double)(k ? k : 1);
+}
+
+/* The largest shift with 2^shift <= width (0 for widths below 2). */
+static uint32_t sim_log2_floor(double width)
+{
+    uint32_t shift = 0;
+    while (shift < 62 && (double)((uint64_t)1 << (shift + 1)) <= width)
+        shift++;
+    return shift;
+}
+
+/* Log2 of the window: SIM_WIDTH_FACTOR times the separation of the calendar's current entries. */
 static uint32_t sim_estimate_wshift(sim *s)
 {
-    if (s->n < 2)
+    if (s->ne < 2)
         return s->wshift;
-    if (s->scratchcap < s->n) {
-        size_t cap = s->n * 2;
-        int64_t *a = realloc(s->scratch, cap * sizeof *a);
-        if (!a)
-            return s->wshift; /* keep the old width: slower, still correct */
-        s->scratch = a;
-        s->scratchcap = cap;
-    }
+    if (!sim_scratch_room(s, s->ne))
+        return s->wshift; /* keep the old width: slower, still correct */
     size_t m = 0;
     for (uint32_t k = 0; k < s->nb; k++) {
         const sim_block *b = &s->bk[k];
@@ -359,25 +515,21 @@ static uint32_t sim_estimate_wshift(sim *s)
             b = &s->pool[b->next];
         }
     }
-    assert(m == s->n);
-    int64_t lo = s->scratch[0];
-    for (size_t i = 1; i < m; i++)
-        lo = s->scratch[i] < lo ? s->scratch[i] : lo;
-    size_t k = m / 2;
-    int64_t mid = sim_select(s->scratch, m, k);
-    double sep = (double)((uint64_t)mid - (uint64_t)lo) / (double)(k ? k : 1);
-    double width = SIM_WIDTH_FACTOR * sep;
-    uint32_t shift = 0;
-    while (shift < 62 && (double)((uint64_t)1 << (shift + 1)) <= width)
-        shift++;
-    return shift;
+    if (m < 2)
+        return s->wshift;
+    return sim_log2_floor(SIM_WIDTH_FACTOR * sim_separation(s->scratch, m));
 }
 
 /* Rebuilds the calendar with nb buckets and a freshly estimated window, dropping stale entries.
  * Entries of equal time lie in one old bucket in queueing order and are requeued in that order. */
 static void sim_rebuild(sim *s, uint32_t nb)
 {
-    uint32_t wshift = sim_estimate_wshift(s);
+    /* With two tiers a year of the calendar is one epoch, and the calendar shrinks no more: an epoch
+     * drains it each time before the next one fills it. */
+    uint32_t lognb = sim_log2_floor(nb);
+    uint32_t wshift = !s->nep ? sim_estimate_wshift(s) : s->eshift > lognb ? s->eshift - lognb : 0;
+    if (s->nep)
+        s->nb_min = nb;
     sim_block *nbk = sim_buckets_new(nb);
     if (!nbk) {
         if (nb > s->nb)
@@ -414,22 +566,127 @@ static void sim_rebuild(sim *s, uint32_t nb)
     s->ops = 0;
 }
 
-/* Called once per operation: resizes with the number of queued entries, and re-estimates the
- * width when the work per operation says it no longer fits. */
-static inline void sim_tune(sim *s)
+/* Plans the tiers for the pending events: one calendar below SIM_TWO_TIER_MIN of them; otherwise
+ * epochs of about SIM_EPOCH_EVENTS events each, a ring of them covering about twice the pending
+ * span, and a calendar of SIM_EPOCH_EVENTS / 2 buckets for the current epoch (a year of it is one
+ * epoch). Everything is requeued in its old order, which keeps ties in scheduling order, and stale
+ * entries are dropped. O(n), done when the pending count has grown or shrunk fourfold. */
+static void sim_plan(sim *s)
 {
-    if (s->ne > 2 * (size_t)s->nb && s->nb < (UINT32_C(1) << 30)) {
+    if (!sim_gather_room(s, s->ne + s->nfar + 1) || !sim_scratch_room(s, s->n + 1)) {
+        s->plan_hi = s->n * 2; /* try again later: slower, still correct */
+        s->plan_lo = s->n / 2;
+        return;
+    }
+    size_t m = 0;
+    for (uint32_t k = 0; k < s->nb; k++) {
+        sim_block b = s->bk[k];
+        for (;;) {
+            for (uint32_t i = 0; i < b.n; i++) {
+                if (sim_entry_current(s, &b.e[i]))
+                    s->gather[m++] = b.e[i];
+                else
+                    sim_entry_dropped(s, &b.e[i]);
+            }
+            if (!b.next)
+                break;
+            uint32_t nx = b.next;
+            b = s->pool[nx];
+            sim_block_give(s, nx);
+        }
+    }
+    for (uint32_t k = 0; k < s->nep; k++) {
+        for (uint32_t i = 0; i < s->ep[k].n; i++) {
+            if (sim_entry_current(s, &s->ep[k].e[i]))
+                s->gather[m++] = s->ep[k].e[i];
+            else
+                sim_entry_dropped(s, &s->ep[k].e[i]);
+        }
+        free(s->ep[k].e);
+    }
+    free(s->ep);
+    s->ep = NULL;
+    s->nep = 0;
+    s->nfar = 0;
+    assert(m == s->n);
+    uint32_t nb;
+    if (m >= SIM_TWO_TIER_MIN) {
+        for (size_t i = 0; i < m; i++)
+            s->scratch[i] = s->gather[i].at;
+        double sep = sim_separation(s->scratch, m);
+        s->eshift = sim_log2_floor((double)SIM_EPOCH_EVENTS * sep);
+        size_t want = 2 * m / SIM_EPOCH_EVENTS;
+        uint32_t nep = 2;
+        while (nep < want && nep < (UINT32_C(1) << 24))
+            nep *= 2;
+        s->ep = calloc(nep, sizeof *s->ep);
+        if (!s->ep)
+            sim_oom();
+        s->nep = nep;
+        nb = SIM_EPOCH_BUCKETS;
+        uint32_t lognb = sim_log2_floor(nb);
+        s->wshift = s->eshift > lognb ? s->eshift - lognb : 0;
+        s->cur_ep = s->now >> s->eshift;
+        s->plan_lo = m / 4;
+        s->plan_hi = m * 4;
+    } else {
+        s->eshift = 63;
+        s->cur_ep = 0;
+        nb = SIM_MIN_BUCKETS;
+        while (nb < m && nb < (UINT32_C(1) << 30))
+            nb *= 2;
+        s->plan_lo = 0;
+        s->plan_hi = SIM_TWO_TIER_MIN;
+        for (size_t i = 0; i < m; i++)
+            s->scratch[i] = s->gather[i].at;
+        if (m >= 2)
+            s->wshift = sim_log2_floor(SIM_WIDTH_FACTOR * sim_separation(s->scratch, m));
+    }
+    s->nb_min = s->nep ? nb : SIM_MIN_BUCKETS;
+    sim_block *nbk = sim_buckets_new(nb);
+    if (!nbk)
+        sim_oom();
+    free(s->bk);
+    s->bk = nbk;
+    s->nb = nb;
+    s->ne = 0;
+    s->cur = INT64_MAX;
+    for (size_t i = 0; i < m; i++)
+        sim_queue(s, s->gather[i]);
+    if (s->ne == 0)
+        s->cur = s->now >> s->wshift;
+    s->work = 0;
+    s->ops = 0;
+}
+
+/* Called every SIM_TUNE_EVERY operations: plans the tiers again when the pending count left its
+ * range or stale entries pile up, resizes the calendar with its entries, and re-estimates the width
+ * when the work per operation says it no longer fits. */
+static void sim_tune_check(sim *s)
+{
+    s->countdown = SIM_TUNE_EVERY;
+    if (s->n > s->plan_hi || s->n < s->plan_lo || s->nfar > 2 * s->n + SIM_EPOCH_EVENTS) {
+        sim_plan(s);
+    } else if (s->ne > ((size_t)s->nb << (s->nep ? 2 : 1)) && s->nb < (UINT32_C(1) << 30)) {
+        /* With two tiers an epoch's arrival fills the calendar to about two entries a bucket at
+         * once, and new events join it: allow twice that before growing. */
         /* Stale entries may make up the excess: dropped by the rebuild, they need no more buckets. */
-        sim_rebuild(s, s->n > (size_t)s->nb ? s->nb * 2 : s->nb);
-    } else if (s->ne < s->nb / 4 && s->nb > SIM_MIN_BUCKETS) {
+        sim_rebuild(s, s->nep || s->n > (size_t)s->nb ? s->nb * 2 : s->nb);
+    } else if (s->ne < s->nb / 4 && s->nb > s->nb_min) {
         sim_rebuild(s, s->nb / 2);
-    } else if (++s->ops >= SIM_TUNE_OPS && s->ops >= s->ne) {
+    } else if ((s->ops += SIM_TUNE_EVERY) >= SIM_TUNE_OPS && s->ops >= s->ne) {
         /* At least n operations between checks keep the O(n) rebuild amortised O(1). */
-        if (s->work > (uint64_t)SIM_TUNE_COST * s->ops && s->n >= 2)
+        if (s->work > (uint64_t)SIM_TUNE_COST * s->ops && s->n >= 2 && !s->nep)
             sim_rebuild(s, s->nb);
         s->work = 0;
         s->ops = 0;
     }
+}
+
+static inline void sim_tune(sim *s)
+{
+    if (__builtin_expect(--s->countdown == 0, 0))
+        sim_tune_check(s);
 }
 
 /* --- slots and ids --- */
@@ -496,6 +753,10 @@ sim *sim_new(void)
     s->slots[0] = (sim_slot){0};
     s->nslots = 1;
     s->wshift = 20; /* ~1 ms until the first estimate */
+    s->countdown = SIM_TUNE_EVERY;
+    s->eshift = 63;    /* one tier */
+    s->nb_min = SIM_MIN_BUCKETS;
+    s->plan_hi = SIM_TWO_TIER_MIN;
     return s;
 }
 
@@ -504,6 +765,10 @@ void sim_free(sim *s)
     if (!s)
         return;
     free(s->bk);
+    for (uint32_t k = 0; k < s->nep; k++)
+        free(s->ep[k].e);
+    free(s->ep);
+    free(s->gather);
     free(s->pool);
     free(s->slots);
     free(s->scratch);
@@ -551,7 +816,7 @@ sim_event_id sim_schedule(sim *s, int64_t at_ns, sim_handler fn, void *arg)
     e->gen++; /* odd: pending */
     e->tag++;
     sim_event_id id = ((uint64_t)e->gen << 32) | sl;
-    sim_link(s, (sim_entry){at_ns, sl, e->tag});
+    sim_queue(s, (sim_entry){at_ns, sl, e->tag});
     s->n++;
     sim_tune(s);
     return id;
@@ -578,7 +843,7 @@ bool sim_reschedule(sim *s, sim_event_id id, int64_t at_ns)
     sim_slot *e = &s->slots[sl];
     e->at = at_ns;
     e->tag++; /* the old entry goes stale */
-    sim_link(s, (sim_entry){at_ns, sl, e->tag});
+    sim_queue(s, (sim_entry){at_ns, sl, e->tag});
     sim_tune(s);
     return true;
 }
@@ -610,10 +875,7 @@ bool sim_step(sim *s)
     uint32_t sl = b->e[0].slot;
     /* The slots of the events a few windows ahead are likely to fire soon: start fetching them. */
     uint32_t mask = s->nb - 1;
-    const sim_block *ahead = &s->bk[(uint64_t)(s->cur + SIM_PREFETCH_AHEAD) & mask];
-    __builtin_prefetch(&s->slots[ahead->e[0].slot]);
-    __builtin_prefetch(&s->slots[ahead->e[1].slot]);
-    __builtin_prefetch(&s->bk[(uint64_t)(s->cur + 4 * SIM_PREFETCH_AHEAD) & mask]);
+    __builtin_prefetch(&s->slots[s->bk[(uint64_t)(s->cur + SIM_PREFETCH_AHEAD) & mask].e[0].slot]);
     sim_slot *e = &s->slots[sl];
     sim_handler fn = e->fn;
     void *arg = e->arg;

@@ -670,8 +670,12 @@ static void sim_tune_check(sim *s)
     } else if (s->ne > ((size_t)s->nb << (s->nep ? 2 : 1)) && s->nb < (UINT32_C(1) << 30)) {
         /* With two tiers an epoch's arrival fills the calendar to about two entries a bucket at
          * once, and new events join it: allow twice that before growing. */
-        /* Stale entries may make up the excess: dropped by the rebuild, they need no more buckets. */
-        sim_rebuild(s, s->nep || s->n > (size_t)s->nb ? s->nb * 2 : s->nb);
+        /* Stale entries may make up the excess: dropped by a rebuild at the same size, they need no
+         * more buckets. */
+        uint32_t nb = s->nb;
+        sim_rebuild(s, nb);
+        if (s->ne > 2 * (size_t)nb)
+            sim_rebuild(s, nb * 2);
     } else if (s->ne < s->nb / 4 && s->nb > s->nb_min) {
         sim_rebuild(s, s->nb / 2);
     } else if ((s->ops += SIM_TUNE_EVERY) >= SIM_TUNE_OPS && s->ops >= s->ne) {

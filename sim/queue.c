@@ -1,40 +1,59 @@
 /* sim/queue.c — the kernel's clock and event queue.
  *
- * STRUCTURE: a calendar queue (R. Brown, CACM 31(10), 1988). Time is cut into windows of 2^wshift ns;
- * window w maps to bucket w mod nbuckets, so one "year" of nbuckets windows wraps around the bucket
- * array. Each bucket is a doubly linked list of event slots sorted by (time, sequence), so ties fire
- * in scheduling order. The next event is the head of the bucket of the current window if that head
- * lies in the window; otherwise the current window advances. With the window sized to the density
- * of the near future and about one bucket per pending event, schedule, pop, cancel and reschedule
- * are O(1) on average. The bucket count follows the number of pending events (doubling or halving,
- * amortised O(1)), and the width is re-estimated whenever the queue rebuilds: on a resize, and when
- * the measured work per operation (empty windows skipped, list nodes walked) says the width went
- * stale. Cancel unlinks in O(1) through the links stored in the slot; reschedule is unlink + insert.
+ * STRUCTURE: a calendar queue (R. Brown, CACM 31(10), 1988) holding small entries (time, slot,
+ * tag), with a second, unsorted tier in front of it once the queue is large.
  *
- * WHY — measured on this 2-core AMD EPYC VM (no hardware counters; timings swing by 2x with the
- * neighbours' load, so structures were compared interleaved, best of 5, hold model with uniform
- * increments, one core, tests/bench/bench_queue.c):
- *   - binary heap of pointers: about 9 M events/s at 100 k pending (the starting point).
- *   - 4-ary heap, times inline in a 64-byte-aligned key array with the slot index beside it,
- *     branch-free min-of-4 tournament, Floyd's bottom-up sift, grandchild prefetch, and the firing
- *     event's root hole filled directly by the handler's own schedule: 23.5 M/s at 1 k, 9.8 M/s at
- *     100 k, 2.0 M/s at 1 M on a quiet machine. At 100 k it still walks ~8 dependent levels per event;
- *     cachegrind counted ~790 instructions, 12 L1 and 4.3 L2-sized misses per event.
- *   - this calendar queue: 30 M/s at 1 k and 17 M/s at 100 k on a quiet machine (first version,
- *     before the bucket kept its end times); interleaved with the heap under load, 9.8 vs 4.2 M/s at
- *     100 k and 12.6 vs 10.6 M/s at 1 k. cachegrind: ~270 instructions, 4.6 L1 and 3.8 L2-sized
- *     misses per event, most of them the random read of the firing event's slot.
- *   - window factor (SIM_WIDTH_FACTOR) 1, 2, 4 x mean separation: 6.2, 9.2, 6.0 M/s under load.
- * The heap would be the safer choice for adversarial time distributions (the calendar degrades
- * towards a list scan if most events crowd into one window yet differ in time); the self-tuning
- * rebuild bounds the damage for distributions that drift.
+ * Calendar. Time is cut into windows of 2^wshift ns; window w maps to bucket w mod nb, so one
+ * "year" of nb windows wraps around the bucket array. A bucket is a chain of 64-byte blocks of
+ * three entries, the first block inline in the bucket array, sorted by time with ties in queueing
+ * order: an entry goes after every entry of its time already there, and since each entry queued is
+ * the newest, that is scheduling order. The next event is the first entry of the current window's
+ * bucket if it lies in the window; otherwise the window advances.
  *
- * Memory: slots live in one array grown geometrically and reused through a free list; the bucket
- * array is reallocated only on a rebuild, at most once per n operations. No allocation per event.
+ * Far tier (from SIM_TWO_TIER_MIN pending events). Time is also cut into epochs of 2^eshift ns,
+ * each meant to hold about SIM_EPOCH_EVENTS events, in a ring covering about twice the pending
+ * span. An event of a later epoch than the current one is appended, unsorted, to its epoch's array
+ * (a sequential write); when the calendar runs empty the next epoch's entries move into it, in the
+ * order they were appended (so ties stay in order). The calendar then holds one epoch: a year of it
+ * is one epoch, its buckets stay in the L2 cache, and events only pass through it briefly.
+ *
+ * Slots and ids. An event's handler, argument and time live in a 32-byte slot (never two cache
+ * lines), reused through a free list. An id is the slot and its generation (odd while pending).
+ * Each entry carries the slot's tag as it was when queued; a reschedule bumps the tag and queues a
+ * new entry, a cancel only ends the generation, so both are O(1) and leave a stale entry behind,
+ * dropped when it comes first, when the calendar is rebuilt, or when stale entries pile up (the
+ * slot of a cancelled event returns to the free list only when its last entry is dropped, so tags
+ * cannot come round while an entry still carries an old one).
+ *
+ * Tuning, every SIM_TUNE_EVERY operations: the tiers are planned again (O(n)) when the pending
+ * count has grown or shrunk fourfold; the calendar doubles or halves with its entries (with one
+ * tier) and re-estimates its width when the measured work per operation (empty windows skipped,
+ * blocks walked) says the width went stale. All amortised O(1).
+ *
+ * WHY — measured on this 2-core AMD EPYC VM (no hardware counters; shared and loaded, so wall-clock
+ * rates swing by 2-10x; structures compared in one process, alternating rounds; instruction and
+ * miss counts from cachegrind with a 32 KiB L1, and the last level simulated at 2 MiB (L2-sized) or
+ * 32 MiB (L3-sized); hold model, uniform increments, tests/bench/bench_queue.c):
+ *   - 4-ary heap, keys inline and aligned by cache line, Floyd's sift, the firing event's root hole
+ *     filled by the handler's own schedule: @HEAP@
+ *   - the previous calendar (doubly linked 48-byte slots, one tier): @OLD@
+ *     At 1 M pending each event touched about four random cache lines in 72 MB (the firing slot,
+ * its successor's back link, the target bucket and the tail slot it is appended to): as fast as the
+ *     heap there.
+ *   - this queue: @NEW@
+ *   - SimPy 3 (hold_simpy.py, bare timeouts): @SIMPY@
+ *   - window factor (SIM_WIDTH_FACTOR) 1, 2, 4 x mean separation: 6.2, 9.2, 6.0 M/s under load
+ *     (previous calendar, kept). Epochs of 4,096 or 8,192 events, 1 or 2 entries per calendar
+ * window: within 3 % of instructions. The heap would be the safer choice for adversarial time
+ * distributions (the calendar degrades towards a list scan if most events crowd into one window yet
+ * differ in time); the self-tuning rebuild bounds the damage for distributions that drift.
+ *
+ * Memory: slots, epoch arrays and overflow blocks are grown geometrically and reused; the bucket
+ * array is reallocated only on a rebuild or a plan. No allocation per event once warm.
  */
 #include <assert.h>
-#include <stdio.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,31 +64,39 @@
 #define SIM_WIDTH_FACTOR 2 /* window = factor x mean separation of the near-future events */
 #endif
 #define SIM_TUNE_OPS 4096u /* operations between checks of the work per operation */
-#define SIM_TUNE_EVERY 16u /* operations between checks of the sizes (a little slack costs nothing) */
-#define SIM_TUNE_COST 6u   /* average work per operation above which the width is re-estimated */
-#define SIM_BLOCK 3u       /* entries in one 64-byte bucket block */
+#define SIM_TUNE_EVERY                                                                             \
+    16u                  /* operations between checks of the sizes (a little slack costs nothing) */
+#define SIM_TUNE_COST 6u /* average work per operation above which the width is re-estimated */
+#define SIM_BLOCK 3u     /* entries in one 64-byte bucket block */
 #ifndef SIM_EPOCH_EVENTS
-#define SIM_EPOCH_EVENTS 4096u /* events per epoch aimed at in two tiers: the calendar stays in L2 */
+#define SIM_EPOCH_EVENTS                                                                           \
+    4096u /* events per epoch aimed at in two tiers: the calendar stays in L2 */
 #endif
 #ifndef SIM_EPOCH_BUCKETS
 #define SIM_EPOCH_BUCKETS SIM_EPOCH_EVENTS /* the calendar's buckets with two tiers */
 #endif
-#define SIM_TWO_TIER_MIN (4u * SIM_EPOCH_EVENTS) /* pending events from which the far tier is used */
+#define SIM_TWO_TIER_MIN                                                                           \
+    (4u * SIM_EPOCH_EVENTS) /* pending events from which the far tier is used */
 #ifndef SIM_PREFETCH_AHEAD
-#define SIM_PREFETCH_AHEAD 4 /* windows ahead whose events' slots are fetched while this one fires */
+#define SIM_PREFETCH_AHEAD                                                                         \
+    4 /* windows ahead whose events' slots are fetched while this one fires */
 #endif
 
-/* One event's storage, 32 bytes so that a slot never straddles two cache lines. Slot 0 means "none". */
+/* One event's storage, 32 bytes so that a slot never straddles two cache lines. Slot 0 means
+ * "none". */
 typedef struct sim_slot {
     sim_handler fn;
     void *arg;
-    int64_t at;    /* time; next free slot while free */
-    uint32_t gen;  /* odd while pending; bumped when the event schedules and when it goes (ids carry it) */
-    uint32_t tag;  /* bumped on every schedule and reschedule: only the entry carrying it is current */
+    int64_t at;   /* time; next free slot while free */
+    uint32_t gen; /* odd while pending; bumped when the event schedules and when it goes (ids carry
+                     it) */
+    uint32_t
+        tag; /* bumped on every schedule and reschedule: only the entry carrying it is current */
 } sim_slot;
 
-/* What a bucket holds per event: its time, its slot, and the slot's tag when it was queued. An entry
- * whose tag no longer matches (the event was rescheduled or cancelled since) is stale and skipped. */
+/* What a bucket holds per event: its time, its slot, and the slot's tag when it was queued. An
+ * entry whose tag no longer matches (the event was rescheduled or cancelled since) is stale and
+ * skipped. */
 typedef struct sim_entry {
     int64_t at;
     uint32_t slot;
@@ -97,33 +124,33 @@ _Static_assert(sizeof(sim_block) == 64, "a bucket block is one cache line");
 _Static_assert(sizeof(sim_slot) == 32, "a slot is half a cache line");
 
 struct sim {
-    sim_block *bk;      /* nb buckets, 64-byte aligned */
-    uint32_t nb;        /* buckets, a power of two */
-    uint32_t wshift;    /* window = 2^wshift ns */
-    int64_t cur;        /* current window (at >> wshift); no queued entry lies before it */
-    uint32_t nb_min;    /* the calendar shrinks no further */
-    size_t n;           /* pending events */
-    size_t ne;          /* entries in the calendar, stale ones included */
+    sim_block *bk;   /* nb buckets, 64-byte aligned */
+    uint32_t nb;     /* buckets, a power of two */
+    uint32_t wshift; /* window = 2^wshift ns */
+    int64_t cur;     /* current window (at >> wshift); no queued entry lies before it */
+    uint32_t nb_min; /* the calendar shrinks no further */
+    size_t n;        /* pending events */
+    size_t ne;       /* entries in the calendar, stale ones included */
     /* The far tier: entries of epoch e (at >> eshift) > cur_ep wait unsorted in ep[e mod nep]. With
      * one tier, eshift is 63 and every time lies in epoch 0 = cur_ep. */
     sim_epoch *ep;
-    uint32_t nep;       /* epochs in the ring, a power of two; 0 with one tier */
+    uint32_t nep; /* epochs in the ring, a power of two; 0 with one tier */
     uint32_t eshift;
-    int64_t cur_ep;     /* epochs up to this one are in the calendar */
-    size_t nfar;        /* entries in the far tier, stale ones included */
+    int64_t cur_ep;          /* epochs up to this one are in the calendar */
+    size_t nfar;             /* entries in the far tier, stale ones included */
     size_t plan_lo, plan_hi; /* pending counts outside which the tiers are planned again */
-    sim_entry *gather;  /* every entry, while planning */
+    sim_entry *gather;       /* every entry, while planning */
     size_t gathercap;
-    sim_block *pool;    /* overflow blocks; index 0 unused */
+    sim_block *pool; /* overflow blocks; index 0 unused */
     uint32_t npool, poolcap, pool_free;
     sim_slot *slots;
-    uint32_t nslots;    /* slots handed out at least once, slot 0 included */
+    uint32_t nslots; /* slots handed out at least once, slot 0 included */
     uint32_t slotcap;
     uint32_t free_head;
     bool stop;
     int64_t now;
     uint64_t fired;
-    sim_handler after;  /* sim_set_after_event */
+    sim_handler after; /* sim_set_after_event */
     void *after_arg;
     /* Self-tuning: work done since the last check, and operations counted. */
     uint64_t work;
@@ -164,7 +191,8 @@ static inline void sim_slot_release(sim *s, uint32_t sl)
 }
 
 /* A queued entry is dropped: if it was the current entry of a cancelled event, the slot was kept
- * out of the free list until now (so that its tag cannot come round while the entry lies queued). */
+ * out of the free list until now (so that its tag cannot come round while the entry lies queued).
+ */
 static inline void sim_entry_dropped(sim *s, const sim_entry *e)
 {
     sim_slot *sl = &s->slots[e->slot];
@@ -206,8 +234,8 @@ static inline void sim_block_give(sim *s, uint32_t b)
 
 static void sim_link_slow(sim *s, sim_block *head, sim_entry e);
 
-/* Queues e in its window's bucket, after every entry of the bucket with time <= e.at: since each entry
- * queued is the newest, that keeps ties in scheduling order. */
+/* Queues e in its window's bucket, after every entry of the bucket with time <= e.at: since each
+ * entry queued is the newest, that keeps ties in scheduling order. */
 static inline void sim_link(sim *s, sim_entry e)
 {
     int64_t w = e.at >> s->wshift;
@@ -524,8 +552,8 @@ static uint32_t sim_estimate_wshift(sim *s)
  * Entries of equal time lie in one old bucket in queueing order and are requeued in that order. */
 static void sim_rebuild(sim *s, uint32_t nb)
 {
-    /* With two tiers a year of the calendar is one epoch, and the calendar shrinks no more: an epoch
-     * drains it each time before the next one fills it. */
+    /* With two tiers a year of the calendar is one epoch, and the calendar shrinks no more: an
+     * epoch drains it each time before the next one fills it. */
     uint32_t lognb = sim_log2_floor(nb);
     uint32_t wshift = !s->nep ? sim_estimate_wshift(s) : s->eshift > lognb ? s->eshift - lognb : 0;
     if (s->nep)
@@ -758,7 +786,7 @@ sim *sim_new(void)
     s->nslots = 1;
     s->wshift = 20; /* ~1 ms until the first estimate */
     s->countdown = SIM_TUNE_EVERY;
-    s->eshift = 63;    /* one tier */
+    s->eshift = 63; /* one tier */
     s->nb_min = SIM_MIN_BUCKETS;
     s->plan_hi = SIM_TWO_TIER_MIN;
     return s;

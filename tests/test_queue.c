@@ -1,6 +1,7 @@
 /* tests/test_queue.c — the event kernel: order, ties, cancel, reschedule, run_until, determinism,
  * a randomized comparison against a plain sorted-list model of the queue, and large queues (two
- * tiers, long runs of equal times, stale entries left by cancels and reschedules) against a heap. */
+ * tiers, long runs of equal times, stale entries left by cancels and reschedules) against a heap.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -397,9 +398,9 @@ static void test_random_operations_match_reference_model(void **state)
 
 /* --- large queues: two tiers, long buckets, stale entries --- */
 
-/* A reference for large runs: a binary heap of (time, seq, tag) entries with lazy deletion; an entry
- * counts only while cur_seq[tag] still equals its seq (a cancel or reschedule changes it). The
- * order it yields is (time, seq), which is the kernel's promise, by construction. */
+/* A reference for large runs: a binary heap of (time, seq, tag) entries with lazy deletion; an
+ * entry counts only while cur_seq[tag] still equals its seq (a cancel or reschedule changes it).
+ * The order it yields is (time, seq), which is the kernel's promise, by construction. */
 typedef struct big_ref {
     ref_event *h; /* heap; ref_event.id is unused here */
     size_t n, cap;
@@ -495,7 +496,8 @@ static void test_two_tiers_match_reference_model(void **state)
     (void)state;
     enum { TAGS = 400000 };
     sim *s = sim_new();
-    big_ref r = {.h = calloc(2000000, sizeof(ref_event)), .cap = 2000000,
+    big_ref r = {.h = calloc(2000000, sizeof(ref_event)),
+                 .cap = 2000000,
                  .cur_seq = malloc(TAGS * sizeof(uint64_t))};
     sim_event_id *ids = calloc(TAGS, sizeof *ids);
     int *live = malloc(TAGS * sizeof *live); /* pending tags, unordered */
@@ -582,10 +584,10 @@ static void on_order(sim *s, void *arg)
     g_order_next = t + 1;
 }
 
-/* 60,000 events at only three distinct times, scheduled interleaved (so each time's bucket grows long,
- * across many blocks, and the queue re-plans its tiers on the way up): each time's events fire in
- * the order they were scheduled. Tags are numbered per time (time k gets k * 20000 + its count), so
- * the expected firing order is 0..19999, 20000..39999, 40000..59999. */
+/* 60,000 events at only three distinct times, scheduled interleaved (so each time's bucket grows
+ * long, across many blocks, and the queue re-plans its tiers on the way up): each time's events
+ * fire in the order they were scheduled. Tags are numbered per time (time k gets k * 20000 + its
+ * count), so the expected firing order is 0..19999, 20000..39999, 40000..59999. */
 static void test_many_equal_times_fire_in_scheduling_order(void **state)
 {
     (void)state;

@@ -4,13 +4,14 @@
  * The hold model (Jones, 1986): N events pending; each firing schedules one new event at
  * now + a random increment, so the queue stays at N while the clock advances. Events fired per
  * second of wall time is the figure of merit; it measures the queue and the dispatch, since each
- * handler does nothing else. Increments come from a tiny inline generator so that drawing them costs
- * little next to the queue: "uniform" draws integers in [0, 2 mean), "exponential" draws -mean ln U.
+ * handler does nothing else. Increments come from a tiny inline generator so that drawing them
+ * costs little next to the queue: "uniform" draws integers in [0, 2 mean), "exponential" draws
+ * -mean ln U.
  *
- * The heap is the yardstick: a 4-ary min-heap of 16-byte keys (time, then scheduling order, then the
- * event's slot), children groups aligned to a cache line, Floyd's bottom-up sift, and the firing
- * event's root hole filled directly by the handler's own schedule. It keeps handler and argument in a
- * slot array as the kernel does, so both dispatch through a pointer.
+ * The heap is the yardstick: a 4-ary min-heap of 16-byte keys (time, then scheduling order, then
+ * the event's slot), children groups aligned to a cache line, Floyd's bottom-up sift, and the
+ * firing event's root hole filled directly by the handler's own schedule. It keeps handler and
+ * argument in a slot array as the kernel does, so both dispatch through a pointer.
  *
  * The two are compared in rounds, kernel then heap, each round a slice of the events, so that the
  * machine's load falls on both alike; each structure's figure is the median of its rounds, and the
@@ -76,12 +77,12 @@ typedef struct heap_slot {
 } heap_slot;
 
 struct heap {
-    heap_key *a;     /* a[0] is the root; children of i are 4i+1 .. 4i+4 (one cache line) */
+    heap_key *a; /* a[0] is the root; children of i are 4i+1 .. 4i+4 (one cache line) */
     void *mem;
     size_t n, cap;
-    int hole;        /* the root was taken by the firing event and not yet refilled */
+    int hole; /* the root was taken by the firing event and not yet refilled */
     heap_slot *slots;
-    uint32_t *free;  /* free slot indices */
+    uint32_t *free; /* free slot indices */
     size_t nfree;
     uint32_t seq;
     int64_t now;
@@ -287,7 +288,8 @@ static void bench_run(size_t n, uint64_t events, int exponential, int which, int
     if (s && h)
         printf("hold N=%zu dist=%s events=%llu kernel_events_per_s=%.0f heap_events_per_s=%.0f "
                "ratio=%.2f\n",
-               n, d, e, bench_median(rk, rounds), bench_median(rh, rounds), bench_median(rr, rounds));
+               n, d, e, bench_median(rk, rounds), bench_median(rh, rounds),
+               bench_median(rr, rounds));
     else
         printf("hold N=%zu dist=%s events=%llu queue=%s events_per_s=%.0f\n", n, d, e,
                s ? "kernel" : "heap", bench_median(s ? rk : rh, rounds));

@@ -1,5 +1,7 @@
 /* tests/test_queue.c — the event kernel: order, ties, cancel, reschedule, run_until, determinism,
- * and a randomized comparison against a plain sorted-list model of the queue. */
+ * a randomized comparison against a plain sorted-list model of the queue, and large queues (two
+ * tiers, long runs of equal times, stale entries left by cancels and reschedules) against a heap.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -394,6 +396,284 @@ static void test_random_operations_match_reference_model(void **state)
     sim_free(s);
 }
 
+/* --- large queues: two tiers, long buckets, stale entries --- */
+
+/* A reference for large runs: a binary heap of (time, seq, tag) entries with lazy deletion; an
+ * entry counts only while cur_seq[tag] still equals its seq (a cancel or reschedule changes it).
+ * The order it yields is (time, seq), which is the kernel's promise, by construction. */
+typedef struct big_ref {
+    ref_event *h; /* heap; ref_event.id is unused here */
+    size_t n, cap;
+    uint64_t *cur_seq; /* per tag; UINT64_MAX when not pending */
+    uint64_t seq;
+} big_ref;
+
+static bool big_less(const ref_event *a, const ref_event *b)
+{
+    return a->at < b->at || (a->at == b->at && a->seq < b->seq);
+}
+
+static void big_push(big_ref *r, int64_t at, int tag)
+{
+    assert_true(r->n < r->cap);
+    ref_event e = {at, r->seq++, 0, tag};
+    r->cur_seq[tag] = e.seq;
+    size_t i = r->n++;
+    while (i > 0 && big_less(&e, &r->h[(i - 1) / 2])) {
+        r->h[i] = r->h[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    r->h[i] = e;
+}
+
+/* Removes and returns the earliest current entry (the heap must hold one). */
+static ref_event big_pop(big_ref *r)
+{
+    for (;;) {
+        assert_true(r->n > 0);
+        ref_event top = r->h[0], last = r->h[--r->n];
+        size_t i = 0;
+        for (;;) {
+            size_t c = 2 * i + 1;
+            if (c >= r->n)
+                break;
+            if (c + 1 < r->n && big_less(&r->h[c + 1], &r->h[c]))
+                c++;
+            if (!big_less(&r->h[c], &last))
+                break;
+            r->h[i] = r->h[c];
+            i = c;
+        }
+        if (r->n > 0)
+            r->h[i] = last;
+        if (r->cur_seq[top.tag] == top.seq) {
+            r->cur_seq[top.tag] = UINT64_MAX;
+            return top;
+        }
+    }
+}
+
+/* The earliest current entry without removing it (drops stale ones on top). */
+static ref_event big_peek(big_ref *r)
+{
+    ref_event e = big_pop(r);
+    /* Put it back with its old seq: a fresh push would give it a new one. */
+    r->cur_seq[e.tag] = e.seq;
+    size_t i = r->n++;
+    while (i > 0 && big_less(&e, &r->h[(i - 1) / 2])) {
+        r->h[i] = r->h[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    r->h[i] = e;
+    return e;
+}
+
+/* Delays for the large run: a hold-like spread, many exact ties (only a few distinct delays), a few
+ * far ones (later epochs and later years of both tiers). */
+static int64_t big_delay(uint64_t *x)
+{
+    uint64_t r = rnd(x);
+    switch (r % 10) {
+    case 0:
+        return 0;
+    case 1:
+        return 1000 * (int64_t)((r >> 8) % 3); /* ties: three distinct delays */
+    case 2:
+        return (int64_t)((r >> 8) % 50000000000); /* far: up to 50 s */
+    default:
+        return (int64_t)((r >> 8) % 2000000); /* hold: uniform up to 2 ms */
+    }
+}
+
+/* Tens of thousands pending (above the 16 k from which the kernel splits into two tiers), shrinking
+ * back to a few hundred (one tier again) and growing again, with cancels, reschedules (to the same
+ * time as others, to now, far away) and peeks; every event fired is checked against the reference
+ * (tag and time), and the pending count after every operation. A queue that lost FIFO order at a
+ * tier change, fired a cancelled or superseded entry, or dropped an event when an epoch moved into
+ * the calendar fails here. */
+static void test_two_tiers_match_reference_model(void **state)
+{
+    (void)state;
+    enum { TAGS = 400000 };
+    sim *s = sim_new();
+    big_ref r = {.h = calloc(2000000, sizeof(ref_event)),
+                 .cap = 2000000,
+                 .cur_seq = malloc(TAGS * sizeof(uint64_t))};
+    sim_event_id *ids = calloc(TAGS, sizeof *ids);
+    int *live = malloc(TAGS * sizeof *live); /* pending tags, unordered */
+    int *pos = malloc(TAGS * sizeof *pos);   /* a tag's index in live */
+    assert_non_null(r.h);
+    assert_non_null(r.cur_seq);
+    assert_non_null(ids);
+    assert_non_null(live);
+    assert_non_null(pos);
+    size_t nlive = 0;
+    int next_tag = 0;
+    uint64_t x = 4242;
+    size_t peak = 0;
+    for (int op = 0; op < 600000; op++) {
+        int phase = op / 100000; /* grow, steady, drain, grow, steady, drain */
+        uint64_t q = rnd(&x) % 100;
+        int grow = phase % 3 == 0 ? 75 : phase % 3 == 1 ? 40 : 10;
+        if ((q < (uint64_t)grow || nlive == 0) && next_tag < TAGS) {
+            int t = next_tag++;
+            int64_t at = sim_now(s) + big_delay(&x);
+            ids[t] = sim_schedule(s, at, on_record, (void *)(intptr_t)t);
+            big_push(&r, at, t);
+            pos[t] = (int)nlive;
+            live[nlive++] = t;
+        } else if (q < 80) {
+            ref_event e = big_pop(&r);
+            g_fired_tag = -1;
+            assert_true(sim_step(s));
+            assert_int_equal(g_fired_tag, e.tag);
+            assert_int_equal(g_fired_at, e.at);
+            int last = live[--nlive];
+            live[pos[e.tag]] = last;
+            pos[last] = pos[e.tag];
+        } else if (q < 90) {
+            int t = live[rnd(&x) % nlive];
+            assert_true(sim_cancel(s, ids[t]));
+            assert_false(sim_cancel(s, ids[t]));
+            r.cur_seq[t] = UINT64_MAX;
+            int last = live[--nlive];
+            live[pos[t]] = last;
+            pos[last] = pos[t];
+        } else {
+            int t = live[rnd(&x) % nlive];
+            int64_t at = sim_now(s) + big_delay(&x);
+            assert_true(sim_reschedule(s, ids[t], at));
+            big_push(&r, at, t);
+        }
+        assert_int_equal(sim_pending(s), nlive);
+        peak = nlive > peak ? nlive : peak;
+        if (nlive > 0 && op % 1009 == 0) {
+            int64_t at;
+            assert_true(sim_next_time(s, &at));
+            assert_int_equal(at, big_peek(&r).at);
+        }
+    }
+    /* The run went well past the two-tier threshold and back under it. */
+    assert_true(peak > 40000);
+    while (nlive > 0) {
+        ref_event e = big_pop(&r);
+        assert_true(sim_step(s));
+        assert_int_equal(g_fired_tag, e.tag);
+        assert_int_equal(g_fired_at, e.at);
+        nlive--;
+    }
+    assert_false(sim_step(s));
+    free(r.h);
+    free(r.cur_seq);
+    free(ids);
+    free(live);
+    free(pos);
+    sim_free(s);
+}
+
+static int g_order_next;
+static int g_order_bad;
+
+static void on_order(sim *s, void *arg)
+{
+    (void)s;
+    /* Tags were handed out in scheduling order within each time: each time's tags fire rising. */
+    int t = (int)(intptr_t)arg;
+    if (t != g_order_next)
+        g_order_bad++;
+    g_order_next = t + 1;
+}
+
+/* 60,000 events at only three distinct times, scheduled interleaved (so each time's bucket grows
+ * long, across many blocks, and the queue re-plans its tiers on the way up): each time's events
+ * fire in the order they were scheduled. Tags are numbered per time (time k gets k * 20000 + its
+ * count), so the expected firing order is 0..19999, 20000..39999, 40000..59999. */
+static void test_many_equal_times_fire_in_scheduling_order(void **state)
+{
+    (void)state;
+    sim *s = sim_new();
+    int count[3] = {0, 0, 0};
+    uint64_t x = 99;
+    for (int i = 0; i < 60000; i++) {
+        int k = (int)(rnd(&x) % 3);
+        if (count[k] == 20000)
+            k = count[(k + 1) % 3] < 20000 ? (k + 1) % 3 : (k + 2) % 3;
+        int t = k * 20000 + count[k]++;
+        sim_schedule(s, 5000 + 7 * k, on_order, (void *)(intptr_t)t);
+    }
+    assert_int_equal(sim_pending(s), 60000);
+    g_order_next = 0;
+    g_order_bad = 0;
+    assert_int_equal(sim_run_until(s, 10000), 60000);
+    assert_int_equal(g_order_bad, 0);
+    assert_int_equal(g_order_next, 60000);
+    sim_free(s);
+}
+
+/* Cancel and reschedule in the middle of one time's run of ten events (one bucket): the others keep
+ * their order, the rescheduled one goes to the end of its new time, the cancelled ones never fire,
+ * and a stale entry left behind never fires the event that reuses its storage. Expected order: tags
+ * 0, 2, 3, 5, 7, 8, 9 at time 100 (1, 4 cancelled; 6 moved), then 6 at 100 after them, then the
+ * new event 10 at 150, fired once. */
+static void test_cancel_and_reschedule_in_the_middle_of_a_bucket(void **state)
+{
+    (void)state;
+    sim *s = sim_new();
+    sim_event_id id[10];
+    for (int i = 0; i < 10; i++)
+        id[i] = sim_schedule(s, 100, on_fire, tag(i));
+    assert_true(sim_cancel(s, id[4]));
+    assert_true(sim_cancel(s, id[1]));
+    assert_true(sim_reschedule(s, id[6], 300));
+    assert_true(sim_reschedule(s, id[6], 100)); /* back to 100: now the newest there */
+    sim_schedule(s, 150, on_fire, tag(10));
+    assert_int_equal(sim_pending(s), 9);
+    assert_int_equal(sim_run_until(s, 1000), 9);
+    int want[] = {0, 2, 3, 5, 7, 8, 9, 6, 10};
+    assert_int_equal(g_log.n, 9);
+    for (int i = 0; i < 9; i++) {
+        assert_int_equal(g_log.tag[i], want[i]);
+        assert_int_equal(g_log.at[i], i < 8 ? 100 : 150);
+    }
+    sim_free(s);
+}
+
+static int g_timer_fired;
+
+static void on_timer(sim *s, void *arg)
+{
+    (void)arg;
+    (void)s;
+    g_timer_fired++;
+}
+
+/* A watchdog pushed forward 300,000 times (each push leaves a stale entry behind) while a hold
+ * model of 30,000 events runs: the stale entries are dropped as they pile up, the watchdog fires
+ * once, at its last time, and the pending count never counts stale entries. */
+static void test_rescheduled_timer_fires_once_at_its_last_time(void **state)
+{
+    (void)state;
+    sim *s = sim_new();
+    uint64_t x = 5;
+    for (int i = 0; i < 30000; i++)
+        sim_schedule(s, (int64_t)(rnd(&x) % 2000000), on_record, (void *)(intptr_t)i);
+    g_timer_fired = 0;
+    sim_event_id w = sim_schedule(s, 10000000, on_timer, NULL);
+    for (int i = 0; i < 300000; i++) {
+        assert_true(sim_step(s));
+        sim_schedule(s, sim_now(s) + (int64_t)(rnd(&x) % 2000000), on_record, NULL);
+        assert_true(sim_reschedule(s, w, sim_now(s) + 10000000));
+        assert_int_equal(sim_pending(s), 30001);
+    }
+    int64_t last;
+    assert_true(sim_event_time(s, w, &last));
+    assert_int_equal(g_timer_fired, 0);
+    sim_run_until(s, last);
+    assert_int_equal(g_timer_fired, 1);
+    assert_false(sim_event_time(s, w, NULL));
+    sim_free(s);
+}
+
 /* --- determinism --- */
 
 typedef struct det_world {
@@ -466,6 +746,10 @@ int main(void)
         cmocka_unit_test_setup(test_stop_returns_after_handler, setup),
         cmocka_unit_test_setup(test_random_operations_match_reference_model, setup),
         cmocka_unit_test_setup(test_identical_runs_fire_identical_sequences, setup),
+        cmocka_unit_test_setup(test_two_tiers_match_reference_model, setup),
+        cmocka_unit_test_setup(test_many_equal_times_fire_in_scheduling_order, setup),
+        cmocka_unit_test_setup(test_cancel_and_reschedule_in_the_middle_of_a_bucket, setup),
+        cmocka_unit_test_setup(test_rescheduled_timer_fires_once_at_its_last_time, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,40 +1,66 @@
 /* sim/kernel/queue.c — the kernel's clock and event queue.
  *
- * STRUCTURE: a calendar queue (R. Brown, CACM 31(10), 1988). Time is cut into windows of 2^wshift ns;
- * window w maps to bucket w mod nbuckets, so one "year" of nbuckets windows wraps around the bucket
- * array. Each bucket is a doubly linked list of event slots sorted by (time, sequence), so ties fire
- * in scheduling order. The next event is the head of the bucket of the current window if that head
- * lies in the window; otherwise the current window advances. With the window sized to the density
- * of the near future and about one bucket per pending event, schedule, pop, cancel and reschedule
- * are O(1) on average. The bucket count follows the number of pending events (doubling or halving,
- * amortised O(1)), and the width is re-estimated whenever the queue rebuilds: on a resize, and when
- * the measured work per operation (empty windows skipped, list nodes walked) says the width went
- * stale. Cancel unlinks in O(1) through the links stored in the slot; reschedule is unlink + insert.
+ * STRUCTURE: a calendar queue (R. Brown, CACM 31(10), 1988) holding small entries (time, slot,
+ * tag), with a second, unsorted tier in front of it once the queue is large.
  *
- * WHY — measured on this 2-core AMD EPYC VM (no hardware counters; timings swing by 2x with the
- * neighbours' load, so structures were compared interleaved, best of 5, hold model with uniform
- * increments, one core, tests/bench/bench_queue.c):
- *   - binary heap of pointers: about 9 M events/s at 100 k pending (the starting point).
- *   - 4-ary heap, times inline in a 64-byte-aligned key array with the slot index beside it,
- *     branch-free min-of-4 tournament, Floyd's bottom-up sift, grandchild prefetch, and the firing
- *     event's root hole filled directly by the handler's own schedule: 23.5 M/s at 1 k, 9.8 M/s at
- *     100 k, 2.0 M/s at 1 M on a quiet machine. At 100 k it still walks ~8 dependent levels per event;
- *     cachegrind counted ~790 instructions, 12 L1 and 4.3 L2-sized misses per event.
- *   - this calendar queue: 30 M/s at 1 k and 17 M/s at 100 k on a quiet machine (first version,
- *     before the bucket kept its end times); interleaved with the heap under load, 9.8 vs 4.2 M/s at
- *     100 k and 12.6 vs 10.6 M/s at 1 k. cachegrind: ~270 instructions, 4.6 L1 and 3.8 L2-sized
- *     misses per event, most of them the random read of the firing event's slot.
- *   - window factor (SIM_WIDTH_FACTOR) 1, 2, 4 x mean separation: 6.2, 9.2, 6.0 M/s under load.
+ * Calendar. Time is cut into windows of 2^wshift ns; window w maps to bucket w mod nb, so one
+ * "year" of nb windows wraps around the bucket array. A bucket is a chain of 64-byte blocks of
+ * three entries, the first block inline in the bucket array, sorted by time with ties in queueing
+ * order: an entry goes after every entry of its time already there, and since each entry queued is
+ * the newest, that is scheduling order. The next event is the first entry of the current window's
+ * bucket if it lies in the window; otherwise the window advances.
+ *
+ * Far tier (from SIM_TWO_TIER_MIN pending events). Time is also cut into epochs of 2^eshift ns,
+ * each meant to hold about SIM_EPOCH_EVENTS events, in a ring covering about twice the pending
+ * span. An event of a later epoch than the current one is appended, unsorted, to its epoch's array
+ * (a sequential write); when the calendar runs empty the next epoch's entries move into it, in the
+ * order they were appended (so ties stay in order). The calendar then holds one epoch: a year of it
+ * is one epoch, its buckets stay in the L2 cache, and events only pass through it briefly.
+ *
+ * Slots and ids. An event's handler, argument and time live in a 32-byte slot (never two cache
+ * lines), reused through a free list. An id is the slot and its generation (odd while pending).
+ * Each entry carries the slot's tag as it was when queued; a reschedule bumps the tag and queues a
+ * new entry, a cancel only ends the generation, so both are O(1) and leave a stale entry behind,
+ * dropped when it comes first, when the calendar is rebuilt, or when stale entries pile up (the
+ * slot of a cancelled event returns to the free list only when its last entry is dropped, so tags
+ * cannot come round while an entry still carries an old one).
+ *
+ * Tuning, every SIM_TUNE_EVERY operations: the tiers are planned again (O(n)) when the pending
+ * count has grown or shrunk fourfold; the calendar doubles or halves with its entries (with one
+ * tier) and re-estimates its width when the measured work per operation (empty windows skipped,
+ * blocks walked) says the width went stale. All amortised O(1).
+ *
+ * WHY — measured on this 2-core AMD EPYC VM (no hardware counters; shared and loaded, so wall-clock
+ * rates swing by 2-10x; structures compared in one process, alternating rounds; instruction and
+ * miss counts from cachegrind with a 32 KiB L1, and the last level simulated at 2 MiB (L2-sized) or
+ * 32 MiB (L3-sized); hold model, uniform increments, tests/bench/bench_queue.c):
+ * Per event at 1 k / 100 k / 1 M pending: instructions; L1 misses; 2 MiB and 32 MiB misses.
+ *   - 4-ary heap, keys inline and aligned by cache line, Floyd's sift, the firing event's root hole
+ *     filled by the handler's own schedule: 364 / 513 / 591; 0.02 / 4.9 / 6.8; 0 / 0.86 / 3.3 and
+ *     none.
+ *   - the previous calendar (doubly linked 48-byte slots, one tier): 277 / 274 / 277; 2.1 / 4.2 /
+ *     4.5; 0 / 2.9 / 4.4 and 0 / 0 / 2.05. At 1 M pending each event touched about four random
+ *     cache lines in 72 MB (the firing slot, its successor's back link, the target bucket, the tail
+ *     slot appended to). Against the heap, same process, load 8: 1.32x / 1.41x / 1.48x.
+ *   - this queue: 286 / 299 / 290; 1.9 / 3.7 / 4.1; 0 / 1.4 / 2.2 and 0 / 0 / 0.97 (the firing
+ *     slot, prefetched a few windows ahead, is most of what is left). Against the heap: 1.13x /
+ *     1.90x / 2.87x at load 8, 1.6-1.9x at 100 k and 2.9-3.7x at 1 M in other runs.
+ *   - SimPy 3 at 100 k (hold_simpy.py, bare timeouts), taking turns with this queue: 47.6x slower.
+ *   - window factor (SIM_WIDTH_FACTOR) 1, 2, 4 x mean separation: 6.2, 9.2, 6.0 M/s under load
+ *     (previous calendar, kept). Epochs of 4,096 or 8,192 events, 1 or 2 entries per calendar
+ *     window, prefetching 2 to 16 windows ahead: within 3 % of instructions and within the noise.
+ *   - one tier at 100 k: 279 instructions and 2.5 misses of 2 MiB; two tiers: 299 and 1.4, and
+ *     faster in alternating runs (1.4x-1.8x the heap against 1.1x-1.3x).
  * The heap would be the safer choice for adversarial time distributions (the calendar degrades
  * towards a list scan if most events crowd into one window yet differ in time); the self-tuning
  * rebuild bounds the damage for distributions that drift.
  *
- * Memory: slots live in one array grown geometrically and reused through a free list; the bucket
- * array is reallocated only on a rebuild, at most once per n operations. No allocation per event.
+ * Memory: slots, epoch arrays and overflow blocks are grown geometrically and reused; the bucket
+ * array is reallocated only on a rebuild or a plan. No allocation per event once warm.
  */
 #include <assert.h>
-#include <stdio.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,46 +71,98 @@
 #define SIM_WIDTH_FACTOR 2 /* window = factor x mean separation of the near-future events */
 #endif
 #define SIM_TUNE_OPS 4096u /* operations between checks of the work per operation */
-#define SIM_TUNE_COST 6u   /* average work per operation above which the width is re-estimated */
+#define SIM_TUNE_EVERY                                                                             \
+    16u                  /* operations between checks of the sizes (a little slack costs nothing) */
+#define SIM_TUNE_COST 6u /* average work per operation above which the width is re-estimated */
+#define SIM_BLOCK 3u     /* entries in one 64-byte bucket block */
+#ifndef SIM_EPOCH_EVENTS
+#define SIM_EPOCH_EVENTS                                                                           \
+    4096u /* events per epoch aimed at in two tiers: the calendar stays in L2 */
+#endif
+#ifndef SIM_EPOCH_BUCKETS
+#define SIM_EPOCH_BUCKETS SIM_EPOCH_EVENTS /* the calendar's buckets with two tiers */
+#endif
+#define SIM_TWO_TIER_MIN                                                                           \
+    (4u * SIM_EPOCH_EVENTS) /* pending events from which the far tier is used */
+#ifndef SIM_PREFETCH_AHEAD
+#define SIM_PREFETCH_AHEAD                                                                         \
+    4 /* windows ahead whose events' slots are fetched while this one fires */
+#endif
 
-/* One event's storage. Slots are pooled and reused through a free list; slot 0 means "none". */
+/* One event's storage, 32 bytes so that a slot never straddles two cache lines. Slot 0 means
+ * "none". */
 typedef struct sim_slot {
-    int64_t at;     /* time */
-    uint64_t seq;   /* order of scheduling, breaks ties */
     sim_handler fn;
     void *arg;
-    uint32_t next;  /* bucket list; free list while free */
-    uint32_t prev;
-    uint32_t gen;   /* generation, bumped when the slot is released: stale ids stop matching */
-    uint32_t pending;
+    int64_t at;   /* time; next free slot while free */
+    uint32_t gen; /* odd while pending; bumped when the event schedules and when it goes (ids carry
+                     it) */
+    uint32_t
+        tag; /* bumped on every schedule and reschedule: only the entry carrying it is current */
 } sim_slot;
 
-/* The times of the ends are kept beside the links so that scanning windows and appending touch only
- * the bucket array, not the (larger, randomly placed) slots. */
-typedef struct sim_bucket {
-    int64_t head_at, tail_at;
-    uint32_t head, tail;
-} sim_bucket;
+/* What a bucket holds per event: its time, its slot, and the slot's tag when it was queued. An
+ * entry whose tag no longer matches (the event was rescheduled or cancelled since) is stale and
+ * skipped. */
+typedef struct sim_entry {
+    int64_t at;
+    uint32_t slot;
+    uint32_t tag;
+} sim_entry;
+
+/* A bucket is a chain of 64-byte blocks, the first one inline in the bucket array, so that queueing
+ * into a short bucket touches one cache line. The chain's entries are sorted by time, ties in
+ * queueing order; any block may be part full, and the first is empty only when the bucket is. */
+typedef struct sim_block {
+    sim_entry e[SIM_BLOCK];
+    uint32_t n;    /* entries used in this block */
+    uint32_t next; /* next block in the overflow pool, 0 none */
+    uint32_t tail; /* first block only: the chain's last block in the pool, 0 when it is this one */
+    uint32_t pad;
+} sim_block;
+
+/* One epoch of the far tier: its entries unsorted, in queueing order. */
+typedef struct sim_epoch {
+    sim_entry *e;
+    uint32_t n, cap;
+} sim_epoch;
+
+_Static_assert(sizeof(sim_block) == 64, "a bucket block is one cache line");
+_Static_assert(sizeof(sim_slot) == 32, "a slot is half a cache line");
 
 struct sim {
-    sim_bucket *bk;
-    uint32_t nb;        /* buckets, a power of two */
-    uint32_t wshift;    /* window = 2^wshift ns */
-    int64_t cur;        /* current window (at >> wshift); no pending event lies before it */
-    size_t n;           /* pending events */
+    sim_block *bk;   /* nb buckets, 64-byte aligned */
+    uint32_t nb;     /* buckets, a power of two */
+    uint32_t wshift; /* window = 2^wshift ns */
+    int64_t cur;     /* current window (at >> wshift); no queued entry lies before it */
+    uint32_t nb_min; /* the calendar shrinks no further */
+    size_t n;        /* pending events */
+    size_t ne;       /* entries in the calendar, stale ones included */
+    /* The far tier: entries of epoch e (at >> eshift) > cur_ep wait unsorted in ep[e mod nep]. With
+     * one tier, eshift is 63 and every time lies in epoch 0 = cur_ep. */
+    sim_epoch *ep;
+    uint32_t nep; /* epochs in the ring, a power of two; 0 with one tier */
+    uint32_t eshift;
+    int64_t cur_ep;          /* epochs up to this one are in the calendar */
+    size_t nfar;             /* entries in the far tier, stale ones included */
+    size_t plan_lo, plan_hi; /* pending counts outside which the tiers are planned again */
+    sim_entry *gather;       /* every entry, while planning */
+    size_t gathercap;
+    sim_block *pool; /* overflow blocks; index 0 unused */
+    uint32_t npool, poolcap, pool_free;
     sim_slot *slots;
-    uint32_t nslots;    /* slots handed out at least once, slot 0 included */
+    uint32_t nslots; /* slots handed out at least once, slot 0 included */
     uint32_t slotcap;
     uint32_t free_head;
     bool stop;
     int64_t now;
-    uint64_t seq;
     uint64_t fired;
-    sim_handler after;  /* sim_set_after_event */
+    sim_handler after; /* sim_set_after_event */
     void *after_arg;
     /* Self-tuning: work done since the last check, and operations counted. */
     uint64_t work;
     uint32_t ops;
+    uint32_t countdown; /* operations until the next check of the sizes */
     int64_t *scratch;   /* times gathered while estimating the width */
     size_t scratchcap;
 };
@@ -95,101 +173,287 @@ static void sim_oom(void)
     abort();
 }
 
-static inline bool sim_before(const sim_slot *a, const sim_slot *b)
+static sim_block *sim_buckets_new(uint32_t nb)
 {
-    return a->at < b->at || (a->at == b->at && a->seq < b->seq);
+    sim_block *b = aligned_alloc(64, (size_t)nb * sizeof *b);
+    if (b)
+        memset(b, 0, (size_t)nb * sizeof *b);
+    return b;
 }
 
-/* --- bucket lists --- */
+/* --- slots --- */
 
-static inline void sim_link(sim *s, uint32_t sl)
+static inline bool sim_entry_current(const sim *s, const sim_entry *e)
 {
-    sim_slot *S = s->slots;
-    sim_slot *e = &S[sl];
-    int64_t w = e->at >> s->wshift;
+    const sim_slot *sl = &s->slots[e->slot];
+    return sl->tag == e->tag && (sl->gen & 1);
+}
+
+static inline void sim_slot_release(sim *s, uint32_t sl)
+{
+    sim_slot *e = &s->slots[sl];
+    e->gen++; /* even: not pending; ids issued so far stop matching */
+    e->at = s->free_head;
+    s->free_head = sl;
+}
+
+/* A queued entry is dropped: if it was the current entry of a cancelled event, the slot was kept
+ * out of the free list until now (so that its tag cannot come round while the entry lies queued).
+ */
+static inline void sim_entry_dropped(sim *s, const sim_entry *e)
+{
+    sim_slot *sl = &s->slots[e->slot];
+    if (sl->tag == e->tag && !(sl->gen & 1)) {
+        sl->at = s->free_head;
+        s->free_head = e->slot;
+    }
+}
+
+/* --- overflow blocks --- */
+
+static uint32_t sim_block_take(sim *s)
+{
+    uint32_t b = s->pool_free;
+    if (b) {
+        s->pool_free = s->pool[b].next;
+        return b;
+    }
+    if (s->npool >= s->poolcap) {
+        uint32_t cap = s->poolcap ? s->poolcap * 2 : 64;
+        sim_block *p = realloc(s->pool, (size_t)cap * sizeof *p);
+        if (!p)
+            sim_oom();
+        s->pool = p;
+        s->poolcap = cap;
+        if (s->npool == 0)
+            s->npool = 1;
+    }
+    return s->npool++;
+}
+
+static inline void sim_block_give(sim *s, uint32_t b)
+{
+    s->pool[b].next = s->pool_free;
+    s->pool_free = b;
+}
+
+/* --- bucket chains --- */
+
+static void sim_link_slow(sim *s, sim_block *head, sim_entry e);
+
+/* Queues e in its window's bucket, after every entry of the bucket with time <= e.at: since each
+ * entry queued is the newest, that keeps ties in scheduling order. */
+static inline void sim_link(sim *s, sim_entry e)
+{
+    int64_t w = e.at >> s->wshift;
     if (w < s->cur)
         s->cur = w; /* a peek moved the window past now; an event at now moves it back */
-    sim_bucket *b = &s->bk[(uint64_t)w & (s->nb - 1)];
-    uint32_t t = b->tail;
-    if (!t) {
-        e->prev = e->next = 0;
-        b->head = b->tail = sl;
-        b->head_at = b->tail_at = e->at;
+    sim_block *head = &s->bk[(uint64_t)w & (s->nb - 1)];
+    s->ne++;
+    /* The usual case: later than everything in a short bucket. */
+    uint32_t n = head->n;
+    if (!head->next && n < SIM_BLOCK && (n == 0 || head->e[n - 1].at <= e.at)) {
+        head->e[n] = e;
+        head->n = n + 1;
         return;
     }
-    if (e->at > b->tail_at || (e->at == b->tail_at && S[t].seq < e->seq)) {
-        /* The usual case: later than everything in the bucket (a new event has the newest seq). */
-        e->prev = t;
-        e->next = 0;
-        S[t].next = sl;
-        b->tail = sl;
-        b->tail_at = e->at;
+    sim_link_slow(s, head, e);
+}
+
+static __attribute__((noinline)) void sim_link_slow(sim *s, sim_block *head, sim_entry e)
+{
+    /* Later than everything in the bucket: appended to the last block. */
+    sim_block *b = head->tail ? &s->pool[head->tail] : head;
+    uint32_t n = b->n;
+    if (n == 0 || b->e[n - 1].at <= e.at) {
+        if (n < SIM_BLOCK) {
+            b->e[n] = e;
+            b->n = n + 1;
+            return;
+        }
+        uint32_t nbk = sim_block_take(s);
+        b = head->tail ? &s->pool[head->tail] : head; /* the pool may have moved */
+        s->pool[nbk].e[0] = e;
+        s->pool[nbk].n = 1;
+        s->pool[nbk].next = 0;
+        b->next = nbk;
+        head->tail = nbk;
         return;
     }
-    uint32_t p = b->head;
-    uint32_t walked = 1;
-    while (sim_before(&S[p], e)) {
-        p = S[p].next;
+    b = head;
+    /* Find the block the entry goes into: the last whose first entry is <= e.at (or the first). */
+    uint32_t walked = 1, bi = 0; /* bi: b's index in the pool, 0 for the inline block */
+    while (b->next && s->pool[b->next].e[0].at <= e.at) {
+        bi = b->next;
+        b = &s->pool[bi];
         walked++;
     }
     s->work += walked;
-    e->next = p;
-    e->prev = S[p].prev;
-    if (e->prev) {
-        S[e->prev].next = sl;
-    } else {
-        b->head = sl;
-        b->head_at = e->at;
+    uint32_t i = b->n;
+    while (i > 0 && b->e[i - 1].at > e.at)
+        i--;
+    if (b->n < SIM_BLOCK) {
+        memmove(&b->e[i + 1], &b->e[i], (b->n - i) * sizeof e);
+        b->e[i] = e;
+        b->n++;
+        return;
     }
-    S[p].prev = sl;
+    /* Full: the block's last entry (or e itself) moves on to the front of the next block, or to a
+     * new block after this one. */
+    sim_entry out = e;
+    if (i < SIM_BLOCK) {
+        out = b->e[SIM_BLOCK - 1];
+        memmove(&b->e[i + 1], &b->e[i], (SIM_BLOCK - 1 - i) * sizeof e);
+        b->e[i] = e;
+    }
+    if (b->next && s->pool[b->next].n < SIM_BLOCK) {
+        sim_block *nx = &s->pool[b->next];
+        memmove(&nx->e[1], &nx->e[0], nx->n * sizeof e);
+        nx->e[0] = out;
+        nx->n++;
+        return;
+    }
+    uint32_t nbk = sim_block_take(s);
+    if (bi)
+        b = &s->pool[bi]; /* the pool may have moved */
+    sim_block *nx = &s->pool[nbk];
+    nx->e[0] = out;
+    nx->n = 1;
+    nx->next = b->next;
+    b->next = nbk;
+    if (!nx->next)
+        head->tail = nbk;
 }
 
-static inline void sim_unlink(sim *s, uint32_t sl)
+static __attribute__((noinline)) void sim_epoch_grow(sim_epoch *v)
 {
-    sim_slot *S = s->slots;
-    sim_slot *e = &S[sl];
-    sim_bucket *b = &s->bk[(uint64_t)(e->at >> s->wshift) & (s->nb - 1)];
-    if (e->prev) {
-        S[e->prev].next = e->next;
-    } else {
-        b->head = e->next;
-        if (e->next)
-            b->head_at = S[e->next].at;
+    uint32_t cap = v->cap ? v->cap * 2 : 256;
+    sim_entry *a = realloc(v->e, (size_t)cap * sizeof *a);
+    if (!a)
+        sim_oom();
+    v->e = a;
+    v->cap = cap;
+}
+
+/* Queues e in the calendar if its epoch has come, else at the end of its epoch in the far tier. */
+static inline void sim_queue(sim *s, sim_entry e)
+{
+    int64_t ep = e.at >> s->eshift;
+    if (ep <= s->cur_ep) {
+        sim_link(s, e);
+        return;
     }
-    if (e->next) {
-        S[e->next].prev = e->prev;
-    } else {
-        b->tail = e->prev;
-        if (e->prev)
-            b->tail_at = S[e->prev].at;
+    sim_epoch *v = &s->ep[(uint64_t)ep & (s->nep - 1)];
+    if (v->n == v->cap)
+        sim_epoch_grow(v);
+    v->e[v->n++] = e;
+    s->nfar++;
+}
+
+/* Removes the first entry of bucket b (which holds one). */
+static inline void sim_pop_front(sim *s, sim_block *b)
+{
+    s->ne--;
+    uint32_t n = --b->n;
+    if (n) {
+        b->e[0] = b->e[1];
+        if (n > 1)
+            b->e[1] = b->e[2];
+        return;
+    }
+    if (b->next) {
+        uint32_t nx = b->next, tail = b->tail;
+        *b = s->pool[nx];
+        b->tail = tail == nx ? 0 : tail;
+        sim_block_give(s, nx);
     }
 }
 
-/* The slot of the earliest pending event (0 if none), advancing the current window to it. */
-static uint32_t sim_find_min(sim *s)
+/* The calendar's bucket whose first entry is its earliest current event (NULL if it holds none),
+ * advancing the current window to it and dropping stale entries met on the way. */
+static sim_block *sim_find_min_cal(sim *s)
 {
-    if (s->n == 0)
-        return 0;
-    const sim_slot *S = s->slots;
     uint32_t mask = s->nb - 1;
-    for (uint32_t i = 0; i < s->nb; i++) {
-        const sim_bucket *b = &s->bk[(uint64_t)s->cur & mask];
-        if (b->head && (b->head_at >> s->wshift) == s->cur) {
-            s->work += i;
-            return b->head;
+    for (;;) {
+        if (s->ne == 0)
+            return NULL;
+        uint32_t i;
+        for (i = 0; i < s->nb; i++) {
+            sim_block *b = &s->bk[(uint64_t)s->cur & mask];
+            if (b->n && (b->e[0].at >> s->wshift) == s->cur) {
+                s->work += i;
+                if (sim_entry_current(s, &b->e[0]))
+                    return b;
+                sim_entry_dropped(s, &b->e[0]);
+                sim_pop_front(s, b);
+                break; /* look at the same window again */
+            }
+            s->cur++;
         }
-        s->cur++;
+        if (i < s->nb)
+            continue;
+        /* A whole year without an entry: find the earliest bucket head directly and jump there. */
+        s->work += 2 * (uint64_t)s->nb;
+        int64_t best = INT64_MAX;
+        for (uint32_t k = 0; k < s->nb; k++)
+            if (s->bk[k].n && s->bk[k].e[0].at < best)
+                best = s->bk[k].e[0].at;
+        s->cur = best >> s->wshift;
     }
-    /* A whole year without an event: search the bucket heads directly and jump there. */
-    s->work += 2 * (uint64_t)s->nb;
-    uint32_t best = 0;
-    for (uint32_t b = 0; b < s->nb; b++) {
-        uint32_t h = s->bk[b].head;
-        if (h && (!best || sim_before(&S[h], &S[best])))
-            best = h;
+}
+
+/* Moves the far tier's next epoch with entries into the calendar (which is empty). Entries of later
+ * years stay; stale ones move too and are dropped when they come first. */
+static void sim_advance_epoch(sim *s)
+{
+    uint32_t mask = s->nep - 1;
+    s->cur = INT64_MAX;
+    for (uint32_t k = 0; k < s->nep; k++) {
+        s->cur_ep++;
+        sim_epoch *v = &s->ep[(uint64_t)s->cur_ep & mask];
+        uint32_t keep = 0;
+        for (uint32_t i = 0; i < v->n; i++) {
+            sim_entry e = v->e[i];
+            if ((e.at >> s->eshift) == s->cur_ep) {
+                sim_link(s, e);
+            } else {
+                v->e[keep++] = e;
+            }
+        }
+        s->nfar -= v->n - keep;
+        v->n = keep;
+        if (s->ne)
+            return;
     }
-    s->cur = S[best].at >> s->wshift;
-    return best;
+    /* A whole ring of epochs without an entry: jump to the earliest one. */
+    int64_t best = INT64_MAX;
+    for (uint32_t k = 0; k < s->nep; k++)
+        for (uint32_t i = 0; i < s->ep[k].n; i++)
+            best = s->ep[k].e[i].at < best ? s->ep[k].e[i].at : best;
+    s->cur_ep = (best >> s->eshift) - 1;
+}
+
+/* The bucket whose first entry is the earliest pending event (NULL if none). */
+static sim_block *sim_find_min_slow(sim *s)
+{
+    for (;;) {
+        sim_block *b = sim_find_min_cal(s);
+        if (b)
+            return b;
+        if (s->n == 0 || s->nfar == 0)
+            return NULL;
+        sim_advance_epoch(s);
+    }
+}
+
+static inline sim_block *sim_find_min(sim *s)
+{
+    /* The usual case: the current window's bucket starts with a current entry of this window. */
+    sim_block *b = &s->bk[(uint64_t)s->cur & (s->nb - 1)];
+    if (__builtin_expect(s->ne && b->n && (b->e[0].at >> s->wshift) == s->cur, 1) &&
+        sim_entry_current(s, &b->e[0]))
+        return b;
+    return sim_find_min_slow(s);
 }
 
 /* --- width estimation and rebuilding --- */
@@ -222,84 +486,246 @@ static int64_t sim_select(int64_t *a, size_t n, size_t k)
     return a[kk];
 }
 
-/* Log2 of the window: SIM_WIDTH_FACTOR times the mean separation of the earlier half of the pending
- * events (the near future is what pops and most inserts touch; far outliers do not count). */
-static uint32_t sim_estimate_wshift(sim *s)
+static bool sim_scratch_room(sim *s, size_t m)
 {
-    if (s->n < 2)
-        return s->wshift;
-    if (s->scratchcap < s->n) {
-        size_t cap = s->n * 2;
-        int64_t *a = realloc(s->scratch, cap * sizeof *a);
-        if (!a)
-            return s->wshift; /* keep the old width: slower, still correct */
-        s->scratch = a;
-        s->scratchcap = cap;
-    }
-    size_t m = 0;
-    for (uint32_t b = 0; b < s->nb; b++)
-        for (uint32_t p = s->bk[b].head; p; p = s->slots[p].next)
-            s->scratch[m++] = s->slots[p].at;
-    assert(m == s->n);
-    int64_t lo = s->scratch[0];
+    if (s->scratchcap >= m)
+        return true;
+    int64_t *a = realloc(s->scratch, m * 2 * sizeof *a);
+    if (!a)
+        return false;
+    s->scratch = a;
+    s->scratchcap = m * 2;
+    return true;
+}
+
+static bool sim_gather_room(sim *s, size_t m)
+{
+    if (s->gathercap >= m)
+        return true;
+    sim_entry *g = realloc(s->gather, m * 2 * sizeof *g);
+    if (!g)
+        return false;
+    s->gather = g;
+    s->gathercap = m * 2;
+    return true;
+}
+
+/* The mean separation of the earlier half of the times a[0..m) (the near future is what pops and
+ * most inserts touch; far outliers do not count). Reorders a. */
+static double sim_separation(int64_t *a, size_t m)
+{
+    int64_t lo = a[0];
     for (size_t i = 1; i < m; i++)
-        lo = s->scratch[i] < lo ? s->scratch[i] : lo;
+        lo = a[i] < lo ? a[i] : lo;
     size_t k = m / 2;
-    int64_t mid = sim_select(s->scratch, m, k);
-    double sep = (double)((uint64_t)mid - (uint64_t)lo) / (double)(k ? k : 1);
-    double width = SIM_WIDTH_FACTOR * sep;
+    int64_t mid = sim_select(a, m, k);
+    return (double)((uint64_t)mid - (uint64_t)lo) / (double)(k ? k : 1);
+}
+
+/* The largest shift with 2^shift <= width (0 for widths below 2). */
+static uint32_t sim_log2_floor(double width)
+{
     uint32_t shift = 0;
     while (shift < 62 && (double)((uint64_t)1 << (shift + 1)) <= width)
         shift++;
     return shift;
 }
 
-/* Rebuilds the calendar with nb buckets and a freshly estimated window. */
+/* Log2 of the window: SIM_WIDTH_FACTOR times the separation of the calendar's current entries. */
+static uint32_t sim_estimate_wshift(sim *s)
+{
+    if (s->ne < 2)
+        return s->wshift;
+    if (!sim_scratch_room(s, s->ne))
+        return s->wshift; /* keep the old width: slower, still correct */
+    size_t m = 0;
+    for (uint32_t k = 0; k < s->nb; k++) {
+        const sim_block *b = &s->bk[k];
+        for (;;) {
+            for (uint32_t i = 0; i < b->n; i++)
+                if (sim_entry_current(s, &b->e[i]))
+                    s->scratch[m++] = b->e[i].at;
+            if (!b->next)
+                break;
+            b = &s->pool[b->next];
+        }
+    }
+    if (m < 2)
+        return s->wshift;
+    return sim_log2_floor(SIM_WIDTH_FACTOR * sim_separation(s->scratch, m));
+}
+
+/* Rebuilds the calendar with nb buckets and a freshly estimated window, dropping stale entries.
+ * Entries of equal time lie in one old bucket in queueing order and are requeued in that order. */
 static void sim_rebuild(sim *s, uint32_t nb)
 {
-    uint32_t wshift = sim_estimate_wshift(s);
-    sim_bucket *nbk = calloc(nb, sizeof *nbk);
+    /* With two tiers a year of the calendar is one epoch, and the calendar shrinks no more: an
+     * epoch drains it each time before the next one fills it. */
+    uint32_t lognb = sim_log2_floor(nb);
+    uint32_t wshift = !s->nep ? sim_estimate_wshift(s) : s->eshift > lognb ? s->eshift - lognb : 0;
+    if (s->nep)
+        s->nb_min = nb;
+    sim_block *nbk = sim_buckets_new(nb);
     if (!nbk) {
         if (nb > s->nb)
             return; /* stay at the old size: slower, still correct */
         sim_oom();
     }
-    sim_bucket *old = s->bk;
+    sim_block *old = s->bk;
     uint32_t oldnb = s->nb;
     s->bk = nbk;
     s->nb = nb;
     s->wshift = wshift;
     s->cur = INT64_MAX;
-    for (uint32_t b = 0; b < oldnb; b++) {
-        uint32_t p = old[b].head;
-        while (p) {
-            uint32_t next = s->slots[p].next;
-            sim_link(s, p);
-            p = next;
+    s->ne = 0;
+    for (uint32_t k = 0; k < oldnb; k++) {
+        sim_block b = old[k];
+        for (;;) {
+            for (uint32_t i = 0; i < b.n; i++) {
+                if (sim_entry_current(s, &b.e[i]))
+                    sim_link(s, b.e[i]);
+                else
+                    sim_entry_dropped(s, &b.e[i]);
+            }
+            if (!b.next)
+                break;
+            uint32_t nx = b.next;
+            b = s->pool[nx];
+            sim_block_give(s, nx);
         }
     }
     free(old);
-    if (s->n == 0)
+    if (s->ne == 0)
         s->cur = s->now >> wshift;
     s->work = 0;
     s->ops = 0;
 }
 
-/* Called once per operation: resizes with the number of pending events, and re-estimates the
- * width when the work per operation says it no longer fits. */
-static inline void sim_tune(sim *s)
+/* Plans the tiers for the pending events: one calendar below SIM_TWO_TIER_MIN of them; otherwise
+ * epochs of about SIM_EPOCH_EVENTS events each, a ring of them covering about twice the pending
+ * span, and a calendar of SIM_EPOCH_EVENTS / 2 buckets for the current epoch (a year of it is one
+ * epoch). Everything is requeued in its old order, which keeps ties in scheduling order, and stale
+ * entries are dropped. O(n), done when the pending count has grown or shrunk fourfold. */
+static void sim_plan(sim *s)
 {
-    if (s->n > 2 * (size_t)s->nb && s->nb < (UINT32_C(1) << 30)) {
-        sim_rebuild(s, s->nb * 2);
-    } else if (s->n < s->nb / 4 && s->nb > SIM_MIN_BUCKETS) {
+    if (!sim_gather_room(s, s->ne + s->nfar + 1) || !sim_scratch_room(s, s->n + 1)) {
+        s->plan_hi = s->n * 2; /* try again later: slower, still correct */
+        s->plan_lo = s->n / 2;
+        return;
+    }
+    size_t m = 0;
+    for (uint32_t k = 0; k < s->nb; k++) {
+        sim_block b = s->bk[k];
+        for (;;) {
+            for (uint32_t i = 0; i < b.n; i++) {
+                if (sim_entry_current(s, &b.e[i]))
+                    s->gather[m++] = b.e[i];
+                else
+                    sim_entry_dropped(s, &b.e[i]);
+            }
+            if (!b.next)
+                break;
+            uint32_t nx = b.next;
+            b = s->pool[nx];
+            sim_block_give(s, nx);
+        }
+    }
+    for (uint32_t k = 0; k < s->nep; k++) {
+        for (uint32_t i = 0; i < s->ep[k].n; i++) {
+            if (sim_entry_current(s, &s->ep[k].e[i]))
+                s->gather[m++] = s->ep[k].e[i];
+            else
+                sim_entry_dropped(s, &s->ep[k].e[i]);
+        }
+        free(s->ep[k].e);
+    }
+    free(s->ep);
+    s->ep = NULL;
+    s->nep = 0;
+    s->nfar = 0;
+    assert(m == s->n);
+    uint32_t nb;
+    if (m >= SIM_TWO_TIER_MIN) {
+        for (size_t i = 0; i < m; i++)
+            s->scratch[i] = s->gather[i].at;
+        double sep = sim_separation(s->scratch, m);
+        s->eshift = sim_log2_floor((double)SIM_EPOCH_EVENTS * sep);
+        size_t want = 2 * m / SIM_EPOCH_EVENTS;
+        uint32_t nep = 2;
+        while (nep < want && nep < (UINT32_C(1) << 24))
+            nep *= 2;
+        s->ep = calloc(nep, sizeof *s->ep);
+        if (!s->ep)
+            sim_oom();
+        s->nep = nep;
+        nb = SIM_EPOCH_BUCKETS;
+        uint32_t lognb = sim_log2_floor(nb);
+        s->wshift = s->eshift > lognb ? s->eshift - lognb : 0;
+        s->cur_ep = s->now >> s->eshift;
+        s->plan_lo = m / 4;
+        s->plan_hi = m * 4;
+    } else {
+        s->eshift = 63;
+        s->cur_ep = 0;
+        nb = SIM_MIN_BUCKETS;
+        while (nb < m && nb < (UINT32_C(1) << 30))
+            nb *= 2;
+        s->plan_lo = 0;
+        s->plan_hi = SIM_TWO_TIER_MIN;
+        for (size_t i = 0; i < m; i++)
+            s->scratch[i] = s->gather[i].at;
+        if (m >= 2)
+            s->wshift = sim_log2_floor(SIM_WIDTH_FACTOR * sim_separation(s->scratch, m));
+    }
+    s->nb_min = s->nep ? nb : SIM_MIN_BUCKETS;
+    sim_block *nbk = sim_buckets_new(nb);
+    if (!nbk)
+        sim_oom();
+    free(s->bk);
+    s->bk = nbk;
+    s->nb = nb;
+    s->ne = 0;
+    s->cur = INT64_MAX;
+    for (size_t i = 0; i < m; i++)
+        sim_queue(s, s->gather[i]);
+    if (s->ne == 0)
+        s->cur = s->now >> s->wshift;
+    s->work = 0;
+    s->ops = 0;
+}
+
+/* Called every SIM_TUNE_EVERY operations: plans the tiers again when the pending count left its
+ * range or stale entries pile up, resizes the calendar with its entries, and re-estimates the width
+ * when the work per operation says it no longer fits. */
+static void sim_tune_check(sim *s)
+{
+    s->countdown = SIM_TUNE_EVERY;
+    if (s->n > s->plan_hi || s->n < s->plan_lo || s->nfar > 2 * s->n + SIM_EPOCH_EVENTS) {
+        sim_plan(s);
+    } else if (s->ne > ((size_t)s->nb << (s->nep ? 2 : 1)) && s->nb < (UINT32_C(1) << 30)) {
+        /* With two tiers an epoch's arrival fills the calendar to about two entries a bucket at
+         * once, and new events join it: allow twice that before growing. */
+        /* Stale entries may make up the excess: dropped by a rebuild at the same size, they need no
+         * more buckets. */
+        uint32_t nb = s->nb;
+        sim_rebuild(s, nb);
+        if (s->ne > 2 * (size_t)nb)
+            sim_rebuild(s, nb * 2);
+    } else if (s->ne < s->nb / 4 && s->nb > s->nb_min) {
         sim_rebuild(s, s->nb / 2);
-    } else if (++s->ops >= SIM_TUNE_OPS && s->ops >= s->n) {
+    } else if ((s->ops += SIM_TUNE_EVERY) >= SIM_TUNE_OPS && s->ops >= s->ne) {
         /* At least n operations between checks keep the O(n) rebuild amortised O(1). */
-        if (s->work > (uint64_t)SIM_TUNE_COST * s->ops && s->n >= 2)
+        if (s->work > (uint64_t)SIM_TUNE_COST * s->ops && s->n >= 2 && !s->nep)
             sim_rebuild(s, s->nb);
         s->work = 0;
         s->ops = 0;
     }
+}
+
+static inline void sim_tune(sim *s)
+{
+    if (__builtin_expect(--s->countdown == 0, 0))
+        sim_tune_check(s);
 }
 
 /* --- slots and ids --- */
@@ -316,7 +742,7 @@ static inline uint32_t sim_lookup(const sim *s, sim_event_id id)
     if (sl == 0 || sl >= s->nslots)
         return 0;
     const sim_slot *e = &s->slots[sl];
-    if (e->gen != (uint32_t)(id >> 32) || !e->pending)
+    if (e->gen != (uint32_t)(id >> 32) || !(e->gen & 1))
         return 0;
     return sl;
 }
@@ -339,23 +765,15 @@ static inline uint32_t sim_slot_take(sim *s)
 {
     uint32_t sl = s->free_head;
     if (sl) {
-        s->free_head = s->slots[sl].next;
+        s->free_head = (uint32_t)s->slots[sl].at;
         return sl;
     }
     if (s->nslots > s->slotcap && !sim_grow_slots(s, (size_t)s->slotcap * 2))
         sim_oom();
     sl = s->nslots++;
-    s->slots[sl].gen = 1;
+    s->slots[sl].gen = 0;
+    s->slots[sl].tag = 0;
     return sl;
-}
-
-static inline void sim_slot_release(sim *s, uint32_t sl)
-{
-    sim_slot *e = &s->slots[sl];
-    e->pending = 0;
-    e->gen++;
-    e->next = s->free_head;
-    s->free_head = sl;
 }
 
 /* --- lifetime --- */
@@ -366,7 +784,7 @@ sim *sim_new(void)
     if (!s)
         return NULL;
     s->nb = SIM_MIN_BUCKETS;
-    s->bk = calloc(s->nb, sizeof *s->bk);
+    s->bk = sim_buckets_new(s->nb);
     if (!s->bk || !sim_grow_slots(s, 64)) {
         sim_free(s);
         return NULL;
@@ -374,6 +792,10 @@ sim *sim_new(void)
     s->slots[0] = (sim_slot){0};
     s->nslots = 1;
     s->wshift = 20; /* ~1 ms until the first estimate */
+    s->countdown = SIM_TUNE_EVERY;
+    s->eshift = 63; /* one tier */
+    s->nb_min = SIM_MIN_BUCKETS;
+    s->plan_hi = SIM_TWO_TIER_MIN;
     return s;
 }
 
@@ -382,6 +804,11 @@ void sim_free(sim *s)
     if (!s)
         return;
     free(s->bk);
+    for (uint32_t k = 0; k < s->nep; k++)
+        free(s->ep[k].e);
+    free(s->ep);
+    free(s->gather);
+    free(s->pool);
     free(s->slots);
     free(s->scratch);
     free(s);
@@ -422,14 +849,14 @@ sim_event_id sim_schedule(sim *s, int64_t at_ns, sim_handler fn, void *arg)
     assert(fn != NULL);
     uint32_t sl = sim_slot_take(s);
     sim_slot *e = &s->slots[sl];
-    e->at = at_ns;
-    e->seq = s->seq++;
     e->fn = fn;
     e->arg = arg;
-    e->pending = 1;
-    sim_link(s, sl);
+    e->at = at_ns;
+    e->gen++; /* odd: pending */
+    e->tag++;
+    sim_event_id id = ((uint64_t)e->gen << 32) | sl;
+    sim_queue(s, (sim_entry){at_ns, sl, e->tag});
     s->n++;
-    sim_event_id id = sim_id(s, sl);
     sim_tune(s);
     return id;
 }
@@ -439,8 +866,8 @@ bool sim_cancel(sim *s, sim_event_id id)
     uint32_t sl = sim_lookup(s, id);
     if (!sl)
         return false;
-    sim_unlink(s, sl);
-    sim_slot_release(s, sl);
+    /* The entry stays queued, now stale; the slot returns to the free list when it is dropped. */
+    s->slots[sl].gen++;
     s->n--;
     sim_tune(s);
     return true;
@@ -452,10 +879,10 @@ bool sim_reschedule(sim *s, sim_event_id id, int64_t at_ns)
     uint32_t sl = sim_lookup(s, id);
     if (!sl)
         return false;
-    sim_unlink(s, sl);
-    s->slots[sl].at = at_ns;
-    s->slots[sl].seq = s->seq++;
-    sim_link(s, sl);
+    sim_slot *e = &s->slots[sl];
+    e->at = at_ns;
+    e->tag++; /* the old entry goes stale */
+    sim_queue(s, (sim_entry){at_ns, sl, e->tag});
     sim_tune(s);
     return true;
 }
@@ -472,28 +899,28 @@ bool sim_event_time(const sim *s, sim_event_id id, int64_t *at_ns)
 
 bool sim_next_time(sim *s, int64_t *at_ns)
 {
-    uint32_t sl = sim_find_min(s);
-    if (!sl)
+    sim_block *b = sim_find_min(s);
+    if (!b)
         return false;
-    *at_ns = s->slots[sl].at;
+    *at_ns = b->e[0].at;
     return true;
 }
 
 bool sim_step(sim *s)
 {
-    uint32_t sl = sim_find_min(s);
-    if (!sl)
+    sim_block *b = sim_find_min(s);
+    if (!b)
         return false;
-    sim_slot *e = &s->slots[sl];
-    /* The next windows' first events are likely next to fire: start fetching their slots. */
+    uint32_t sl = b->e[0].slot;
+    /* The slots of the events a few windows ahead are likely to fire soon: start fetching them. */
     uint32_t mask = s->nb - 1;
-    __builtin_prefetch(&s->slots[s->bk[(uint64_t)(s->cur + 1) & mask].head]);
-    __builtin_prefetch(&s->slots[s->bk[(uint64_t)(s->cur + 2) & mask].head]);
+    __builtin_prefetch(&s->slots[s->bk[(uint64_t)(s->cur + SIM_PREFETCH_AHEAD) & mask].e[0].slot]);
+    sim_slot *e = &s->slots[sl];
     sim_handler fn = e->fn;
     void *arg = e->arg;
     assert(e->at >= s->now);
     s->now = e->at;
-    sim_unlink(s, sl);
+    sim_pop_front(s, b);
     /* Released before the handler runs, so that the handler sees its own id as fired. */
     sim_slot_release(s, sl);
     s->n--;
@@ -517,8 +944,8 @@ uint64_t sim_run_until(sim *s, int64_t end_ns)
     uint64_t start = s->fired;
     s->stop = false;
     for (;;) {
-        uint32_t sl = sim_find_min(s);
-        if (!sl || s->slots[sl].at > end_ns)
+        sim_block *b = sim_find_min(s);
+        if (!b || b->e[0].at > end_ns)
             break;
         sim_step(s);
         if (s->stop) {

@@ -1,7 +1,7 @@
 /* sim/kernel/sim.h — the discrete-event kernel: a virtual clock, an event queue, seeded random streams.
  *
  * Time is an int64_t count of nanoseconds since the scenario start; there is no floating-point clock.
- * Events with equal times fire in the order they were scheduled (a sequence number breaks ties; a
+ * Events with equal times fire in the order they were scheduled (ties keep queueing order; a
  * reschedule counts as a new scheduling). Handlers may schedule, cancel and reschedule any event,
  * themselves included, while they run. The queue does not allocate per event once warm.
  *

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sim/run/exit_status.h"
 #include "engine/shared/error.h"
 #include "engine/rules.h"
 #include "reports/reports.h"
@@ -26,7 +27,6 @@
 #include "sim/run/swarm.h"
 #include "sim/run/version.h"
 
-enum { EXIT_OK = 0, EXIT_EXPECTATION = 1, EXIT_INPUT = 2, EXIT_INTERNAL = 3 };
 
 typedef struct main_cmd {
     const char *name;
@@ -230,15 +230,15 @@ static int main_validate(int argc, char **argv)
     const char *v;
     for (int c; (c = sim_cli_next(argc, argv, opts, &v)) != -1;)
         if (c != 'h')
-            return EXIT_INPUT;
+            return SIM_EXIT_INPUT;
     if (optind >= argc) {
         fprintf(stderr, "drsim validate: missing the scenario file (see drsim validate --help)\n");
-        return EXIT_INPUT;
+        return SIM_EXIT_INPUT;
     }
     if (argc - optind > 1) {
         fprintf(stderr, "drsim validate: one scenario at a time, got '%s' and '%s'\n",
                 argv[optind], argv[optind + 1]);
-        return EXIT_INPUT;
+        return SIM_EXIT_INPUT;
     }
     const char *file = argv[optind];
     drs_diags diags = {0};
@@ -263,8 +263,8 @@ static int main_validate(int argc, char **argv)
     drs_scenario_free(sc);
     drs_diags_clear(&diags);
     if (fflush(stdout) != 0)
-        return EXIT_INTERNAL;
-    return errors ? EXIT_INPUT : EXIT_OK;
+        return SIM_EXIT_INTERNAL;
+    return errors ? SIM_EXIT_INPUT : SIM_EXIT_OK;
 }
 
 /* ---- run -------------------------------------------------------------------------------------- */
@@ -309,7 +309,7 @@ static int main_run(int argc, char **argv)
         case OPT_JUNIT: opt.junit_path = v; break;
         case OPT_SEED:
             if (!sim_cli_whole("run", "--seed", v, UINT64_MAX, &seed))
-                return EXIT_INPUT;
+                return SIM_EXIT_INPUT;
             opt.has_seed = true;
             opt.seed = seed;
             break;
@@ -321,11 +321,11 @@ static int main_run(int argc, char **argv)
         case OPT_ALL: opt.all = true; break;
         case OPT_JSON: opt.json = true; break;
         case 'h': break;
-        default: return EXIT_INPUT;
+        default: return SIM_EXIT_INPUT;
         }
     }
     if (!(opt.scenario_path = main_one_scenario(argc, argv)))
-        return EXIT_INPUT;
+        return SIM_EXIT_INPUT;
     return sim_run_file(&opt);
 }
 
@@ -348,16 +348,16 @@ static int main_serve(int argc, char **argv)
         case OPT_PORT:
             if (!sim_cli_whole("serve", "--port", v, 65535, &port)) {
                 fprintf(stderr, "drsim serve: --port: expected 0 to 65535, got \"%s\"\n", v);
-                return EXIT_INPUT;
+                return SIM_EXIT_INPUT;
             }
             opt.port = (int)port;
             break;
         case 'h': break;
-        default: return EXIT_INPUT;
+        default: return SIM_EXIT_INPUT;
         }
     }
     if (!(opt.scenario_path = main_one_scenario(argc, argv)))
-        return EXIT_INPUT;
+        return SIM_EXIT_INPUT;
     return sim_serve(&opt);
 }
 
@@ -369,20 +369,20 @@ static int main_merge(int argc, char **argv)
     const char *v;
     for (int c; (c = sim_cli_next(argc, argv, opts, &v)) != -1;)
         if (c != 'h')
-            return EXIT_INPUT;
+            return SIM_EXIT_INPUT;
     /* The operands, after getopt put them last: OUT.db then the inputs. */
     argv += optind - 1;
     argc -= optind - 1;
     if (argc < 3) {
         fprintf(stderr, "drsim merge: needs the output and at least one input database (see drsim "
                         "merge --help)\n");
-        return EXIT_INPUT;
+        return SIM_EXIT_INPUT;
     }
     report_merge_stats st;
     drs_error err = {0};
     if (!report_db_merge(argv[1], (const char *const *)argv + 2, (size_t)argc - 2, &st, &err)) {
         fprintf(stderr, "drsim merge: %s (nothing written to %s)\n", err.message, argv[1]);
-        return err.code == DRS_EINPUT ? EXIT_INPUT : EXIT_INTERNAL;
+        return err.code == DRS_EINPUT ? SIM_EXIT_INPUT : SIM_EXIT_INTERNAL;
     }
     printf("%s: merged %zu run%s (%zu rows) from %d database%s", argv[1], st.runs,
            st.runs == 1 ? "" : "s", st.rows, argc - 2, argc == 3 ? "" : "s");
@@ -395,7 +395,7 @@ static int main_merge(int argc, char **argv)
     if (st.orphans)
         printf("%s: left out %zu row%s that belong to no run of their input\n", argv[1], st.orphans,
                st.orphans == 1 ? "" : "s");
-    return fflush(stdout) == 0 ? EXIT_OK : EXIT_INTERNAL;
+    return fflush(stdout) == 0 ? SIM_EXIT_OK : SIM_EXIT_INTERNAL;
 }
 
 /* ---- plan ------------------------------------------------------------------------------------- */
@@ -430,7 +430,7 @@ static int main_plan(int argc, char **argv)
             if (!units_parse_duration(v, c == OPT_AFTER ? &opt.after_ns : &opt.target_rpo_ns,
                                       &err)) {
                 fprintf(stderr, "drsim plan: %s: %s\n", a, err.message);
-                return EXIT_INPUT;
+                return SIM_EXIT_INPUT;
             }
             break;
         case OPT_PERCENTILE:
@@ -438,7 +438,7 @@ static int main_plan(int argc, char **argv)
             double x = strtod(v, &end);
             if (*end || !(x > 0)) {
                 fprintf(stderr, "drsim plan: %s: expected a number above 0, got \"%s\"\n", a, v);
-                return EXIT_INPUT;
+                return SIM_EXIT_INPUT;
             }
             *(c == OPT_PRECISION ? &opt.precision : &opt.percentile) = x;
             break;
@@ -446,14 +446,14 @@ static int main_plan(int argc, char **argv)
         case OPT_VARY:
             if (opt.vary) {
                 fprintf(stderr, "drsim plan: --vary: one value at a time (use --grid for two)\n");
-                return EXIT_INPUT;
+                return SIM_EXIT_INPUT;
             }
             opt.vary = v;
             break;
         case OPT_GRID:
             if (opt.grid_count == PLAN_MAX_DIMS) {
                 fprintf(stderr, "drsim plan: --grid: at most %d paths\n", PLAN_MAX_DIMS);
-                return EXIT_INPUT;
+                return SIM_EXIT_INPUT;
             }
             opt.grid[opt.grid_count++] = v;
             break;
@@ -463,7 +463,7 @@ static int main_plan(int argc, char **argv)
             if (v[0] == '-' || sscanf(v, "%u/%u%c", &si, &sn, &extra) != 2 || si >= sn) {
                 fprintf(stderr, "drsim plan: --shard: expected I/N with 0 <= I < N, got \"%s\"\n",
                         v);
-                return EXIT_INPUT;
+                return SIM_EXIT_INPUT;
             }
             opt.shard_index = si;
             opt.shard_count = sn;
@@ -478,18 +478,18 @@ static int main_plan(int argc, char **argv)
                         "drsim plan: --jobs: expected a whole number from 1 to 1024, got "
                         "\"%s\"\n",
                         v);
-                return EXIT_INPUT;
+                return SIM_EXIT_INPUT;
             }
             opt.jobs = (int)n;
             break;
         }
         case OPT_JSON: json = true; break;
         case 'h': break;
-        default: return EXIT_INPUT;
+        default: return SIM_EXIT_INPUT;
         }
     }
     if (!(opt.scenario_path = main_one_scenario(argc, argv)))
-        return EXIT_INPUT;
+        return SIM_EXIT_INPUT;
     if (!json)
         return sim_plan_run(&opt, NULL);
     /* --json: the answer and the points as JSON on stdout, and nothing else there; the table
@@ -497,16 +497,16 @@ static int main_plan(int argc, char **argv)
     FILE *null = fopen("/dev/null", "w");
     if (!null) {
         fprintf(stderr, "drsim plan: cannot open /dev/null\n");
-        return EXIT_INTERNAL;
+        return SIM_EXIT_INTERNAL;
     }
     opt.out = null;
     sim_plan_outcome out;
     int code = sim_plan_run(&opt, &out);
     fclose(null);
-    if (code == EXIT_OK || code == EXIT_EXPECTATION) {
+    if (code == SIM_EXIT_OK || code == SIM_EXIT_FAILED) {
         json_t *j = sim_plan_json(&opt, &out);
         if (!j || !sim_json_print(j, stdout))
-            code = EXIT_INTERNAL;
+            code = SIM_EXIT_INTERNAL;
         json_decref(j);
     }
     sim_plan_outcome_clear(&out);
@@ -550,36 +550,36 @@ static int main_swarm(int argc, char **argv)
         switch (c) {
         case OPT_SEEDS:
             if (!sim_cli_whole("swarm", "--seeds", v, UINT32_MAX, &x))
-                return EXIT_INPUT;
+                return SIM_EXIT_INPUT;
             if (x == 0) {
                 fprintf(stderr, "drsim swarm: --seeds: expected at least 1\n");
-                return EXIT_INPUT;
+                return SIM_EXIT_INPUT;
             }
             opt.seeds = x;
             break;
         case OPT_FROM:
             if (!sim_cli_whole("swarm", "--from", v, UINT64_MAX / 2, &x))
-                return EXIT_INPUT;
+                return SIM_EXIT_INPUT;
             opt.from = x;
             break;
         case OPT_JOBS:
             if (!sim_cli_whole("swarm", "--jobs", v, 1024, &x))
-                return EXIT_INPUT;
+                return SIM_EXIT_INPUT;
             if (x == 0) {
                 fprintf(stderr, "drsim swarm: --jobs: expected at least 1\n");
-                return EXIT_INPUT;
+                return SIM_EXIT_INPUT;
             }
             opt.jobs = (int)x;
             break;
         case OPT_OUT: opt.out_dir = v; break;
         case 'h': break;
-        default: return EXIT_INPUT;
+        default: return SIM_EXIT_INPUT;
         }
     }
     if (!(opt.scenario_path = main_one_scenario(argc, argv)))
-        return EXIT_INPUT;
+        return SIM_EXIT_INPUT;
     int code = sim_swarm_run(&opt, stdout);
-    return fflush(stdout) == 0 ? code : EXIT_INTERNAL;
+    return fflush(stdout) == 0 ? code : SIM_EXIT_INTERNAL;
 }
 
 /* ---- dispatch --------------------------------------------------------------------------------- */
@@ -628,38 +628,38 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     if (argc < 2) {
         main_print_usage(stderr);
-        return EXIT_INPUT;
+        return SIM_EXIT_INPUT;
     }
     const char *name = argv[1];
     if (main_is_help(name)) {
         main_print_usage(stdout);
-        return EXIT_OK;
+        return SIM_EXIT_OK;
     }
     if (!strcmp(name, "--version")) {
         printf("drsim %s\n", sim_version());
-        return EXIT_OK;
+        return SIM_EXIT_OK;
     }
     if (!strcmp(name, "help")) {
         const main_cmd *cmd = argc > 2 ? main_find(argv[2]) : NULL;
         if (argc > 2 && !cmd) {
             fprintf(stderr, "drsim: unknown command '%s'\n", argv[2]);
-            return EXIT_INPUT;
+            return SIM_EXIT_INPUT;
         }
         if (cmd)
             fputs(cmd->help, stdout);
         else
             main_print_usage(stdout);
-        return EXIT_OK;
+        return SIM_EXIT_OK;
     }
     const main_cmd *cmd = main_find(name);
     if (!cmd) {
         fprintf(stderr, "drsim: unknown command '%s' (see drsim --help)\n", name);
-        return EXIT_INPUT;
+        return SIM_EXIT_INPUT;
     }
     for (int i = 2; i < argc && strcmp(argv[i], "--"); i++) {
         if (main_is_help(argv[i])) {
             fputs(cmd->help, stdout);
-            return EXIT_OK;
+            return SIM_EXIT_OK;
         }
     }
     return cmd->run(argc - 1, argv + 1);

@@ -19,6 +19,8 @@
  * are the scenario and its traces (the page is compiled in). */
 #include "serve.h"
 
+#include "sim/run/exit_status.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -47,7 +49,6 @@
 #include "sim/run/version.h"
 #include "sim/run/world.h"
 
-enum { SERVE_OK = 0, SERVE_INPUT = 2, SERVE_INTERNAL = 3 };
 
 /* A JSON body above this is refused with 413 and a JSON error; libevent itself refuses (413, its
  * own page) bodies above the hard limit before they are read. */
@@ -768,7 +769,7 @@ static void serve_signal(evutil_socket_t fd, short what, void *arg)
  * there, as `drsim run` stores a run. */
 static int serve_store(serve *s, const char *db_path)
 {
-    int code = SERVE_INTERNAL;
+    int code = SIM_EXIT_INTERNAL;
     drs_error err = {0};
     char *text = serve_doc_text(s, NULL);
     json_t *problems = json_array();
@@ -810,7 +811,7 @@ static int serve_store(serve *s, const char *db_path)
     serve_format_at(sim_live_now(live), t, sizeof t);
     printf("drsim serve: stored run %" PRId64 " (%zu actions, ended at %s) in %s\n", run_id,
            json_array_size(s->actions), t, db_path);
-    code = SERVE_OK;
+    code = SIM_EXIT_OK;
     goto out;
 fail:
     fprintf(stderr, "drsim serve: %s%s%s\n", err.path, err.path[0] ? ": " : "", err.message);
@@ -846,7 +847,7 @@ static bool serve_token(serve *s)
 int sim_serve(const sim_serve_options *opt)
 {
     serve s = {.opt = opt, .speed = 600, .play_until_ns = -1};
-    int code = SERVE_INTERNAL;
+    int code = SIM_EXIT_INTERNAL;
     char *db_path = NULL;
     FILE *announce = opt->announce ? opt->announce : stdout;
 
@@ -859,7 +860,7 @@ int sim_serve(const sim_serve_options *opt)
         sim_diags_print(stderr, &diags);
         drs_diags_clear(&diags);
         drs_scenario_free(first);
-        return SERVE_INPUT;
+        return SIM_EXIT_INPUT;
     }
     if (diags.count)
         sim_diags_print(stderr, &diags);
@@ -914,7 +915,7 @@ int sim_serve(const sim_serve_options *opt)
         evhttp_bind_socket_with_handle(s.http, s.bind, (ev_uint16_t)opt->port);
     if (!bs) {
         fprintf(stderr, "drsim serve: cannot listen on %s port %d\n", s.bind, opt->port);
-        code = SERVE_INPUT;
+        code = SIM_EXIT_INPUT;
         goto out;
     }
     struct sockaddr_storage ss;
@@ -944,7 +945,7 @@ int sim_serve(const sim_serve_options *opt)
     fflush(announce);
 
     event_base_dispatch(s.ev);
-    code = db_path ? serve_store(&s, db_path) : SERVE_OK;
+    code = db_path ? serve_store(&s, db_path) : SIM_EXIT_OK;
 out:
     if (s.tick)
         event_free(s.tick);

@@ -6,6 +6,8 @@
  * off as a good run. */
 #include "stored.h"
 
+#include "sim/run/exit_status.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -17,7 +19,6 @@
 #include "cli.h"
 #include "sim/run/run_json.h"
 
-enum { EXIT_OK = 0, EXIT_EXPECTATION = 1, EXIT_INPUT = 2, EXIT_INTERNAL = 3 };
 
 /* Values of the long options. */
 enum { OPT_RUN = 256, OPT_HTML, OPT_JUNIT, OPT_SAMPLES, OPT_QUIET, OPT_ALL, OPT_JSON };
@@ -41,7 +42,7 @@ static const char *one_db(int argc, char **argv)
 static int fail(const char *cmd, const drs_error *err)
 {
     fprintf(stderr, "drsim %s: %s\n", cmd, err->message);
-    return err->code == DRS_EINPUT ? EXIT_INPUT : EXIT_INTERNAL;
+    return err->code == DRS_EINPUT ? SIM_EXIT_INPUT : SIM_EXIT_INTERNAL;
 }
 
 int sim_report_main(int argc, char **argv)
@@ -79,7 +80,7 @@ int sim_report_main(int argc, char **argv)
                         "drsim report: --run: expected a run id (a whole number >= 1), got "
                         "\"%s\"\n",
                         v);
-                return EXIT_INPUT;
+                return SIM_EXIT_INPUT;
             }
             run = id;
             break;
@@ -96,11 +97,11 @@ int sim_report_main(int argc, char **argv)
         case 'h':
             break;
         default:
-            return EXIT_INPUT;
+            return SIM_EXIT_INPUT;
         }
     }
     if (!(db = one_db(argc, argv)))
-        return EXIT_INPUT;
+        return SIM_EXIT_INPUT;
     drs_error err = {0};
     report_run_row row;
     report_results *r = report_db_load(db, run, &row, &err);
@@ -117,17 +118,17 @@ int sim_report_main(int argc, char **argv)
                 row.id, row.started);
     if (!quiet && !json)
         report_summary_fprint(r, stdout, all);
-    int code = unfinished                            ? EXIT_EXPECTATION
-               : report_results_expect_failed(r) > 0 ? EXIT_EXPECTATION
+    int code = unfinished                            ? SIM_EXIT_FAILED
+               : report_results_expect_failed(r) > 0 ? SIM_EXIT_FAILED
                : row.exit_code > 0                   ? row.exit_code
-                                                     : EXIT_OK;
+                                                     : SIM_EXIT_OK;
     if (json) {
         json_t *j = sim_results_json(r, row.id, row.status, code);
         if (!j || !sim_json_print(j, stdout)) {
             json_decref(j);
             report_results_free(r);
             fprintf(stderr, "drsim report: cannot print the JSON results\n");
-            return EXIT_INTERNAL;
+            return SIM_EXIT_INTERNAL;
         }
         json_decref(j);
     } else if (quiet)
@@ -154,7 +155,7 @@ int sim_report_main(int argc, char **argv)
     }
     report_results_free(r);
     if (fflush(stdout) != 0)
-        return EXIT_INTERNAL;
+        return SIM_EXIT_INTERNAL;
     return code;
 }
 
@@ -170,10 +171,10 @@ int sim_runs_main(int argc, char **argv)
         if (c == OPT_JSON)
             json = true;
         else if (c != 'h')
-            return EXIT_INPUT;
+            return SIM_EXIT_INPUT;
     }
     if (!(db = one_db(argc, argv)))
-        return EXIT_INPUT;
+        return SIM_EXIT_INPUT;
     drs_error err = {0};
     report_run_row *rows;
     size_t n;
@@ -186,7 +187,7 @@ int sim_runs_main(int argc, char **argv)
         free(rows);
         if (!ok)
             fprintf(stderr, "drsim runs: cannot print the list\n");
-        return ok ? EXIT_OK : EXIT_INTERNAL;
+        return ok ? SIM_EXIT_OK : SIM_EXIT_INTERNAL;
     }
     /* 5 + 19 + 10 + 8 + 19 + 11 + 10 + 9 columns and 7 spaces: 98. */
     printf("%5s %-19s %-10s %-8s %-19s %-11s %-10s %s\n", "id", "scenario", "seed", "version",
@@ -222,5 +223,5 @@ int sim_runs_main(int argc, char **argv)
     if (n == 0)
         printf("(no runs)\n");
     free(rows);
-    return fflush(stdout) != 0 ? EXIT_INTERNAL : EXIT_OK;
+    return fflush(stdout) != 0 ? SIM_EXIT_INTERNAL : SIM_EXIT_OK;
 }

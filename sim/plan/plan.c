@@ -2,6 +2,8 @@
  * chart. Values and JSON paths are plan_value.c's; running points in workers is plan_point.c's. */
 #include "plan.h"
 
+#include "sim/run/exit_status.h"
+
 #include <errno.h>
 #include <signal.h>
 #include <math.h>
@@ -19,7 +21,6 @@
 #include "sim/scenario/scenario.h"
 #include "sim/scenario/units.h"
 
-enum { PLAN_OK = 0, PLAN_NONE = 1, PLAN_INPUT = 2, PLAN_INTERNAL = 3 };
 
 bool sim_plan_shard_owns(size_t index, unsigned shard_index, unsigned shard_count)
 {
@@ -201,15 +202,15 @@ static int plan_bisect(plan_state *s)
     plan_progress_show(s);
     sim_plan_point *b = plan_add(s, 2);
     if (!b)
-        return PLAN_INTERNAL;
+        return SIM_EXIT_INTERNAL;
     for (size_t i = 0; i < 2; i++) {
         b[i].grid_index = i;
         point_set(d, &b[i], 0, d->values[i], d->texts[i]);
     }
     if (!plan_run_last(s, 2))
-        return PLAN_INTERNAL;
+        return SIM_EXIT_INTERNAL;
     if (plan_refused(s, 0))
-        return PLAN_INPUT;
+        return SIM_EXIT_INPUT;
     sim_plan_point lo = s->out->points[0], hi = s->out->points[1];
     int better = plan_path_direction(d->path);
     if (better == 0) { /* learn it from the bounds */
@@ -221,7 +222,7 @@ static int plan_bisect(plan_state *s)
     s->out->better = better;
     sim_plan_point good = better >= 0 ? hi : lo, bad = better >= 0 ? lo : hi;
     if (!good.meets)
-        return PLAN_NONE;
+        return SIM_EXIT_FAILED;
     size_t pass = better >= 0 ? 1 : 0, fail = better >= 0 ? 0 : 1; /* indices into points */
     if (bad.meets)
         pass = fail; /* the whole range meets the target: the cheaper bound is the answer */
@@ -247,16 +248,16 @@ static int plan_bisect(plan_state *s)
             size_t first = s->out->point_count;
             sim_plan_point *r = plan_add(s, n);
             if (!r)
-                return PLAN_INTERNAL;
+                return SIM_EXIT_INTERNAL;
             for (size_t i = 0; i < n; i++) {
                 r[i] = cand[i];
                 r[i].grid_index = first + i;
                 r[i].run_id = -1;
             }
             if (!plan_run_last(s, n))
-                return PLAN_INTERNAL;
+                return SIM_EXIT_INTERNAL;
             if (plan_refused(s, first))
-                return PLAN_INPUT;
+                return SIM_EXIT_INPUT;
             /* The candidates go from the failing side to the passing one: the first that meets
              * is the new pass, the one before it the new fail. */
             size_t np = pass, nf = fail;
@@ -274,7 +275,7 @@ static int plan_bisect(plan_state *s)
     s->out->has_answer = true;
     s->out->answer = a->value[0];
     snprintf(s->out->answer_text, sizeof s->out->answer_text, "%s", a->text[0]);
-    return PLAN_OK;
+    return SIM_EXIT_OK;
 }
 
 /* ---- sweep -------------------------------------------------------------------------------------
@@ -291,7 +292,7 @@ static int plan_sweep(plan_state *s)
         mine += sim_plan_shard_owns(i, opt->shard_index, opt->shard_count);
     sim_plan_point *p = mine ? plan_add(s, mine) : NULL;
     if (mine && !p)
-        return PLAN_INTERNAL;
+        return SIM_EXIT_INTERNAL;
     size_t k = 0;
     for (size_t i = 0; i < total; i++) {
         if (!sim_plan_shard_owns(i, opt->shard_index, opt->shard_count))
@@ -308,11 +309,11 @@ static int plan_sweep(plan_state *s)
     s->planned = mine;
     plan_progress_show(s);
     if (mine && !plan_run_last(s, mine))
-        return PLAN_INTERNAL;
+        return SIM_EXIT_INTERNAL;
     for (size_t i = 0; i < mine; i++)
         if (s->out->points[i].status == 2) {
             plan_point_check(&s->c, &s->out->points[i]);
-            return PLAN_INPUT;
+            return SIM_EXIT_INPUT;
         }
     int better = plan_path_direction(s->c.dims[0].path);
     s->out->better = better;
@@ -332,7 +333,7 @@ static int plan_sweep(plan_state *s)
         }
     }
     /* A shard is one part of a sweep: whether the sweep met the target is for the merged whole. */
-    return any || opt->shard_count ? PLAN_OK : PLAN_NONE;
+    return any || opt->shard_count ? SIM_EXIT_OK : SIM_EXIT_FAILED;
 }
 
 /* ---- output ------------------------------------------------------------------------------------
@@ -441,10 +442,10 @@ static char *plan_answer_text(plan_state *s, int code)
             fprintf(f, "  %s=%s: %s\n", d1->path, d1->texts[j],
                     best ? v : "no value swept meets the target");
         }
-    } else if (code == PLAN_NONE && !s->c.opt->grid_count) {
+    } else if (code == SIM_EXIT_FAILED && !s->c.opt->grid_count) {
         fprintf(f, "answer: no value of %s in %s..%s keeps the RPO %s of every VM within %s (%s)\n",
                 d->path, d->texts[0], d->texts[1], pct, t, dir);
-    } else if (code == PLAN_NONE) {
+    } else if (code == SIM_EXIT_FAILED) {
         fprintf(f, "answer: no run of the sweep keeps the RPO %s of every VM within %s\n", pct, t);
     } else if (s->c.opt->shard_count) {
         fprintf(f, "shard %u/%u: %zu run%s; merge the shards' databases with drsim merge\n",
@@ -687,7 +688,7 @@ int sim_plan_run(const sim_plan_options *given, sim_plan_outcome *outp)
     memset(dims, 0, sizeof dims);
     s.c.dims = dims;
     char *db_path = NULL;
-    int code = PLAN_INPUT;
+    int code = SIM_EXIT_INPUT;
     drs_diags diags = {0};
     drs_error err = {0};
 
@@ -742,7 +743,7 @@ int sim_plan_run(const sim_plan_options *given, sim_plan_outcome *outp)
     if (!plan_check_values(&s))
         goto out;
     if (plan_below_copy_floor(&s, sc)) {
-        code = PLAN_NONE;
+        code = SIM_EXIT_FAILED;
         goto out;
     }
 
@@ -754,7 +755,7 @@ int sim_plan_run(const sim_plan_options *given, sim_plan_outcome *outp)
         report_db *db = report_db_open(db_path, &err); /* fail early when it cannot be written */
         if (!db) {
             fprintf(stderr, "drsim plan: %s\n", err.message);
-            code = err.code == DRS_EINPUT ? PLAN_INPUT : PLAN_INTERNAL;
+            code = err.code == DRS_EINPUT ? SIM_EXIT_INPUT : SIM_EXIT_INTERNAL;
             goto out;
         }
         report_db_close(db);
@@ -767,7 +768,7 @@ int sim_plan_run(const sim_plan_options *given, sim_plan_outcome *outp)
         fprintf(stderr, "drsim plan: cannot make a folder for the workers in %s: %s\n",
                 tmpdir && tmpdir[0] ? tmpdir : "/tmp", strerror(errno));
         s.c.tmp[0] = '\0';
-        code = PLAN_INTERNAL;
+        code = SIM_EXIT_INTERNAL;
         goto out;
     }
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -795,13 +796,13 @@ int sim_plan_run(const sim_plan_options *given, sim_plan_outcome *outp)
     s.t0 = plan_wall();
     code = opt->grid_count ? plan_sweep(&s) : plan_bisect(&s);
     plan_progress_end(&s);
-    if (code == PLAN_OK || code == PLAN_NONE) {
+    if (code == SIM_EXIT_OK || code == SIM_EXIT_FAILED) {
         plan_print_table(&s, !opt->grid_count);
         char *text = plan_answer_text(&s, code);
         fprintf(s.o, "\n%s", text ? text : "");
         if (opt->html_path && !plan_write_html(&s, text, &err)) {
             fprintf(stderr, "drsim plan: %s\n", err.message);
-            code = PLAN_INTERNAL;
+            code = SIM_EXIT_INTERNAL;
         }
         free(text);
     }

@@ -6,6 +6,8 @@
  * so a killed run is recognisable as such. */
 #include "run.h"
 
+#include "exit_status.h"
+
 #include <errno.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -26,7 +28,6 @@
 #include "version.h"
 #include "world.h"
 
-enum { RUN_OK = 0, RUN_EXPECTATION = 1, RUN_INPUT = 2, RUN_INTERNAL = 3 };
 
 typedef struct run_ctx run_ctx;
 
@@ -713,7 +714,7 @@ bool sim_run_scenario(const drs_scenario *sc, sim_run_outcome *out)
     if (!sim_run_simulate(sc, out->results, false, &out->events)) {
         report_results_free(out->results);
         out->results = NULL;
-        out->exit_code = RUN_INTERNAL;
+        out->exit_code = SIM_EXIT_INTERNAL;
         return false;
     }
     out->exit_code = report_expect_evaluate(out->results, sc->expect, sc->expect_count);
@@ -769,7 +770,7 @@ int sim_run_file(const sim_run_options *opt)
 {
     drs_diags diags = {0};
     drs_error err = {0};
-    int code = RUN_INTERNAL;
+    int code = SIM_EXIT_INTERNAL;
     report_results *results = NULL;
     report_db *db = NULL;
     char *db_path = NULL;
@@ -791,7 +792,7 @@ int sim_run_file(const sim_run_options *opt)
         drs_diags_clear(&diags);
         drs_scenario_free(sc);
         free(text);
-        return RUN_INPUT;
+        return SIM_EXIT_INPUT;
     }
     if (diags.count && !opt->quiet)
         sim_diags_print(stderr, &diags);
@@ -805,7 +806,7 @@ int sim_run_file(const sim_run_options *opt)
             drs_diags_clear(&diags);
             drs_scenario_free(sc);
             free(text);
-            return RUN_INPUT;
+            return SIM_EXIT_INPUT;
         }
 
     results = report_results_new(sc);
@@ -853,17 +854,17 @@ int sim_run_file(const sim_run_options *opt)
         goto out;
     code = report_expect_evaluate(results, sc->expect, sc->expect_count);
     if (chk.violated)
-        code = RUN_EXPECTATION;
+        code = SIM_EXIT_FAILED;
     /* The database first: what it says about the run must not depend on what is printed or
      * written after it (a closed pipe, a full disk). */
     if (db) {
-        if (!report_db_run_end(db, results, code == RUN_OK ? "complete" : "failed", code, &err))
+        if (!report_db_run_end(db, results, code == SIM_EXIT_OK ? "complete" : "failed", code, &err))
             goto fail;
     }
     if (opt->json) {
         /* Nothing but the JSON on stdout: a violation goes to stderr below. */
         json_t *j = sim_results_json(results, db ? run_id : -1,
-                                     code == RUN_OK ? "complete" : "failed", code);
+                                     code == SIM_EXIT_OK ? "complete" : "failed", code);
         if (!j || !sim_json_print(j, stdout)) {
             json_decref(j);
             drs_fail(&err, DRS_EIO, "", "cannot print the JSON results");
@@ -890,7 +891,7 @@ int sim_run_file(const sim_run_options *opt)
     goto out;
 fail:
     fprintf(stderr, "drsim: %s%s%s\n", err.path, err.path[0] ? ": " : "", err.message);
-    code = err.code == DRS_EINPUT ? RUN_INPUT : RUN_INTERNAL;
+    code = err.code == DRS_EINPUT ? SIM_EXIT_INPUT : SIM_EXIT_INTERNAL;
 out:
     report_db_close(db);
     report_results_free(results);

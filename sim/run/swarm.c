@@ -6,6 +6,8 @@
 #define _XOPEN_SOURCE 700 /* realpath */
 #include "swarm.h"
 
+#include "exit_status.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -27,7 +29,6 @@
 #include "sim/kernel/sim.h"
 #include "sim/scenario/units.h"
 
-enum { SW_OK = 0, SW_VIOLATION = 1, SW_INPUT = 2, SW_INTERNAL = 3 };
 
 /* ---------------------------------------------------------------------------------------------- */
 /* Names                                                                                          */
@@ -496,7 +497,7 @@ static void eval_child(const char *text, const char *dir, sw_eval_msg *m)
     if (sc)
         engine_rules_check(sc, &d);
     if (!sc || drs_diags_errors(&d)) {
-        m->status = SW_INPUT;
+        m->status = SIM_EXIT_INPUT;
         for (size_t i = 0; i < d.count; i++)
             if (d.items[i].severity == DRS_SEV_ERROR) {
                 snprintf(m->v.message, sizeof m->v.message, "%s: %s", d.items[i].err.path,
@@ -506,11 +507,11 @@ static void eval_child(const char *text, const char *dir, sw_eval_msg *m)
     } else {
         bool violated = false;
         if (!sim_run_checked(sc, &violated, &m->v, &m->events)) {
-            m->status = SW_VIOLATION;
+            m->status = SIM_EXIT_FAILED;
             snprintf(m->v.invariant, sizeof m->v.invariant, "crash");
             snprintf(m->v.message, sizeof m->v.message, "internal error (exit 3)");
         } else {
-            m->status = violated ? SW_VIOLATION : SW_OK;
+            m->status = violated ? SIM_EXIT_FAILED : SIM_EXIT_OK;
         }
     }
     drs_scenario_free(sc);
@@ -529,7 +530,7 @@ int sim_swarm_eval(const json_t *variant, const char *dir, int timeout_s, sim_vi
         free(text);
         snprintf(v->invariant, sizeof v->invariant, "crash");
         snprintf(v->message, sizeof v->message, "cannot start a run: %s", strerror(errno));
-        return SW_VIOLATION;
+        return SIM_EXIT_FAILED;
     }
     fflush(NULL);
     pid_t pid = fork();
@@ -573,7 +574,7 @@ int sim_swarm_eval(const json_t *variant, const char *dir, int timeout_s, sim_vi
         else
             snprintf(v->message, sizeof v->message, "exited with status %d without a result",
                      WIFEXITED(ws) ? WEXITSTATUS(ws) : -1);
-        status = SW_VIOLATION;
+        status = SIM_EXIT_FAILED;
     }
     free(m);
     return status;
@@ -598,7 +599,7 @@ static bool still_fails(sw_shrink *s, const json_t *candidate)
         return false;
     s->budget--;
     sim_violation v;
-    if (sim_swarm_eval(candidate, s->dir, s->timeout_s, &v, NULL) != SW_VIOLATION)
+    if (sim_swarm_eval(candidate, s->dir, s->timeout_s, &v, NULL) != SIM_EXIT_FAILED)
         return false;
     if (strcmp(v.invariant, s->invariant))
         return false;
@@ -735,7 +736,7 @@ static json_t *shrink(sw_shrink *s, json_t *sc)
 /* What a worker reports for its seed. */
 typedef struct sw_result {
     uint64_t seed;
-    int status; /* SW_OK, SW_VIOLATION, SW_INPUT (the variant was refused) */
+    int status; /* SIM_EXIT_OK, SIM_EXIT_FAILED, SIM_EXIT_INPUT (the variant was refused) */
     uint64_t events;
     sim_violation v; /* of the shrunk scenario when shrinking kept failing, else the original */
     size_t entries, vms;               /* timeline entries and VMs of the variant */
@@ -771,7 +772,7 @@ static void sw_seed(const sw_ctx *c, uint64_t seed, sw_result *res)
     res->seed = seed;
     json_t *var = sim_swarm_variant(c->gen, seed);
     if (!var) {
-        res->status = SW_VIOLATION;
+        res->status = SIM_EXIT_FAILED;
         snprintf(res->v.invariant, sizeof res->v.invariant, "crash");
         snprintf(res->v.message, sizeof res->v.message, "out of memory generating the variant");
         return;
@@ -779,7 +780,7 @@ static void sw_seed(const sw_ctx *c, uint64_t seed, sw_result *res)
     res->entries = json_array_size(json_object_get(var, "timeline"));
     res->vms = json_array_size(json_object_get(var, "vms"));
     res->status = sim_swarm_eval(var, c->gen->dir, c->timeout_s, &res->v, &res->events);
-    if (res->status != SW_VIOLATION) {
+    if (res->status != SIM_EXIT_FAILED) {
         json_decref(var);
         return;
     }
@@ -816,8 +817,8 @@ static void sw_summary(FILE *out, const sw_ctx *c, const sw_result *r, size_t n,
 {
     size_t bad = 0, refused = 0;
     for (size_t i = 0; i < n; i++) {
-        bad += r[i].status == SW_VIOLATION;
-        refused += r[i].status == SW_INPUT;
+        bad += r[i].status == SIM_EXIT_FAILED;
+        refused += r[i].status == SIM_EXIT_INPUT;
     }
     fprintf(out, "drsim swarm: %zu seed%s of %s (%" PRIu64 " to %" PRIu64 "): %zu with a violation",
             n, n == 1 ? "" : "s", c->stem, c->opt->from, c->opt->from + n - 1, bad);
@@ -828,7 +829,7 @@ static void sw_summary(FILE *out, const sw_ctx *c, const sw_result *r, size_t n,
     const char **names = calloc(n ? n : 1, sizeof *names);
     size_t nn = 0;
     for (size_t i = 0; names && i < n; i++) {
-        if (r[i].status != SW_VIOLATION)
+        if (r[i].status != SIM_EXIT_FAILED)
             continue;
         bool seen = false;
         for (size_t k = 0; k < nn && !seen; k++)
@@ -840,10 +841,10 @@ static void sw_summary(FILE *out, const sw_ctx *c, const sw_result *r, size_t n,
     for (size_t k = 0; k < nn; k++) {
         size_t count = 0;
         for (size_t i = 0; i < n; i++)
-            count += r[i].status == SW_VIOLATION && !strcmp(r[i].v.invariant, names[k]);
+            count += r[i].status == SIM_EXIT_FAILED && !strcmp(r[i].v.invariant, names[k]);
         fprintf(out, "\n%s: %zu seed%s\n", names[k], count, count == 1 ? "" : "s");
         for (size_t i = 0; i < n; i++) {
-            if (r[i].status != SW_VIOLATION || strcmp(r[i].v.invariant, names[k]))
+            if (r[i].status != SIM_EXIT_FAILED || strcmp(r[i].v.invariant, names[k]))
                 continue;
             char t[32] = "an unknown time";
             if (r[i].v.at_ns >= 0)
@@ -862,7 +863,7 @@ static void sw_summary(FILE *out, const sw_ctx *c, const sw_result *r, size_t n,
         fprintf(out, "\nrefused variants (the generator made a scenario the loader or the rules "
                      "turn down):\n");
         for (size_t i = 0; i < n; i++)
-            if (r[i].status == SW_INPUT)
+            if (r[i].status == SIM_EXIT_INPUT)
                 fprintf(out, "  seed %" PRIu64 ": %s\n", r[i].seed, r[i].v.message);
     }
     /* The one line that depends on the machine: last, so that the rest compares across --jobs. */
@@ -895,7 +896,7 @@ int sim_swarm_run(const sim_swarm_options *opt, FILE *out)
         fprintf(stderr, "drsim swarm: %s: %s\n", opt->scenario_path,
                 base ? "expected a JSON object" : jerr.text);
         json_decref(base);
-        return SW_INPUT;
+        return SIM_EXIT_INPUT;
     }
     /* The scenario as it is must load and pass the rules: variants only add to its timeline. */
     drs_diags d = {0};
@@ -907,7 +908,7 @@ int sim_swarm_run(const sim_swarm_options *opt, FILE *out)
         drs_diags_clear(&d);
         drs_scenario_free(sc);
         json_decref(base);
-        return SW_INPUT;
+        return SIM_EXIT_INPUT;
     }
     drs_diags_clear(&d);
     drs_scenario_free(sc);
@@ -927,7 +928,7 @@ int sim_swarm_run(const sim_swarm_options *opt, FILE *out)
     if (!swarm_mkdirs(out_dir)) {
         fprintf(stderr, "drsim swarm: cannot create %s: %s\n", out_dir, strerror(errno));
         json_decref(base);
-        return SW_INPUT;
+        return SIM_EXIT_INPUT;
     }
 
     sim_swarm_gen *gen = sim_swarm_gen_new(base, dir);
@@ -941,7 +942,7 @@ int sim_swarm_run(const sim_swarm_options *opt, FILE *out)
         free(pid);
         free(fds);
         json_decref(base);
-        return SW_INTERNAL;
+        return SIM_EXIT_INTERNAL;
     }
     sw_ctx c = {.opt = opt,
                 .gen = gen,
@@ -955,13 +956,13 @@ int sim_swarm_run(const sim_swarm_options *opt, FILE *out)
     /* Workers, one per seed, jobs at a time; each writes its sw_result into its pipe and exits. */
     double t0 = wall_now(), last_progress = 0;
     size_t next = 0, running = 0, done = 0, found = 0;
-    int code = SW_OK;
+    int code = SIM_EXIT_OK;
     while (done < n) {
         if (next < n && running < (size_t)jobs) {
             int p[2];
             if (pipe(p) != 0) {
                 fprintf(stderr, "drsim swarm: %s\n", strerror(errno));
-                code = SW_INTERNAL;
+                code = SIM_EXIT_INTERNAL;
                 break;
             }
             fflush(NULL);
@@ -980,7 +981,7 @@ int sim_swarm_run(const sim_swarm_options *opt, FILE *out)
             if (k < 0) {
                 close(p[0]);
                 fprintf(stderr, "drsim swarm: cannot start a worker: %s\n", strerror(errno));
-                code = SW_INTERNAL;
+                code = SIM_EXIT_INTERNAL;
                 break;
             }
             pid[next] = k;
@@ -997,7 +998,7 @@ int sim_swarm_run(const sim_swarm_options *opt, FILE *out)
             if (errno == EINTR)
                 continue;
             fprintf(stderr, "drsim swarm: %s\n", strerror(errno));
-            code = SW_INTERNAL;
+            code = SIM_EXIT_INTERNAL;
             break;
         }
         size_t i = 0;
@@ -1013,13 +1014,13 @@ int sim_swarm_run(const sim_swarm_options *opt, FILE *out)
         if (got != sizeof res[i]) {
             memset(&res[i], 0, sizeof res[i]);
             res[i].seed = opt->from + i;
-            res[i].status = SW_VIOLATION;
+            res[i].status = SIM_EXIT_FAILED;
             snprintf(res[i].v.invariant, sizeof res[i].v.invariant, "crash");
             snprintf(res[i].v.message, sizeof res[i].v.message,
                      "the worker for this seed died (status %d)", ws);
             snprintf(res[i].shrunk, sizeof res[i].shrunk, "(none)");
         }
-        found += res[i].status == SW_VIOLATION;
+        found += res[i].status == SIM_EXIT_FAILED;
         if (opt->progress && (wall_now() - last_progress > 0.25 || done == n)) {
             last_progress = wall_now();
             fprintf(stderr, "\r%zu/%" PRIu64 " seeds, %zu with a violation, %.1f seeds/s   ", done,
@@ -1033,9 +1034,9 @@ int sim_swarm_run(const sim_swarm_options *opt, FILE *out)
             close(fds[i]);
             waitpid(pid[i], NULL, 0);
         }
-    if (code == SW_OK) {
+    if (code == SIM_EXIT_OK) {
         sw_summary(out, &c, res, done, wall_now() - t0);
-        code = found ? SW_VIOLATION : SW_OK;
+        code = found ? SIM_EXIT_FAILED : SIM_EXIT_OK;
     }
     sim_swarm_gen_free(gen);
     free(res);

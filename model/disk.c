@@ -13,6 +13,8 @@
  * reset cost O(extents touched), not O(disk). */
 #include "disk.h"
 
+#include "engine/shared/alloc.h"
+
 #include <assert.h>
 #include <limits.h>
 #include <math.h>
@@ -33,14 +35,6 @@ typedef struct dmap {
     size_t count;
     unsigned shift; /* 64 - log2(cap) */
 } dmap;
-
-static void *xcalloc(size_t n, size_t size)
-{
-    void *p = calloc(n ? n : 1, size);
-    if (!p)
-        abort(); /* out of memory: nothing sensible to simulate */
-    return p;
-}
 
 static inline size_t dmap_home(const dmap *m, uint64_t key)
 {
@@ -64,7 +58,7 @@ static void dmap_init_cap(dmap *m, size_t cap)
         m->cap = 2;
         m->shift = 63;
     }
-    m->slots = xcalloc(m->cap, sizeof *m->slots);
+    m->slots = drs_xcalloc(m->cap, sizeof *m->slots);
     m->count = 0;
 }
 
@@ -249,7 +243,7 @@ model_disk *model_disk_new(const model_disk_config *cfg, int64_t now_ns, drs_err
         drs_fail(err, DRS_EINTERNAL, "", "writer id %u out of range", (unsigned)cfg->writer_id);
         return NULL;
     }
-    model_disk *d = xcalloc(1, sizeof *d);
+    model_disk *d = drs_xcalloc(1, sizeof *d);
     d->size_bytes = cfg->size_bytes;
     d->used_bytes = cfg->used_bytes;
     d->extent_bytes = ext;
@@ -345,7 +339,7 @@ uint64_t model_disk_version(const model_disk *d, uint64_t extent)
 static void disk_go_dense(model_disk *d)
 {
     uint64_t n = d->active_extents;
-    d->cells = xcalloc((size_t)n, sizeof *d->cells);
+    d->cells = drs_xcalloc((size_t)n, sizeof *d->cells);
     dmap rest = {0};
     for (size_t i = 0; i < d->map.cap; i++) {
         dmap_slot *s = &d->map.slots[i];
@@ -879,12 +873,12 @@ void model_disk_copy_from(model_disk *replica, const model_disk *primary)
         return;
     if (primary->map.cap) {
         replica->map = primary->map;
-        replica->map.slots = xcalloc(primary->map.cap, sizeof(dmap_slot));
+        replica->map.slots = drs_xcalloc(primary->map.cap, sizeof(dmap_slot));
         memcpy(replica->map.slots, primary->map.slots, primary->map.cap * sizeof(dmap_slot));
     }
     if (primary->cells) {
         size_t n = (size_t)primary->active_extents;
-        replica->cells = xcalloc(n, sizeof(dense_cell));
+        replica->cells = drs_xcalloc(n, sizeof(dense_cell));
         for (size_t e = 0; e < n; e++) {
             replica->cells[e].v_lo = primary->cells[e].v_lo;
             replica->cells[e].v_hi = primary->cells[e].v_hi;

@@ -4,6 +4,7 @@
  * the timestamp in Windows filetime ticks (100 ns). Only writes are churn, but reads still mark when
  * the trace starts and ends, so a replay keeps the recorded idle stretches. */
 #include "trace_internal.h"
+#include "engine/shared/alloc.h"
 #include "workload.h"
 
 #include <errno.h>
@@ -145,9 +146,7 @@ static model_trace *trace_read(FILE *f, const char *path, drs_error *err)
         }
         if (t->count == cap) {
             cap = cap ? cap * 2 : 1024;
-            t->writes = realloc(t->writes, cap * sizeof *t->writes);
-            if (!t->writes)
-                abort();
+            t->writes = drs_xrealloc(t->writes, cap, sizeof *t->writes);
         }
         /* at_ns holds the raw tick for now; made relative once the first tick is known */
         t->writes[t->count++] = (trace_write){(int64_t)tick, offset, size};

@@ -5,6 +5,7 @@
  * that repeats every period. Its integral from time 0 has a closed form, so the volume of any batch
  * is exact and independent of how time was cut into batches. */
 #include "workload.h"
+#include "engine/shared/alloc.h"
 
 #include <assert.h>
 #include <gsl/gsl_randist.h>
@@ -202,11 +203,9 @@ static void wl_scratch(model_workload *wl, uint64_t w)
     while (cap < w)
         cap *= 2;
     free(wl->sort_tmp);
-    wl->draws = realloc(wl->draws, cap * sizeof *wl->draws);
-    wl->sort_tmp = malloc(cap * sizeof *wl->sort_tmp);
-    wl->runs = realloc(wl->runs, cap * sizeof *wl->runs);
-    if (!wl->draws || !wl->sort_tmp || !wl->runs)
-        abort();
+    wl->draws = drs_xrealloc(wl->draws, cap, sizeof *wl->draws);
+    wl->sort_tmp = drs_xmalloc(cap * sizeof *wl->sort_tmp);
+    wl->runs = drs_xrealloc(wl->runs, cap, sizeof *wl->runs);
     wl->draws_cap = cap;
 }
 

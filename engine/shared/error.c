@@ -1,5 +1,6 @@
 /* engine/shared/error.c — filling errors and collecting problems. */
 #include "error.h"
+#include "alloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,10 +29,7 @@ void drs_diags_vadd(drs_diags *d, drs_severity sev, int rule, const char *path, 
 {
     if (d->count == d->cap) {
         size_t cap = d->cap ? d->cap * 2 : 16;
-        drs_diag *items = realloc(d->items, cap * sizeof *items);
-        if (!items)
-            abort();
-        d->items = items;
+        d->items = drs_xrealloc(d->items, cap, sizeof *d->items);
         d->cap = cap;
     }
     drs_diag *x = &d->items[d->count++];

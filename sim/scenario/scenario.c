@@ -36,7 +36,7 @@ static void sc_load_top(sc_ctx *c, const json_t *root)
         /* Default: the file name without folder and extension. */
         const char *base = strrchr(c->file, '/');
         base = base ? base + 1 : c->file;
-        sc->name = sc_strdup(base);
+        sc->name = drs_xstrdup(base);
         char *dot = strrchr(sc->name, '.');
         if (dot && dot != sc->name)
             *dot = '\0';
@@ -123,9 +123,9 @@ static char *sc_dirname(const char *path)
 {
     const char *slash = strrchr(path, '/');
     if (!slash)
-        return sc_strdup("");
+        return drs_xstrdup("");
     size_t n = (size_t)(slash - path) + 1;
-    char *d = sc_calloc(n + 1, 1);
+    char *d = drs_xcalloc(n + 1, 1);
     memcpy(d, path, n);
     return d;
 }
@@ -160,10 +160,10 @@ static drs_scenario *sc_load_json(const char *text, size_t len, const char *file
         return NULL;
     }
 
-    drs_scenario *sc = sc_calloc(1, sizeof *sc);
+    drs_scenario *sc = drs_xcalloc(1, sizeof *sc);
     c->sc = sc;
-    c->dir = sc_strdup(dir ? dir : "");
-    sc->source_path = sc_strdup(file);
+    c->dir = drs_xstrdup(dir ? dir : "");
+    sc->source_path = drs_xstrdup(file);
 
     sc_load_top(c, root);
     sc_load_sites(c, root);
@@ -198,18 +198,14 @@ char *sim_scenario_read(FILE *f, const char *name, size_t *len_out, drs_diags *d
      * scenario at all (a device such as /dev/zero, a disk image) is refused as soon as it is
      * known to be too long, not read to its end. */
     size_t cap = 1 << 16, len = 0, limit = (size_t)SIM_SCENARIO_MAX_FILE_BYTES;
-    char *buf = malloc(cap + 1);
-    if (!buf)
-        abort();
+    char *buf = drs_xmalloc(cap + 1);
     size_t got;
     while (len <= limit &&
            (got = fread(buf + len, 1, cap - len < 65536 ? cap - len : 65536, f)) > 0) {
         len += got;
         if (len == cap && len <= limit) {
             cap = cap * 2 < limit + 1 ? cap * 2 : limit + 1;
-            buf = realloc(buf, cap + 1); /* + 1: the closing NUL */
-            if (!buf)
-                abort();
+            buf = drs_xrealloc(buf, cap + 1, 1); /* + 1: the closing NUL */
         }
     }
     if (ferror(f)) {

@@ -291,7 +291,7 @@ static bool sc_match_name(sc_ctx *c, const json_t *v, const char *p, const char 
         }
         if (same) {
             free(s);
-            *out = sc_strdup(names[k]);
+            *out = drs_xstrdup(names[k]);
             return true;
         }
     }
@@ -341,7 +341,7 @@ static void sc_load_one_expect(sc_ctx *c, const json_t *v, const char *p, drs_ex
         sc_expect_scope(c, v, p, x, SCOPE_VM | SCOPE_PLAN, true);
         int st = 0;
         if (sc_get_enum(c, v, p, "state", SC_REQUIRED, states, &st))
-            x->state = sc_strdup(states[st]);
+            x->state = drs_xstrdup(states[st]);
         sc_expect_when(c, v, p, x);
         break;
     }
@@ -367,7 +367,7 @@ static void sc_load_one_expect(sc_ctx *c, const json_t *v, const char *p, drs_ex
         sc_check_keys(c, v, p, sc_validation_keys);
         int sev = 0;
         if (sc_get_enum(c, v, p, "validation", SC_REQUIRED, sevs, &sev)) {
-            x->name = sc_strdup(sevs[sev]);
+            x->name = drs_xstrdup(sevs[sev]);
             x->validation_warning = sev == 1;
         }
         long long rule = 0;
@@ -408,7 +408,7 @@ void sc_load_expect(sc_ctx *c, const json_t *root)
     if (!a)
         return;
     sc->expect_count = json_array_size(a);
-    sc->expect = sc_calloc(sc->expect_count, sizeof *sc->expect);
+    sc->expect = drs_xcalloc(sc->expect_count, sizeof *sc->expect);
     char p[SC_PATH];
     uint64_t checks = 0;
     bool over = false;

@@ -10,29 +10,6 @@
 #include "scenario_internal.h"
 #include "units.h"
 
-/* ---- memory -----------------------------------------------------------------------------------
- */
-
-void *sc_calloc(size_t n, size_t size)
-{
-    void *p = calloc(n ? n : 1, size);
-    if (!p)
-        abort(); /* out of memory: nothing sensible to report a scenario problem with */
-    return p;
-}
-
-char *sc_strdup(const char *s)
-{
-    if (!s)
-        return NULL;
-    size_t n = strlen(s) + 1;
-    char *p = malloc(n);
-    if (!p)
-        abort();
-    memcpy(p, s, n);
-    return p;
-}
-
 /* ---- paths and problems -----------------------------------------------------------------------
  */
 
@@ -245,7 +222,7 @@ bool sc_get_str(sc_ctx *c, const json_t *obj, const char *path, const char *key,
     if (!json_is_string(v))
         return sc_type_error(c, p, "a string", v);
     free(*out);
-    *out = sc_strdup(json_string_value(v));
+    *out = drs_xstrdup(json_string_value(v));
     return true;
 }
 
@@ -259,7 +236,7 @@ bool sc_get_name(sc_ctx *c, const json_t *obj, const char *path, const char *key
     if (!json_is_string(v) || !*json_string_value(v))
         return sc_type_error(c, p, "a non-empty name", v);
     free(*out);
-    *out = sc_strdup(json_string_value(v));
+    *out = drs_xstrdup(json_string_value(v));
     return true;
 }
 
@@ -479,7 +456,7 @@ bool sc_get_str_array(sc_ctx *c, const json_t *obj, const char *path, const char
     char p[SC_PATH], ip[SC_PATH];
     sc_path_key(p, path, key);
     size_t n = json_array_size(a);
-    *out = sc_calloc(n, sizeof **out);
+    *out = drs_xcalloc(n, sizeof **out);
     *count = n;
     bool ok = true;
     for (size_t i = 0; i < n; i++) {
@@ -488,7 +465,7 @@ bool sc_get_str_array(sc_ctx *c, const json_t *obj, const char *path, const char
         if (!json_is_string(v) || !*json_string_value(v))
             ok = sc_type_error(c, ip, "a non-empty string", v);
         else
-            (*out)[i] = sc_strdup(json_string_value(v));
+            (*out)[i] = drs_xstrdup(json_string_value(v));
     }
     return ok;
 }
@@ -550,9 +527,7 @@ void sc_name_add(sc_ctx *c, sc_kind kind, const char *name, int a, int b, const 
     }
     if (c->name_count == c->name_cap) {
         c->name_cap = c->name_cap ? c->name_cap * 2 : 64;
-        c->names = realloc(c->names, c->name_cap * sizeof *c->names);
-        if (!c->names)
-            abort();
+        c->names = drs_xrealloc(c->names, c->name_cap, sizeof *c->names);
     }
     sc_name *e = &c->names[c->name_count++];
     e->kind = kind;
@@ -565,7 +540,7 @@ void sc_name_add(sc_ctx *c, sc_kind kind, const char *name, int a, int b, const 
         c->table_cap = c->table_cap ? c->table_cap * 2 : 128;
         while (c->name_count * 2 > c->table_cap)
             c->table_cap *= 2;
-        c->table = sc_calloc(c->table_cap, sizeof *c->table);
+        c->table = drs_xcalloc(c->table_cap, sizeof *c->table);
         for (size_t i = 0; i < c->name_count; i++)
             sc_table_put(c, i);
     } else {

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "engine/shared/alloc.h"
 #include "engine/shared/desc.h"
 #include "engine/shared/error.h"
 
@@ -109,8 +110,6 @@ bool sc_get_str_array(sc_ctx *c, const json_t *obj, const char *path, const char
 /* Value checks on a JSON value already in hand (path is the value's own path). */
 bool sc_value_duration(sc_ctx *c, const json_t *v, const char *path, int64_t *out);
 bool sc_value_size(sc_ctx *c, const json_t *v, const char *path, uint64_t *out);
-char *sc_strdup(const char *s);
-void *sc_calloc(size_t n, size_t size);
 
 /* ---- names (scenario_fields.c) ---- */
 const char *sc_kind_name(sc_kind k);

@@ -68,7 +68,7 @@ static void sc_load_registrations(sc_ctx *c, drs_recovery *r, const json_t *rec)
     if (!a)
         return;
     r->registration_count = json_array_size(a);
-    r->registrations = sc_calloc(r->registration_count, sizeof *r->registrations);
+    r->registrations = drs_xcalloc(r->registration_count, sizeof *r->registrations);
     for (size_t i = 0; i < r->registration_count; i++) {
         const json_t *v = json_array_get(a, i);
         drs_registration *g = &r->registrations[i];
@@ -209,7 +209,7 @@ static void sc_load_pairs(sc_ctx *c, drs_recovery *r, const json_t *rec)
     if (!a)
         return;
     r->cloud_pair_count = json_array_size(a);
-    r->cloud_pairs = sc_calloc(r->cloud_pair_count, sizeof *r->cloud_pairs);
+    r->cloud_pairs = drs_xcalloc(r->cloud_pair_count, sizeof *r->cloud_pairs);
     for (size_t i = 0; i < r->cloud_pair_count; i++) {
         const json_t *v = json_array_get(a, i);
         drs_cloud_pair *cp = &r->cloud_pairs[i];
@@ -243,7 +243,7 @@ static void sc_load_mappings(sc_ctx *c, const json_t *rec, const char *key, sc_k
     if (!a)
         return;
     *count = json_array_size(a);
-    *out = sc_calloc(*count, sizeof **out);
+    *out = drs_xcalloc(*count, sizeof **out);
     for (size_t i = 0; i < *count; i++) {
         const json_t *v = json_array_get(a, i);
         drs_mapping *m = &(*out)[i];
@@ -273,9 +273,9 @@ static void sc_load_protect(sc_ctx *c, drs_recovery *r, const json_t *rec)
     if (!a)
         return;
     r->protect_count = json_array_size(a);
-    r->protect = sc_calloc(r->protect_count, sizeof *r->protect);
+    r->protect = drs_xcalloc(r->protect_count, sizeof *r->protect);
     /* first[vm] = 1 + the entry that protected it first: finds repeats in one pass */
-    size_t *first = sc_calloc(c->sc->vm_count, sizeof *first);
+    size_t *first = drs_xcalloc(c->sc->vm_count, sizeof *first);
     for (size_t i = 0; i < r->protect_count; i++) {
         const json_t *v = json_array_get(a, i);
         drs_protect *pr = &r->protect[i];
@@ -307,7 +307,7 @@ static void sc_load_plan_actions(sc_ctx *c, const json_t *g, const char *gp, con
     char p[SC_PATH], q[SC_PATH];
     sc_path_key(p, gp, key);
     *count = json_array_size(a);
-    *out = sc_calloc(*count, sizeof **out);
+    *out = drs_xcalloc(*count, sizeof **out);
     for (size_t i = 0; i < *count; i++) {
         const json_t *v = json_array_get(a, i);
         drs_plan_action *x = &(*out)[i];
@@ -347,9 +347,9 @@ static void sc_load_plans(sc_ctx *c, drs_recovery *r, const json_t *rec)
         return;
     }
     r->plan_count = json_array_size(a);
-    r->plans = sc_calloc(r->plan_count, sizeof *r->plans);
+    r->plans = drs_xcalloc(r->plan_count, sizeof *r->plans);
     /* in_plan[vm] = 1 + the plan that last listed it: a VM appears once per plan */
-    size_t *in_plan = sc_calloc(c->sc->vm_count, sizeof *in_plan);
+    size_t *in_plan = drs_xcalloc(c->sc->vm_count, sizeof *in_plan);
     for (size_t i = 0; i < r->plan_count; i++) {
         const json_t *v = json_array_get(a, i);
         drs_recovery_plan *pl = &r->plans[i];
@@ -374,7 +374,7 @@ static void sc_load_plans(sc_ctx *c, drs_recovery *r, const json_t *rec)
             continue;
         }
         pl->group_count = json_array_size(groups);
-        pl->groups = sc_calloc(pl->group_count, sizeof *pl->groups);
+        pl->groups = drs_xcalloc(pl->group_count, sizeof *pl->groups);
         for (size_t g = 0; g < pl->group_count; g++) {
             const json_t *gv = json_array_get(groups, g);
             drs_plan_group *grp = &pl->groups[g];
@@ -390,7 +390,7 @@ static void sc_load_plans(sc_ctx *c, drs_recovery *r, const json_t *rec)
             if (names && n == 0)
                 sc_error(c, vp, "expected at least one VM in the group");
             grp->vm_count = n;
-            grp->vms = names ? sc_calloc(n, sizeof *grp->vms) : NULL;
+            grp->vms = names ? drs_xcalloc(n, sizeof *grp->vms) : NULL;
             for (size_t k = 0; k < n; k++) {
                 grp->vms[k] = -1;
                 sc_path_index(u, vp, k);

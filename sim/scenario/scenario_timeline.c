@@ -258,7 +258,7 @@ void sc_load_timeline(sc_ctx *c, const json_t *root)
     if (!a)
         return;
     size_t n = json_array_size(a);
-    drs_action *acts = sc_calloc(n, sizeof *acts);
+    drs_action *acts = drs_xcalloc(n, sizeof *acts);
     const char *names[DRS_DO_COUNT + 1];
     for (size_t k = 0; k < DRS_DO_COUNT; k++)
         names[k] = drs_action_name((drs_action_do)k);
@@ -300,13 +300,13 @@ void sc_load_timeline(sc_ctx *c, const json_t *root)
         x->what = (drs_action_do)k;
         sc_load_action(c, v, p, x);
     }
-    sc_order *order = sc_calloc(n, sizeof *order);
+    sc_order *order = drs_xcalloc(n, sizeof *order);
     for (size_t i = 0; i < n; i++) {
         order[i].at_ns = acts[i].at_ns;
         order[i].index = i;
     }
     qsort(order, n, sizeof *order, sc_order_cmp);
-    sc->timeline = sc_calloc(n, sizeof *sc->timeline);
+    sc->timeline = drs_xcalloc(n, sizeof *sc->timeline);
     sc->timeline_count = n;
     for (size_t i = 0; i < n; i++)
         sc->timeline[i] = acts[order[i].index];

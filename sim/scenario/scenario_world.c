@@ -78,7 +78,7 @@ static void sc_load_vmm(sc_ctx *c, drs_site *s, int si, const json_t *site, cons
         return;
     sc_path_key(q, p, "nodes");
     s->vmm.node_count = json_array_size(nodes);
-    s->vmm.nodes = sc_calloc(s->vmm.node_count, sizeof *s->vmm.nodes);
+    s->vmm.nodes = drs_xcalloc(s->vmm.node_count, sizeof *s->vmm.nodes);
     for (size_t i = 0; i < s->vmm.node_count; i++) {
         const json_t *n = json_array_get(nodes, i);
         sc_path_index(r, q, i);
@@ -101,7 +101,7 @@ static void sc_load_storage(sc_ctx *c, drs_site *s, int si, const json_t *site, 
     char p[SC_PATH], q[SC_PATH], r[SC_PATH];
     sc_path_key(p, sp, "storage");
     s->storage_count = json_array_size(a);
-    s->storage = sc_calloc(s->storage_count, sizeof *s->storage);
+    s->storage = drs_xcalloc(s->storage_count, sizeof *s->storage);
     for (size_t i = 0; i < s->storage_count; i++) {
         const json_t *v = json_array_get(a, i);
         drs_storage *st = &s->storage[i];
@@ -137,7 +137,7 @@ static void sc_load_networks(sc_ctx *c, drs_site *s, int si, const json_t *site,
     char p[SC_PATH], q[SC_PATH], r[SC_PATH], t[SC_PATH];
     sc_path_key(p, sp, "networks");
     s->network_count = json_array_size(a);
-    s->networks = sc_calloc(s->network_count, sizeof *s->networks);
+    s->networks = drs_xcalloc(s->network_count, sizeof *s->networks);
     for (size_t i = 0; i < s->network_count; i++) {
         const json_t *v = json_array_get(a, i);
         drs_network *n = &s->networks[i];
@@ -178,7 +178,7 @@ static void sc_load_hosts(sc_ctx *c, drs_site *s, int si, const json_t *site, co
     char p[SC_PATH], q[SC_PATH], r[SC_PATH], t[SC_PATH];
     sc_path_key(p, sp, "hosts");
     s->host_count = json_array_size(a);
-    s->hosts = sc_calloc(s->host_count, sizeof *s->hosts);
+    s->hosts = drs_xcalloc(s->host_count, sizeof *s->hosts);
     for (size_t i = 0; i < s->host_count; i++) {
         const json_t *v = json_array_get(a, i);
         drs_host *h = &s->hosts[i];
@@ -224,7 +224,7 @@ static void sc_load_hosts(sc_ctx *c, drs_site *s, int si, const json_t *site, co
         if (ports) {
             sc_path_key(r, q, "ports_in_use");
             h->port_count = json_array_size(ports);
-            h->ports_in_use = sc_calloc(h->port_count, sizeof *h->ports_in_use);
+            h->ports_in_use = drs_xcalloc(h->port_count, sizeof *h->ports_in_use);
             for (size_t k = 0; k < h->port_count; k++) {
                 const json_t *pv = json_array_get(ports, k);
                 sc_path_index(t, r, k);
@@ -279,7 +279,7 @@ void sc_load_sites(sc_ctx *c, const json_t *root)
     if (json_array_size(a) == 1)
         sc_warn(c, "sites", "only one site: there is nowhere to replicate to");
     sc->site_count = json_array_size(a);
-    sc->sites = sc_calloc(sc->site_count, sizeof *sc->sites);
+    sc->sites = drs_xcalloc(sc->site_count, sizeof *sc->sites);
     char p[SC_PATH], q[SC_PATH];
     /* Two passes: hosts name clouds and classifications, and a host naming another site's cloud is
      * worth a precise message, so every site's names are known before any host is read. */
@@ -335,7 +335,7 @@ void sc_load_links(sc_ctx *c, const json_t *root)
         return;
     }
     sc->link_count = json_array_size(a);
-    sc->links = sc_calloc(sc->link_count, sizeof *sc->links);
+    sc->links = drs_xcalloc(sc->link_count, sizeof *sc->links);
     char p[SC_PATH], q[SC_PATH], r[SC_PATH];
     for (size_t i = 0; i < sc->link_count; i++) {
         const json_t *v = json_array_get(a, i);
@@ -433,7 +433,7 @@ static void sc_load_trace(sc_ctx *c, drs_workload *w, const json_t *v, const cha
     char q[SC_PATH];
     int f = 0;
     sc_get_enum(c, v, p, "format", SC_OPTIONAL, formats, &f);
-    w->format = sc_strdup(formats[f]);
+    w->format = drs_xstrdup(formats[f]);
     sc_get_bool(c, v, p, "loop", SC_OPTIONAL, &w->loop);
     if (!sc_get_name(c, v, p, "file", SC_REQUIRED, &w->file))
         return;
@@ -441,7 +441,7 @@ static void sc_load_trace(sc_ctx *c, drs_workload *w, const json_t *v, const cha
     size_t dl = strlen(dir);
     bool slash = dl > 0 && dir[dl - 1] != '/';
     size_t n = dl + slash + strlen(w->file) + 1;
-    w->resolved_file = sc_calloc(n, 1);
+    w->resolved_file = drs_xcalloc(n, 1);
     snprintf(w->resolved_file, n, "%s%s%s", dir, slash ? "/" : "", w->file);
     sc_path_key(q, p, "file");
     struct stat st;
@@ -472,7 +472,7 @@ void sc_load_workloads(sc_ctx *c, const json_t *root)
         return;
     }
     sc->workload_count = json_array_size(a);
-    sc->workloads = sc_calloc(sc->workload_count, sizeof *sc->workloads);
+    sc->workloads = drs_xcalloc(sc->workload_count, sizeof *sc->workloads);
     char p[SC_PATH], q[SC_PATH];
     for (size_t i = 0; i < sc->workload_count; i++) {
         const json_t *v = json_array_get(a, i);
@@ -681,8 +681,8 @@ static void sc_load_disks(sc_ctx *c, drs_vm *vm, const json_t *v, const char *vp
         return;
     }
     vm->disk_count = json_array_size(a);
-    vm->disks = sc_calloc(vm->disk_count, sizeof *vm->disks);
-    sc_disk_names names = {sc_calloc(sc_pow2_above(2 * vm->disk_count), sizeof(size_t)),
+    vm->disks = drs_xcalloc(vm->disk_count, sizeof *vm->disks);
+    sc_disk_names names = {drs_xcalloc(sc_pow2_above(2 * vm->disk_count), sizeof(size_t)),
                            sc_pow2_above(2 * vm->disk_count) - 1};
     for (size_t i = 0; i < vm->disk_count; i++) {
         const json_t *dv = json_array_get(a, i);
@@ -776,7 +776,7 @@ void sc_load_vms(sc_ctx *c, const json_t *root)
         return;
     }
     sc->vm_count = json_array_size(a);
-    sc->vms = sc_calloc(sc->vm_count, sizeof *sc->vms);
+    sc->vms = drs_xcalloc(sc->vm_count, sizeof *sc->vms);
     char p[SC_PATH], q[SC_PATH], r[SC_PATH];
     for (size_t i = 0; i < sc->vm_count; i++) {
         const json_t *v = json_array_get(a, i);
@@ -808,7 +808,7 @@ void sc_load_vms(sc_ctx *c, const json_t *root)
         sc_get_str_array(c, v, p, "networks", SC_OPTIONAL, &nets, &nn);
         if (nets) {
             sc_path_key(q, p, "networks");
-            vm->networks = sc_calloc(nn, sizeof *vm->networks);
+            vm->networks = drs_xcalloc(nn, sizeof *vm->networks);
             vm->network_count = nn;
             for (size_t k = 0; k < nn; k++) {
                 sc_path_index(r, q, k);

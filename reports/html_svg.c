@@ -1,11 +1,13 @@
 /* reports/html_svg.c — what every SVG chart of the HTML report draws with: value-to-unit scales,
  * "nice" tick steps, time and value axes, the chart's frame (figure, svg, title), legend entries,
- * and the min/max bucket reduction that keeps long series small without losing their peaks. */
+ * the min/max bucket reduction that keeps long series small without losing their peaks, and HTML
+ * escaping, which the report and every chart share. */
 #include "format.h"
 #include "html_internal.h"
 
 #include <inttypes.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +17,72 @@ const char *const html_palette[HTML_PALETTE_N] = {"#2563eb", "#ea580c", "#059669
 
 /* ---- text
  * ---------------------------------------------------------------------------------------- */
+
+/* Writes s escaped for HTML text and attribute values. Control characters are not allowed in HTML
+ * text: they become spaces. */
+void html_esc(FILE *out, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+        switch (*p) {
+        case '&':
+            fputs("&amp;", out);
+            break;
+        case '<':
+            fputs("&lt;", out);
+            break;
+        case '>':
+            fputs("&gt;", out);
+            break;
+        case '"':
+            fputs("&quot;", out);
+            break;
+        case '\'':
+            fputs("&#39;", out);
+            break;
+        default:
+            fputc(*p < 0x20 && *p != '\n' && *p != '\t' ? ' ' : *p, out);
+        }
+    }
+}
+
+/* printf, then escaped. */
+void html_escf(FILE *out, const char *fmt, ...)
+{
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    html_esc(out, buf);
+}
+
+const char *html_dur(int64_t ns, char *buf, size_t n)
+{
+    return ns < 0 ? "-" : report_format_duration(ns, buf, n);
+}
+
+/* A compact time for axis ticks: "0", "500ms", "45s", "30m", "1h30m", "1d12h". Ticks fall on whole
+ * units, so only the non-zero parts are shown. */
+char *html_tick_time(int64_t ns, char *buf, size_t n)
+{
+    if (ns == 0) {
+        snprintf(buf, n, "0");
+        return buf;
+    }
+    if (ns < NS_S) {
+        snprintf(buf, n, "%" PRId64 "ms", ns / 1000000);
+        return buf;
+    }
+    int64_t s = ns / NS_S;
+    int64_t part[4] = {s / 86400, s / 3600 % 24, s / 60 % 60, s % 60};
+    static const char unit[4] = {'d', 'h', 'm', 's'};
+    size_t len = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < 4 && len < n; i++)
+        if (part[i])
+            len += (size_t)snprintf(buf + len, n - len, "%" PRId64 "%c", part[i], unit[i]);
+    return buf;
+}
 
 /* A rate in bits per second for axis ticks: "0", "50 Mbps", "1.5 Gbps". */
 char *html_tick_rate(double Bps, char *buf, size_t n)

@@ -71,6 +71,7 @@ struct model_link {
     int64_t *mv_done, *mv_epoch;
     uint32_t n_deferred;
     int64_t defer_lb;
+    double uniform_Bps; /* the rate of every moving flow when they all have the same one, else -1 */
     uint32_t *waiting, n_waiting;
     uint32_t *finished, fin_head, fin_tail;
     uint32_t *capped, n_capped; /* the moving flows with an own cap, by (cap, seq): water-filling
@@ -193,6 +194,7 @@ static void link_moving_add(model_link *l, uint32_t idx)
     l->mv_cap[p] = f->cap;
     l->mv_noise[p] = f->noise;
     l->mv_done[p] = INT64_MAX;
+    l->uniform_Bps = -1.0;
     if (isinf(f->cap))
         return;
     uint32_t at = link_capped_find(l, f->cap, f->seq);
@@ -298,72 +300,95 @@ static void link_recompute(model_link *l, double credit_s)
     const double *cap = l->mv_cap;
     int64_t *done = l->mv_done;
     int64_t next = INT64_MAX;
-    double q_min = INFINITY;
-    uint32_t n_pending = 0;
+    /* Flows whose rate changed are deferred as they come; those within a few nanoseconds of the
+     * smallest estimate seen so far are noted as candidates (the smallest only decreases, so every
+     * flow left out is beyond the final cut). Too many candidates (ties): a second pass. */
+    enum { CANDIDATES = 64 };
+    uint32_t cand[CANDIDATES];
+    uint32_t n_cand = 0;
+    bool overflow = false;
+    double q_min = INFINITY, q_keep = INFINITY;
     double inv_r = 0.0, inv_of = -1.0;
+    uint32_t n_deferred = l->n_deferred;
+    uint32_t redone = 0; /* deferred flows whose rate changed here (deferred afresh or not) */
+    bool uniform = l->n_capped == 0;
+    double r_uniform = -1.0;
     for (uint32_t i = 0; i < l->n_moving; i++) {
         double r = level;
         if (cap[i] < r)
             r = cap[i];
         if (c < r)
             r = c;
+        r_uniform = r;
         if (r != rate[i] || done[i] == INT64_MAX) {
             if (credit_s > 0.0 && rate[i] > 0.0 && r > rate[i])
                 rem[i] -= (r - rate[i]) * credit_s;
-            if (done[i] == LINK_DEFERRED)
-                l->n_deferred--;
             rate[i] = r;
+            if (done[i] == LINK_DEFERRED)
+                redone++;
             if (r > 0.0) {
-                /* Decided in the second pass: LINK_DEFERRED - 1 marks it pending. */
                 if (r != inv_of) {
                     inv_of = r;
                     inv_r = 1e9 / r;
                 }
                 double q = rem[i] * inv_r;
-                if (q < q_min)
-                    q_min = q;
-                done[i] = LINK_DEFERRED - 1;
-                n_pending++;
-                continue;
+                if (done[i] != LINK_DEFERRED)
+                    n_deferred++;
+                if (q < defer_max_ns) {
+                    done[i] = LINK_DEFERRED;
+                    l->mv_rem_epoch[i] = rem[i];
+                    l->mv_epoch[i] = now;
+                    if (q <= q_keep) {
+                        if (q < q_min) {
+                            q_min = q;
+                            q_keep = q * (1.0 + 1e-12) + 4.0;
+                        }
+                        if (n_cand < CANDIDATES)
+                            cand[n_cand++] = i;
+                        else
+                            overflow = true;
+                    }
+                    continue;
+                }
+                n_deferred--;
+                done[i] = link_finish_ns(now, rem[i], l->mv_noise[i], r);
+            } else {
+                if (done[i] == LINK_DEFERRED)
+                    n_deferred--;
+                done[i] = INT64_MAX;
             }
-            done[i] = INT64_MAX;
         }
         if (done[i] < next)
             next = done[i];
     }
-    if (n_pending > 0) {
-        /* Within a few nanoseconds of the first: exact now. */
-        double q_cut = q_min * (1.0 + 1e-12) + 4.0;
-        if (!(q_cut < defer_max_ns))
-            q_cut = INFINITY;
+    /* The old bound stands while some flow deferred earlier still is. */
+    int64_t defer_lb = l->n_deferred > redone ? l->defer_lb : INT64_MAX;
+    if (isfinite(q_min)) {
+        /* Within a few nanoseconds of the first: exact now. Every other deferred instant is at
+         * least lb. */
+        double q_cut = q_keep;
         double lb_ns = q_cut * (1.0 - 1e-13) - 1.0;
-        int64_t lb = isfinite(lb_ns) ? now + (int64_t)lb_ns : INT64_MAX;
-        if (l->n_deferred == 0)
-            l->defer_lb = INT64_MAX;
-        inv_of = -1.0;
-        for (uint32_t i = 0; i < l->n_moving; i++) {
-            if (done[i] != LINK_DEFERRED - 1)
+        int64_t lb = now + (int64_t)lb_ns;
+        if (lb < defer_lb)
+            defer_lb = lb;
+        uint32_t n = overflow ? l->n_moving : n_cand;
+        for (uint32_t k = 0; k < n; k++) {
+            uint32_t i = overflow ? k : cand[k];
+            if (done[i] != LINK_DEFERRED || l->mv_epoch[i] != now)
                 continue;
-            double r = rate[i];
-            if (r != inv_of) {
-                inv_of = r;
-                inv_r = 1e9 / r;
-            }
-            double q = rem[i] * inv_r;
-            if (q <= q_cut || !(q < defer_max_ns)) {
-                done[i] = link_finish_ns(now, rem[i], l->mv_noise[i], r);
+            double r0 = l->mv_rem_epoch[i];
+            if (r0 * (1e9 / rate[i]) <= q_cut) {
+                done[i] = link_finish_ns(now, r0, l->mv_noise[i], rate[i]);
+                n_deferred--;
                 if (done[i] < next)
                     next = done[i];
-            } else {
-                done[i] = LINK_DEFERRED;
-                l->mv_rem_epoch[i] = rem[i];
-                l->mv_epoch[i] = now;
-                l->n_deferred++;
-                if (lb < l->defer_lb)
-                    l->defer_lb = lb;
             }
         }
     }
+    l->n_deferred = n_deferred;
+    l->defer_lb = n_deferred > 0 ? defer_lb : INT64_MAX;
+    /* Every moving flow at one rate: moving bytes needs no look at the rates. */
+    l->uniform_Bps = uniform && l->n_moving > 0 ? r_uniform : -1.0;
     if (l->n_deferred > 0 && l->defer_lb <= next) {
         /* A deferred flow may be next (rates that did not change while the first ones ended). */
         link_undefer(l);
@@ -392,6 +417,15 @@ static void link_move_bytes(model_link *l, int64_t t)
     double secs = (double)dt;
     double *rem = l->mv_rem;
     const double *rate = l->mv_rate;
+    if (l->uniform_Bps >= 0.0) {
+        if (l->uniform_Bps > 0.0) {
+            double d = l->uniform_Bps * secs / 1e9;
+            for (uint32_t i = 0; i < l->n_moving; i++)
+                rem[i] -= d;
+        }
+        l->now_ns = t;
+        return;
+    }
     double last_r = 0.0, last_d = 0.0;
     for (uint32_t i = 0; i < l->n_moving; i++) {
         double r = rate[i];
@@ -509,6 +543,7 @@ model_link *model_link_new(double bandwidth_Bps, int64_t latency_ns, double loss
     l->up = true;
     l->next_ns = INT64_MAX;
     l->defer_lb = INT64_MAX;
+    l->uniform_Bps = -1.0;
     l->free_head = NO_INDEX;
     link_update_flow_cap(l);
     return l;

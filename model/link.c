@@ -312,14 +312,63 @@ static void link_recompute(model_link *l, double credit_s)
     uint32_t n_deferred = l->n_deferred;
     uint32_t redone = 0; /* deferred flows whose rate changed here (deferred afresh or not) */
     bool uniform = l->n_capped == 0;
-    double r_uniform = -1.0;
-    for (uint32_t i = 0; i < l->n_moving; i++) {
+    double r_uniform = level < c ? level : c;
+    if (uniform && r_uniform > 0.0) {
+        /* No own caps: one rate for all, and the old rates take a value or two (the flows that
+         * just started have none), so the credit is computed once per old rate. The same steps
+         * as the loop below, in the same order on each flow. */
+        const double r = r_uniform;
+        inv_r = 1e9 / r;
+        double old_seen = -1.0, cv = 0.0;
+        const uint32_t n = l->n_moving;
+        double *rem_epoch = l->mv_rem_epoch;
+        int64_t *epoch = l->mv_epoch;
+        for (uint32_t i = 0; i < n; i++) {
+            double old = rate[i];
+            int64_t d = done[i];
+            if (old == r && d != INT64_MAX) {
+                if (d < next)
+                    next = d;
+                continue;
+            }
+            if (old != old_seen) {
+                old_seen = old;
+                cv = credit_s > 0.0 && old > 0.0 && r > old ? (r - old) * credit_s : 0.0;
+            }
+            double x = rem[i] - cv; /* x - 0.0 is x, bit for bit */
+            rem[i] = x;
+            rate[i] = r;
+            redone += d == LINK_DEFERRED;
+            n_deferred += d != LINK_DEFERRED;
+            double q = x * inv_r;
+            if (!(q < defer_max_ns)) {
+                n_deferred--;
+                done[i] = link_finish_ns(now, x, l->mv_noise[i], r);
+                if (done[i] < next)
+                    next = done[i];
+                continue;
+            }
+            done[i] = LINK_DEFERRED;
+            rem_epoch[i] = x;
+            epoch[i] = now;
+            if (q <= q_keep) {
+                if (q < q_min) {
+                    q_min = q;
+                    q_keep = q * (1.0 + 1e-12) + 4.0;
+                }
+                if (n_cand < CANDIDATES)
+                    cand[n_cand++] = i;
+                else
+                    overflow = true;
+            }
+        }
+    }
+    for (uint32_t i = 0; !(uniform && r_uniform > 0.0) && i < l->n_moving; i++) {
         double r = level;
         if (cap[i] < r)
             r = cap[i];
         if (c < r)
             r = c;
-        r_uniform = r;
         if (r != rate[i] || done[i] == INT64_MAX) {
             if (credit_s > 0.0 && rate[i] > 0.0 && r > rate[i])
                 rem[i] -= (r - rate[i]) * credit_s;

@@ -1,8 +1,9 @@
 /* tests/test_link_reference.c — model/link.c against the reference link (tests/support/
  * link_reference.c: the same model computing every flow's rate, bytes and completion at every
  * event). Both are driven through the same random calls — flows of random and of equal sizes, with
- * and without own caps, starts in groups of hundreds at one instant, cancellations, outages, and
- * changes of bandwidth, latency, loss and replication cap — and must agree exactly, to the bit:
+ * and without own caps, starts in groups of hundreds at one instant, starts timed to begin competing
+ * at the very instant others end, cancellations, outages, and changes of bandwidth, latency, loss and
+ * replication cap — and must agree exactly, to the bit:
  * flow ids, the next event, every completion (tag and instant, so the order too), every flow's rate
  * and remaining bytes, and the link's statistics. */
 #include <setjmp.h>
@@ -187,7 +188,11 @@ static void run_shape(const shape *s, uint64_t seed, int steps)
         } else {
             /* Something from outside, some time before the next event (or at it). */
             int64_t horizon = na == INT64_MAX ? 10 * SEC : na - p->now;
-            p->now += (int64_t)rng_below((uint64_t)horizon + 1);
+            int64_t lat_now = model_link_latency_ns(p->fast);
+            if (what < 80 && na != INT64_MAX && na - lat_now >= p->now && rng_below(3) == 0)
+                p->now = na - lat_now; /* starts competing at the instant of the next event */
+            else
+                p->now += (int64_t)rng_below((uint64_t)horizon + 1);
             model_link_advance(p->fast, p->now);
             ref_link_advance(p->ref, p->now);
             pop_all(p);

@@ -271,12 +271,14 @@ static void link_undefer(model_link *l)
  * without this the sub-nanosecond losses add up over a chain of completions and push later ones
  * late.
  *
- * Completion instants of flows whose rate changed are computed in a second pass, and only for the
- * flows that can be first: an estimate q (remaining * 1e9 / rate, a multiplication by a reciprocal
- * kept per distinct rate, within a few ulps of the division) picks those within a few nanoseconds
- * of the smallest; the others are deferred (see the top of the file). The instant of a deferred
- * flow is at least q * (1 - 1e-13) - 1 ns after now (the instant shaves at most 4e-15 relative
- * and 1e-4 ns off q, and rounds up), which gives defer_lb. */
+ * Completion instants of flows whose rate changed are computed only for the flows that can be
+ * first: an estimate q (remaining * 1e9 / rate, a multiplication by a reciprocal kept per distinct
+ * rate, within a few ulps of the division) picks those within a few nanoseconds of the smallest
+ * (q_keep); the others are deferred (see the top of the file). The instant of a deferred flow is at
+ * least q * (1 - 1e-13) - 1 ns after now (the instant shaves at most 4e-15 relative and 1e-4 ns
+ * off q, and rounds up), which gives defer_lb. Instants beyond a quarter of the int64 range are
+ * never deferred: there the rounding saturates at INT64_MAX, which the loop treats as "no instant"
+ * and recomputes at every event, as it always did. */
 static void link_recompute(model_link *l, double credit_s)
 {
     double c = l->flow_cap_Bps;

@@ -5,7 +5,17 @@
  * stalled by an outage), moving (competing for bandwidth), capped (the moving flows with an own
  * cap, sorted for water-filling) and finished (a FIFO of completions not yet popped). Time advances
  * event by event: between two events every rate is constant, so remaining bytes move linearly and
- * each moving flow knows its completion instant at its current rate. */
+ * each moving flow knows its completion instant at its current rate.
+ *
+ * The moving flows' per-event state (remaining bytes, rate, completion) lives in dense arrays by
+ * position in moving[], because every event touches all of it: with a fleet's flows in step, one
+ * link carries thousands of flows at once. Two things keep an event cheap without changing a single
+ * rounding: the bytes a rate moves over an interval are computed once per distinct rate, not once
+ * per flow, and a completion instant (two divisions and a rounding) is computed only for the flows
+ * that can end first. The others are "deferred": their remaining bytes at the instant their rate
+ * last changed are kept, and with them the instant is computed, bit for bit as it would have been
+ * then, the moment any of them could matter (a lower bound on all deferred instants, kept with a
+ * wide margin, reaches the next event). */
 #include "link.h"
 
 #include <assert.h>
@@ -17,6 +27,10 @@ enum { FLOW_FREE, FLOW_WAITING, FLOW_MOVING, FLOW_FINISHED };
 
 #define NO_INDEX UINT32_MAX
 
+/* mv_done of a flow whose completion instant is deferred; never a real instant (those stay below
+ * INT64_MAX - 1e6, see link_finish_ns). */
+#define LINK_DEFERRED (INT64_MAX - 1)
+
 /* Sort key of a completion batch: start order. */
 typedef struct link_key {
     uint64_t seq;
@@ -24,12 +38,12 @@ typedef struct link_key {
 } link_key;
 
 typedef struct link_flow {
-    double remaining;   /* bytes still to move, exact at the link's current time */
-    double rate;        /* bytes/s, constant until the next event; 0 unless moving */
+    double remaining;   /* bytes still to move, exact at the link's current time; while moving the
+                           value is mv_rem[pos] instead */
     double cap;         /* own cap, INFINITY when none */
     double noise;       /* float noise remaining may carry, in bytes (a few ulps of size) */
     int64_t wait_until; /* waiting: when it starts competing (INT64_MAX: link down) */
-    int64_t done_ns;    /* moving: completion at the current rate; finished: completion time */
+    int64_t done_ns;    /* finished: completion time (moving: mv_done[pos]) */
     uint64_t size;
     uint64_t seq; /* start order, breaks ties between completions at one instant */
     void *tag;
@@ -46,11 +60,19 @@ struct model_link {
 
     int64_t now_ns;  /* bytes and states are exact at this instant */
     int64_t next_ns; /* earliest completion or latency expiry, INT64_MAX when none */
-    double rate_total_Bps;
 
     link_flow *flows;
     uint32_t pool_n, used_n, free_head;
     uint32_t *moving, n_moving;
+    /* The moving flows' state by position in moving[] (see the top of this file). mv_done is the
+     * completion at the current rate, INT64_MAX when none, LINK_DEFERRED when not yet computed: then
+     * it is link_finish_ns(mv_epoch, mv_rem_epoch, noise, mv_rate) and no earlier than defer_lb. */
+    double *mv_rem, *mv_rate, *mv_cap, *mv_noise, *mv_rem_epoch;
+    int64_t *mv_done, *mv_epoch;
+    uint32_t n_deferred;
+    int64_t defer_lb;
+    double uniform_Bps; /* the rate of every moving flow when they all have the same one, else -1 */
+    double joined_Bps;  /* the same, flows that joined since (rate 0) aside; -1 when not known */
     uint32_t *waiting, n_waiting;
     uint32_t *finished, fin_head, fin_tail;
     uint32_t *capped, n_capped; /* the moving flows with an own cap, by (cap, seq): water-filling
@@ -160,11 +182,20 @@ static uint32_t link_capped_find(const model_link *l, double cap, uint64_t seq)
     return lo;
 }
 
-/* A flow starts competing: into moving[], and into capped[] when it has its own cap. */
+/* A flow starts competing: into moving[] (last position, rate 0, no completion yet), and into
+ * capped[] when it has its own cap. */
 static void link_moving_add(model_link *l, uint32_t idx)
 {
-    link_set_add(l, l->moving, &l->n_moving, idx);
-    const link_flow *f = &l->flows[idx];
+    link_flow *f = &l->flows[idx];
+    uint32_t p = l->n_moving++;
+    l->moving[p] = idx;
+    f->pos = p;
+    l->mv_rem[p] = f->remaining;
+    l->mv_rate[p] = 0.0;
+    l->mv_cap[p] = f->cap;
+    l->mv_noise[p] = f->noise;
+    l->mv_done[p] = INT64_MAX;
+    l->uniform_Bps = -1.0;
     if (isinf(f->cap))
         return;
     uint32_t at = link_capped_find(l, f->cap, f->seq);
@@ -173,10 +204,29 @@ static void link_moving_add(model_link *l, uint32_t idx)
     l->n_capped++;
 }
 
+/* A flow stops competing: its remaining bytes go back to the pool, and the last moving flow takes
+ * its position (as an unordered set: the order of moving[] is the order events walk the flows). */
 static void link_moving_remove(model_link *l, uint32_t idx)
 {
-    const link_flow *f = &l->flows[idx];
-    link_set_remove(l, l->moving, &l->n_moving, f->pos);
+    link_flow *f = &l->flows[idx];
+    uint32_t p = f->pos;
+    assert(p < l->n_moving && l->moving[p] == idx);
+    f->remaining = l->mv_rem[p];
+    if (l->mv_done[p] == LINK_DEFERRED)
+        l->n_deferred--;
+    uint32_t last = --l->n_moving;
+    if (p != last) {
+        uint32_t m = l->moving[last];
+        l->moving[p] = m;
+        l->flows[m].pos = p;
+        l->mv_rem[p] = l->mv_rem[last];
+        l->mv_rate[p] = l->mv_rate[last];
+        l->mv_cap[p] = l->mv_cap[last];
+        l->mv_noise[p] = l->mv_noise[last];
+        l->mv_rem_epoch[p] = l->mv_rem_epoch[last];
+        l->mv_done[p] = l->mv_done[last];
+        l->mv_epoch[p] = l->mv_epoch[last];
+    }
     if (isinf(f->cap))
         return;
     uint32_t at = link_capped_find(l, f->cap, f->seq);
@@ -193,6 +243,21 @@ static int link_key_seq_cmp(const void *a, const void *b)
 
 /* ---- the core: rates, time, events ---- */
 
+/* Computes every deferred completion instant, exactly as it would have been computed when the
+ * flow's rate last changed. */
+static void link_undefer(model_link *l)
+{
+    for (uint32_t p = 0; l->n_deferred > 0 && p < l->n_moving; p++) {
+        if (l->mv_done[p] != LINK_DEFERRED)
+            continue;
+        l->mv_done[p] =
+            link_finish_ns(l->mv_epoch[p], l->mv_rem_epoch[p], l->mv_noise[p], l->mv_rate[p]);
+        l->n_deferred--;
+    }
+    assert(l->n_deferred == 0);
+    l->defer_lb = INT64_MAX;
+}
+
 /* Max-min fair rates by water-filling. Every moving flow gets min(its cap, level), where level is
  * the largest value with sum(min(cap_i, level)) <= bandwidth. Only flows with an own cap below the
  * link-wide cap can be bound below the level; they are walked in cap order until the first one that
@@ -204,7 +269,16 @@ static int link_key_seq_cmp(const void *a, const void *b)
  * finished up to a nanosecond earlier and the others should have had its share since then. Each
  * flow that was already moving gets the extra bytes its new rate would have moved over credit_s;
  * without this the sub-nanosecond losses add up over a chain of completions and push later ones
- * late. */
+ * late.
+ *
+ * Completion instants of flows whose rate changed are computed only for the flows that can be
+ * first: an estimate q (remaining * 1e9 / rate, a multiplication by a reciprocal kept per distinct
+ * rate, within a few ulps of the division) picks those within a few nanoseconds of the smallest
+ * (q_keep); the others are deferred (see the top of the file). The instant of a deferred flow is at
+ * least q * (1 - 1e-13) - 1 ns after now (the instant shaves at most 4e-15 relative and 1e-4 ns
+ * off q, and rounds up), which gives defer_lb. Instants beyond a quarter of the int64 range are
+ * never deferred: there the rounding saturates at INT64_MAX, which the loop treats as "no instant"
+ * and recomputes at every event, as it always did. */
 static void link_recompute(model_link *l, double credit_s)
 {
     double c = l->flow_cap_Bps;
@@ -222,24 +296,207 @@ static void link_recompute(model_link *l, double credit_s)
         level = n > 0 ? avail / n : INFINITY;
     }
 
+    const int64_t now = l->now_ns;
+    /* Instants this far ahead are computed at once: near INT64_MAX the rounding saturates. */
+    const double defer_max_ns = ((double)(INT64_MAX - now) - 1e6) * 0.25;
+    double *rem = l->mv_rem, *rate = l->mv_rate;
+    const double *cap = l->mv_cap;
+    int64_t *done = l->mv_done;
     int64_t next = INT64_MAX;
-    double total = 0.0;
-    for (uint32_t i = 0; i < l->n_moving; i++) {
-        link_flow *f = &l->flows[l->moving[i]];
+    /* Flows whose rate changed are deferred as they come; those within a few nanoseconds of the
+     * smallest estimate seen so far are noted as candidates (the smallest only decreases, so every
+     * flow left out is beyond the final cut). Too many candidates (ties): a second pass. */
+    enum { CANDIDATES = 64 };
+    uint32_t cand[CANDIDATES];
+    uint32_t n_cand = 0;
+    bool overflow = false;
+    double q_min = INFINITY, q_keep = INFINITY;
+    double inv_r = 0.0, inv_of = -1.0;
+    uint32_t n_deferred = l->n_deferred;
+    uint32_t redone = 0; /* deferred flows whose rate changed here (deferred afresh or not) */
+    bool uniform = l->n_capped == 0;
+    double r_uniform = level < c ? level : c;
+    if (uniform && r_uniform > 0.0 && l->joined_Bps >= 0.0 && l->joined_Bps != r_uniform) {
+        /* The usual event: no own caps, and a rate that changed for every flow (the flows that
+         * have just joined had none). Each flow is deferred in a loop without branches, with the
+         * credit of the old rate, then the ones near the first to end are computed. The same
+         * steps as the loops below on each flow, in the same order. */
+        const double r = r_uniform, old_r = l->joined_Bps;
+        inv_r = 1e9 / r;
+        const double cv = credit_s > 0.0 && old_r > 0.0 && r > old_r ? (r - old_r) * credit_s : 0.0;
+        const uint32_t n = l->n_moving;
+        double *rem_epoch = l->mv_rem_epoch;
+        int64_t *epoch = l->mv_epoch;
+        double x_min = INFINITY;
+        for (uint32_t i = 0; i < n; i++) {
+            double x = rem[i] - (rate[i] > 0.0 ? cv : 0.0); /* x - 0.0 is x, bit for bit */
+            rem[i] = x;
+            rem_epoch[i] = x;
+            rate[i] = r;
+            epoch[i] = now;
+            done[i] = LINK_DEFERRED;
+            x_min = x < x_min ? x : x_min;
+        }
+        /* q is monotone in x: the smallest q is that of the smallest x. */
+        q_min = x_min * inv_r;
+        q_keep = q_min * (1.0 + 1e-12) + 4.0;
+        uint32_t n_exact = 0;
+        for (uint32_t i = 0; i < n; i++) {
+            double q = rem[i] * inv_r;
+            if (q <= q_keep || !(q < defer_max_ns)) {
+                done[i] = link_finish_ns(now, rem[i], l->mv_noise[i], r);
+                n_exact++;
+                if (done[i] < next)
+                    next = done[i];
+            }
+        }
+        /* Every flow deferred before was deferred again here. */
+        n_deferred = n - n_exact;
+        if (n_deferred > 0) {
+            int64_t lb = now + (int64_t)(q_keep * (1.0 - 1e-13) - 1.0);
+            l->n_deferred = n_deferred;
+            l->defer_lb = lb;
+        } else {
+            l->n_deferred = 0;
+            l->defer_lb = INT64_MAX;
+        }
+        l->uniform_Bps = r;
+        l->joined_Bps = r;
+        goto check;
+    }
+    if (uniform && r_uniform > 0.0) {
+        /* No own caps: one rate for all, and the old rates take a value or two (the flows that
+         * just started have none), so the credit is computed once per old rate. The same steps
+         * as the loop below, in the same order on each flow. */
+        const double r = r_uniform;
+        inv_r = 1e9 / r;
+        double old_seen = -1.0, cv = 0.0;
+        const uint32_t n = l->n_moving;
+        double *rem_epoch = l->mv_rem_epoch;
+        int64_t *epoch = l->mv_epoch;
+        for (uint32_t i = 0; i < n; i++) {
+            double old = rate[i];
+            int64_t d = done[i];
+            if (old == r && d != INT64_MAX) {
+                if (d < next)
+                    next = d;
+                continue;
+            }
+            if (old != old_seen) {
+                old_seen = old;
+                cv = credit_s > 0.0 && old > 0.0 && r > old ? (r - old) * credit_s : 0.0;
+            }
+            double x = rem[i] - cv; /* x - 0.0 is x, bit for bit */
+            rem[i] = x;
+            rate[i] = r;
+            redone += d == LINK_DEFERRED;
+            n_deferred += d != LINK_DEFERRED;
+            double q = x * inv_r;
+            if (!(q < defer_max_ns)) {
+                n_deferred--;
+                done[i] = link_finish_ns(now, x, l->mv_noise[i], r);
+                if (done[i] < next)
+                    next = done[i];
+                continue;
+            }
+            done[i] = LINK_DEFERRED;
+            rem_epoch[i] = x;
+            epoch[i] = now;
+            if (q <= q_keep) {
+                if (q < q_min) {
+                    q_min = q;
+                    q_keep = q * (1.0 + 1e-12) + 4.0;
+                }
+                if (n_cand < CANDIDATES)
+                    cand[n_cand++] = i;
+                else
+                    overflow = true;
+            }
+        }
+    }
+    for (uint32_t i = 0; !(uniform && r_uniform > 0.0) && i < l->n_moving; i++) {
         double r = level;
-        if (f->cap < r)
-            r = f->cap;
+        if (cap[i] < r)
+            r = cap[i];
         if (c < r)
             r = c;
-        if (r != f->rate || f->done_ns == INT64_MAX) {
-            if (credit_s > 0.0 && f->rate > 0.0 && r > f->rate)
-                f->remaining -= (r - f->rate) * credit_s;
-            f->rate = r;
-            f->done_ns = r > 0.0 ? link_finish_ns(l->now_ns, f->remaining, f->noise, r) : INT64_MAX;
+        if (r != rate[i] || done[i] == INT64_MAX) {
+            if (credit_s > 0.0 && rate[i] > 0.0 && r > rate[i])
+                rem[i] -= (r - rate[i]) * credit_s;
+            rate[i] = r;
+            if (done[i] == LINK_DEFERRED)
+                redone++;
+            if (r > 0.0) {
+                if (r != inv_of) {
+                    inv_of = r;
+                    inv_r = 1e9 / r;
+                }
+                double q = rem[i] * inv_r;
+                if (done[i] != LINK_DEFERRED)
+                    n_deferred++;
+                if (q < defer_max_ns) {
+                    done[i] = LINK_DEFERRED;
+                    l->mv_rem_epoch[i] = rem[i];
+                    l->mv_epoch[i] = now;
+                    if (q <= q_keep) {
+                        if (q < q_min) {
+                            q_min = q;
+                            q_keep = q * (1.0 + 1e-12) + 4.0;
+                        }
+                        if (n_cand < CANDIDATES)
+                            cand[n_cand++] = i;
+                        else
+                            overflow = true;
+                    }
+                    continue;
+                }
+                n_deferred--;
+                done[i] = link_finish_ns(now, rem[i], l->mv_noise[i], r);
+            } else {
+                if (done[i] == LINK_DEFERRED)
+                    n_deferred--;
+                done[i] = INT64_MAX;
+            }
         }
-        total += r;
-        if (f->done_ns < next)
-            next = f->done_ns;
+        if (done[i] < next)
+            next = done[i];
+    }
+    /* The old bound stands while some flow deferred earlier still is. */
+    int64_t defer_lb = l->n_deferred > redone ? l->defer_lb : INT64_MAX;
+    if (isfinite(q_min)) {
+        /* Within a few nanoseconds of the first: exact now. Every other deferred instant is at
+         * least lb. */
+        double q_cut = q_keep;
+        double lb_ns = q_cut * (1.0 - 1e-13) - 1.0;
+        int64_t lb = now + (int64_t)lb_ns;
+        if (lb < defer_lb)
+            defer_lb = lb;
+        uint32_t n = overflow ? l->n_moving : n_cand;
+        for (uint32_t k = 0; k < n; k++) {
+            uint32_t i = overflow ? k : cand[k];
+            if (done[i] != LINK_DEFERRED || l->mv_epoch[i] != now)
+                continue;
+            double r0 = l->mv_rem_epoch[i];
+            if (r0 * (1e9 / rate[i]) <= q_cut) {
+                done[i] = link_finish_ns(now, r0, l->mv_noise[i], rate[i]);
+                n_deferred--;
+                if (done[i] < next)
+                    next = done[i];
+            }
+        }
+    }
+    l->n_deferred = n_deferred;
+    l->defer_lb = n_deferred > 0 ? defer_lb : INT64_MAX;
+    /* Every moving flow at one rate: moving bytes needs no look at the rates. */
+    l->uniform_Bps = uniform && l->n_moving > 0 ? r_uniform : -1.0;
+    l->joined_Bps = l->uniform_Bps;
+check:
+    if (l->n_deferred > 0 && l->defer_lb <= next) {
+        /* A deferred flow may be next (rates that did not change while the first ones ended). */
+        link_undefer(l);
+        for (uint32_t i = 0; i < l->n_moving; i++)
+            if (done[i] < next)
+                next = done[i];
     }
     for (uint32_t i = 0; i < l->n_waiting; i++) {
         int64_t w = l->flows[l->waiting[i]].wait_until;
@@ -247,12 +504,11 @@ static void link_recompute(model_link *l, double credit_s)
             next = w;
     }
     l->next_ns = next;
-    l->rate_total_Bps = total;
 }
 
 /* Moves bytes from the link's current time to t at the current rates (no event in between). A flow
  * finishing at t may go a crumb below zero: that is how far past its exact end t is (see credit_s).
- */
+ * Flows at one rate move the same bytes, computed once. */
 static void link_move_bytes(model_link *l, int64_t t)
 {
     assert(t >= l->now_ns);
@@ -261,10 +517,27 @@ static void link_move_bytes(model_link *l, int64_t t)
         return;
     assert(t <= l->next_ns);
     double secs = (double)dt;
+    double *rem = l->mv_rem;
+    const double *rate = l->mv_rate;
+    if (l->uniform_Bps >= 0.0) {
+        if (l->uniform_Bps > 0.0) {
+            double d = l->uniform_Bps * secs / 1e9;
+            for (uint32_t i = 0; i < l->n_moving; i++)
+                rem[i] -= d;
+        }
+        l->now_ns = t;
+        return;
+    }
+    double last_r = 0.0, last_d = 0.0;
     for (uint32_t i = 0; i < l->n_moving; i++) {
-        link_flow *f = &l->flows[l->moving[i]];
-        if (f->rate > 0.0)
-            f->remaining -= f->rate * secs / 1e9;
+        double r = rate[i];
+        if (r > 0.0) {
+            if (r != last_r) {
+                last_r = r;
+                last_d = r * secs / 1e9;
+            }
+            rem[i] -= last_d;
+        }
     }
     l->now_ns = t;
 }
@@ -295,26 +568,26 @@ static void link_step(model_link *l, int64_t t)
         if (f->wait_until <= t) {
             link_set_remove(l, l->waiting, &l->n_waiting, i);
             f->state = FLOW_MOVING;
-            f->rate = 0.0;
-            f->done_ns = INT64_MAX;
             link_moving_add(l, idx);
         } else {
             i++;
         }
     }
 
+    if (l->n_deferred > 0 && l->defer_lb <= t)
+        link_undefer(l);
     uint32_t k = 0;
     double over_bytes = 0.0, freed_Bps = 0.0;
     for (uint32_t i = 0; i < l->n_moving;) {
-        uint32_t idx = l->moving[i];
-        link_flow *f = &l->flows[idx];
-        if (f->done_ns <= t || f->remaining <= 0.0) {
-            if (f->remaining < 0.0 && f->rate > 0.0) {
-                over_bytes -= f->remaining;
-                freed_Bps += f->rate;
+        double rem = l->mv_rem[i];
+        if (l->mv_done[i] <= t || rem <= 0.0) {
+            if (rem < 0.0 && l->mv_rate[i] > 0.0) {
+                over_bytes -= rem;
+                freed_Bps += l->mv_rate[i];
             }
+            uint32_t idx = l->moving[i];
             link_moving_remove(l, idx);
-            l->keys[k++] = (link_key){f->seq, idx};
+            l->keys[k++] = (link_key){l->flows[idx].seq, idx};
         } else {
             i++;
         }
@@ -326,7 +599,6 @@ static void link_step(model_link *l, int64_t t)
         link_flow *f = &l->flows[l->keys[i].idx];
         f->state = FLOW_FINISHED;
         f->remaining = 0.0;
-        f->rate = 0.0;
         f->done_ns = t;
         l->bytes_completed += f->size;
         link_finished_push(l, l->keys[i].idx);
@@ -372,6 +644,9 @@ model_link *model_link_new(double bandwidth_Bps, int64_t latency_ns, double loss
     l->rep_cap_Bps = replication_cap_Bps;
     l->up = true;
     l->next_ns = INT64_MAX;
+    l->defer_lb = INT64_MAX;
+    l->uniform_Bps = -1.0;
+    l->joined_Bps = -1.0;
     l->free_head = NO_INDEX;
     link_update_flow_cap(l);
     return l;
@@ -387,6 +662,13 @@ void model_link_free(model_link *l)
     free(l->finished);
     free(l->keys);
     free(l->capped);
+    free(l->mv_rem);
+    free(l->mv_rate);
+    free(l->mv_cap);
+    free(l->mv_noise);
+    free(l->mv_rem_epoch);
+    free(l->mv_done);
+    free(l->mv_epoch);
     free(l);
 }
 
@@ -410,6 +692,20 @@ static bool link_grow(model_link *l)
         if (!p)
             return false; /* the grown ones stay grown; pool_n still tells the usable size */
         *sets[i] = p;
+    }
+    double **dsets[] = {&l->mv_rem, &l->mv_rate, &l->mv_cap, &l->mv_noise, &l->mv_rem_epoch};
+    for (size_t i = 0; i < sizeof dsets / sizeof dsets[0]; i++) {
+        double *p = realloc(*dsets[i], sizeof *p * n);
+        if (!p)
+            return false;
+        *dsets[i] = p;
+    }
+    int64_t **isets[] = {&l->mv_done, &l->mv_epoch};
+    for (size_t i = 0; i < sizeof isets / sizeof isets[0]; i++) {
+        int64_t *p = realloc(*isets[i], sizeof *p * n);
+        if (!p)
+            return false;
+        *isets[i] = p;
     }
     l->pool_n = n;
     return true;
@@ -436,7 +732,6 @@ model_flow_id model_link_flow_start(model_link *l, int64_t now_ns, uint64_t byte
     f->size = bytes;
     f->remaining = (double)bytes;
     f->noise = (double)bytes * 2e-15; /* ~10 ulps of the size */
-    f->rate = 0.0;
     f->cap = cap_Bps > 0.0 ? cap_Bps : INFINITY;
     f->done_ns = INT64_MAX;
     f->wait_until = l->up ? now_ns + l->latency_ns : INT64_MAX;
@@ -556,12 +851,13 @@ void model_link_set_up(model_link *l, int64_t now_ns, bool up)
             uint32_t idx = l->moving[l->n_moving - 1];
             link_flow *f = &l->flows[idx];
             l->n_moving--;
+            f->remaining = l->mv_rem[l->n_moving];
             f->state = FLOW_WAITING;
-            f->rate = 0.0;
-            f->done_ns = INT64_MAX;
             link_set_add(l, l->waiting, &l->n_waiting, idx);
         }
         l->n_capped = 0;
+        l->n_deferred = 0;
+        l->defer_lb = INT64_MAX;
         for (uint32_t i = 0; i < l->n_waiting; i++)
             l->flows[l->waiting[i]].wait_until = INT64_MAX;
     } else {
@@ -602,10 +898,12 @@ double model_link_flow_cap_Bps(const model_link *l)
 void model_link_stats_get(model_link *l, int64_t now_ns, model_link_stats *out)
 {
     model_link_advance(l, now_ns);
-    double inflight = 0.0;
+    double inflight = 0.0, rate_total = 0.0;
     for (uint32_t i = 0; i < l->n_moving; i++) {
         const link_flow *f = &l->flows[l->moving[i]];
-        inflight += link_flow_moved(f);
+        double rem = l->mv_rem[i];
+        inflight += (double)f->size - (rem > 0.0 ? rem : 0.0);
+        rate_total += l->mv_rate[i];
     }
     for (uint32_t i = 0; i < l->n_waiting; i++) {
         const link_flow *f = &l->flows[l->waiting[i]];
@@ -614,7 +912,7 @@ void model_link_stats_get(model_link *l, int64_t now_ns, model_link_stats *out)
     out->at_ns = l->now_ns;
     out->bytes_completed = l->bytes_completed;
     out->bytes_carried = (double)l->bytes_completed + l->bytes_cancelled + inflight;
-    out->rate_Bps = l->rate_total_Bps;
+    out->rate_Bps = rate_total;
     out->flows_moving = l->n_moving;
     out->flows_waiting = l->n_waiting;
     out->flows_finished = l->fin_tail - l->fin_head;
@@ -627,12 +925,13 @@ bool model_link_flow_remaining(model_link *l, int64_t now_ns, model_flow_id id,
     const link_flow *f = link_flow_get(l, id);
     if (!f)
         return false;
-    *remaining_bytes = f->remaining > 0.0 ? f->remaining : 0.0;
+    double rem = f->state == FLOW_MOVING ? l->mv_rem[f->pos] : f->remaining;
+    *remaining_bytes = rem > 0.0 ? rem : 0.0;
     return true;
 }
 
 double model_link_flow_rate_Bps(const model_link *l, model_flow_id id)
 {
     const link_flow *f = link_flow_get(l, id);
-    return f ? f->rate : 0.0;
+    return f && f->state == FLOW_MOVING ? l->mv_rate[f->pos] : 0.0;
 }

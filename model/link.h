@@ -32,9 +32,12 @@
  * recognised (generation check) and refused, never confused with a newer flow.
  *
  * Cost: no allocation per flow once the pool has grown to the peak number of flows (pool + free
- * list). Each event (flow start, latency expiry, completion, change) is O(flows) with small
- * constants; flows with an own cap are kept sorted on insertion, so no event sorts
- * (tests/bench/bench_link.c). */
+ * list). Each event (flow start, latency expiry, completion, change) is O(flows), but with small
+ * constants: every flow's remaining bytes move by the same float steps as ever (so the results
+ * are exactly those of a link recomputing everything), in a tight loop over dense arrays, while
+ * the costly part, a completion instant, is computed only for the few flows that can end first
+ * (the others when they can matter). Flows with an own cap are kept sorted on insertion, so no
+ * event sorts (tests/bench/bench_link.c). */
 #ifndef MODEL_LINK_H
 #define MODEL_LINK_H
 

@@ -8,7 +8,7 @@
 # per replication cycle (flat when the cost grows linearly in VMs x cycles) and peak memory.
 #
 # Targets (issue 7): fluid 1,000 VMs x 30 days <= 30 s and <= 1 GiB; fluid 10,000 VMs x 7 days
-# <= 60 s; extent 100 VMs x 7 days <= 30 s. The smaller sizes show how the cost grows.
+# <= 60 s; extent 100 VMs x 7 days <= 15 s. The smaller sizes show how the cost grows.
 #
 #   --quick    only the small sizes (about a minute)
 #   --with-db  also time `drsim run` with its results database for each size (wall s / peak MiB)
@@ -42,7 +42,7 @@ fluid 10000 7 60s
 fluid 250 30 -
 fluid 1000 30 30s,1GiB
 extent 25 7 -
-extent 100 7 30s"
+extent 100 7 15s"
 fi
 
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p"; }

@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "model/link.h"
-#include "support/link_reference.h"
+#include "reference/link_reference.h"
 
 #define MS 1000000LL
 #define SEC 1000000000LL

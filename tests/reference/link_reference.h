@@ -1,4 +1,4 @@
-/* tests/support/link_reference.h — the reference WAN link model (tests/support/link_reference.c):
+/* tests/reference/link_reference.h — the reference WAN link model (tests/reference/link_reference.c):
  * the same interface and meaning as model/link.h, under ref_link_ names, with the stats and flow
  * ids of model/link.h. */
 #ifndef TESTS_LINK_REFERENCE_H

@@ -1,9 +1,9 @@
-/* tests/support/link_reference.c — the WAN link model as it was before its events stopped visiting
+/* tests/reference/link_reference.c — the WAN link model as it was before its events stopped visiting
  * every flow: each event recomputes the max-min rates of all moving flows, moves every flow's bytes
  * and recomputes every completion instant whose rate changed. It is kept, renamed, as the reference
  * model/link.c must match exactly (rates, remaining bytes, completion instants and order) in
  * tests/test_link_reference.c. Only the names differ from that version. */
-#include "support/link_reference.h"
+#include "reference/link_reference.h"
 
 #include <assert.h>
 #include <math.h>

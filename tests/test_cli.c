@@ -260,6 +260,7 @@ static void test_options_getopt_long(void **state)
     assert_int_equal(drsim(NULL, NULL, EXAMPLE, "run - --quiet --db stdin.db"), 0);
     assert_int_equal(drsim(&out, NULL, NULL, "runs stdin.db"), 0);
     assert_non_null(strstr(out, "two-site-basic"));
+    assert_fits_80(out); /* the list of runs too */
     free(out);
 
     /* Mistakes name the command and exit 2. */

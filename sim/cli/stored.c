@@ -189,19 +189,20 @@ int sim_runs_main(int argc, char **argv)
             fprintf(stderr, "drsim runs: cannot print the list\n");
         return ok ? SIM_EXIT_OK : SIM_EXIT_INTERNAL;
     }
-    /* 5 + 19 + 10 + 8 + 19 + 11 + 10 + 9 columns and 7 spaces: 98. */
-    printf("%5s %-19s %-10s %-8s %-19s %-11s %-10s %s\n", "id", "scenario", "seed", "version",
-           "started (UTC)", "ended", "status", "pass/fail");
+    /* 5 + 16 + 8 + 16 + 11 + 10 + 7 columns and 6 spaces: 79. The version and the seconds are in
+     * --json and the database. */
+    printf("%5s %-16s %-8s %-16s %-11s %-10s %s\n", "id", "scenario", "seed", "started (UTC)",
+           "ended", "status", "ok/fail");
     for (size_t i = 0; i < n; i++) {
         const report_run_row *w = &rows[i];
-        char name[24], seed[24], version[12], started[24], ended[24], expect[24];
+        char name[24], seed[24], started[24], ended[24], expect[24];
         snprintf(seed, sizeof seed, "%" PRIu64, w->seed);
-        /* "2026-11-25T17:17:00Z" reads as "2026-11-25 17:17:00"; the end shows its time alone on
-         * the same day, else its day and time. */
-        if (strlen(w->started) >= 19)
-            snprintf(started, sizeof started, "%.10s %.8s", w->started, w->started + 11);
+        /* "2026-11-25T17:17:00Z" reads as "2026-11-25 17:17"; the end shows its time alone on the
+         * same day, else its day and time. */
+        if (strlen(w->started) >= 16)
+            snprintf(started, sizeof started, "%.10s %.5s", w->started, w->started + 11);
         else
-            fit(started, sizeof started, w->started, 19);
+            fit(started, sizeof started, w->started, 16);
         if (!w->ended[0])
             snprintf(ended, sizeof ended, "-");
         else if (strlen(w->ended) >= 19 && !strncmp(w->ended, w->started, 10))
@@ -215,9 +216,8 @@ int sim_runs_main(int argc, char **argv)
         else
             snprintf(expect, sizeof expect, "%zu/%zu", w->expect_passed, w->expect_failed);
         char s1[24], s2[24];
-        printf("%5" PRId64 " %-19s %-10s %-8s %-19s %-11s %-10s %s\n", w->id,
-               fit(name, sizeof name, w->scenario, 19), fit(s1, sizeof s1, seed, 10),
-               fit(version, sizeof version, w->drsim_version, 8), started, ended,
+        printf("%5" PRId64 " %-16s %-8s %-16s %-11s %-10s %s\n", w->id,
+               fit(name, sizeof name, w->scenario, 16), fit(s1, sizeof s1, seed, 8), started, ended,
                fit(s2, sizeof s2, w->status, 10), expect);
     }
     if (n == 0)

@@ -489,6 +489,37 @@ static void test_trace_line_limit(void **state)
     }
 }
 
+/* A malformed trace is bad input even though only a run reads it: exit 2 with the workload's path,
+ * the file and the line, and nothing stored (the results database is not even created). */
+static void test_malformed_trace_is_bad_input(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/drsim-trace-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char sub[64], trace[128], sc[128], db[128], cmd[1024];
+    snprintf(sub, sizeof sub, "%s/traces", dir);
+    assert_int_equal(mkdir(sub, 0700), 0);
+    snprintf(trace, sizeof trace, "%s/fileserver-1h.csv", sub);
+    write_text(trace, "128166372000000000,h,0,Write,0,4096,10\n"
+                      "128166372000000100,h,0,Erase,4096,4096,10\n");
+    snprintf(sc, sizeof sc, "%s/plan.json", dir);
+    snprintf(cmd, sizeof cmd, "cp '%s/scenarios/examples/capacity-plan-trace.json' '%s'",
+             DRSIM_SOURCE_DIR, sc);
+    assert_int_equal(system(cmd), 0);
+    snprintf(db, sizeof db, "%s/plan.db", dir);
+    snprintf(cmd, sizeof cmd, "run '%s' --db '%s'", sc, db);
+    run_result r = run_drsim(cmd);
+    if (r.exit_code != 2 || !strstr(r.out, "workloads[0].file") ||
+        !strstr(r.out, "fileserver-1h.csv:2: Type must be Read or Write"))
+        fail_msg("exit %d: %s", r.exit_code, r.out);
+    assert_int_equal(access(db, F_OK), -1);
+    free(r.out);
+    unlink(trace);
+    rmdir(sub);
+    unlink(sc);
+    rmdir(dir);
+}
+
 /* Expectations about "*" count once per VM: 1,000 VMs and 100 such expectations are the 100,000
  * checks a run may have; one more expectation is refused at its own path. (Before the limit, a
  * 280 KB file of 2,000 VMs and 2,000 such expectations took 46 s and 3 GB to run.) */
@@ -657,6 +688,7 @@ int main(void)
         cmocka_unit_test(test_limits_refuse_endless_and_huge_inputs),
         cmocka_unit_test(test_many_disks_and_their_duplicates),
         cmocka_unit_test(test_trace_line_limit),
+        cmocka_unit_test(test_malformed_trace_is_bad_input),
         cmocka_unit_test(test_expectation_checks_limit),
         cmocka_unit_test(test_help_describes_every_command_and_option),
         cmocka_unit_test(test_command_line_mistakes_exit_2),

@@ -46,6 +46,7 @@ typedef struct run_check {
 struct run_ctx {
     const drs_scenario *sc;
     sim *k;
+    model_trace **traces; /* read before the run (sim_world_load_traces), or NULL; the world's once built */
     sim_world *world;
     engine *eng;
     report_results *results;
@@ -512,7 +513,8 @@ static bool run_setup(run_ctx *c)
         fprintf(stderr, "drsim: out of memory\n");
         return false;
     }
-    c->world = sim_world_new(sc, c->k, &err);
+    c->world = sim_world_new_with(sc, c->k, c->traces, &err);
+    c->traces = NULL;
     if (!c->world) {
         fprintf(stderr, "drsim: %s%s%s\n", err.path, err.path[0] ? ": " : "", err.message);
         return false;
@@ -555,6 +557,7 @@ static void run_finish(run_ctx *c, int64_t end)
 
 static void run_teardown(run_ctx *c)
 {
+    sim_world_free_traces(c->sc, c->traces);
     engine_free(c->eng);
     sim_world_free(c->world);
     sim_free(c->k);
@@ -567,10 +570,10 @@ static void run_teardown(run_ctx *c)
 /* Builds the world and the engine, plays the scenario to its end (or to the first violation when
  * chk is not NULL) and finishes the results. */
 static bool run_simulate(const drs_scenario *sc, report_results *results, bool progress,
-                         uint64_t *events, run_check *chk)
+                         uint64_t *events, run_check *chk, model_trace **traces)
 {
     bool ok = false;
-    run_ctx c = {.sc = sc, .results = results, .progress = progress, .check = chk};
+    run_ctx c = {.sc = sc, .results = results, .progress = progress, .check = chk, .traces = traces};
     if (!run_setup(&c))
         goto out;
     sim_run_until(c.k, sc->duration_ns);
@@ -671,7 +674,7 @@ const sim_world *sim_live_world(const sim_live *l)
 bool sim_run_simulate(const drs_scenario *sc, report_results *results, bool progress,
                       uint64_t *events)
 {
-    return run_simulate(sc, results, progress, events, NULL);
+    return run_simulate(sc, results, progress, events, NULL, NULL);
 }
 
 bool sim_run_checked(const drs_scenario *sc, bool *violated, sim_violation *viol,
@@ -684,7 +687,7 @@ bool sim_run_checked(const drs_scenario *sc, bool *violated, sim_violation *viol
         fprintf(stderr, "drsim: out of memory\n");
         return false;
     }
-    bool ok = run_simulate(sc, results, false, events, &chk);
+    bool ok = run_simulate(sc, results, false, events, &chk, NULL);
     if (ok && chk.violated) {
         *violated = true;
         *viol = chk.v;
@@ -775,6 +778,7 @@ int sim_run_file(const sim_run_options *opt)
     report_db *db = NULL;
     char *db_path = NULL;
     int64_t run_id = -1;
+    model_trace **traces = NULL;
 
     /* A scenario from standard input ("-") is read whole first: its text is also what the
      * database's checksum is taken of. Trace files resolve from the current folder. */
@@ -808,6 +812,14 @@ int sim_run_file(const sim_run_options *opt)
             free(text);
             return SIM_EXIT_INPUT;
         }
+
+    /* Traces are read and checked before anything is stored: a malformed one is bad input. */
+    traces = sim_world_load_traces(sc, &err);
+    if (!traces) {
+        if (err.code == DRS_EIO)
+            err.code = DRS_EINPUT;
+        goto fail;
+    }
 
     results = report_results_new(sc);
     if (!results)
@@ -848,7 +860,9 @@ int sim_run_file(const sim_run_options *opt)
     }
 
     run_check chk = {0};
-    bool simulated = run_simulate(sc, results, opt->progress, NULL, opt->check ? &chk : NULL);
+    bool simulated =
+        run_simulate(sc, results, opt->progress, NULL, opt->check ? &chk : NULL, traces);
+    traces = NULL; /* the run's now */
     free(chk.job_state);
     if (!simulated)
         goto out;
@@ -893,6 +907,7 @@ fail:
     fprintf(stderr, "drsim: %s%s%s\n", err.path, err.path[0] ? ": " : "", err.message);
     code = err.code == DRS_EINPUT ? SIM_EXIT_INPUT : SIM_EXIT_INTERNAL;
 out:
+    sim_world_free_traces(sc, traces);
     report_db_close(db);
     report_results_free(results);
     free(db_path);

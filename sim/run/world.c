@@ -799,7 +799,38 @@ static bool disk_workload_new(sim_world *w, world_disk *d, int wl, int64_t start
     return d->workload != NULL;
 }
 
+model_trace **sim_world_load_traces(const drs_scenario *sc, drs_error *err)
+{
+    model_trace **t = xcalloc(sc->workload_count, sizeof *t);
+    for (size_t i = 0; i < sc->workload_count; i++) {
+        const drs_workload *dw = &sc->workloads[i];
+        if (dw->kind != DRS_WL_TRACE)
+            continue;
+        t[i] = model_trace_load(dw->resolved_file ? dw->resolved_file : dw->file, err);
+        if (!t[i]) {
+            if (err)
+                snprintf(err->path, sizeof err->path, "workloads[%zu].file", i);
+            sim_world_free_traces(sc, t);
+            return NULL;
+        }
+    }
+    return t;
+}
+
+void sim_world_free_traces(const drs_scenario *sc, model_trace **traces)
+{
+    for (size_t i = 0; traces && i < sc->workload_count; i++)
+        model_trace_free(traces[i]);
+    free(traces);
+}
+
 sim_world *sim_world_new(const drs_scenario *sc, sim *kernel, drs_error *err)
+{
+    return sim_world_new_with(sc, kernel, NULL, err);
+}
+
+sim_world *sim_world_new_with(const drs_scenario *sc, sim *kernel, model_trace **traces,
+                              drs_error *err)
 {
     sim_world *w = xcalloc(1, sizeof *w);
     w->sc = sc;
@@ -832,15 +863,10 @@ sim_world *sim_world_new(const drs_scenario *sc, sim *kernel, drs_error *err)
         w->links[i].index = (int)i;
     }
 
-    w->traces = xcalloc(sc->workload_count, sizeof *w->traces);
-    for (size_t i = 0; i < sc->workload_count; i++) {
-        const drs_workload *dw = &sc->workloads[i];
-        if (dw->kind != DRS_WL_TRACE)
-            continue;
-        w->traces[i] = model_trace_load(dw->resolved_file ? dw->resolved_file : dw->file, err);
-        if (!w->traces[i])
-            goto fail;
-    }
+    w->traces = traces ? traces : sim_world_load_traces(sc, err);
+    traces = NULL; /* the world's now, freed with it */
+    if (!w->traces)
+        goto fail;
 
     w->vms = xcalloc(sc->vm_count, sizeof *w->vms);
     uint32_t writer = 1;

@@ -20,12 +20,25 @@
 #include "engine/shared/desc.h"
 #include "engine/shared/error.h"
 #include "engine/platform.h"
+#include "model/workload.h"
 #include "sim/kernel/sim.h"
 
 typedef struct sim_world sim_world;
 
-/* NULL and err (DRS_EINPUT for a trace that cannot be read, DRS_EINTERNAL otherwise) on failure. */
+/* NULL and err (DRS_EINPUT or DRS_EIO for a trace that cannot be read, DRS_EINTERNAL otherwise) on
+ * failure. */
 sim_world *sim_world_new(const drs_scenario *sc, sim *kernel, drs_error *err);
+
+/* The traces of sc's trace workloads, read and checked, indexed by workload (NULL for the other
+ * workloads): a run reads them before it stores anything, so a malformed trace is bad input with
+ * nothing stored. NULL and err (its path the workload's `file`) when one cannot be read. The
+ * caller owns the array: sim_world_new_with takes it, sim_world_free_traces frees it. */
+model_trace **sim_world_load_traces(const drs_scenario *sc, drs_error *err);
+void sim_world_free_traces(const drs_scenario *sc, model_trace **traces);
+
+/* sim_world_new with traces from sim_world_load_traces, which the world takes (even on failure). */
+sim_world *sim_world_new_with(const drs_scenario *sc, sim *kernel, model_trace **traces,
+                              drs_error *err);
 void sim_world_free(sim_world *w);
 
 /* The platform table for engine_new; its ctx is w. */

@@ -730,11 +730,6 @@ static inline void sim_tune(sim *s)
 
 /* --- slots and ids --- */
 
-static inline sim_event_id sim_id(const sim *s, uint32_t sl)
-{
-    return ((uint64_t)s->slots[sl].gen << 32) | sl;
-}
-
 /* The slot of a pending event, or 0 when id is not pending. */
 static inline uint32_t sim_lookup(const sim *s, sim_event_id id)
 {

@@ -731,7 +731,7 @@ static void db_put_chunk(report_db *db, size_t series, series_buf *b)
     db_row(db, s);
 }
 
-void report_db_put_sample(report_db *db, int64_t at_ns, int kind, int vm, int64_t value)
+static void db_put_sample(report_db *db, int64_t at_ns, int kind, int vm, int64_t value)
 {
     if (!db_ready(db) || vm < 0 || (size_t)vm >= db->vm_count || kind < 0 ||
         kind >= REPORT_SERIES_KINDS)
@@ -760,7 +760,7 @@ static void db_flush_samples(report_db *db)
             db_put_chunk(db, i, &db->series[i]);
 }
 
-void report_db_put_link_sample(report_db *db, int link, const report_link_sample *smp)
+static void db_put_link_sample(report_db *db, int link, const report_link_sample *smp)
 {
     if (!db_ready(db))
         return;
@@ -775,7 +775,7 @@ void report_db_put_link_sample(report_db *db, int link, const report_link_sample
     db_row(db, s);
 }
 
-void report_db_put_rpo(report_db *db, int vm, const report_rpo_point *pts, size_t n)
+static void db_put_rpo(report_db *db, int vm, const report_rpo_point *pts, size_t n)
 {
     if (!db_ready(db) || n == 0 || vm < 0 || (size_t)vm >= db->vm_count)
         return;
@@ -829,7 +829,7 @@ static void put_subject(report_db *db, int st, size_t idx, const char *name, boo
     db_row(db, s);
 }
 
-void report_db_put_subjects(report_db *db, const report_results *r)
+static void db_put_subjects(report_db *db, const report_results *r)
 {
     if (!db_ready(db))
         return;
@@ -916,7 +916,7 @@ void report_db_put_subjects(report_db *db, const report_results *r)
     }
 }
 
-void report_db_put_storage_sample(report_db *db, int storage, int64_t at_ns, uint64_t used_bytes)
+static void db_put_storage_sample(report_db *db, int storage, int64_t at_ns, uint64_t used_bytes)
 {
     if (!db_ready(db))
         return;
@@ -928,7 +928,7 @@ void report_db_put_storage_sample(report_db *db, int storage, int64_t at_ns, uin
     db_row(db, s);
 }
 
-void report_db_put_job(report_db *db, size_t seq, const report_job *job, const char *vm_name)
+static void db_put_job(report_db *db, size_t seq, const report_job *job, const char *vm_name)
 {
     if (!db_ready(db))
         return;
@@ -950,7 +950,7 @@ void report_db_put_job(report_db *db, size_t seq, const report_job *job, const c
     db_row(db, s);
 }
 
-void report_db_put_job_step(report_db *db, uint64_t job_id, size_t seq, const report_job_step *st)
+static void db_put_job_step(report_db *db, uint64_t job_id, size_t seq, const report_job_step *st)
 {
     if (!db_ready(db))
         return;
@@ -964,7 +964,7 @@ void report_db_put_job_step(report_db *db, uint64_t job_id, size_t seq, const re
     db_row(db, s);
 }
 
-void report_db_put_event(report_db *db, uint64_t seq, const engine_event_info *ev,
+static void db_put_event(report_db *db, uint64_t seq, const engine_event_info *ev,
                          const char *vm_name)
 {
     if (!db_ready(db))
@@ -992,7 +992,7 @@ void report_db_put_event(report_db *db, uint64_t seq, const engine_event_info *e
     db_row(db, s);
 }
 
-void report_db_put_rp_row(report_db *db, int vm, const live_rp *p, int64_t pruned_ns)
+static void db_put_rp_row(report_db *db, int vm, const live_rp *p, int64_t pruned_ns)
 {
     if (!db_ready(db))
         return;
@@ -1010,7 +1010,7 @@ void report_db_put_rp_row(report_db *db, int vm, const live_rp *p, int64_t prune
     db_row(db, s);
 }
 
-void report_db_put_failover(report_db *db, uint64_t seq, const report_failover *f,
+static void db_put_failover(report_db *db, uint64_t seq, const report_failover *f,
                             const char *plan_name, const char *vm_name)
 {
     if (!db_ready(db))
@@ -1034,7 +1034,7 @@ void report_db_put_failover(report_db *db, uint64_t seq, const report_failover *
     db_row(db, s);
 }
 
-void report_db_put_diag(report_db *db, uint64_t seq, const drs_diag *d)
+static void db_put_diag(report_db *db, uint64_t seq, const drs_diag *d)
 {
     if (!db_ready(db))
         return;
@@ -1048,7 +1048,7 @@ void report_db_put_diag(report_db *db, uint64_t seq, const drs_diag *d)
     db_row(db, s);
 }
 
-void report_db_tick(report_db *db)
+static void db_tick(report_db *db)
 {
     if (!db_ready(db) || db->pending == 0)
         return;
@@ -1200,4 +1200,48 @@ bool report_db_run_end(report_db *db, const report_results *r, const char *statu
     db->run = -1;
     db_forget_run(db);
     return true;
+}
+
+/* The recorder's sink (reports_internal.h): every row results.c hands over while the run goes. */
+static const report_sink db_sink = {
+    .job = db_put_job,
+    .job_step = db_put_job_step,
+    .event = db_put_event,
+    .sample = db_put_sample,
+    .failover = db_put_failover,
+    .diag = db_put_diag,
+    .subjects = db_put_subjects,
+    .storage_sample = db_put_storage_sample,
+    .link_sample = db_put_link_sample,
+    .rpo = db_put_rpo,
+    .rp_row = db_put_rp_row,
+    .tick = db_tick,
+};
+
+void report_results_attach_db(report_results *r, report_db *db)
+{
+    r->db = db;
+    r->sink = db ? &db_sink : NULL;
+    if (!db)
+        return;
+    /* What was recorded before the database came along and is still held here goes in now, so
+     * that attaching after report_results_add_diags (the natural order: validate, then open the
+     * database) loses nothing. Events, points and samples are not held: attach before the run. */
+    db_put_subjects(db, r);
+    for (size_t i = 0; i < r->diags.count; i++)
+        db_put_diag(db, i + 1, &r->diags.items[i]);
+    for (size_t i = 0; i < r->failover_count; i++) {
+        const report_failover *f = &r->failovers[i];
+        db_put_failover(
+            db, i + 1, f,
+            f->plan >= 0 && (size_t)f->plan < r->plan_count ? r->plan_names[f->plan] : NULL,
+            f->vm >= 0 && (size_t)f->vm < r->vm_count ? r->vms[f->vm].name : NULL);
+    }
+    for (size_t i = 0; i < r->job_count; i++) {
+        const report_job *j = &r->jobs[i];
+        db_put_job(db, i, j,
+                          j->vm >= 0 && (size_t)j->vm < r->vm_count ? r->vms[j->vm].name : NULL);
+        for (size_t k = 0; k < j->step_count; k++)
+            db_put_job_step(db, j->id, k, &j->steps[k]);
+    }
 }

@@ -66,6 +66,8 @@ typedef struct link_state {
     size_t n, cap;
 } link_state;
 
+typedef struct report_sink report_sink; /* below: where the recorder streams rows */
+
 struct report_results {
     char *scenario_name;
     uint64_t seed;
@@ -101,7 +103,8 @@ struct report_results {
     int64_t *ev_first;
     uint64_t ev_total, rp_rows, sample_rows;
 
-    report_db *db;
+    report_db *db;           /* where rows go while the run goes, or NULL */
+    const report_sink *sink; /* how (set with db) */
 };
 
 /* Empty results with room for the given numbers of subjects (names NULL, every time -1), for the
@@ -118,33 +121,39 @@ void report_results_stor_note(report_results *r, size_t i, int64_t at_ns, uint64
 void report_grow(void **arr, size_t *cap, size_t need, size_t sz);
 char *report_strdup(const char *s); /* aborts when memory is exhausted */
 
-/* ---- rows into the database (db.c) ---- */
+/* ---- where the recorder streams rows while a run goes ---- */
 
 enum { REPORT_SERIES_RPO, REPORT_SERIES_STORAGE, REPORT_SERIES_KINDS };
 
-/* Inserts or replaces the job's row (state and end change over its life). */
-void report_db_put_job(report_db *db, size_t seq, const report_job *job, const char *vm_name);
-void report_db_put_job_step(report_db *db, uint64_t job_id, size_t seq, const report_job_step *st);
-void report_db_put_event(report_db *db, uint64_t seq, const engine_event_info *ev,
-                         const char *vm_name);
-/* A sample of a VM's time series (kind: REPORT_SERIES_*): RPO in ns, replica storage in bytes.
- * Stored SERIES_CHUNK samples to a row of series_chunks; the last chunks at report_db_run_end. */
-void report_db_put_sample(report_db *db, int64_t at_ns, int kind, int vm, int64_t value);
-void report_db_put_failover(report_db *db, uint64_t seq, const report_failover *f,
-                            const char *plan_name, const char *vm_name);
-void report_db_put_diag(report_db *db, uint64_t seq, const drs_diag *d);
-/* The run's subjects (VMs, links, classifications, plans) with their final figures: at attach time
- * (names, so even a killed run can be shown) and again at the end. */
-void report_db_put_subjects(report_db *db, const report_results *r);
-/* A change of the replica storage on a site's storage (index into report_results_storage). */
-void report_db_put_storage_sample(report_db *db, int storage, int64_t at_ns, uint64_t used_bytes);
-/* A link throughput sample. */
-void report_db_put_link_sample(report_db *db, int link, const report_link_sample *s);
-/* The RPO breakpoints pts[0..n) of vm (the next ones after those written before), as one packed
- * row. */
-void report_db_put_rpo(report_db *db, int vm, const report_rpo_point *pts, size_t n);
-/* A recovery point's row, written once: when it is pruned, or at the end (pruned_ns -1). */
-void report_db_put_rp_row(report_db *db, int vm, const live_rp *p, int64_t pruned_ns);
+/* The recorder (results.c) collects; a sink writes what it is handed. The results database is
+ * the sink (db.c: report_results_attach_db installs it), so results.c calls the database only
+ * through this table and the dependency runs one way, from db.c to the results. */
+struct report_sink {
+    /* Inserts or replaces the job's row (state and end change over its life). */
+    void (*job)(report_db *db, size_t seq, const report_job *job, const char *vm_name);
+    void (*job_step)(report_db *db, uint64_t job_id, size_t seq, const report_job_step *st);
+    void (*event)(report_db *db, uint64_t seq, const engine_event_info *ev, const char *vm_name);
+    /* A sample of a VM's time series (kind: REPORT_SERIES_*): RPO in ns, replica storage in
+     * bytes, stored in chunks of samples (the last chunks at report_db_run_end). */
+    void (*sample)(report_db *db, int64_t at_ns, int kind, int vm, int64_t value);
+    void (*failover)(report_db *db, uint64_t seq, const report_failover *f, const char *plan_name,
+                     const char *vm_name);
+    void (*diag)(report_db *db, uint64_t seq, const drs_diag *d);
+    /* The run's subjects (VMs, links, classifications, plans) with their final figures: at attach
+     * time (names, so even a killed run can be shown) and again at the end. */
+    void (*subjects)(report_db *db, const report_results *r);
+    /* A change of the replica storage on a site's storage (index into report_results_storage). */
+    void (*storage_sample)(report_db *db, int storage, int64_t at_ns, uint64_t used_bytes);
+    void (*link_sample)(report_db *db, int link, const report_link_sample *s);
+    /* The RPO breakpoints pts[0..n) of vm (the next ones after those written before), as one
+     * packed row. */
+    void (*rpo)(report_db *db, int vm, const report_rpo_point *pts, size_t n);
+    /* A recovery point's row, written once: when it is pruned, or at the end (pruned_ns -1). */
+    void (*rp_row)(report_db *db, int vm, const live_rp *p, int64_t pruned_ns);
+    /* A sample interval passed: the batch goes into the file if a second of wall-clock time went
+     * by since the last one, so a killed run loses little. */
+    void (*tick)(report_db *db);
+};
 
 /* ---- packed pairs of integers (pack.c) ---- */
 
@@ -166,9 +175,6 @@ void report_packer_free(report_packer *pk);
 bool report_unpack(const unsigned char *blob, size_t len, size_t n, bool b_from_a, int64_t *a,
                    int64_t *b);
 
-/* A sample interval passed: copies the batch into the file if a second of wall-clock time went by
- * since the last one, so a killed run loses little. */
-void report_db_tick(report_db *db);
 
 /* Checks the schema version of the file open in h (see REPORT_DB_SCHEMA_VERSION: DRS_EINPUT when it
  * differs), then creates the tables and indexes that are missing and stamps the version. Call it

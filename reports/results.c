@@ -263,33 +263,6 @@ void report_results_free(report_results *r)
     free(r);
 }
 
-void report_results_attach_db(report_results *r, report_db *db)
-{
-    r->db = db;
-    if (!db)
-        return;
-    /* What was recorded before the database came along and is still held here goes in now, so
-     * that attaching after report_results_add_diags (the natural order: validate, then open the
-     * database) loses nothing. Events, points and samples are not held: attach before the run. */
-    report_db_put_subjects(db, r);
-    for (size_t i = 0; i < r->diags.count; i++)
-        report_db_put_diag(db, i + 1, &r->diags.items[i]);
-    for (size_t i = 0; i < r->failover_count; i++) {
-        const report_failover *f = &r->failovers[i];
-        report_db_put_failover(
-            db, i + 1, f,
-            f->plan >= 0 && (size_t)f->plan < r->plan_count ? r->plan_names[f->plan] : NULL,
-            f->vm >= 0 && (size_t)f->vm < r->vm_count ? r->vms[f->vm].name : NULL);
-    }
-    for (size_t i = 0; i < r->job_count; i++) {
-        const report_job *j = &r->jobs[i];
-        report_db_put_job(db, i, j,
-                          j->vm >= 0 && (size_t)j->vm < r->vm_count ? r->vms[j->vm].name : NULL);
-        for (size_t k = 0; k < j->step_count; k++)
-            report_db_put_job_step(db, j->id, k, &j->steps[k]);
-    }
-}
-
 /* ---- recording (the engine's callbacks)
  * ---------------------------------------------------------- */
 
@@ -330,7 +303,7 @@ static void rec_job_started(void *ctx, const engine_job_info *job, int64_t at_ns
     j->started_ns = at_ns;
     j->ended_ns = -1;
     if (r->db)
-        report_db_put_job(r->db, r->job_count - 1, j, vm_name(r, j->vm));
+        r->sink->job(r->db, r->job_count - 1, j, vm_name(r, j->vm));
 }
 
 static void rec_job_step(void *ctx, uint64_t job_id, const char *step, engine_job_state state,
@@ -347,7 +320,7 @@ static void rec_job_step(void *ctx, uint64_t job_id, const char *step, engine_jo
     st->state = state;
     st->at_ns = at_ns;
     if (r->db)
-        report_db_put_job_step(r->db, job_id, j->step_count - 1, st);
+        r->sink->job_step(r->db, job_id, j->step_count - 1, st);
 }
 
 static void rec_job_ended(void *ctx, uint64_t job_id, engine_job_state state, const char *reason,
@@ -363,7 +336,7 @@ static void rec_job_ended(void *ctx, uint64_t job_id, engine_job_state state, co
     free(j->reason);
     j->reason = must_dup(reason);
     if (r->db)
-        report_db_put_job(r->db, (size_t)(j - r->jobs), j, vm_name(r, j->vm));
+        r->sink->job(r->db, (size_t)(j - r->jobs), j, vm_name(r, j->vm));
 }
 
 static void health_set(report_results *r, int vm, engine_health h, int64_t at_ns)
@@ -429,7 +402,7 @@ static void rec_event(void *ctx, const engine_event_info *ev)
     if (ev->kind == ENGINE_EV_FAILOVER_FINDING)
         results_add_fo_finding(r, ev->at_ns, ev->vm, ev->detail);
     if (r->db)
-        report_db_put_event(r->db, r->ev_total, ev, vm_name(r, ev->vm));
+        r->sink->event(r->db, r->ev_total, ev, vm_name(r, ev->vm));
 }
 
 /* Maxima of levels are taken between instants, never within one: the engine reports the changes
@@ -520,7 +493,7 @@ static void rp_store(report_results *r, size_t vm, live_rp *p, int64_t pruned_ns
     p->stored = true;
     r->rp_rows++;
     if (r->db)
-        report_db_put_rp_row(r->db, (int)vm, p, pruned_ns);
+        r->sink->rp_row(r->db, (int)vm, p, pruned_ns);
 }
 
 static void rec_recovery_point(void *ctx, engine_rp_change change, const engine_rp_info *rp,
@@ -606,7 +579,7 @@ static void results_store_rpo(report_results *r, size_t vm, bool final)
     vm_state *s = &r->vst[vm];
     while (s->rpo_n - s->rpo_stored > RPO_CHUNK || (final && s->rpo_n > s->rpo_stored)) {
         size_t n = s->rpo_n - s->rpo_stored < RPO_CHUNK ? s->rpo_n - s->rpo_stored : RPO_CHUNK;
-        report_db_put_rpo(r->db, (int)vm, s->rpo + s->rpo_stored, n);
+        r->sink->rpo(r->db, (int)vm, s->rpo + s->rpo_stored, n);
         s->rpo_stored += n;
     }
 }
@@ -751,7 +724,7 @@ void report_results_add_link_sample(report_results *r, int link, int64_t at_ns, 
     r->links[link].sample_count = l->n;
     r->sample_rows++;
     if (r->db)
-        report_db_put_link_sample(r->db, link, smp);
+        r->sink->link_sample(r->db, link, smp);
 }
 
 void report_results_add_failover(report_results *r, const report_failover *f)
@@ -769,7 +742,7 @@ void report_results_add_failover(report_results *r, const report_failover *f)
                 s->live[i].keep = true;
     }
     if (r->db)
-        report_db_put_failover(
+        r->sink->failover(
             r->db, r->failover_count, c,
             c->plan >= 0 && (size_t)c->plan < r->plan_count ? r->plan_names[c->plan] : NULL,
             vm_name(r, c->vm));
@@ -783,7 +756,7 @@ void report_results_add_diags(report_results *r, const drs_diags *d)
         drs_diags_add(&r->diags, g->severity, g->rule, "", "%s", "");
         r->diags.items[r->diags.count - 1] = *g;
         if (r->db)
-            report_db_put_diag(r->db, r->diags.count, &r->diags.items[r->diags.count - 1]);
+            r->sink->diag(r->db, r->diags.count, &r->diags.items[r->diags.count - 1]);
     }
 }
 
@@ -814,12 +787,12 @@ void report_results_sample(report_results *r, int64_t at_ns)
         if (rpo >= 0) {
             r->sample_rows++;
             if (r->db)
-                report_db_put_sample(r->db, at_ns, REPORT_SERIES_RPO, (int)i, rpo);
+                r->sink->sample(r->db, at_ns, REPORT_SERIES_RPO, (int)i, rpo);
         }
         if (s->store_n > 0) {
             r->sample_rows++;
             if (r->db)
-                report_db_put_sample(r->db, at_ns, REPORT_SERIES_STORAGE, (int)i,
+                r->sink->sample(r->db, at_ns, REPORT_SERIES_STORAGE, (int)i,
                                      (int64_t)r->vms[i].replica_storage_bytes);
         }
     }
@@ -828,10 +801,10 @@ void report_results_sample(report_results *r, int64_t at_ns)
             size_t before = r->stor[i].n;
             report_results_stor_note(r, i, at_ns, r->stor[i].used);
             if (r->db && r->stor[i].n > before)
-                report_db_put_storage_sample(r->db, (int)i, at_ns, r->stor[i].used);
+                r->sink->storage_sample(r->db, (int)i, at_ns, r->stor[i].used);
         }
     if (r->db)
-        report_db_tick(r->db);
+        r->sink->tick(r->db);
 }
 
 /* Which failover each finding belongs to (see report_fo_finding). */
@@ -877,7 +850,7 @@ void report_results_finish(report_results *r, int64_t end_ns)
     if (r->db) {
         for (size_t i = 0; i < r->vm_count; i++)
             results_store_rpo(r, i, true);
-        report_db_put_subjects(r->db, r);
+        r->sink->subjects(r->db, r);
     }
 }
 

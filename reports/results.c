@@ -5,6 +5,7 @@
  * for exact statistics), jobs, failovers, link samples, and the recovery points currently retained.
  * Events and the full recovery-point history go to the database only; here they are counted. */
 #include "reports_internal.h"
+#include "engine/shared/alloc.h"
 
 #include <assert.h>
 #include <stdlib.h>
@@ -20,30 +21,19 @@ void report_grow(void **arr, size_t *cap, size_t need, size_t sz)
     size_t c = *cap ? *cap : 8;
     while (c < need)
         c *= 2;
-    void *p = realloc(*arr, c * sz);
-    if (!p)
-        abort();
-    *arr = p;
+    *arr = drs_xrealloc(*arr, c, sz);
     *cap = c;
 }
 
+/* Names are never NULL in the results: a missing one is "". */
 static char *dup_str(const char *s)
 {
-    if (!s)
-        s = "";
-    size_t n = strlen(s) + 1;
-    char *p = malloc(n);
-    if (p)
-        memcpy(p, s, n);
-    return p;
+    return drs_xstrdup(s ? s : "");
 }
 
 char *report_strdup(const char *s)
 {
-    char *p = dup_str(s);
-    if (!p)
-        abort();
-    return p;
+    return dup_str(s);
 }
 
 #define grow report_grow

@@ -4,6 +4,7 @@
  * records come from pools with free lists, so the event loop does not allocate once warm. Handles given
  * to the engine carry a generation in their high bits so that a stale one is recognised. */
 #include "world.h"
+#include "engine/shared/alloc.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -123,14 +124,6 @@ struct sim_world {
 #define HANDLE_IDX(h) ((size_t)((h)&0xffffffffu) - 1)
 #define HANDLE_GEN(h) ((uint32_t)((h) >> 32))
 
-static void *xcalloc(size_t n, size_t size)
-{
-    void *p = calloc(n ? n : 1, size);
-    if (!p)
-        abort();
-    return p;
-}
-
 /* Takes a slot from a pool (by macro, since the pools hold different types). */
 #define POOL_TAKE(pool, out_idx)                                                                   \
     do {                                                                                           \
@@ -140,10 +133,7 @@ static void *xcalloc(size_t n, size_t size)
         } else {                                                                                   \
             if ((pool).count == (pool).cap) {                                                      \
                 size_t ncap = (pool).cap ? (pool).cap * 2 : 64;                                    \
-                void *np = realloc((pool).items, ncap * sizeof *(pool).items);                     \
-                if (!np)                                                                           \
-                    abort();                                                                       \
-                (pool).items = np;                                                                 \
+                (pool).items = drs_xrealloc((pool).items, ncap, sizeof *(pool).items);             \
                 memset((pool).items + (pool).cap, 0, (ncap - (pool).cap) * sizeof *(pool).items);  \
                 (pool).cap = ncap;                                                                 \
             }                                                                                      \
@@ -208,7 +198,7 @@ static void hist_add(world_hist *h, uint64_t x)
         return;
     if (2 * (h->count + 1) > h->cap) {
         world_hist g = {.cap = h->cap ? 2 * h->cap : 64};
-        g.slot = xcalloc(g.cap, sizeof *g.slot);
+        g.slot = drs_xcalloc(g.cap, sizeof *g.slot);
         for (size_t i = 0; i < h->cap; i++)
             if (h->slot[i])
                 hist_add(&g, h->slot[i]);
@@ -407,7 +397,7 @@ static world_timer *timer_take(sim_world *w)
         if (!nc)
             abort();
         w->timer_chunks = nc;
-        w->timer_chunks[w->timer_chunk_count++] = xcalloc(TIMER_CHUNK, sizeof(world_timer));
+        w->timer_chunks[w->timer_chunk_count++] = drs_xcalloc(TIMER_CHUNK, sizeof(world_timer));
     }
     size_t idx = w->timer_count++;
     world_timer *t = timer_at_index(w, idx);
@@ -801,7 +791,7 @@ static bool disk_workload_new(sim_world *w, world_disk *d, int wl, int64_t start
 
 model_trace **sim_world_load_traces(const drs_scenario *sc, drs_error *err)
 {
-    model_trace **t = xcalloc(sc->workload_count, sizeof *t);
+    model_trace **t = drs_xcalloc(sc->workload_count, sizeof *t);
     for (size_t i = 0; i < sc->workload_count; i++) {
         const drs_workload *dw = &sc->workloads[i];
         if (dw->kind != DRS_WL_TRACE)
@@ -832,28 +822,28 @@ sim_world *sim_world_new(const drs_scenario *sc, sim *kernel, drs_error *err)
 sim_world *sim_world_new_with(const drs_scenario *sc, sim *kernel, model_trace **traces,
                               drs_error *err)
 {
-    sim_world *w = xcalloc(1, sizeof *w);
+    sim_world *w = drs_xcalloc(1, sizeof *w);
     w->sc = sc;
     w->k = kernel;
     w->timer_free = w->transfers.free_head = w->undos.free_head = -1;
 
-    w->sites = xcalloc(sc->site_count, sizeof *w->sites);
+    w->sites = drs_xcalloc(sc->site_count, sizeof *w->sites);
     for (size_t i = 0; i < sc->site_count; i++) {
         const drs_site *ds = &sc->sites[i];
         world_site *s = &w->sites[i];
         s->up = true;
         s->vmm_online = ds->vmm.internet; /* without internet the VMM server cannot reach the vault */
-        s->host_up = xcalloc(ds->host_count, sizeof *s->host_up);
+        s->host_up = drs_xcalloc(ds->host_count, sizeof *s->host_up);
         for (size_t h = 0; h < ds->host_count; h++)
             s->host_up[h] = true;
-        s->storage = xcalloc(ds->storage_count, sizeof *s->storage);
-        s->engine_held = xcalloc(ds->storage_count, sizeof *s->engine_held);
+        s->storage = drs_xcalloc(ds->storage_count, sizeof *s->storage);
+        s->engine_held = drs_xcalloc(ds->storage_count, sizeof *s->engine_held);
         for (size_t c = 0; c < ds->storage_count; c++)
             model_storage_init(&s->storage[c], ds->storage[c].capacity_bytes,
                                ds->storage[c].read_Bps, ds->storage[c].write_Bps);
     }
 
-    w->links = xcalloc(sc->link_count, sizeof *w->links);
+    w->links = drs_xcalloc(sc->link_count, sizeof *w->links);
     for (size_t i = 0; i < sc->link_count; i++) {
         const drs_link *dl = &sc->links[i];
         w->links[i].link = model_link_new(dl->bandwidth_Bps, dl->latency_ns, dl->loss,
@@ -868,7 +858,7 @@ sim_world *sim_world_new_with(const drs_scenario *sc, sim *kernel, model_trace *
     if (!w->traces)
         goto fail;
 
-    w->vms = xcalloc(sc->vm_count, sizeof *w->vms);
+    w->vms = drs_xcalloc(sc->vm_count, sizeof *w->vms);
     uint32_t writer = 1;
     for (size_t i = 0; i < sc->vm_count; i++) {
         const drs_vm *dv = &sc->vms[i];
@@ -876,11 +866,11 @@ sim_world *sim_world_new_with(const drs_scenario *sc, sim *kernel, model_trace *
         v->inst_site = dv->site;
         v->inst_host = dv->host;
         v->running = true;
-        v->claim_host = xcalloc(sc->site_count, sizeof *v->claim_host);
+        v->claim_host = drs_xcalloc(sc->site_count, sizeof *v->claim_host);
         for (size_t s = 0; s < sc->site_count; s++)
             v->claim_host[s] = -1;
         v->claim_host[dv->site] = dv->host;
-        v->disks = xcalloc(dv->disk_count, sizeof *v->disks);
+        v->disks = drs_xcalloc(dv->disk_count, sizeof *v->disks);
         v->disk_count = dv->disk_count;
         for (size_t j = 0; j < dv->disk_count; j++) {
             const drs_disk *dd = &dv->disks[j];

@@ -24,6 +24,7 @@
 #include <zlib.h>
 
 #include "engine.h"
+#include "engine/shared/alloc.h"
 
 /* zlib level used for calibration (see above). */
 #define ENGINE_COMPRESS_LEVEL 1
@@ -83,9 +84,9 @@ static void sample_fill(unsigned char *buf, size_t n, double compressibility)
 static double calibrate(double compressibility)
 {
     size_t n = ENGINE_COMPRESS_SAMPLE_BYTES;
-    unsigned char *in = malloc(n);
+    unsigned char *in = drs_xmalloc(n);
     uLongf out_n = compressBound((uLong)n);
-    unsigned char *out = malloc(out_n);
+    unsigned char *out = drs_xmalloc(out_n);
     double ratio = 1.0;
     if (in && out) {
         sample_fill(in, n, compressibility);

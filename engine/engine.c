@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "engine_internal.h"
+#include "engine/shared/alloc.h"
 
 int64_t eng_now(const engine *e)
 {
@@ -77,18 +78,16 @@ engine *engine_new(const drs_scenario *sc, const engine_platform *pf, const engi
         drs_fail(err, DRS_EINTERNAL, "", "engine platform lacks a required function");
         return NULL;
     }
-    engine *e = calloc(1, sizeof *e);
-    if (!e)
-        goto oom;
+    engine *e = drs_xcalloc(1, sizeof *e);
     e->sc = sc;
     e->pf = *pf;
     if (rec)
         e->rec = *rec;
     e->next_job_id = 1;
     e->rules = rules_state_new(sc, false);
-    e->vms = calloc(sc->vm_count ? sc->vm_count : 1, sizeof *e->vms);
-    e->storage_mapped = calloc(sc->recovery.storage_mapping_count + 1, sizeof *e->storage_mapped);
-    if (!e->rules || !e->vms || !e->storage_mapped || !eng_failover_init(e) || !eng_xfers_init(e))
+    e->vms = drs_xcalloc(sc->vm_count ? sc->vm_count : 1, sizeof *e->vms);
+    e->storage_mapped = drs_xcalloc(sc->recovery.storage_mapping_count + 1, sizeof *e->storage_mapped);
+    if (!e->rules || !eng_failover_init(e) || !eng_xfers_init(e))
         goto oom;
     for (size_t i = 0; i < sc->vm_count; i++) {
         eng_vm *v = &e->vms[i];
@@ -103,15 +102,12 @@ engine *engine_new(const drs_scenario *sc, const engine_platform *pf, const engi
         v->state = ENGINE_VM_NOT_PROTECTED;
         v->health = ENGINE_HEALTH_NONE;
         size_t n = v->disks ? v->disks : 1;
-        v->disk_storage = calloc(n, sizeof *v->disk_storage);
-        v->src_storage = calloc(n, sizeof *v->src_storage);
-        v->cur = calloc(n, sizeof *v->cur);
-        v->bucket_bytes = calloc(n, sizeof *v->bucket_bytes);
-        v->disk_used = calloc(n, sizeof *v->disk_used);
-        v->disk_digest = calloc(n, sizeof *v->disk_digest);
-        if (!v->disk_storage || !v->src_storage || !v->cur || !v->bucket_bytes || !v->disk_used ||
-            !v->disk_digest)
-            goto oom;
+        v->disk_storage = drs_xcalloc(n, sizeof *v->disk_storage);
+        v->src_storage = drs_xcalloc(n, sizeof *v->src_storage);
+        v->cur = drs_xcalloc(n, sizeof *v->cur);
+        v->bucket_bytes = drs_xcalloc(n, sizeof *v->bucket_bytes);
+        v->disk_used = drs_xcalloc(n, sizeof *v->disk_used);
+        v->disk_digest = drs_xcalloc(n, sizeof *v->disk_digest);
         for (size_t d = 0; d < v->disks; d++) {
             v->total_size_bytes += v->desc->disks[d].size_bytes;
             v->used_bytes += v->desc->disks[d].used_bytes;

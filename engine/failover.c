@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "failover_internal.h"
+#include "engine/shared/alloc.h"
 
 /* ---------------------------------------------------------------------------------------------- */
 /* Undo journal                                                                                   */
@@ -41,14 +42,8 @@ uint64_t *eng_undo_slot(eng_vm *v)
         return NULL;
     if (v->undo_count == v->undo_cap) {
         size_t cap = v->undo_cap ? v->undo_cap * 2 : 64;
-        eng_undo *u = realloc(v->undo, cap * sizeof *u);
-        if (!u)
-            return NULL;
-        v->undo = u;
-        uint64_t *h = realloc(v->undo_handles, cap * v->disks * sizeof *h);
-        if (!h)
-            return NULL;
-        v->undo_handles = h;
+        v->undo = drs_xrealloc(v->undo, cap, sizeof *v->undo);
+        v->undo_handles = drs_xrealloc(v->undo_handles, cap * v->disks, sizeof *v->undo_handles);
         v->undo_cap = cap;
     }
     uint64_t *h = &v->undo_handles[v->undo_count * v->disks];
@@ -106,13 +101,13 @@ size_t engine_vm_undo_records(const engine *e, int vm)
 bool eng_failover_init(engine *e)
 {
     const drs_scenario *sc = e->sc;
-    e->site_down_ns = calloc(sc->site_count + 1, sizeof *e->site_down_ns);
-    e->host_down_ns = calloc(sc->site_count + 1, sizeof *e->host_down_ns);
+    e->site_down_ns = drs_xcalloc(sc->site_count + 1, sizeof *e->site_down_ns);
+    e->host_down_ns = drs_xcalloc(sc->site_count + 1, sizeof *e->host_down_ns);
     if (!e->site_down_ns || !e->host_down_ns)
         return false;
     for (size_t s = 0; s < sc->site_count; s++) {
         e->site_down_ns[s] = -1;
-        e->host_down_ns[s] = calloc(sc->sites[s].host_count + 1, sizeof **e->host_down_ns);
+        e->host_down_ns[s] = drs_xcalloc(sc->sites[s].host_count + 1, sizeof **e->host_down_ns);
         if (!e->host_down_ns[s])
             return false;
         for (size_t h = 0; h < sc->sites[s].host_count; h++)

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 
 #include "engine_internal.h"
+#include "engine/shared/alloc.h"
 #include "rules.h"
 
 int64_t eng_health_window_ns(const eng_vm *v)
@@ -29,8 +30,8 @@ bool eng_health_init(eng_vm *v)
     size_t cap = (size_t)(eng_health_window_ns(v) / v->interval_ns) + 2;
     if (cap > v->win_cap) {
         eng_health_free(v);
-        v->win_ns = calloc(cap, sizeof *v->win_ns);
-        v->win_missed = calloc(cap, sizeof *v->win_missed);
+        v->win_ns = drs_xcalloc(cap, sizeof *v->win_ns);
+        v->win_missed = drs_xcalloc(cap, sizeof *v->win_missed);
         if (!v->win_ns || !v->win_missed)
             return false;
         v->win_cap = cap;

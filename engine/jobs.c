@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "engine_internal.h"
+#include "engine/shared/alloc.h"
 
 uint64_t eng_job_begin(engine *e, engine_job_kind kind, int vm, int pair, int site,
                        const char *subject)
@@ -45,10 +46,7 @@ void eng_job_step(engine *e, uint64_t job, const char *step, engine_job_state st
         return;
     if (e->open_step_count == e->open_step_cap) {
         size_t cap = e->open_step_cap ? 2 * e->open_step_cap : 16;
-        struct eng_open_step *g = realloc(e->open_steps, cap * sizeof *g);
-        if (!g)
-            return; /* the step then stays as reported; nothing else depends on it */
-        e->open_steps = g;
+        e->open_steps = drs_xrealloc(e->open_steps, cap, sizeof *e->open_steps);
         e->open_step_cap = cap;
     }
     struct eng_open_step *o = &e->open_steps[e->open_step_count++];

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "failover_internal.h"
+#include "engine/shared/alloc.h"
 
 static const int *group_vms(const engine *e, const drs_action *a, size_t g, size_t *n)
 {
@@ -353,7 +354,7 @@ static uint64_t run_refuse(eng_fo_run *r, const char *why, bool finding)
 
 static uint64_t run_start(engine *e, const drs_action *a, engine_failover_kind kind)
 {
-    eng_fo_run *r = calloc(1, sizeof *r);
+    eng_fo_run *r = drs_xcalloc(1, sizeof *r);
     if (!r)
         return 0;
     r->e = e;

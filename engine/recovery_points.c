@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "engine_internal.h"
+#include "engine/shared/alloc.h"
 
 static size_t retention(const eng_vm *v)
 {
@@ -27,9 +28,9 @@ bool eng_rp_init(eng_vm *v)
     size_t cap = retention(v) + 1;
     if (cap > v->point_cap) {
         eng_rp_free(v);
-        v->points = calloc(cap, sizeof *v->points);
-        v->point_disk_bytes = calloc(cap * (v->disks ? v->disks : 1), sizeof(uint64_t));
-        v->point_disk_digest = calloc(cap * (v->disks ? v->disks : 1), sizeof(uint64_t));
+        v->points = drs_xcalloc(cap, sizeof *v->points);
+        v->point_disk_bytes = drs_xcalloc(cap * (v->disks ? v->disks : 1), sizeof(uint64_t));
+        v->point_disk_digest = drs_xcalloc(cap * (v->disks ? v->disks : 1), sizeof(uint64_t));
         if (!v->points || !v->point_disk_bytes || !v->point_disk_digest)
             return false;
         v->point_cap = cap;

@@ -2,6 +2,7 @@
  * and the replay of a whole scenario's steps through it (see rules_state.h); the rules each step
  * must obey are in rules.c. */
 #include "rules_state.h"
+#include "engine/shared/alloc.h"
 #include "rules_internal.h"
 
 #include <stdio.h>
@@ -24,17 +25,17 @@ struct rules_state {
 
 rules_state *rules_state_new(const drs_scenario *sc, bool apply_refused)
 {
-    rules_state *st = calloc(1, sizeof *st);
+    rules_state *st = drs_xcalloc(1, sizeof *st);
     if (!st)
         return NULL;
     st->sc = sc;
     st->apply_refused = apply_refused;
     size_t sites = sc->site_count ? sc->site_count : 1;
     size_t pairs = sc->recovery.cloud_pair_count ? sc->recovery.cloud_pair_count : 1;
-    st->registered = calloc(sites, sizeof *st->registered);
-    st->vmm_checked = calloc(sites, sizeof *st->vmm_checked);
-    st->synced = calloc(sites, sizeof *st->synced);
-    st->pairs = calloc(pairs, sizeof *st->pairs);
+    st->registered = drs_xcalloc(sites, sizeof *st->registered);
+    st->vmm_checked = drs_xcalloc(sites, sizeof *st->vmm_checked);
+    st->synced = drs_xcalloc(sites, sizeof *st->synced);
+    st->pairs = drs_xcalloc(pairs, sizeof *st->pairs);
     if (!st->registered || !st->vmm_checked || !st->synced || !st->pairs) {
         rules_state_free(st);
         return NULL;
@@ -369,7 +370,7 @@ void engine_rules_check(const struct drs_scenario *sc, drs_diags *out)
     const drs_recovery *r = &sc->recovery;
     size_t n = r->registration_count + r->cloud_pair_count + r->network_mapping_count +
                r->storage_mapping_count + r->protect_count + sc->timeline_count;
-    rules_step *steps = calloc(n ? n : 1, sizeof *steps);
+    rules_step *steps = drs_xcalloc(n ? n : 1, sizeof *steps);
     rules_state *st = rules_state_new(sc, true);
     if (!steps || !st) {
         drs_diags_add(out, DRS_SEV_ERROR, 0, "", "out of memory while checking the configuration");

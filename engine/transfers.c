@@ -13,6 +13,7 @@
 #include <stdlib.h>
 
 #include "engine_internal.h"
+#include "engine/shared/alloc.h"
 
 struct eng_xfer_host {
     int limit, active;
@@ -22,12 +23,12 @@ struct eng_xfer_host {
 bool eng_xfers_init(engine *e)
 {
     const drs_scenario *sc = e->sc;
-    e->xfer_hosts = calloc(sc->site_count ? sc->site_count : 1, sizeof *e->xfer_hosts);
+    e->xfer_hosts = drs_xcalloc(sc->site_count ? sc->site_count : 1, sizeof *e->xfer_hosts);
     if (!e->xfer_hosts)
         return false;
     for (size_t s = 0; s < sc->site_count; s++) {
         const drs_site *site = &sc->sites[s];
-        e->xfer_hosts[s] = calloc(site->host_count ? site->host_count : 1, sizeof **e->xfer_hosts);
+        e->xfer_hosts[s] = drs_xcalloc(site->host_count ? site->host_count : 1, sizeof **e->xfer_hosts);
         if (!e->xfer_hosts[s])
             return false;
         for (size_t h = 0; h < site->host_count; h++) {

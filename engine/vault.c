@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "engine_internal.h"
+#include "engine/shared/alloc.h"
 
 static const char *vmm_name(const engine *e, int site)
 {
@@ -134,10 +135,8 @@ bool engine_start(engine *e, drs_error *err)
         return drs_fail(err, DRS_EINTERNAL, "", "engine_start called twice");
     size_t n = r->registration_count + r->cloud_pair_count + r->network_mapping_count +
                r->storage_mapping_count + r->protect_count;
-    e->steps = calloc(n + 1, sizeof *e->steps);
-    e->step_timers = calloc(n + 1, sizeof *e->step_timers);
-    if (!e->steps || !e->step_timers)
-        return drs_fail(err, DRS_EINTERNAL, "", "out of memory scheduling the recovery section");
+    e->steps = drs_xcalloc(n + 1, sizeof *e->steps);
+    e->step_timers = drs_xcalloc(n + 1, sizeof *e->step_timers);
     /* Scheduled kind by kind, so that steps at equal times fire in the order rules_check replays
      * them: registrations, pairs, network mappings, storage mappings, protection. */
     struct {

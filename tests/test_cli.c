@@ -3,7 +3,6 @@
  * options read by getopt_long ("--db=FILE", "--", "-" for standard input), --json on run, report,
  * runs and plan (parsed back with jansson and checked against the database), and plan's progress
  * line, shown on a terminal only; no colour, even on a terminal. */
-#define _XOPEN_SOURCE 700 /* wcwidth */
 #define _DEFAULT_SOURCE   /* forkpty */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,7 +13,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
-#include <locale.h>
 #include <math.h>
 #include <pty.h>
 #include <sqlite3.h>
@@ -24,9 +22,9 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <wchar.h>
 
 #include "tests/support/scratch.h"
+#include "tests/support/text.h"
 
 #define EXAMPLE DRSIM_SOURCE_DIR "/scenarios/examples/two-site-basic.json"
 #define PLAN_SCENARIO DRSIM_SOURCE_DIR "/tests/data/plan_one_vm.json"
@@ -72,50 +70,6 @@ __attribute__((format(printf, 4, 5))) static int drsim(char **out, char **err, c
     return WEXITSTATUS(st);
 }
 
-/* Columns of a line as the C library's UTF-8 tables count them (mbrtowc, wcwidth in C.UTF-8). */
-static size_t columns(const char *p, size_t len)
-{
-    assert_non_null(setlocale(LC_CTYPE, "C.UTF-8"));
-    mbstate_t st = {0};
-    size_t cols = 0;
-    while (len > 0) {
-        wchar_t wc;
-        size_t n = mbrtowc(&wc, p, len, &st);
-        if (n == (size_t)-1 || n == (size_t)-2)
-            fail_msg("not UTF-8 at: %.*s", (int)len, p);
-        int w = wcwidth(wc);
-        if (w < 0)
-            fail_msg("unprintable U+%04X in: %.*s", (unsigned)wc, (int)len, p);
-        cols += (size_t)w;
-        p += n;
-        len -= n;
-    }
-    setlocale(LC_CTYPE, "C");
-    return cols;
-}
-
-static size_t assert_fits_80(const char *out)
-{
-    size_t lines = 0;
-    for (const char *p = out; *p; lines++) {
-        const char *nl = strchr(p, '\n');
-        assert_non_null(nl);
-        size_t c = columns(p, (size_t)(nl - p));
-        if (c > 80)
-            fail_msg("line of %zu columns: %.*s", c, (int)(nl - p), p);
-        p = nl + 1;
-    }
-    return lines;
-}
-
-static size_t count(const char *hay, const char *needle)
-{
-    size_t n = 0;
-    for (const char *p = hay; (p = strstr(p, needle)); p++)
-        n++;
-    return n;
-}
-
 /* ---- the summary ------------------------------------------------------------------------------
  */
 
@@ -124,7 +78,7 @@ static void test_example_summary_fits_80_columns(void **state)
     (void)state;
     char *out;
     assert_int_equal(drsim(&out, NULL, NULL, "run '%s' --db -", EXAMPLE), 0);
-    assert_fits_80(out);
+    text_assert_fits_80(out);
     /* The fleet right after the run's line: the example's four VMs all end in warning (each has
      * missed cycles while the link was down), and batch-01 has the worst RPO p95 (4m56s) and
      * maximum (1h02m52s; the README's table). */
@@ -186,7 +140,7 @@ static void test_fleet_summary_lists_the_worst(void **state)
     int rc = drsim(&out, &err, NULL, "run fleet.json --db fleet.db");
     if (rc != 0)
         fail_msg("exit %d: %s", rc, err);
-    size_t lines = assert_fits_80(out);
+    size_t lines = text_assert_fits_80(out);
     if (lines > 70)
         fail_msg("%zu lines:\n%s", lines, out);
     assert_non_null(strstr(out, "\nfleet: 200 VMs: "));
@@ -203,13 +157,13 @@ static void test_fleet_summary_lists_the_worst(void **state)
     /* report shows the same; with --all every VM: 200 rows in the VM table and 200 in the
      * recovery points', each a VM's name at the start of a line. */
     assert_int_equal(drsim(&out, NULL, NULL, "report fleet.db --all"), 0);
-    assert_fits_80(out);
+    text_assert_fits_80(out);
     assert_null(strstr(out, "more; --all"));
-    size_t named = count(out, "\nvm-") + count(out, "\n\xe3\x83\x87\xe3\x83\xbc\xe3\x82\xbf-");
+    size_t named = text_count(out, "\nvm-") + text_count(out, "\n\xe3\x83\x87\xe3\x83\xbc\xe3\x82\xbf-");
     assert_int_equal(named, 400);
     free(out);
     assert_int_equal(drsim(&out, NULL, NULL, "run fleet.json --db - --all"), 0);
-    assert_int_equal(count(out, "\nvm-") + count(out, "\n\xe3\x83\x87\xe3\x83\xbc\xe3\x82\xbf-"),
+    assert_int_equal(text_count(out, "\nvm-") + text_count(out, "\n\xe3\x83\x87\xe3\x83\xbc\xe3\x82\xbf-"),
                      400);
     free(out);
 }
@@ -260,7 +214,7 @@ static void test_options_getopt_long(void **state)
     assert_int_equal(drsim(NULL, NULL, EXAMPLE, "run - --quiet --db stdin.db"), 0);
     assert_int_equal(drsim(&out, NULL, NULL, "runs stdin.db"), 0);
     assert_non_null(strstr(out, "two-site-basic"));
-    assert_fits_80(out); /* the list of runs too */
+    text_assert_fits_80(out); /* the list of runs too */
     free(out);
 
     /* Mistakes name the command and exit 2. */
@@ -440,7 +394,7 @@ static void test_json_failed_expectation(void **state)
     /* The same run's summary, from the database, lists the two failures. */
     assert_int_equal(drsim(&out, NULL, NULL, "report tight.db"), 1);
     assert_non_null(strstr(out, "expectations: 16 passed, 2 failed"));
-    assert_int_equal(count(out, "\n  FAIL "), 2);
+    assert_int_equal(text_count(out, "\n  FAIL "), 2);
     free(out);
 }
 

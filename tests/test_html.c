@@ -19,6 +19,7 @@
 
 #include "reports/reports.h"
 #include "tests/support/scenario_fixture.h"
+#include "tests/support/text.h"
 
 #define S DRS_NS_PER_S
 #define MIN FIXTURE_MIN
@@ -187,14 +188,6 @@ static char *render(const report_results *r)
     return buf;
 }
 
-static size_t count(const char *hay, const char *needle)
-{
-    size_t n = 0;
-    for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
-        n++;
-    return n;
-}
-
 /* Opening tags "<name>" or "<name " against closing "</name>". */
 static void assert_balanced(const char *html, const char *name)
 {
@@ -202,7 +195,7 @@ static void assert_balanced(const char *html, const char *name)
     snprintf(open1, sizeof open1, "<%s>", name);
     snprintf(open2, sizeof open2, "<%s ", name);
     snprintf(close, sizeof close, "</%s>", name);
-    size_t opened = count(html, open1) + count(html, open2), closed = count(html, close);
+    size_t opened = text_count(html, open1) + text_count(html, open2), closed = text_count(html, close);
     if (opened != closed)
         fail_msg("<%s>: %zu opened, %zu closed", name, opened, closed);
 }
@@ -280,8 +273,8 @@ static void test_page_has_every_chart_and_balanced_tags(void **state)
                                  "style",  "p",    "h2",   "span"};
     for (size_t i = 0; i < sizeof tags / sizeof tags[0]; i++)
         assert_balanced(html, tags[i]);
-    assert_int_equal(count(html, "<html"), 1);
-    assert_int_equal(count(html, "<body"), 1);
+    assert_int_equal(text_count(html, "<html"), 1);
+    assert_int_equal(text_count(html, "<body"), 1);
     free(html);
 }
 
@@ -370,11 +363,11 @@ static void test_rpo_target_comes_from_the_expectation(void **state)
     assert_contains(bad, "rpo.max target 15m");
     assert_contains(bad, "stroke=\"#dc2626\"");
     assert_contains(bad, "rpo.time_above target 10m");
-    assert_int_equal(count(bad, "<line class=\"target\""), 2);
+    assert_int_equal(text_count(bad, "<line class=\"target\""), 2);
     assert_contains(bad, "stroke=\"#16a34a\"");
     /* The expectations table shows all three, one failing. */
     assert_contains(html, "2 passed, 1 failed");
-    assert_int_equal(count(html, "<tr class=\"fail\">"), 1);
+    assert_int_equal(text_count(html, "<tr class=\"fail\">"), 1);
     free(ok);
     free(bad);
     free(html);
@@ -386,7 +379,7 @@ static void test_link_chart_shows_the_outage_and_capacity(void **state)
     char *html = render(res);
     char *svg = svg_by_id(html, "chart-link-0");
     /* One outage, 6h to 6h30m (samples ending 6h01m .. 6h30m cover it). */
-    assert_int_equal(count(svg, "<rect class=\"down\""), 1);
+    assert_int_equal(text_count(svg, "<rect class=\"down\""), 1);
     assert_contains(svg, "link down 6h to 6h30m");
     /* Capacity changes twice (to 0 and back): three runs, two vertices each. */
     double min_y;
@@ -403,10 +396,10 @@ static void test_points_chart_has_a_lane_per_vm(void **state)
     char *html = render(res);
     char *svg = svg_by_id(html, "chart-rp-svg");
     /* Two lanes, each with its initial replication (31m to 2h) and its ticks; VM 1's warning. */
-    assert_int_equal(count(svg, "<path class=\"tick\""), 2);
-    assert_int_equal(count(svg, "<rect class=\"ir\""), 2);
+    assert_int_equal(text_count(svg, "<path class=\"tick\""), 2);
+    assert_int_equal(text_count(svg, "<rect class=\"ir\""), 2);
     assert_contains(svg, "initial replication (network) 31m to 2h, 1h29m00s");
-    assert_int_equal(count(svg, "<path class=\"warn\""), 1);
+    assert_int_equal(text_count(svg, "<path class=\"warn\""), 1);
     assert_contains(svg, "health warning from 13h15m");
     assert_null(strstr(svg, "<path class=\"crit\""));
     free(svg);
@@ -421,13 +414,13 @@ static void test_gantt_focuses_on_failovers(void **state)
     /* With failovers in the run, the chart holds them (the Planned Failover job, the failed Test
      * Failover and the plan's failover record) and not the protection jobs. */
     assert_contains(svg, "Failovers and recovery plans");
-    assert_int_equal(count(svg, "<g class=\"bar\">"), 3);
+    assert_int_equal(text_count(svg, "<g class=\"bar\">"), 3);
     assert_null(strstr(svg, "Enable Protection"));
     assert_contains(svg, "step: Start the replica VMs");
     assert_contains(svg, "fill=\"#dc2626\""); /* the failed job */
     free(svg);
     /* Every job is still in the table. */
-    assert_int_equal(count(html, "Enable Protection"), 2);
+    assert_int_equal(text_count(html, "Enable Protection"), 2);
     free(html);
 }
 
@@ -570,7 +563,7 @@ static void test_page_renders_in_chromium(void **state)
      * points, storage, Gantt). */
     assert_non_null(strstr(out, "\"chart-rpo\":true,\"chart-link\":true,\"chart-rp\":true,"
                                 "\"chart-storage\":true,\"chart-gantt\":true"));
-    assert_int_equal(count(out, "\"size\":["), 7);
+    assert_int_equal(text_count(out, "\"size\":["), 7);
 }
 
 int main(void)

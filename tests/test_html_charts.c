@@ -19,6 +19,7 @@
 
 #include "reports/reports.h"
 #include "tests/support/scenario_fixture.h"
+#include "tests/support/text.h"
 
 #define S DRS_NS_PER_S
 #define MIN FIXTURE_MIN
@@ -34,14 +35,6 @@ static char *render(const report_results *r)
     report_html_fprint(r, m);
     assert_int_equal(fclose(m), 0);
     return buf;
-}
-
-static size_t count(const char *hay, const char *needle)
-{
-    size_t n = 0;
-    for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
-        n++;
-    return n;
 }
 
 static char *svg_by_id(const char *html, const char *id)
@@ -139,8 +132,8 @@ static void test_gantt_draws_the_late_planned_failover(void **state)
     char *html = render(r);
     char *svg = svg_by_id(html, "chart-gantt-svg");
     /* Every job a bar, the failover record one more. */
-    assert_int_equal(count(svg, "<rect class=\"job\""), 201);
-    assert_int_equal(count(svg, "<rect class=\"fo\""), 1);
+    assert_int_equal(text_count(svg, "<rect class=\"job\""), 201);
+    assert_int_equal(text_count(svg, "<rect class=\"fo\""), 1);
     /* Two lanes: web-01 (first bar at 1h) and plan erp (at 23h). */
     assert_non_null(strstr(svg, ">web-01<title>web-01: 200 bars</title>"));
     assert_non_null(strstr(svg, ">plan erp<title>plan erp: 2 bars</title>"));
@@ -169,7 +162,7 @@ static void test_gantt_draws_the_late_planned_failover(void **state)
     const char *end = strstr(bar, "</g>");
     assert_non_null(end);
     char *g = strndup(bar, (size_t)(end - bar));
-    assert_int_equal(count(g, "step: "), 2);
+    assert_int_equal(text_count(g, "step: "), 2);
     assert_non_null(strstr(g, "step: Start the replica VMs [succeeded] at 23h5m"));
     free(g);
     /* The first test failover is drawn too, at the left edge of the plot plus the pad. */
@@ -200,10 +193,10 @@ static void test_gantt_lanes_per_kind_when_subjects_are_many(void **state)
     char *html = render(r);
     char *svg = svg_by_id(html, "chart-gantt-svg");
     assert_non_null(strstr(svg, "Failovers and recovery plans, a lane per kind"));
-    assert_int_equal(count(svg, "<rect class=\"job\""), 100);
+    assert_int_equal(text_count(svg, "<rect class=\"job\""), 100);
     assert_non_null(strstr(svg, ">Test Failover<title>Test Failover: 50 bars</title>"));
     assert_non_null(strstr(svg, ">Cleanup Test Failover<title>Cleanup Test Failover: 50 bars"));
-    assert_int_equal(count(svg, "class=\"lanelabel\""), 2);
+    assert_int_equal(text_count(svg, "class=\"lanelabel\""), 2);
     /* The failed one keeps the failure colour. */
     assert_non_null(strstr(bar_at(svg, "job", HOUR + 7 * MIN), "fill=\"#dc2626\""));
     free(svg);
@@ -232,8 +225,8 @@ static void test_gantt_groups_a_crowded_lane(void **state)
     char *html = render(r);
     char *svg = svg_by_id(html, "chart-gantt-svg");
     assert_non_null(strstr(svg, "Jobs over time, a lane per kind"));
-    assert_int_equal(count(svg, "<rect class=\"job group\""), 2);
-    assert_int_equal(count(svg, "<rect class=\"job\""), 1);
+    assert_int_equal(text_count(svg, "<rect class=\"job group\""), 2);
+    assert_int_equal(text_count(svg, "<rect class=\"job\""), 1);
     const char *g1 = bar_at(svg, "job group", HOUR);
     assert_int_equal(attr_i64(g1, "data-bars"), 150);
     assert_non_null(strstr(g1, "<title>150 Enable Protection, 1h to 2h24m50s</title>"));
@@ -311,7 +304,7 @@ static void test_fleet_percentiles_match_the_breakpoints(void **state)
            y1 = attr(desc, "data-y1");
     /* Every bucket from 1h on has all 20 VMs; before 1h none (no bucket drawn). 1h is bucket 6.25:
      * bucket 6 (57m36s to 1h07m12s) holds the first points. */
-    assert_int_equal(count(svg, "data-vms=\"20\""), nb - 6);
+    assert_int_equal(text_count(svg, "data-vms=\"20\""), nb - 6);
     int64_t vals[20], worst = 0;
     size_t checked = 0;
     for (size_t k = 0; k < nb; k++) {
@@ -361,10 +354,10 @@ static void test_fleet_percentiles_match_the_breakpoints(void **state)
     assert_non_null(strstr(svg, "1. vm-07 1h04m10s"));
     free(svg);
     /* With 20 VMs, the five worst get their own chart, the next 15 are in the details. */
-    assert_int_equal(count(html, "<svg id=\"chart-rpo-"), 20);
+    assert_int_equal(text_count(html, "<svg id=\"chart-rpo-"), 20);
     const char *more = strstr(html, "<details id=\"rpo-more\">");
     assert_non_null(more);
-    assert_int_equal(count(more, "<svg id=\"chart-rpo-"), 15);
+    assert_int_equal(text_count(more, "<svg id=\"chart-rpo-"), 15);
     /* The first per-VM chart after the fleet is the worst VM's. */
     assert_true(strstr(html, "<svg id=\"chart-rpo-7\"") < strstr(html, "<svg id=\"chart-rpo-19\""));
     free(html);
@@ -475,8 +468,8 @@ static void test_storage_chart_matches_the_samples(void **state)
     assert_non_null(cap);
     assert_true(fabs(attr(cap, "y1") - (y0 + 50.0 / 60.0 * (y1 - y0))) < 0.051);
     assert_non_null(strstr(svg, "dublin / dub-fast (peak 35.0 GiB of 50.0 GiB)"));
-    assert_int_equal(count(svg, "<g class=\"storage\""), 1);
-    assert_int_equal(count(svg, "<path class=\"stor-vm\""), 0);
+    assert_int_equal(text_count(svg, "<g class=\"storage\""), 1);
+    assert_int_equal(text_count(svg, "<path class=\"stor-vm\""), 0);
 
     /* From the database, the same chart. */
     report_run_row row;
@@ -512,7 +505,7 @@ static void test_storage_chart_matches_the_samples(void **state)
     assert_int_equal(s0[23].bytes, 33 * GiB);
     html2 = render(back);
     svg2 = svg_by_id(html2, "chart-storage-svg");
-    assert_int_equal(count(svg2, "<path class=\"stor-vm\""), 2);
+    assert_int_equal(text_count(svg2, "<path class=\"stor-vm\""), 2);
     assert_non_null(strstr(svg2, "sql-01 (peak 33.0 GiB)"));
     /* The same total, on an axis without the capacity: 35 GiB x 1.08 rounds up to 40 GiB. */
     const char *desc2 = strstr(svg2, "<desc ");

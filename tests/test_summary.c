@@ -1,7 +1,6 @@
 /* tests/test_summary.c — the terminal summary fits 80 columns (as a terminal counts them), opens with
  * the fleet, shows the key numbers and the worst VMs of a large fleet; JUnit XML is well-formed,
  * escaped, and fails exactly the failing expectations. */
-#define _XOPEN_SOURCE 700 /* wcwidth */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,11 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <locale.h>
-#include <wchar.h>
 
 #include "reports/format.h"
 #include "reports/reports.h"
+#include "tests/support/text.h"
 
 #define S INT64_C(1000000000)
 #define MIN (60 * S)
@@ -155,51 +153,12 @@ __attribute__((noinline)) static char *capture(void (*fn)(const report_results *
     return buf;
 }
 
-/* Columns of a line as the C library's own UTF-8 tables count them (mbrtowc and wcwidth in
- * C.UTF-8), independently of the summary's; a character wcwidth calls unprintable fails. */
-static size_t display_columns(const char *p, size_t len)
-{
-    assert_non_null(setlocale(LC_CTYPE, "C.UTF-8"));
-    mbstate_t st = {0};
-    size_t cols = 0;
-    while (len > 0) {
-        wchar_t wc;
-        size_t n = mbrtowc(&wc, p, len, &st);
-        if (n == (size_t)-1 || n == (size_t)-2)
-            fail_msg("not UTF-8 at: %.*s", (int)len, p);
-        int w = wcwidth(wc);
-        if (w < 0)
-            fail_msg("unprintable U+%04X in: %.*s", (unsigned)wc, (int)len, p);
-        cols += (size_t)w;
-        p += n;
-        len -= n;
-    }
-    setlocale(LC_CTYPE, "C");
-    return cols;
-}
-
-/* Every line of out ends and fits in 80 columns; returns how many lines. */
-static size_t assert_fits_80(const char *out)
-{
-    size_t lines = 0;
-    for (const char *p = out; *p;) {
-        const char *nl = strchr(p, '\n');
-        assert_non_null(nl); /* every line ends */
-        size_t cols = display_columns(p, (size_t)(nl - p));
-        if (cols > 80)
-            fail_msg("line of %zu columns: %.*s", cols, (int)(nl - p), p);
-        lines++;
-        p = nl + 1;
-    }
-    return lines;
-}
-
 static void test_summary_fits_80_columns(void **state)
 {
     (void)state;
     report_results *r = summary_run();
     char *out = capture(report_summary_write, r);
-    assert_true(assert_fits_80(out) > 15);
+    assert_true(text_assert_fits_80(out) > 15);
     free(out);
     report_results_free(r);
 }
@@ -223,7 +182,7 @@ static void test_summary_escapes_control_characters(void **state)
     assert_null(strstr(out, "\xc2\x9b"));
     assert_null(strchr(out, '\xff'));
     assert_non_null(strstr(out, "web?[31m?01?2J?"));
-    assert_fits_80(out);
+    text_assert_fits_80(out);
     free(out);
     report_results_free(r);
 }
@@ -333,14 +292,6 @@ static void assert_well_formed(const char *x)
     assert_int_equal(depth, 0);
 }
 
-static size_t count(const char *hay, const char *needle)
-{
-    size_t n = 0;
-    for (const char *p = hay; (p = strstr(p, needle)); p++)
-        n++;
-    return n;
-}
-
 static void test_junit_fails_exactly_the_failing_expectations(void **state)
 {
     (void)state;
@@ -348,8 +299,8 @@ static void test_junit_fails_exactly_the_failing_expectations(void **state)
     char *x = capture(report_junit_fprint, r);
     assert_well_formed(x);
     /* Three results (rpo.max; critical never x 2 VMs), one failing: web-01's critical at 50 min. */
-    assert_int_equal(count(x, "<testcase "), 3);
-    assert_int_equal(count(x, "<failure "), 1);
+    assert_int_equal(text_count(x, "<testcase "), 3);
+    assert_int_equal(text_count(x, "<failure "), 1);
     assert_non_null(strstr(x, "tests=\"3\" failures=\"1\""));
     /* The failing case names its VM, escaped, and carries expected and actual. */
     assert_non_null(strstr(x, "health critical vm=web&lt;&amp;&gt;&apos;&quot;01\">"));
@@ -595,7 +546,7 @@ static void test_summary_large_fleet_shows_the_worst(void **state)
     (void)state;
     report_results *r = fleet_run();
     char *out = capture(report_summary_write, r);
-    size_t lines = assert_fits_80(out);
+    size_t lines = text_assert_fits_80(out);
     /* A screenful, not 200 rows per table: the fleet, 10 VMs in two tables, findings of 10. */
     if (lines > 60)
         fail_msg("%zu lines:\n%s", lines, out);
@@ -629,8 +580,8 @@ static void test_summary_large_fleet_shows_the_worst(void **state)
     const char *k = strstr(out, "\n\xe3\x83\x87\xe3\x83\xbc\xe3\x82\xbf-024 ");
     const char *v = strstr(out, "\nvm-049 ");
     assert_true(k && v);
-    assert_int_equal(display_columns(k + 1, (size_t)(strstr(k + 1, "24m45s") - (k + 1))),
-                     display_columns(v + 1, (size_t)(strstr(v + 1, "24m45s") - (v + 1))));
+    assert_int_equal(text_columns(k + 1, (size_t)(strstr(k + 1, "24m45s") - (k + 1))),
+                     text_columns(v + 1, (size_t)(strstr(v + 1, "24m45s") - (v + 1))));
     /* A VM outside the worst is in no table. */
     assert_null(strstr(out, "vm-001 "));
     assert_non_null(strstr(out, "190 more VMs with findings"));
@@ -638,7 +589,7 @@ static void test_summary_large_fleet_shows_the_worst(void **state)
 
     /* Every VM with all: 200 rows in each per-VM table. */
     out = capture(summary_all, r);
-    assert_fits_80(out);
+    text_assert_fits_80(out);
     assert_null(strstr(out, "more; --all"));
     for (int i = 0; i < FLEET; i++) {
         char row[48];

@@ -87,8 +87,8 @@ engine *engine_new(const drs_scenario *sc, const engine_platform *pf, const engi
     e->rules = rules_state_new(sc, false);
     e->vms = drs_xcalloc(sc->vm_count ? sc->vm_count : 1, sizeof *e->vms);
     e->storage_mapped = drs_xcalloc(sc->recovery.storage_mapping_count + 1, sizeof *e->storage_mapped);
-    if (!e->rules || !eng_failover_init(e) || !eng_xfers_init(e))
-        goto oom;
+    eng_failover_init(e);
+    eng_xfers_init(e);
     for (size_t i = 0; i < sc->vm_count; i++) {
         eng_vm *v = &e->vms[i];
         v->e = e;
@@ -114,10 +114,6 @@ engine *engine_new(const drs_scenario *sc, const engine_platform *pf, const engi
         }
     }
     return e;
-oom:
-    engine_free(e);
-    drs_fail(err, DRS_EINTERNAL, "", "out of memory creating the engine");
-    return NULL;
 }
 
 void engine_free(engine *e)

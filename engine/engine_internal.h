@@ -288,7 +288,7 @@ uint64_t eng_wire_bytes(const eng_vm *v, uint64_t raw, double compressibility);
 
 /* transfers.c */
 typedef void (*eng_xfer_start_fn)(eng_vm *v);
-bool eng_xfers_init(engine *e);
+void eng_xfers_init(engine *e);
 void eng_xfers_free(engine *e); /* afterwards releasing a slot starts nothing */
 /* Asks for a transfer slot at v's primary host: true when v has it (start the transfer now); false
  * when v waits behind the host's other transfers, and start(v) runs when its turn comes. */
@@ -300,7 +300,7 @@ void eng_xfer_release(eng_vm *v, eng_xfer_start_fn start);
 bool eng_xfer_waiting(const eng_vm *v);
 
 /* recovery_points.c */
-bool eng_rp_init(eng_vm *v);
+void eng_rp_init(eng_vm *v);
 void eng_rp_free(eng_vm *v);
 void eng_rp_start(eng_vm *v);
 void eng_rp_stop(eng_vm *v);
@@ -318,7 +318,7 @@ void eng_rp_drop_all(eng_vm *v);
 /* health.c */
 /* The window health is judged over: the pair's health_window, or the default when unset. */
 int64_t eng_health_window_ns(const eng_vm *v);
-bool eng_health_init(eng_vm *v);
+void eng_health_init(eng_vm *v);
 void eng_health_free(eng_vm *v);
 void eng_health_tick(eng_vm *v, int64_t due_ns, bool missed);
 void eng_health_applied(eng_vm *v);
@@ -334,7 +334,7 @@ const char *eng_op_refusal(const eng_vm *v, engine_operation op, const eng_fo_ru
 uint64_t eng_op_refuse(engine *e, engine_operation op, eng_vm *v, const char *reason);
 
 /* failover.c */
-bool eng_failover_init(engine *e);
+void eng_failover_init(engine *e);
 void eng_failover_free(engine *e);
 /* Room for the undo handles of the next apply (one per disk), or NULL when the replica keeps none
  * (no retention, no revert, out of memory): apply without undo then. */

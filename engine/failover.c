@@ -98,22 +98,17 @@ size_t engine_vm_undo_records(const engine *e, int vm)
 /* Outages                                                                                        */
 /* ---------------------------------------------------------------------------------------------- */
 
-bool eng_failover_init(engine *e)
+void eng_failover_init(engine *e)
 {
     const drs_scenario *sc = e->sc;
     e->site_down_ns = drs_xcalloc(sc->site_count + 1, sizeof *e->site_down_ns);
     e->host_down_ns = drs_xcalloc(sc->site_count + 1, sizeof *e->host_down_ns);
-    if (!e->site_down_ns || !e->host_down_ns)
-        return false;
     for (size_t s = 0; s < sc->site_count; s++) {
         e->site_down_ns[s] = -1;
         e->host_down_ns[s] = drs_xcalloc(sc->sites[s].host_count + 1, sizeof **e->host_down_ns);
-        if (!e->host_down_ns[s])
-            return false;
         for (size_t h = 0; h < sc->sites[s].host_count; h++)
             e->host_down_ns[s][h] = -1;
     }
-    return true;
 }
 
 void eng_failover_free(engine *e)

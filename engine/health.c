@@ -25,20 +25,17 @@ int64_t eng_health_window_ns(const eng_vm *v)
                                             : RULES_HEALTH_WINDOW_DEFAULT_NS;
 }
 
-bool eng_health_init(eng_vm *v)
+void eng_health_init(eng_vm *v)
 {
     size_t cap = (size_t)(eng_health_window_ns(v) / v->interval_ns) + 2;
     if (cap > v->win_cap) {
         eng_health_free(v);
         v->win_ns = drs_xcalloc(cap, sizeof *v->win_ns);
         v->win_missed = drs_xcalloc(cap, sizeof *v->win_missed);
-        if (!v->win_ns || !v->win_missed)
-            return false;
         v->win_cap = cap;
     }
     v->win_head = v->win_count = v->win_missed_count = 0;
     v->last_apply_ns = eng_now(v->e);
-    return true;
 }
 
 void eng_health_free(eng_vm *v)

@@ -127,10 +127,8 @@ uint64_t eng_protect_at(engine *e, int vm, const char *path)
     /* Rule 4 on the two hosts that replicate: a 2012 host on either side means 5 minutes. */
     v->interval_ns = rules_copy_frequency_between(e->sc, pair.settings.copy_frequency_ns, v->src_site,
                                                   v->src_host, v->tgt_site, v->tgt_host);
-    if (!eng_rp_init(v) || !eng_health_init(v)) {
-        drs_diags_clear(&d);
-        return refuse(e, vm, "out of memory");
-    }
+    eng_rp_init(v);
+    eng_health_init(v);
     if (v->base_kept) { /* an earlier replica left in place is replaced by the new one */
         for (size_t k = 0; k < v->disks; k++)
             if (v->disk_used[k])

@@ -23,7 +23,7 @@ static size_t retention(const eng_vm *v)
                                                        : 0;
 }
 
-bool eng_rp_init(eng_vm *v)
+void eng_rp_init(eng_vm *v)
 {
     size_t cap = retention(v) + 1;
     if (cap > v->point_cap) {
@@ -31,14 +31,11 @@ bool eng_rp_init(eng_vm *v)
         v->points = drs_xcalloc(cap, sizeof *v->points);
         v->point_disk_bytes = drs_xcalloc(cap * (v->disks ? v->disks : 1), sizeof(uint64_t));
         v->point_disk_digest = drs_xcalloc(cap * (v->disks ? v->disks : 1), sizeof(uint64_t));
-        if (!v->points || !v->point_disk_bytes || !v->point_disk_digest)
-            return false;
         v->point_cap = cap;
     }
     v->point_count = 0;
     v->mark_pending = false;
     memset(v->bucket_bytes, 0, v->disks * sizeof *v->bucket_bytes);
-    return true;
 }
 
 void eng_rp_free(eng_vm *v)

@@ -26,8 +26,6 @@ struct rules_state {
 rules_state *rules_state_new(const drs_scenario *sc, bool apply_refused)
 {
     rules_state *st = drs_xcalloc(1, sizeof *st);
-    if (!st)
-        return NULL;
     st->sc = sc;
     st->apply_refused = apply_refused;
     size_t sites = sc->site_count ? sc->site_count : 1;
@@ -36,10 +34,6 @@ rules_state *rules_state_new(const drs_scenario *sc, bool apply_refused)
     st->vmm_checked = drs_xcalloc(sites, sizeof *st->vmm_checked);
     st->synced = drs_xcalloc(sites, sizeof *st->synced);
     st->pairs = drs_xcalloc(pairs, sizeof *st->pairs);
-    if (!st->registered || !st->vmm_checked || !st->synced || !st->pairs) {
-        rules_state_free(st);
-        return NULL;
-    }
     for (size_t i = 0; i < sc->recovery.cloud_pair_count; i++) {
         st->pairs[i].target_site = sc->recovery.cloud_pairs[i].target_site;
         st->pairs[i].target_cloud = sc->recovery.cloud_pairs[i].target_cloud;
@@ -372,12 +366,6 @@ void engine_rules_check(const struct drs_scenario *sc, drs_diags *out)
                r->storage_mapping_count + r->protect_count + sc->timeline_count;
     rules_step *steps = drs_xcalloc(n ? n : 1, sizeof *steps);
     rules_state *st = rules_state_new(sc, true);
-    if (!steps || !st) {
-        drs_diags_add(out, DRS_SEV_ERROR, 0, "", "out of memory while checking the configuration");
-        free(steps);
-        rules_state_free(st);
-        return;
-    }
     size_t k = 0;
     for (size_t i = 0; i < r->registration_count; i++)
         steps[k++] = (rules_step){r->registrations[i].at_ns, STEP_REGISTER, i};

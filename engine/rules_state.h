@@ -18,8 +18,7 @@ typedef struct rules_state rules_state;
 
 /* sc is borrowed and must outlive the state. With apply_refused, a step that breaks a rule is still
  * taken as done (static validation: report each mistake once); without it a refused step changes
- * nothing, as in a run, where the job fails. Returns NULL only when out of memory. Free with
- * rules_state_free. */
+ * nothing, as in a run, where the job fails. Free with rules_state_free. */
 rules_state *rules_state_new(const drs_scenario *sc, bool apply_refused);
 void rules_state_free(rules_state *st);
 

@@ -20,17 +20,13 @@ struct eng_xfer_host {
     int head, tail; /* waiting VMs, oldest first; -1 when none */
 };
 
-bool eng_xfers_init(engine *e)
+void eng_xfers_init(engine *e)
 {
     const drs_scenario *sc = e->sc;
     e->xfer_hosts = drs_xcalloc(sc->site_count ? sc->site_count : 1, sizeof *e->xfer_hosts);
-    if (!e->xfer_hosts)
-        return false;
     for (size_t s = 0; s < sc->site_count; s++) {
         const drs_site *site = &sc->sites[s];
         e->xfer_hosts[s] = drs_xcalloc(site->host_count ? site->host_count : 1, sizeof **e->xfer_hosts);
-        if (!e->xfer_hosts[s])
-            return false;
         for (size_t h = 0; h < site->host_count; h++) {
             eng_xfer_host *x = &e->xfer_hosts[s][h];
             const drs_host *d = &site->hosts[h];
@@ -40,7 +36,6 @@ bool eng_xfers_init(engine *e)
             x->head = x->tail = -1;
         }
     }
-    return true;
 }
 
 void eng_xfers_free(engine *e)

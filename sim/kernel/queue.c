@@ -84,6 +84,10 @@
 #endif
 #define SIM_TWO_TIER_MIN                                                                           \
     (4u * SIM_EPOCH_EVENTS) /* pending events from which the far tier is used */
+#define SIM_SORT_MAX_LOG 16u
+#ifndef SIM_PREFETCH_RUN
+#define SIM_PREFETCH_RUN 8u /* entries of the sorted run ahead whose slots are fetched */
+#endif /* an arriving epoch is scattered into at most 2^16 buckets */
 #ifndef SIM_PREFETCH_AHEAD
 #define SIM_PREFETCH_AHEAD                                                                         \
     4 /* windows ahead whose events' slots are fetched while this one fires */
@@ -121,6 +125,14 @@ typedef struct sim_block {
     uint32_t pad;
 } sim_block;
 
+/* An entry of the current epoch queued after the epoch arrived, with its queueing order. */
+typedef struct sim_near {
+    sim_entry e;
+    uint64_t seq;
+} sim_near;
+
+enum { SIM_FROM_CAL, SIM_FROM_RUN, SIM_FROM_NEAR };
+
 /* One epoch of the far tier: its entries unsorted, in queueing order. */
 typedef struct sim_epoch {
     sim_entry *e;
@@ -146,6 +158,19 @@ struct sim {
     int64_t cur_ep;          /* epochs up to this one are in the calendar */
     size_t nfar;             /* entries in the far tier, stale ones included */
     size_t plan_lo, plan_hi; /* pending counts outside which the tiers are planned again */
+    /* With two tiers the current epoch's events are not in the calendar: the entries it held when it
+     * arrived lie sorted in run[rpos..nrun), and those queued into it since wait in near, a binary
+     * heap on (time, queueing order). Every run entry was queued before every near entry. */
+    sim_entry *run;
+    uint32_t nrun, rpos, runcap;
+    sim_near *near;
+    uint32_t nnear, nearcap;
+    uint64_t nearseq; /* queueing order within near */
+    sim_entry *sortbuf; /* the arriving epoch's entries, then merge scratch */
+    uint32_t sortcap;
+    uint32_t *count; /* per sorting bucket, SIM_SORT_MAX_BUCKETS + 1 */
+    uint8_t from;    /* where the entry sim_find_min returned lies: SIM_FROM_* */
+    sim_block *from_block; /* its calendar bucket, for SIM_FROM_CAL */
     sim_entry *gather;       /* every entry, while planning */
     size_t gathercap;
     sim_block *pool; /* overflow blocks; index 0 unused */
@@ -335,12 +360,68 @@ static __attribute__((noinline)) void sim_epoch_grow(sim_epoch *v)
     v->cap = cap;
 }
 
-/* Queues e in the calendar if its epoch has come, else at the end of its epoch in the far tier. */
+/* --- the current epoch with two tiers: near heap --- */
+
+static inline bool sim_near_less(const sim_near *a, const sim_near *b)
+{
+    return a->e.at < b->e.at || (a->e.at == b->e.at && a->seq < b->seq);
+}
+
+static __attribute__((noinline)) void sim_near_grow(sim *s)
+{
+    uint32_t cap = s->nearcap ? s->nearcap * 2 : 256;
+    sim_near *a = realloc(s->near, (size_t)cap * sizeof *a);
+    if (!a)
+        sim_oom();
+    s->near = a;
+    s->nearcap = cap;
+}
+
+static inline void sim_near_push(sim *s, sim_entry e)
+{
+    if (s->nnear == s->nearcap)
+        sim_near_grow(s);
+    sim_near x = {e, s->nearseq++};
+    uint32_t i = s->nnear++;
+    while (i > 0) {
+        uint32_t p = (i - 1) / 2;
+        if (!sim_near_less(&x, &s->near[p]))
+            break;
+        s->near[i] = s->near[p];
+        i = p;
+    }
+    s->near[i] = x;
+}
+
+static void sim_near_pop(sim *s)
+{
+    sim_near last = s->near[--s->nnear];
+    uint32_t n = s->nnear, i = 0;
+    for (;;) {
+        uint32_t c = 2 * i + 1;
+        if (c >= n)
+            break;
+        if (c + 1 < n && sim_near_less(&s->near[c + 1], &s->near[c]))
+            c++;
+        if (!sim_near_less(&s->near[c], &last))
+            break;
+        s->near[i] = s->near[c];
+        i = c;
+    }
+    if (n)
+        s->near[i] = last;
+}
+
+/* Queues e in the current epoch (the calendar with one tier, near with two) if its epoch has
+ * come, else at the end of its epoch in the far tier. */
 static inline void sim_queue(sim *s, sim_entry e)
 {
     int64_t ep = e.at >> s->eshift;
     if (ep <= s->cur_ep) {
-        sim_link(s, e);
+        if (s->nep)
+            sim_near_push(s, e);
+        else
+            sim_link(s, e);
         return;
     }
     sim_epoch *v = &s->ep[(uint64_t)ep & (s->nep - 1)];
@@ -402,27 +483,130 @@ static sim_block *sim_find_min_cal(sim *s)
     }
 }
 
-/* Moves the far tier's next epoch with entries into the calendar (which is empty). Entries of later
- * years stay; stale ones move too and are dropped when they come first. */
+/* --- the current epoch with two tiers: the arriving epoch, sorted --- */
+
+static bool sim_sort_room(sim *s, uint32_t m)
+{
+    if (s->sortcap >= m && s->runcap >= m)
+        return true;
+    uint32_t cap = s->sortcap > s->runcap ? s->sortcap : s->runcap;
+    cap = cap ? cap : 256;
+    while (cap < m)
+        cap *= 2;
+    sim_entry *a = realloc(s->sortbuf, (size_t)cap * sizeof *a);
+    if (!a)
+        return false;
+    s->sortbuf = a;
+    s->sortcap = cap;
+    a = realloc(s->run, (size_t)cap * sizeof *a);
+    if (!a)
+        return false;
+    s->run = a;
+    s->runcap = cap;
+    return true;
+}
+
+/* Sorts a[0..n) by time, ties kept in their order (insertion sort for a few, else a bottom-up merge
+ * through tmp, which has room for n). Arriving entries are scattered by time into about one per
+ * bucket first, so this sees short runs, except where events crowd together (cycles in step). */
+static void sim_sort_entries(sim_entry *a, uint32_t n, sim_entry *tmp)
+{
+    if (n <= 24) {
+        for (uint32_t i = 1; i < n; i++) {
+            sim_entry x = a[i];
+            uint32_t j = i;
+            while (j > 0 && a[j - 1].at > x.at) {
+                a[j] = a[j - 1];
+                j--;
+            }
+            a[j] = x;
+        }
+        return;
+    }
+    uint32_t i = 1;
+    while (i < n && a[i - 1].at <= a[i].at)
+        i++;
+    if (i == n)
+        return; /* already in order: the usual case for a crowd of equal times */
+    sim_entry *src = a, *dst = tmp;
+    for (uint32_t w = 1; w < n; w *= 2) {
+        for (uint32_t lo = 0; lo < n; lo += 2 * w) {
+            uint32_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
+            uint32_t p = lo, q = mid, k = lo;
+            while (p < mid && q < hi)
+                dst[k++] = src[q].at < src[p].at ? src[q++] : src[p++];
+            while (p < mid)
+                dst[k++] = src[p++];
+            while (q < hi)
+                dst[k++] = src[q++];
+        }
+        sim_entry *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != a)
+        memcpy(a, src, (size_t)n * sizeof *a);
+}
+
+/* Moves the entries of epoch cur_ep out of v into run, sorted by time with ties in queueing order:
+ * scattered by time into about as many buckets as entries (a counting sort, which keeps their
+ * order), then each bucket sorted. Entries of later years stay in v, in their order. */
+static void sim_arrive(sim *s, sim_epoch *v)
+{
+    uint32_t m = 0, keep = 0;
+    for (uint32_t i = 0; i < v->n; i++)
+        m += (v->e[i].at >> s->eshift) == s->cur_ep;
+    if (m == 0)
+        return;
+    if (!sim_sort_room(s, m))
+        sim_oom();
+    uint32_t logb = 0;
+    while (logb < SIM_SORT_MAX_LOG && logb < s->eshift && (UINT32_C(1) << logb) < m)
+        logb++;
+    uint32_t shift = s->eshift - logb, nbk = UINT32_C(1) << logb;
+    int64_t base = s->cur_ep << s->eshift;
+    uint32_t *count = s->count;
+    memset(count, 0, ((size_t)nbk + 1) * sizeof *count);
+    uint32_t j = 0;
+    for (uint32_t i = 0; i < v->n; i++) {
+        sim_entry e = v->e[i];
+        if ((e.at >> s->eshift) == s->cur_ep) {
+            s->sortbuf[j++] = e;
+            count[((uint64_t)(e.at - base) >> shift) + 1]++;
+        } else {
+            v->e[keep++] = e;
+        }
+    }
+    s->nfar -= v->n - keep;
+    v->n = keep;
+    for (uint32_t b = 1; b <= nbk; b++)
+        count[b] += count[b - 1];
+    /* count[b] is now where bucket b begins; scattering moves it to where b + 1 begins. */
+    for (uint32_t i = 0; i < m; i++) {
+        sim_entry e = s->sortbuf[i];
+        s->run[count[(uint64_t)(e.at - base) >> shift]++] = e;
+    }
+    uint32_t lo = 0;
+    for (uint32_t b = 0; b < nbk; b++) {
+        uint32_t hi = count[b];
+        if (hi - lo > 1)
+            sim_sort_entries(s->run + lo, hi - lo, s->sortbuf);
+        lo = hi;
+    }
+    s->rpos = 0;
+    s->nrun = m;
+}
+
+/* Brings the far tier's next epoch with entries in as the sorted run (the current epoch holds
+ * nothing more). Entries of later years stay; stale ones move too and are dropped when they come
+ * first. */
 static void sim_advance_epoch(sim *s)
 {
     uint32_t mask = s->nep - 1;
-    s->cur = INT64_MAX;
     for (uint32_t k = 0; k < s->nep; k++) {
         s->cur_ep++;
-        sim_epoch *v = &s->ep[(uint64_t)s->cur_ep & mask];
-        uint32_t keep = 0;
-        for (uint32_t i = 0; i < v->n; i++) {
-            sim_entry e = v->e[i];
-            if ((e.at >> s->eshift) == s->cur_ep) {
-                sim_link(s, e);
-            } else {
-                v->e[keep++] = e;
-            }
-        }
-        s->nfar -= v->n - keep;
-        v->n = keep;
-        if (s->ne)
+        sim_arrive(s, &s->ep[(uint64_t)s->cur_ep & mask]);
+        if (s->nrun)
             return;
     }
     /* A whole ring of epochs without an entry: jump to the earliest one. */
@@ -433,27 +617,63 @@ static void sim_advance_epoch(sim *s)
     s->cur_ep = (best >> s->eshift) - 1;
 }
 
-/* The bucket whose first entry is the earliest pending event (NULL if none). */
-static sim_block *sim_find_min_slow(sim *s)
+/* Removes the entry sim_find_min returned. */
+static inline void sim_pop_min(sim *s)
 {
-    for (;;) {
-        sim_block *b = sim_find_min_cal(s);
-        if (b)
-            return b;
-        if (s->n == 0 || s->nfar == 0)
-            return NULL;
-        sim_advance_epoch(s);
+    switch (s->from) {
+    case SIM_FROM_CAL:
+        sim_pop_front(s, s->from_block);
+        break;
+    case SIM_FROM_RUN:
+        if (++s->rpos == s->nrun)
+            s->rpos = s->nrun = 0;
+        break;
+    default:
+        sim_near_pop(s);
+        break;
     }
 }
 
-static inline sim_block *sim_find_min(sim *s)
+/* With two tiers: the earliest current entry of the sorted run and near (the run's first on a tie:
+ * it was queued earlier), bringing epochs in from the far tier as the current one empties. */
+static sim_entry *sim_find_min_tiers(sim *s)
 {
+    for (;;) {
+        sim_entry *m;
+        if (s->rpos < s->nrun && (!s->nnear || s->run[s->rpos].at <= s->near[0].e.at)) {
+            m = &s->run[s->rpos];
+            s->from = SIM_FROM_RUN;
+        } else if (s->nnear) {
+            m = &s->near[0].e;
+            s->from = SIM_FROM_NEAR;
+        } else {
+            if (s->n == 0 || s->nfar == 0)
+                return NULL;
+            sim_advance_epoch(s);
+            continue;
+        }
+        if (sim_entry_current(s, m))
+            return m;
+        sim_entry_dropped(s, m);
+        sim_pop_min(s);
+    }
+}
+
+/* The earliest pending event's entry (NULL if none); sim_pop_min removes it. */
+static inline sim_entry *sim_find_min(sim *s)
+{
+    if (s->nep)
+        return sim_find_min_tiers(s);
     /* The usual case: the current window's bucket starts with a current entry of this window. */
     sim_block *b = &s->bk[(uint64_t)s->cur & (s->nb - 1)];
-    if (__builtin_expect(s->ne && b->n && (b->e[0].at >> s->wshift) == s->cur, 1) &&
-        sim_entry_current(s, &b->e[0]))
-        return b;
-    return sim_find_min_slow(s);
+    if (!(__builtin_expect(s->ne && b->n && (b->e[0].at >> s->wshift) == s->cur, 1) &&
+          sim_entry_current(s, &b->e[0])))
+        b = sim_find_min_cal(s);
+    if (!b)
+        return NULL;
+    s->from = SIM_FROM_CAL;
+    s->from_block = b;
+    return &b->e[0];
 }
 
 /* --- width estimation and rebuilding --- */
@@ -555,16 +775,12 @@ static uint32_t sim_estimate_wshift(sim *s)
     return sim_log2_floor(SIM_WIDTH_FACTOR * sim_separation(s->scratch, m));
 }
 
-/* Rebuilds the calendar with nb buckets and a freshly estimated window, dropping stale entries.
- * Entries of equal time lie in one old bucket in queueing order and are requeued in that order. */
+/* Rebuilds the calendar (one tier) with nb buckets and a freshly estimated window, dropping stale
+ * entries. Entries of equal time lie in one old bucket in queueing order and are requeued in that
+ * order. */
 static void sim_rebuild(sim *s, uint32_t nb)
 {
-    /* With two tiers a year of the calendar is one epoch, and the calendar shrinks no more: an
-     * epoch drains it each time before the next one fills it. */
-    uint32_t lognb = sim_log2_floor(nb);
-    uint32_t wshift = !s->nep ? sim_estimate_wshift(s) : s->eshift > lognb ? s->eshift - lognb : 0;
-    if (s->nep)
-        s->nb_min = nb;
+    uint32_t wshift = sim_estimate_wshift(s);
     sim_block *nbk = sim_buckets_new(nb);
     if (!nbk) {
         if (nb > s->nb)
@@ -602,18 +818,35 @@ static void sim_rebuild(sim *s, uint32_t nb)
 }
 
 /* Plans the tiers for the pending events: one calendar below SIM_TWO_TIER_MIN of them; otherwise
- * epochs of about SIM_EPOCH_EVENTS events each, a ring of them covering about twice the pending
- * span, and a calendar of SIM_EPOCH_EVENTS / 2 buckets for the current epoch (a year of it is one
- * epoch). Everything is requeued in its old order, which keeps ties in scheduling order, and stale
+ * epochs of about SIM_EPOCH_EVENTS events each and a ring of them covering about twice the pending
+ * span. Everything is requeued in its old order, which keeps ties in scheduling order, and stale
  * entries are dropped. O(n), done when the pending count has grown or shrunk fourfold. */
 static void sim_plan(sim *s)
 {
-    if (!sim_gather_room(s, s->ne + s->nfar + 1) || !sim_scratch_room(s, s->n + 1)) {
+    size_t queued = s->ne + s->nfar + (s->nrun - s->rpos) + s->nnear;
+    if (!sim_gather_room(s, queued + 1) || !sim_scratch_room(s, s->n + 1)) {
         s->plan_hi = s->n * 2; /* try again later: slower, still correct */
         s->plan_lo = s->n / 2;
         return;
     }
     size_t m = 0;
+    /* The current epoch's run, then near in its order (every run entry is the older on a tie). */
+    for (uint32_t i = s->rpos; i < s->nrun; i++) {
+        if (sim_entry_current(s, &s->run[i]))
+            s->gather[m++] = s->run[i];
+        else
+            sim_entry_dropped(s, &s->run[i]);
+    }
+    s->rpos = s->nrun = 0;
+    while (s->nnear) {
+        sim_entry e = s->near[0].e;
+        sim_near_pop(s);
+        if (sim_entry_current(s, &e))
+            s->gather[m++] = e;
+        else
+            sim_entry_dropped(s, &e);
+    }
+    s->nearseq = 0;
     for (uint32_t k = 0; k < s->nb; k++) {
         sim_block b = s->bk[k];
         for (;;) {
@@ -657,10 +890,10 @@ static void sim_plan(sim *s)
         s->ep = calloc(nep, sizeof *s->ep);
         if (!s->ep)
             sim_oom();
+        if (!s->count && !(s->count = malloc(((1u << SIM_SORT_MAX_LOG) + 1) * sizeof *s->count)))
+            sim_oom();
         s->nep = nep;
-        nb = SIM_EPOCH_BUCKETS;
-        uint32_t lognb = sim_log2_floor(nb);
-        s->wshift = s->eshift > lognb ? s->eshift - lognb : 0;
+        nb = SIM_MIN_BUCKETS; /* the calendar stays empty */
         s->cur_ep = s->now >> s->eshift;
         s->plan_lo = m / 4;
         s->plan_hi = m * 4;
@@ -677,7 +910,7 @@ static void sim_plan(sim *s)
         if (m >= 2)
             s->wshift = sim_log2_floor(SIM_WIDTH_FACTOR * sim_separation(s->scratch, m));
     }
-    s->nb_min = s->nep ? nb : SIM_MIN_BUCKETS;
+    s->nb_min = SIM_MIN_BUCKETS;
     sim_block *nbk = sim_buckets_new(nb);
     if (!nbk)
         sim_oom();
@@ -700,11 +933,10 @@ static void sim_plan(sim *s)
 static void sim_tune_check(sim *s)
 {
     s->countdown = SIM_TUNE_EVERY;
-    if (s->n > s->plan_hi || s->n < s->plan_lo || s->nfar > 2 * s->n + SIM_EPOCH_EVENTS) {
+    size_t queued = s->ne + s->nfar + (s->nrun - s->rpos) + s->nnear;
+    if (s->n > s->plan_hi || s->n < s->plan_lo || queued > 3 * s->n + SIM_EPOCH_EVENTS) {
         sim_plan(s);
-    } else if (s->ne > ((size_t)s->nb << (s->nep ? 2 : 1)) && s->nb < (UINT32_C(1) << 30)) {
-        /* With two tiers an epoch's arrival fills the calendar to about two entries a bucket at
-         * once, and new events join it: allow twice that before growing. */
+    } else if (s->ne > 2 * (size_t)s->nb && s->nb < (UINT32_C(1) << 30)) {
         /* Stale entries may make up the excess: dropped by a rebuild at the same size, they need no
          * more buckets. */
         uint32_t nb = s->nb;
@@ -715,7 +947,7 @@ static void sim_tune_check(sim *s)
         sim_rebuild(s, s->nb / 2);
     } else if ((s->ops += SIM_TUNE_EVERY) >= SIM_TUNE_OPS && s->ops >= s->ne) {
         /* At least n operations between checks keep the O(n) rebuild amortised O(1). */
-        if (s->work > (uint64_t)SIM_TUNE_COST * s->ops && s->n >= 2 && !s->nep)
+        if (s->work > (uint64_t)SIM_TUNE_COST * s->ops && s->n >= 2)
             sim_rebuild(s, s->nb);
         s->work = 0;
         s->ops = 0;
@@ -803,6 +1035,10 @@ void sim_free(sim *s)
         free(s->ep[k].e);
     free(s->ep);
     free(s->gather);
+    free(s->run);
+    free(s->near);
+    free(s->sortbuf);
+    free(s->count);
     free(s->pool);
     free(s->slots);
     free(s->scratch);
@@ -894,28 +1130,34 @@ bool sim_event_time(const sim *s, sim_event_id id, int64_t *at_ns)
 
 bool sim_next_time(sim *s, int64_t *at_ns)
 {
-    sim_block *b = sim_find_min(s);
-    if (!b)
+    const sim_entry *m = sim_find_min(s);
+    if (!m)
         return false;
-    *at_ns = b->e[0].at;
+    *at_ns = m->at;
     return true;
 }
 
 bool sim_step(sim *s)
 {
-    sim_block *b = sim_find_min(s);
-    if (!b)
+    const sim_entry *m = sim_find_min(s);
+    if (!m)
         return false;
-    uint32_t sl = b->e[0].slot;
-    /* The slots of the events a few windows ahead are likely to fire soon: start fetching them. */
-    uint32_t mask = s->nb - 1;
-    __builtin_prefetch(&s->slots[s->bk[(uint64_t)(s->cur + SIM_PREFETCH_AHEAD) & mask].e[0].slot]);
+    uint32_t sl = m->slot;
+    /* The slots of the events a little ahead are likely to fire soon: start fetching them. */
+    if (s->from == SIM_FROM_RUN) {
+        if (s->rpos + SIM_PREFETCH_RUN < s->nrun)
+            __builtin_prefetch(&s->slots[s->run[s->rpos + SIM_PREFETCH_RUN].slot]);
+    } else {
+        uint32_t mask = s->nb - 1;
+        __builtin_prefetch(
+            &s->slots[s->bk[(uint64_t)(s->cur + SIM_PREFETCH_AHEAD) & mask].e[0].slot]);
+    }
     sim_slot *e = &s->slots[sl];
     sim_handler fn = e->fn;
     void *arg = e->arg;
     assert(e->at >= s->now);
     s->now = e->at;
-    sim_pop_front(s, b);
+    sim_pop_min(s);
     /* Released before the handler runs, so that the handler sees its own id as fired. */
     sim_slot_release(s, sl);
     s->n--;
@@ -939,8 +1181,8 @@ uint64_t sim_run_until(sim *s, int64_t end_ns)
     uint64_t start = s->fired;
     s->stop = false;
     for (;;) {
-        sim_block *b = sim_find_min(s);
-        if (!b || b->e[0].at > end_ns)
+        const sim_entry *m = sim_find_min(s);
+        if (!m || m->at > end_ns)
             break;
         sim_step(s);
         if (s->stop) {

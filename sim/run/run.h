@@ -33,7 +33,7 @@ typedef struct sim_run_options {
 int sim_run_file(const sim_run_options *opt);
 
 /* The default results database beside a scenario: two-site.json -> two-site.db. Returns a string the
- * caller frees, or NULL when out of memory. */
+ * caller frees. */
 char *sim_run_default_db_path(const char *scenario_path);
 
 /* The outcome of simulating an already loaded scenario, for tests and planning. */

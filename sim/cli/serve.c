@@ -146,7 +146,7 @@ static bool serve_replay(const serve *s, const char *text, int64_t at_ns, json_t
     if (!sc)
         return false;
     report_results *res = report_results_new(sc);
-    sim_live *live = res ? sim_live_new(sc, res) : NULL;
+    sim_live *live = sim_live_new(sc, res);
     if (!live) {
         json_array_append_new(problems, json_string("internal error: the run could not start"));
         report_results_free(res);

@@ -219,8 +219,6 @@ static int point_exec(const plan_ctx *c, const sim_plan_point *p, const char *db
         goto out;
     }
     results = report_results_new(sc);
-    if (!results)
-        goto out;
     report_results_add_diags(results, &diags);
     if (db_file) {
         char sha[65];

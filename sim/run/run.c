@@ -672,10 +672,6 @@ bool sim_run_checked(const drs_scenario *sc, bool *violated, sim_violation *viol
     run_check chk = {0};
     *violated = false;
     report_results *results = report_results_new(sc);
-    if (!results) {
-        fprintf(stderr, "drsim: out of memory\n");
-        return false;
-    }
     bool ok = run_simulate(sc, results, false, events, &chk, NULL);
     if (ok && chk.violated) {
         *violated = true;
@@ -701,8 +697,6 @@ bool sim_run_scenario(const drs_scenario *sc, sim_run_outcome *out)
 {
     memset(out, 0, sizeof *out);
     out->results = report_results_new(sc);
-    if (!out->results)
-        return false;
     if (!sim_run_simulate(sc, out->results, false, &out->events)) {
         report_results_free(out->results);
         out->results = NULL;
@@ -809,8 +803,6 @@ int sim_run_file(const sim_run_options *opt)
     }
 
     results = report_results_new(sc);
-    if (!results)
-        goto out;
     report_results_add_diags(results, &diags);
 
     /* A scenario from standard input has no path to put a database beside: without --db the run

@@ -362,8 +362,7 @@ bool report_job_is_failover(const char *name);
 
 /* The HTML report's link, RPO-across-the-VMs, recovery-point, replica-storage and failover charts
  * of r up to end_ns (in that order), each as a standalone SVG document that carries the report's
- * style (so a page can show it as an image, unstyled by its own CSS). Returns a NULL-terminated array the caller frees with report_html_svgs_free; NULL
- * when memory runs out. */
+ * style (so a page can show it as an image, unstyled by its own CSS). Returns a NULL-terminated array the caller frees with report_html_svgs_free. */
 char **report_html_chart_svgs(const report_results *r, int64_t end_ns);
 void report_html_svgs_free(char **svgs);
 

@@ -125,8 +125,8 @@ static size_t rpo_path(FILE *out, const report_rpo_point *pts, size_t n, int64_t
             }
             for (size_t k = k0; k < HTML_BUCKETS; k++) {
                 double s = fmax((double)a, t0 + (double)k * w);
-                double e = k + 1 == HTML_BUCKETS ? (double)b
-                                                 : fmin((double)b, t0 + (double)(k + 1) * w);
+                double e =
+                    k + 1 == HTML_BUCKETS ? (double)b : fmin((double)b, t0 + (double)(k + 1) * w);
                 if (e < s)
                     break;
                 html_bucket_put(&bk[k], s, s - (double)c);

@@ -87,8 +87,8 @@ static void rpo_sort_ends(rpo_end *e, size_t n)
 }
 
 /* Quantiles qs[0..nq) (ascending) of the pieces; total_ns is the sum of their lengths. */
-static void rpo_quantiles(const rpo_piece *p, size_t k, int64_t total_ns, const double *qs, size_t nq,
-                          double *out)
+static void rpo_quantiles(const rpo_piece *p, size_t k, int64_t total_ns, const double *qs,
+                          size_t nq, double *out)
 {
     rpo_end *ends = drs_xmalloc(2 * k * sizeof *ends);
     for (size_t i = 0; i < k; i++) {

@@ -211,9 +211,9 @@ typedef struct report_expect_result {
     double min, max;      /* equals sets both */
 } report_expect_result;
 
-/* New, empty results for a run of sc. Copies every name it needs: sc may be freed afterwards. Derives
- * which link each VM's replication crosses from its cloud pair. The caller owns the result and frees
- * it with report_results_free. */
+/* New, empty results for a run of sc. Copies every name it needs: sc may be freed afterwards.
+ * Derives which link each VM's replication crosses from its cloud pair. The caller owns the result
+ * and frees it with report_results_free. */
 report_results *report_results_new(const drs_scenario *sc);
 void report_results_free(report_results *r); /* NULL is a no-op; does not close an attached db */
 
@@ -362,7 +362,8 @@ bool report_job_is_failover(const char *name);
 
 /* The HTML report's link, RPO-across-the-VMs, recovery-point, replica-storage and failover charts
  * of r up to end_ns (in that order), each as a standalone SVG document that carries the report's
- * style (so a page can show it as an image, unstyled by its own CSS). Returns a NULL-terminated array the caller frees with report_html_svgs_free. */
+ * style (so a page can show it as an image, unstyled by its own CSS). Returns a NULL-terminated
+ * array the caller frees with report_html_svgs_free. */
 char **report_html_chart_svgs(const report_results *r, int64_t end_ns);
 void report_html_svgs_free(char **svgs);
 

@@ -347,7 +347,8 @@ static void plan_print_table(plan_state *s, bool by_value)
     char head[64];
     snprintf(head, sizeof head, "RPO %s (worst VM)", pct);
     fprintf(o, "%-32s %-7s %s\n", head, "target", s->c.db_path ? "run" : "");
-    const sim_plan_point **rows = drs_xcalloc(out->point_count ? out->point_count : 1, sizeof *rows);
+    const sim_plan_point **rows =
+        drs_xcalloc(out->point_count ? out->point_count : 1, sizeof *rows);
     for (size_t i = 0; i < out->point_count; i++)
         rows[i] = &out->points[i];
     if (by_value)
@@ -475,8 +476,7 @@ static bool plan_write_html(plan_state *s, const char *summary, drs_error *err)
                                              [PLAN_INTEGER] = REPORT_PLAN_NUMBER,
                                              [PLAN_NUMBER] = REPORT_PLAN_NUMBER};
     json_t *nm = json_object_get(s->c.base, "name");
-    report_plan_chart chart = {.scenario =
-                                   json_is_string(nm) ? json_string_value(nm) : s->c.name,
+    report_plan_chart chart = {.scenario = json_is_string(nm) ? json_string_value(nm) : s->c.name,
                                .x_path = s->c.dims[0].path,
                                .x_unit = units[s->c.dims[0].kind],
                                .series_names = (const char *const *)names,

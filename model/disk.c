@@ -418,18 +418,9 @@ uint64_t model_disk_log_extent_bytes(const model_disk *d, uint64_t extent)
     return s ? s->val : 0;
 }
 
-static void log_grow_touched(disk_log *l)
-{
-    l->touched_cap = l->touched_cap ? l->touched_cap * 2 : 64;
-    l->touched = realloc(l->touched, l->touched_cap * sizeof *l->touched);
-    if (!l->touched)
-        abort();
-}
-
 static inline void log_push_touched(disk_log *l, uint64_t extent)
 {
-    if (l->touched_count == l->touched_cap)
-        log_grow_touched(l);
+    DRS_GROW(l->touched, l->touched_cap, l->touched_count + 1);
     l->touched[l->touched_count++] = extent;
 }
 
@@ -736,9 +727,7 @@ static void log_sort_touched(disk_log *l)
         sorted = l->touched[i - 1] < l->touched[i];
     if (sorted)
         return;
-    uint64_t *tmp = malloc(n * sizeof *tmp);
-    if (!tmp)
-        abort();
+    uint64_t *tmp = drs_xmalloc(n * sizeof *tmp);
     model_extents_sort(l->touched, n, tmp);
     free(tmp);
 }
@@ -786,9 +775,7 @@ void model_disk_log_take(model_disk *d, int64_t now_ns, drs_delta *out)
         out->coalesced_bytes = l->coalesced;
         if (l->touched_count) {
             log_sort_touched(l);
-            out->extents = malloc(l->touched_count * sizeof *out->extents);
-            if (!out->extents)
-                abort();
+            out->extents = drs_xmalloc(l->touched_count * sizeof *out->extents);
             for (size_t i = 0; i < l->touched_count; i++) {
                 uint64_t e = l->touched[i];
                 uint64_t v = d->cells && e < d->active_extents ? cell_version(&d->cells[e])
@@ -815,9 +802,7 @@ void model_disk_apply(model_disk *replica, const drs_delta *delta, model_disk_un
     if (replica->fluid || !delta->extent_count)
         return;
     if (undo) {
-        undo->extents = malloc(delta->extent_count * sizeof *undo->extents);
-        if (!undo->extents)
-            abort();
+        undo->extents = drs_xmalloc(delta->extent_count * sizeof *undo->extents);
         undo->count = delta->extent_count;
     }
     for (size_t i = 0; i < delta->extent_count; i++) {
@@ -896,12 +881,7 @@ typedef struct ev_list {
 
 static void ev_push(ev_list *l, uint64_t extent, uint64_t version)
 {
-    if (l->count == l->cap) {
-        l->cap = l->cap ? l->cap * 2 : 64;
-        l->items = realloc(l->items, l->cap * sizeof *l->items);
-        if (!l->items)
-            abort();
-    }
+    DRS_GROW(l->items, l->cap, l->count + 1);
     l->items[l->count++] = (drs_extent_version){extent, version};
 }
 

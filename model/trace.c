@@ -61,9 +61,7 @@ static bool trace_u64(const char *s, uint64_t *out)
  * overlapping ranges in the order they were traced. */
 static void trace_sort(trace_write *w, size_t n)
 {
-    trace_write *tmp = malloc(n * sizeof *tmp);
-    if (!tmp)
-        abort();
+    trace_write *tmp = drs_xmalloc(n * sizeof *tmp);
     for (size_t width = 1; width < n; width *= 2) {
         for (size_t lo = 0; lo < n; lo += 2 * width) {
             size_t mid = lo + width < n ? lo + width : n;
@@ -84,9 +82,7 @@ static void trace_sort(trace_write *w, size_t n)
 /* Reads the records of f (named path in messages) into a trace. Closes nothing. */
 static model_trace *trace_read(FILE *f, const char *path, drs_error *err)
 {
-    model_trace *t = calloc(1, sizeof *t);
-    if (!t)
-        abort();
+    model_trace *t = drs_xcalloc(1, sizeof *t);
     size_t cap = 0;
     char line[TRACE_MAX_LINE + 1];
     unsigned long lineno = 0;
@@ -144,10 +140,7 @@ static model_trace *trace_read(FILE *f, const char *path, drs_error *err)
                           path, lineno, TRACE_MAX_WRITES);
             break;
         }
-        if (t->count == cap) {
-            cap = cap ? cap * 2 : 1024;
-            t->writes = drs_xrealloc(t->writes, cap, sizeof *t->writes);
-        }
+        DRS_GROW(t->writes, cap, t->count + 1);
         /* at_ns holds the raw tick for now; made relative once the first tick is known */
         t->writes[t->count++] = (trace_write){(int64_t)tick, offset, size};
         t->total_bytes += size;
@@ -173,9 +166,7 @@ static model_trace *trace_read(FILE *f, const char *path, drs_error *err)
         sorted = t->writes[i - 1].at_ns <= t->writes[i].at_ns;
     if (!sorted)
         trace_sort(t->writes, t->count);
-    t->cum_bytes = malloc((t->count + 1) * sizeof *t->cum_bytes);
-    if (!t->cum_bytes)
-        abort();
+    t->cum_bytes = drs_xmalloc((t->count + 1) * sizeof *t->cum_bytes);
     t->cum_bytes[0] = 0;
     for (size_t i = 0; i < t->count; i++)
         t->cum_bytes[i + 1] = t->cum_bytes[i] + t->writes[i].size_bytes;

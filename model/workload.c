@@ -43,9 +43,7 @@ struct model_workload {
 model_workload *model_workload_new(const drs_workload *desc, const model_trace *trace,
                                    int64_t start_ns, drs_error *err)
 {
-    model_workload *wl = calloc(1, sizeof *wl);
-    if (!wl)
-        abort();
+    model_workload *wl = drs_xcalloc(1, sizeof *wl);
     wl->kind = desc->kind;
     wl->write_size = desc->write_size_bytes ? desc->write_size_bytes : 64 * 1024;
     wl->hot_set = desc->hot_set;
@@ -262,9 +260,7 @@ static void wl_place_region(model_workload *wl, model_disk *disk, uint64_t first
         uint64_t seed = wl_seed(rng);
         if (n > wl->counts_cap) {
             free(wl->counts);
-            wl->counts = malloc((size_t)n * sizeof *wl->counts);
-            if (!wl->counts)
-                abort();
+            wl->counts = drs_xmalloc((size_t)n * sizeof *wl->counts);
             wl->counts_cap = (size_t)n;
         }
         memset(wl->counts, 0, (size_t)n * sizeof *wl->counts);

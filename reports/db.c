@@ -182,6 +182,7 @@ static bool db_path_usable(const char *path, drs_error *err)
 
 report_db *report_db_open(const char *path, drs_error *err)
 {
+    /* raw calloc: the database writer survives a failed allocation (engine/shared/alloc.h) */
     report_db *db = calloc(1, sizeof *db);
     if (!db) {
         drs_fail(err, DRS_EINTERNAL, "", "out of memory");
@@ -465,6 +466,7 @@ static void db_put_sample(report_db *db, int64_t at_ns, int kind, int vm, int64_
     size_t i = (size_t)vm * REPORT_SERIES_KINDS + (size_t)kind;
     series_buf *b = &db->series[i];
     if (!b->t) {
+        /* raw malloc: the database writer survives a failed allocation (engine/shared/alloc.h) */
         b->t = malloc(SERIES_CHUNK * sizeof *b->t);
         b->v = malloc(SERIES_CHUNK * sizeof *b->v);
         if (!b->t || !b->v) {
@@ -505,6 +507,7 @@ static void db_put_rpo(report_db *db, int vm, const report_rpo_point *pts, size_
 {
     if (!db_ready(db) || n == 0 || vm < 0 || (size_t)vm >= db->vm_count)
         return;
+    /* raw malloc: the database writer survives a failed allocation (engine/shared/alloc.h) */
     int64_t *cap = malloc(n * sizeof *cap), *at = malloc(n * sizeof *at);
     if (!cap || !at) {
         free(cap);
@@ -561,6 +564,7 @@ static void db_put_subjects(report_db *db, const report_results *r)
         return;
     size_t nvm = report_results_vm_count(r);
     if (!db->vm_names) {
+        /* raw calloc: the database writer survives a failed allocation (engine/shared/alloc.h) */
         db->vm_names = calloc(nvm ? nvm : 1, sizeof *db->vm_names);
         db->series = calloc(nvm ? nvm * REPORT_SERIES_KINDS : 1, sizeof *db->series);
         db->rpo_seq = calloc(nvm ? nvm : 1, sizeof *db->rpo_seq);
@@ -569,6 +573,7 @@ static void db_put_subjects(report_db *db, const report_results *r)
             return;
         }
         db->vm_count = nvm;
+        /* raw strdup: the database writer survives a failed allocation (engine/shared/alloc.h) */
         for (size_t i = 0; i < nvm; i++)
             if (!(db->vm_names[i] = strdup(report_results_vm(r, i)->name))) {
                 db_fail(db, NULL, "out of memory");

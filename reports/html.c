@@ -9,6 +9,7 @@
 #include "format.h"
 #include "html_internal.h"
 #include "output.h"
+#include "engine/shared/alloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,11 +41,7 @@ static void section_rpo(FILE *out, const report_results *r, int64_t end)
         "peaks. Then the worst VMs one by one, drawn exactly from every breakpoint.</p>\n",
         out);
     size_t cap = HTML_RPO_WORST + HTML_RPO_MORE;
-    size_t *worst = malloc(cap * sizeof *worst);
-    if (!worst) {
-        fputs("</section>\n", out);
-        return;
-    }
+    size_t *worst = drs_xmalloc(cap * sizeof *worst);
     size_t nw = html_chart_fleet(out, r, end, worst, cap);
     /* A VM whose RPO was never defined has no sawtooth to show; with few VMs it still gets its
      * (empty) chart, so every VM of a small run is there. */
@@ -677,9 +674,7 @@ char **report_html_chart_svgs(const report_results *r, int64_t end_ns)
 {
     /* The links, then RPO across the VMs, recovery points, replica storage and failovers. */
     size_t nl = report_results_link_count(r), nc = nl + 4;
-    char **svgs = calloc(nc + 1, sizeof *svgs);
-    if (!svgs)
-        return NULL;
+    char **svgs = drs_xcalloc(nc + 1, sizeof *svgs);
     size_t k = 0;
     for (size_t i = 0; i < nc; i++) {
         char *html = NULL;

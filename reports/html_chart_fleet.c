@@ -9,6 +9,7 @@
  * carries its numbers (data-p50-ns, data-p95-ns, data-max-ns) and a tooltip naming the worst VM. */
 #include "format.h"
 #include "html_internal.h"
+#include "engine/shared/alloc.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -33,16 +34,11 @@ static int64_t nearest_rank(const int64_t *v, size_t m, double q)
     return v[k ? k - 1 : 0];
 }
 
-bool html_fleet_compute(const report_results *r, int64_t end, size_t nb, html_fleet_bucket *out)
+void html_fleet_compute(const report_results *r, int64_t end, size_t nb, html_fleet_bucket *out)
 {
     size_t nvm = report_results_vm_count(r);
-    int64_t *val = malloc((nvm ? nvm : 1) * nb * sizeof *val); /* [bucket][vm], -1: undefined */
-    int64_t *row = malloc((nvm ? nvm : 1) * sizeof *row);
-    if (!val || !row) {
-        free(val);
-        free(row);
-        return false;
-    }
+    int64_t *val = drs_xcalloc((nvm ? nvm : 1) * nb, sizeof *val); /* [bucket][vm], -1: undefined */
+    int64_t *row = drs_xmalloc((nvm ? nvm : 1) * sizeof *row);
     for (size_t i = 0; i < nvm * nb; i++)
         val[i] = -1;
     for (size_t k = 0; k < nb; k++)
@@ -100,7 +96,6 @@ bool html_fleet_compute(const report_results *r, int64_t end, size_t nb, html_fl
     }
     free(val);
     free(row);
-    return true;
 }
 
 /* VMs by their largest RPO, largest first. */
@@ -138,13 +133,9 @@ static void fleet_line(FILE *out, const char *cls, const html_fleet_bucket *b, s
 size_t html_chart_fleet(FILE *out, const report_results *r, int64_t end, size_t *worst, size_t cap)
 {
     size_t nvm = report_results_vm_count(r), nb = HTML_FLEET_BUCKETS;
-    html_fleet_bucket *b = malloc(nb * sizeof *b);
-    fleet_rank *rank = malloc((nvm ? nvm : 1) * sizeof *rank);
-    if (!b || !rank || !html_fleet_compute(r, end, nb, b)) {
-        free(b);
-        free(rank);
-        return 0;
-    }
+    html_fleet_bucket *b = drs_xmalloc(nb * sizeof *b);
+    fleet_rank *rank = drs_xmalloc((nvm ? nvm : 1) * sizeof *rank);
+    html_fleet_compute(r, end, nb, b);
     size_t ranked = 0;
     for (size_t v = 0; v < nvm; v++) {
         size_t n;

@@ -12,6 +12,7 @@
  * over data-x0 to data-x1) so tools can read a bar's time back from its x. */
 #include "format.h"
 #include "html_internal.h"
+#include "engine/shared/alloc.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -239,9 +240,7 @@ static void lane_groups(FILE *out, const report_results *r, const html_scale *x,
                         const gantt_bar *bars, size_t n, size_t lane, double top, double h,
                         bool by_kind)
 {
-    const gantt_bar **in = malloc(n * sizeof *in);
-    if (!in)
-        return;
+    const gantt_bar **in = drs_xmalloc(n * sizeof *in);
     size_t m = 0;
     for (size_t i = 0; i < n; i++)
         if (bars[i].lane == lane)
@@ -291,13 +290,8 @@ void html_chart_gantt(FILE *out, const report_results *r, int64_t end)
     bool focus = nf > 0;
     for (size_t i = 0; i < nj && !focus; i++)
         focus = job_is_failover(report_results_job(r, i));
-    gantt_bar *bars = malloc((nj + nf + 1) * sizeof *bars);
-    gantt_lane *lanes = malloc((nj + nf + 1) * sizeof *lanes);
-    if (!bars || !lanes) {
-        free(bars);
-        free(lanes);
-        return;
-    }
+    gantt_bar *bars = drs_xmalloc((nj + nf + 1) * sizeof *bars);
+    gantt_lane *lanes = drs_xmalloc((nj + nf + 1) * sizeof *lanes);
     size_t n = 0;
     for (size_t i = 0; i < nf; i++) {
         const report_failover *f = report_results_failover(r, i);
@@ -332,15 +326,8 @@ void html_chart_gantt(FILE *out, const report_results *r, int64_t end)
         }
     }
     /* Lanes in the order their first bar starts; bars follow their lane's new place. */
-    size_t *where = malloc((nl ? nl : 1) * sizeof *where);
-    gantt_lane *sorted = malloc((nl ? nl : 1) * sizeof *sorted);
-    if (!where || !sorted) {
-        free(where);
-        free(sorted);
-        free(bars);
-        free(lanes);
-        return;
-    }
+    size_t *where = drs_xmalloc((nl ? nl : 1) * sizeof *where);
+    gantt_lane *sorted = drs_xmalloc((nl ? nl : 1) * sizeof *sorted);
     memcpy(sorted, lanes, nl * sizeof *lanes);
     qsort(sorted, nl, sizeof *sorted, lane_cmp);
     for (size_t i = 0; i < nl; i++)

@@ -4,6 +4,7 @@
  * of each time bucket. */
 #include "format.h"
 #include "html_internal.h"
+#include "engine/shared/alloc.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -31,19 +32,17 @@ static void throughput_path(FILE *out, const html_scale *x, const html_scale *y,
         for (size_t i = 0; i < n; i++)
             html_pen_to(&p, (double)s[i].at_ns, sample_Bps(&s[i], raw));
     } else {
-        html_bucket *bk = calloc(HTML_BUCKETS, sizeof *bk);
-        if (bk) {
-            double w = (x->v1 - x->v0) / HTML_BUCKETS;
-            for (size_t i = 0; i < n; i++) {
-                double k = floor(((double)s[i].at_ns - x->v0) / w);
-                size_t kk = k < 0 ? 0 : k >= HTML_BUCKETS ? HTML_BUCKETS - 1 : (size_t)k;
-                html_bucket_put(&bk[kk], (double)s[i].at_ns, sample_Bps(&s[i], raw));
-            }
-            for (size_t k = 0; k < HTML_BUCKETS; k++)
-                if (bk[k].any)
-                    html_pen_bucket(&p, &bk[k]);
-            free(bk);
+        html_bucket *bk = drs_xcalloc(HTML_BUCKETS, sizeof *bk);
+        double w = (x->v1 - x->v0) / HTML_BUCKETS;
+        for (size_t i = 0; i < n; i++) {
+            double k = floor(((double)s[i].at_ns - x->v0) / w);
+            size_t kk = k < 0 ? 0 : k >= HTML_BUCKETS ? HTML_BUCKETS - 1 : (size_t)k;
+            html_bucket_put(&bk[kk], (double)s[i].at_ns, sample_Bps(&s[i], raw));
         }
+        for (size_t k = 0; k < HTML_BUCKETS; k++)
+            if (bk[k].any)
+                html_pen_bucket(&p, &bk[k]);
+        free(bk);
     }
     if (!raw) {
         html_pen_to(&p, (double)s[n - 1].at_ns, 0);

@@ -5,6 +5,7 @@
  * RPO peak, which the page and the fleet chart use. */
 #include "format.h"
 #include "html_internal.h"
+#include "engine/shared/alloc.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -97,55 +98,53 @@ static size_t rpo_path(FILE *out, const report_rpo_point *pts, size_t n, int64_t
             prev_end = b;
         }
     } else {
-        html_bucket *bk = calloc(HTML_BUCKETS, sizeof *bk);
-        if (bk) {
-            /* Buckets are filled in time order. Where RPO was undefined between two pieces (a
-             * gap, however short), the buckets filled so far are written and the pen lifted, so
-             * that no line crosses the gap even when it lies inside one bucket. */
-            double t0 = x->v0, w = (x->v1 - x->v0) / HTML_BUCKETS;
-            size_t k_lo = 0, k_hi = 0; /* buckets [k_lo, k_hi] hold what is not written yet */
-            bool any = false;
-            int64_t prev_end = -1;
-            for (size_t i = 0; i < n; i++) {
-                if (!html_rpo_piece(pts, n, i, end, &a, &b, &c))
-                    continue;
-                size_t k0 = (size_t)fmax(0, floor(((double)a - t0) / w));
-                if (k0 >= HTML_BUCKETS)
-                    k0 = HTML_BUCKETS - 1;
-                if (any && a != prev_end) {
-                    for (size_t k = k_lo; k <= k_hi; k++) {
-                        if (!bk[k].any)
-                            p.down = false;
-                        else
-                            html_pen_bucket(&p, &bk[k]);
-                        bk[k] = (html_bucket){0};
-                    }
-                    p.down = false;
-                    k_lo = k0;
+        html_bucket *bk = drs_xcalloc(HTML_BUCKETS, sizeof *bk);
+        /* Buckets are filled in time order. Where RPO was undefined between two pieces (a
+         * gap, however short), the buckets filled so far are written and the pen lifted, so
+         * that no line crosses the gap even when it lies inside one bucket. */
+        double t0 = x->v0, w = (x->v1 - x->v0) / HTML_BUCKETS;
+        size_t k_lo = 0, k_hi = 0; /* buckets [k_lo, k_hi] hold what is not written yet */
+        bool any = false;
+        int64_t prev_end = -1;
+        for (size_t i = 0; i < n; i++) {
+            if (!html_rpo_piece(pts, n, i, end, &a, &b, &c))
+                continue;
+            size_t k0 = (size_t)fmax(0, floor(((double)a - t0) / w));
+            if (k0 >= HTML_BUCKETS)
+                k0 = HTML_BUCKETS - 1;
+            if (any && a != prev_end) {
+                for (size_t k = k_lo; k <= k_hi; k++) {
+                    if (!bk[k].any)
+                        p.down = false;
+                    else
+                        html_pen_bucket(&p, &bk[k]);
+                    bk[k] = (html_bucket){0};
                 }
-                for (size_t k = k0; k < HTML_BUCKETS; k++) {
-                    double s = fmax((double)a, t0 + (double)k * w);
-                    double e = k + 1 == HTML_BUCKETS ? (double)b
-                                                     : fmin((double)b, t0 + (double)(k + 1) * w);
-                    if (e < s)
-                        break;
-                    html_bucket_put(&bk[k], s, s - (double)c);
-                    html_bucket_put(&bk[k], e, e - (double)c);
-                    k_hi = k > k_hi ? k : k_hi;
-                    if (e >= (double)b)
-                        break;
-                }
-                any = true;
-                prev_end = b;
+                p.down = false;
+                k_lo = k0;
             }
-            for (size_t k = k_lo; any && k < HTML_BUCKETS; k++) {
-                if (!bk[k].any)
-                    p.down = false;
-                else
-                    html_pen_bucket(&p, &bk[k]);
+            for (size_t k = k0; k < HTML_BUCKETS; k++) {
+                double s = fmax((double)a, t0 + (double)k * w);
+                double e =
+                    k + 1 == HTML_BUCKETS ? (double)b : fmin((double)b, t0 + (double)(k + 1) * w);
+                if (e < s)
+                    break;
+                html_bucket_put(&bk[k], s, s - (double)c);
+                html_bucket_put(&bk[k], e, e - (double)c);
+                k_hi = k > k_hi ? k : k_hi;
+                if (e >= (double)b)
+                    break;
             }
-            free(bk);
+            any = true;
+            prev_end = b;
         }
+        for (size_t k = k_lo; any && k < HTML_BUCKETS; k++) {
+            if (!bk[k].any)
+                p.down = false;
+            else
+                html_pen_bucket(&p, &bk[k]);
+        }
+        free(bk);
     }
     fputs("\"/>\n", out);
     return p.points;

@@ -11,6 +11,7 @@
  * minimum and maximum of each time bucket, so peaks survive. */
 #include "format.h"
 #include "html_internal.h"
+#include "engine/shared/alloc.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -36,8 +37,6 @@ static size_t merge_times(const int64_t *a, size_t na, const report_storage_samp
     return n;
 }
 
-/* The total over every VM at each time of *times (the caller frees both); its step count, or 0
- * when there is none or memory runs out. */
 /* Series i of the sites' storage (by_storage) or of the VMs. */
 static const report_storage_sample *series_of(const report_results *r, bool by_storage, size_t i,
                                               size_t *n)
@@ -46,6 +45,8 @@ static const report_storage_sample *series_of(const report_results *r, bool by_s
                       : report_results_storage_samples(r, i, n);
 }
 
+/* The total over every VM at each time of *times (the caller frees both); its step count, or 0
+ * when there is none. */
 static size_t storage_total(const report_results *r, bool by_storage, int64_t **times,
                             double **total)
 {
@@ -58,20 +59,12 @@ static size_t storage_total(const report_results *r, bool by_storage, int64_t **
         const report_storage_sample *s = series_of(r, by_storage, v, &n);
         if (!n)
             continue;
-        int64_t *u = malloc((nt + n) * sizeof *u);
-        if (!u) {
-            free(t);
-            return 0;
-        }
+        int64_t *u = drs_xmalloc((nt + n) * sizeof *u);
         nt = merge_times(t, nt, s, n, u);
         free(t);
         t = u;
     }
-    double *d = calloc(nt ? nt : 1, sizeof *d);
-    if (!d) {
-        free(t);
-        return 0;
-    }
+    double *d = drs_xcalloc(nt ? nt : 1, sizeof *d);
     for (size_t v = 0; v < nvm; v++) {
         size_t n, k = 0;
         const report_storage_sample *s = series_of(r, by_storage, v, &n);
@@ -110,26 +103,24 @@ static void step_path(FILE *out, const char *cls, const char *color, const int64
             html_pen_to(&p, (double)(t1 > t[i] ? t1 : t[i]), v[i]);
         }
     } else {
-        html_bucket *bk = calloc(HTML_BUCKETS, sizeof *bk);
-        if (bk) {
-            double w = (x->v1 - x->v0) / HTML_BUCKETS;
-            for (size_t i = 0; i < n; i++) {
-                /* A step covers every bucket from its start to the next step's. */
-                double t0 = (double)t[i], t1 = (double)(i + 1 < n ? t[i + 1] : end);
-                double kf = floor((t0 - x->v0) / w);
-                size_t k = kf < 0 ? 0 : kf >= HTML_BUCKETS ? HTML_BUCKETS - 1 : (size_t)kf;
-                for (; k < HTML_BUCKETS; k++) {
-                    double s = fmax(t0, x->v0 + (double)k * w);
-                    html_bucket_put(&bk[k], s, v[i]);
-                    if (x->v0 + (double)(k + 1) * w >= t1)
-                        break;
-                }
+        html_bucket *bk = drs_xcalloc(HTML_BUCKETS, sizeof *bk);
+        double w = (x->v1 - x->v0) / HTML_BUCKETS;
+        for (size_t i = 0; i < n; i++) {
+            /* A step covers every bucket from its start to the next step's. */
+            double t0 = (double)t[i], t1 = (double)(i + 1 < n ? t[i + 1] : end);
+            double kf = floor((t0 - x->v0) / w);
+            size_t k = kf < 0 ? 0 : kf >= HTML_BUCKETS ? HTML_BUCKETS - 1 : (size_t)kf;
+            for (; k < HTML_BUCKETS; k++) {
+                double s = fmax(t0, x->v0 + (double)k * w);
+                html_bucket_put(&bk[k], s, v[i]);
+                if (x->v0 + (double)(k + 1) * w >= t1)
+                    break;
             }
-            for (size_t k = 0; k < HTML_BUCKETS; k++)
-                if (bk[k].any)
-                    html_pen_bucket(&p, &bk[k]);
-            free(bk);
         }
+        for (size_t k = 0; k < HTML_BUCKETS; k++)
+            if (bk[k].any)
+                html_pen_bucket(&p, &bk[k]);
+        free(bk);
     }
     if (area) {
         html_pen_to(&p, (double)end, v[n - 1]);
@@ -177,21 +168,15 @@ static int stor_rank_cmp(const void *pa, const void *pb)
     return (a->vm > b->vm) - (a->vm < b->vm);
 }
 
-/* A step series of samples as times and values for step_path; false when memory runs out. */
-static bool to_steps(const report_storage_sample *s, size_t n, int64_t **t, double **v)
+/* A step series of samples as times and values for step_path. */
+static void to_steps(const report_storage_sample *s, size_t n, int64_t **t, double **v)
 {
-    *t = malloc((n ? n : 1) * sizeof **t);
-    *v = malloc((n ? n : 1) * sizeof **v);
-    if (!*t || !*v) {
-        free(*t);
-        free(*v);
-        return false;
-    }
+    *t = drs_xmalloc((n ? n : 1) * sizeof **t);
+    *v = drs_xmalloc((n ? n : 1) * sizeof **v);
     for (size_t k = 0; k < n; k++) {
         (*t)[k] = s[k].at_ns;
         (*v)[k] = (double)s[k].bytes;
     }
-    return true;
 }
 
 static uint64_t samples_peak(const report_storage_sample *s, size_t n)
@@ -217,7 +202,7 @@ void html_chart_storage(FILE *out, const report_results *r, int64_t end)
     for (size_t i = 0; i < nst && !by_storage; i++)
         by_storage = report_results_storage_used(r, i, &(size_t){0}) != NULL;
     size_t nt = storage_total(r, by_storage, &t, &total);
-    stor_rank *rank = malloc((nvm + nst + 1) * sizeof *rank);
+    stor_rank *rank = drs_xmalloc((nvm + nst + 1) * sizeof *rank);
     size_t ranked = 0, stores = 0;
     double vmax = 0, peak = 0;
     int64_t peak_at = 0;
@@ -229,14 +214,13 @@ void html_chart_storage(FILE *out, const report_results *r, int64_t end)
     vmax = peak;
     /* The sites' storage that held replicas, largest peak first: one line each, with its capacity
      * when the line would not be flattened by it (peak at least a tenth of the capacity). */
-    for (size_t i = 0; rank && i < nst; i++) {
+    for (size_t i = 0; i < nst; i++) {
         size_t n;
         const report_storage_sample *s = report_results_storage_used(r, i, &n);
         if (n)
             rank[stores++] = (stor_rank){i, samples_peak(s, n)};
     }
-    if (rank)
-        qsort(rank, stores, sizeof *rank, stor_rank_cmp);
+    qsort(rank, stores, sizeof *rank, stor_rank_cmp);
     for (size_t i = 0; i < stores && i < HTML_STORAGE_VMS; i++) {
         const report_storage_info *info = report_results_storage(r, rank[i].vm);
         vmax = fmax(vmax, (double)rank[i].peak);
@@ -244,15 +228,14 @@ void html_chart_storage(FILE *out, const report_results *r, int64_t end)
             vmax = fmax(vmax, (double)info->capacity_bytes);
     }
     /* Without storage (a run stored before it was kept), the VMs holding the most instead. */
-    stor_rank *vrank = rank ? rank + stores : NULL;
-    for (size_t v = 0; vrank && !stores && v < nvm; v++) {
+    stor_rank *vrank = rank + stores;
+    for (size_t v = 0; !stores && v < nvm; v++) {
         size_t n;
         const report_storage_sample *s = report_results_storage_samples(r, v, &n);
         if (n)
             vrank[ranked++] = (stor_rank){v, samples_peak(s, n)};
     }
-    if (vrank)
-        qsort(vrank, ranked, sizeof *vrank, stor_rank_cmp);
+    qsort(vrank, ranked, sizeof *vrank, stor_rank_cmp);
     bool lines = ranked > 1 && (double)vrank[0].peak * 20 >= peak;
     const double height = 260, bottom = height - CH_BOTTOM;
     html_scale x = {0, (double)(end > 0 ? end : 1), CH_LEFT, CH_LEFT + CH_PLOT_W};
@@ -291,8 +274,7 @@ void html_chart_storage(FILE *out, const report_results *r, int64_t end)
             const report_storage_sample *s = report_results_storage_used(r, rank[i].vm, &n);
             int64_t *vt;
             double *vv;
-            if (!to_steps(s, n, &vt, &vv))
-                continue;
+            to_steps(s, n, &vt, &vv);
             const char *col = line_colors[i];
             fprintf(out,
                     "<g class=\"storage\" data-storage=\"%zu\" data-peak-bytes=\"%" PRIu64
@@ -340,8 +322,7 @@ void html_chart_storage(FILE *out, const report_results *r, int64_t end)
             const report_storage_sample *s = report_results_storage_samples(r, vrank[i].vm, &n);
             int64_t *vt;
             double *vv;
-            if (!to_steps(s, n, &vt, &vv))
-                continue;
+            to_steps(s, n, &vt, &vv);
             const char *col = line_colors[i];
             step_path(out, "stor-vm", col, vt, vv, n, end, &x, &y, false);
             char label[80];

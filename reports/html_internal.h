@@ -57,8 +57,8 @@ typedef struct html_fleet_bucket {
     int64_t p50, p95, max;
     int max_vm; /* the VM with the maximum */
 } html_fleet_bucket;
-/* Fills b[0..nb). false when memory runs out. */
-bool html_fleet_compute(const report_results *r, int64_t end, size_t nb, html_fleet_bucket *b);
+/* Fills b[0..nb). */
+void html_fleet_compute(const report_results *r, int64_t end, size_t nb, html_fleet_bucket *b);
 /* The band chart with the worst VMs named; *worst (cap entries) gets the VMs by their largest RPO,
  * largest first, and the count is returned (VMs with a defined RPO only). */
 size_t html_chart_fleet(FILE *out, const report_results *r, int64_t end, size_t *worst, size_t cap);

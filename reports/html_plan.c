@@ -4,6 +4,7 @@
 #include "format.h"
 #include "html_internal.h"
 #include "output.h"
+#include "engine/shared/alloc.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -146,9 +147,9 @@ void html_chart_plan(FILE *out, const report_plan_chart *c)
         fputs("</text>\n", out);
     }
 
-    const report_plan_run **sorted = calloc(c->run_count ? c->run_count : 1, sizeof *sorted);
+    const report_plan_run **sorted = drs_xcalloc(c->run_count ? c->run_count : 1, sizeof *sorted);
     double lx = CH_LEFT;
-    for (size_t s = 0; s < c->series_count && sorted; s++) {
+    for (size_t s = 0; s < c->series_count; s++) {
         size_t n = 0;
         for (size_t i = 0; i < c->run_count; i++)
             if (c->runs[i].series == s)

@@ -6,6 +6,7 @@
  * finding belongs to) is derived again by the same code, so nothing is approximated. The file is
  * opened read-only: looking at results never changes them. */
 #include "reports_internal.h"
+#include "engine/shared/alloc.h"
 
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -319,9 +320,7 @@ static void load_series(loader *ld, report_results *r)
         const unsigned char *p = sqlite3_column_blob(s, 2);
         if (i < 0 || (size_t)i >= r->vm_count || !p || n == 0)
             continue;
-        int64_t *cap = malloc(n * sizeof *cap), *at = malloc(n * sizeof *at);
-        if (!cap || !at)
-            abort();
+        int64_t *cap = drs_xcalloc(n, sizeof *cap), *at = drs_xcalloc(n, sizeof *at);
         if (report_unpack(p, (size_t)sqlite3_column_bytes(s, 2), n, true, cap, at)) {
             vm_state *v = &r->vst[i];
             report_grow((void **)&v->rpo, &v->rpo_cap, v->rpo_n + n, sizeof *v->rpo);
@@ -348,9 +347,7 @@ static void load_storage(loader *ld, report_results *r, const name_ix *vms, size
         const unsigned char *blob = sqlite3_column_blob(s, 2);
         if (vm < 0 || !blob || n == 0)
             continue;
-        int64_t *t = malloc(n * sizeof *t), *v = malloc(n * sizeof *v);
-        if (!t || !v)
-            abort();
+        int64_t *t = drs_xcalloc(n, sizeof *t), *v = drs_xcalloc(n, sizeof *v);
         if (report_unpack(blob, (size_t)sqlite3_column_bytes(s, 2), n, false, t, v))
             for (size_t k = 0; k < n; k++)
                 report_results_storage_note(r, (size_t)vm, t[k], (uint64_t)v[k]);
@@ -370,9 +367,7 @@ static void load_site_storage(loader *ld, report_results *r)
     if (!present)
         return;
     size_t n = (size_t)ld_count(ld, "SELECT count(*) FROM storage WHERE run = ?1");
-    r->stor = calloc(n ? n : 1, sizeof *r->stor);
-    if (!r->stor)
-        abort();
+    r->stor = drs_xcalloc(n ? n : 1, sizeof *r->stor);
     s = ld_query(ld, "SELECT idx, site, classification, capacity_bytes FROM storage"
                      " WHERE run = ?1 ORDER BY idx");
     while (ld_row(ld, &s)) {
@@ -562,19 +557,12 @@ report_results *report_db_load(const char *path, int64_t run_id, report_run_row 
                              (size_t)ld_count(&ld, "SELECT count(*) FROM classifications"
                                                    " WHERE run = ?1"),
                              (size_t)ld_count(&ld, "SELECT count(*) FROM plans WHERE run = ?1"));
-    if (!r) {
-        drs_fail(err, DRS_EINTERNAL, "", "out of memory");
-        ld.failed = true;
-        goto out;
-    }
     r->class_count = (size_t)ld_count(&ld, "SELECT count(*) FROM classifications WHERE run = ?1");
     r->scenario_name = report_strdup(row.scenario);
     r->seed = row.seed;
     load_vms(&ld, r);
     load_subjects(&ld, r);
-    ix = calloc(r->vm_count ? r->vm_count : 1, sizeof *ix);
-    if (!ix)
-        abort();
+    ix = drs_xcalloc(r->vm_count ? r->vm_count : 1, sizeof *ix);
     for (size_t i = 0; i < r->vm_count; i++)
         ix[i] = (name_ix){r->vms[i].name, (int)i};
     qsort(ix, r->vm_count, sizeof *ix, name_ix_cmp);
@@ -644,9 +632,7 @@ bool report_db_write_samples(const char *path, int64_t run_id, FILE *out, drs_er
         const char *subject = (const char *)sqlite3_column_text(s, 1);
         size_t n = (size_t)sqlite3_column_int64(s, 2);
         const unsigned char *blob = sqlite3_column_blob(s, 3);
-        int64_t *t = malloc((n ? n : 1) * sizeof *t), *v = malloc((n ? n : 1) * sizeof *v);
-        if (!t || !v)
-            abort();
+        int64_t *t = drs_xcalloc(n ? n : 1, sizeof *t), *v = drs_xcalloc(n ? n : 1, sizeof *v);
         if (!blob || !report_unpack(blob, (size_t)sqlite3_column_bytes(s, 3), n, false, t, v)) {
             free(t);
             free(v);

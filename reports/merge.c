@@ -12,6 +12,7 @@
  * file descriptors. Rows go through prepared statements as sqlite3_values, which keeps their types.
  */
 #include "reports_internal.h"
+#include "engine/shared/alloc.h"
 
 #include <errno.h>
 #include <sqlite3.h>
@@ -96,18 +97,10 @@ static bool merge_table_load_columns(sqlite3 *h, const char *path, merge_table *
     int cap = 0;
     bool ok = true;
     while (ok && sqlite3_step(q) == SQLITE_ROW) {
-        if (t->ncols == cap) {
+        if (t->ncols == cap) { /* the two arrays share one capacity */
             cap = cap ? 2 * cap : 16;
-            char **cols = realloc(t->cols, (size_t)cap * sizeof *cols);
-            bool *is_run = realloc(t->is_run, (size_t)cap * sizeof *is_run);
-            if (cols)
-                t->cols = cols;
-            if (is_run)
-                t->is_run = is_run;
-            if (!cols || !is_run) {
-                ok = merge_oom(err);
-                break;
-            }
+            t->cols = drs_xrealloc(t->cols, (size_t)cap, sizeof *t->cols);
+            t->is_run = drs_xrealloc(t->is_run, (size_t)cap, sizeof *t->is_run);
         }
         t->is_run[t->ncols] = false;
         if (!(t->cols[t->ncols++] = sqlite3_mprintf("%s", sqlite3_column_text(q, 0))))
@@ -215,16 +208,7 @@ static bool merge_src_load_tables(merge_src *s, drs_error *err)
                           "to merged runs",
                           s->path, t.name);
         } else if (nrun > 0) {
-            if (s->ntables == cap) {
-                cap = cap ? 2 * cap : 16;
-                merge_table *tables = realloc(s->tables, cap * sizeof *tables);
-                if (!tables) {
-                    merge_table_clear(&t);
-                    ok = merge_oom(err);
-                    break;
-                }
-                s->tables = tables;
-            }
+            DRS_GROW(s->tables, cap, s->ntables + 1);
             s->tables[s->ntables++] = t;
             continue;
         }
@@ -399,23 +383,14 @@ static bool merge_statements(sqlite3 *out, const char *out_path, const merge_src
     return ok;
 }
 
-static bool merge_map_add(merge_map *m, int64_t old_id, int64_t new_id)
+static void merge_map_add(merge_map *m, int64_t old_id, int64_t new_id)
 {
-    if (m->n == m->cap) {
-        size_t cap = m->cap ? 2 * m->cap : 64;
-        int64_t *o = realloc(m->old_id, cap * sizeof *o);
-        if (!o)
-            return false;
-        m->old_id = o;
-        int64_t *n = realloc(m->new_id, cap * sizeof *n);
-        if (!n)
-            return false;
-        m->new_id = n;
-        m->cap = cap;
-    }
+    size_t old_cap = m->cap;
+    DRS_GROW(m->old_id, m->cap, m->n + 1);
+    if (m->cap != old_cap) /* the new ids share the old ids' capacity */
+        m->new_id = drs_xrealloc(m->new_id, m->cap, sizeof *m->new_id);
     m->old_id[m->n] = old_id;
     m->new_id[m->n++] = new_id;
-    return true;
 }
 
 /* The new id of an input's run; false when the input has no such run. */
@@ -500,11 +475,7 @@ static bool merge_copy_table(sqlite3 *out, const char *out_path, const merge_src
         }
         sqlite3_reset(ins);
         if (is_runs) {
-            if (!merge_map_add(map, sqlite3_column_int64(sel, id),
-                               sqlite3_last_insert_rowid(out))) {
-                ok = merge_oom(err);
-                break;
-            }
+            merge_map_add(map, sqlite3_column_int64(sel, id), sqlite3_last_insert_rowid(out));
             if (st->first_run < 0)
                 st->first_run = sqlite3_last_insert_rowid(out);
             st->runs++;
@@ -574,9 +545,7 @@ bool report_db_merge(const char *out_path, const char *const *in_paths, size_t n
 
     /* Every input checked before the output is touched. Files are compared by device and inode, so
      * another path to the same file (a link, ./x.db) is still recognised. */
-    struct stat *seen = calloc(n_in, sizeof *seen);
-    if (!seen)
-        return merge_oom(err);
+    struct stat *seen = drs_xcalloc(n_in, sizeof *seen);
     bool ok = true;
     for (size_t i = 0; ok && i < n_in; i++) {
         merge_src s;

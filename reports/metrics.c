@@ -6,6 +6,7 @@
  * slope equal to the number of pieces whose range holds r, so a sweep over the sorted range ends
  * finds any quantile exactly (integer arithmetic up to the last division). No sampling anywhere. */
 #include "reports.h"
+#include "engine/shared/alloc.h"
 
 #include <assert.h>
 #include <stdlib.h>
@@ -49,13 +50,11 @@ static size_t rpo_pieces(const report_rpo_point *pts, size_t n, int64_t from_ns,
  * at one x add no time between them), so the order among equal x does not matter. At a few
  * thousand ends a VM this is several times cheaper than qsort with a comparison callback, and the
  * fleet's statistics are computed for every VM at the end of each run. */
-static bool rpo_sort_ends(rpo_end *e, size_t n)
+static void rpo_sort_ends(rpo_end *e, size_t n)
 {
     if (n < 2)
-        return true;
-    rpo_end *tmp = malloc(n * sizeof *tmp);
-    if (!tmp)
-        return false;
+        return;
+    rpo_end *tmp = drs_xmalloc(n * sizeof *tmp);
     size_t count[8][256];
     memset(count, 0, sizeof count);
     for (size_t i = 0; i < n; i++) {
@@ -85,24 +84,18 @@ static bool rpo_sort_ends(rpo_end *e, size_t n)
     if (from != e)
         memcpy(e, from, n * sizeof *e);
     free(tmp);
-    return true;
 }
 
 /* Quantiles qs[0..nq) (ascending) of the pieces; total_ns is the sum of their lengths. */
-static bool rpo_quantiles(const rpo_piece *p, size_t k, int64_t total_ns, const double *qs, size_t nq,
-                          double *out)
+static void rpo_quantiles(const rpo_piece *p, size_t k, int64_t total_ns, const double *qs,
+                          size_t nq, double *out)
 {
-    rpo_end *ends = malloc(2 * k * sizeof *ends);
-    if (!ends)
-        return false;
+    rpo_end *ends = drs_xmalloc(2 * k * sizeof *ends);
     for (size_t i = 0; i < k; i++) {
         ends[2 * i] = (rpo_end){p[i].a_ns, +1};
         ends[2 * i + 1] = (rpo_end){p[i].a_ns + p[i].len_ns, -1};
     }
-    if (!rpo_sort_ends(ends, 2 * k)) {
-        free(ends);
-        return false;
-    }
+    rpo_sort_ends(ends, 2 * k);
 
     size_t qi = 0;
     while (qi < nq && qs[qi] <= 0.0)
@@ -128,7 +121,6 @@ static bool rpo_quantiles(const rpo_piece *p, size_t k, int64_t total_ns, const 
     while (qi < nq)
         out[qi++] = (double)ends[2 * k - 1].x;
     free(ends);
-    return true;
 }
 
 bool report_rpo_compute(const report_rpo_point *pts, size_t n, int64_t from_ns, int64_t end_ns,
@@ -138,9 +130,7 @@ bool report_rpo_compute(const report_rpo_point *pts, size_t n, int64_t from_ns, 
     size_t k = rpo_pieces(pts, n, from_ns, end_ns, NULL);
     if (k == 0)
         return true;
-    rpo_piece *p = malloc(k * sizeof *p);
-    if (!p)
-        return false;
+    rpo_piece *p = drs_xmalloc(k * sizeof *p);
     rpo_pieces(pts, n, from_ns, end_ns, p);
 
     int64_t total = 0, max = INT64_MIN, above = 0;
@@ -157,10 +147,7 @@ bool report_rpo_compute(const report_rpo_point *pts, size_t n, int64_t from_ns, 
     }
     static const double qs[3] = {0.50, 0.95, 0.99};
     double q[3];
-    if (!rpo_quantiles(p, k, total, qs, 3, q)) {
-        free(p);
-        return false;
-    }
+    rpo_quantiles(p, k, total, qs, 3, q);
     free(p);
     out->defined = true;
     out->covered_ns = total;
@@ -180,16 +167,13 @@ double report_rpo_quantile(const report_rpo_point *pts, size_t n, int64_t from_n
     size_t k = rpo_pieces(pts, n, from_ns, end_ns, NULL);
     if (k == 0)
         return -1;
-    rpo_piece *p = malloc(k * sizeof *p);
-    if (!p)
-        return -1;
+    rpo_piece *p = drs_xmalloc(k * sizeof *p);
     rpo_pieces(pts, n, from_ns, end_ns, p);
     int64_t total = 0;
     for (size_t i = 0; i < k; i++)
         total += p[i].len_ns;
-    double v = -1;
-    if (!rpo_quantiles(p, k, total, &q, 1, &v))
-        v = -1;
+    double v;
+    rpo_quantiles(p, k, total, &q, 1, &v);
     free(p);
     return v;
 }
@@ -258,12 +242,7 @@ bool report_util_compute(const report_link_sample *s, size_t n, int64_t from_ns,
             k++;
     if (k == 0)
         return true;
-    util_obs *u = malloc(k * sizeof *u), *bps = malloc(k * sizeof *bps);
-    if (!u || !bps) {
-        free(u);
-        free(bps);
-        return false;
-    }
+    util_obs *u = drs_xmalloc(k * sizeof *u), *bps = drs_xmalloc(k * sizeof *bps);
     int64_t total = 0;
     size_t j = 0;
     for (size_t i = 0; i < n; i++) {

@@ -40,6 +40,7 @@ static uint64_t unzigzag(uint64_t z)
 unsigned char *report_pack(report_packer *pk, const int64_t *a, const int64_t *b, size_t n,
                            bool b_from_a, size_t *len)
 {
+    /* raw malloc: the database writer survives a failed allocation (engine/shared/alloc.h) */
     unsigned char *raw = malloc(n * 20 + 1);
     if (!raw)
         return NULL;
@@ -66,6 +67,7 @@ unsigned char *report_pack(report_packer *pk, const int64_t *a, const int64_t *b
     }
     if (pk->ready) {
         uLong bound = deflateBound(z, (uLong)k);
+        /* raw malloc: the database writer survives a failed allocation (engine/shared/alloc.h) */
         out = malloc(bound + 1);
         z->next_in = raw;
         z->avail_in = (uInt)k;
@@ -96,6 +98,7 @@ bool report_unpack(const unsigned char *blob, size_t len, size_t n, bool b_from_
     if (len < 1 || blob[0] != REPORT_PACK_FORMAT)
         return false;
     uLongf raw_len = (uLongf)(n * 20 + 1);
+    /* raw malloc, like the writer's: a failure reads as a chunk that does not unpack */
     unsigned char *raw = malloc(raw_len);
     if (!raw)
         return false;

@@ -57,11 +57,11 @@ typedef struct report_rpo_stats {
 } report_rpo_stats;
 
 /* Statistics of RPO over [from_ns, end_ns] (clipped to where RPO is defined). threshold_ns feeds
- * above_ns. Returns false only when memory is exhausted (out is then zeroed). */
+ * above_ns. Always returns true (allocation aborts rather than fail). */
 bool report_rpo_compute(const report_rpo_point *pts, size_t n, int64_t from_ns, int64_t end_ns,
                         int64_t threshold_ns, report_rpo_stats *out);
 
-/* The q-quantile (0 <= q <= 1) of RPO over [from_ns, end_ns]; -1 when undefined or out of memory. */
+/* The q-quantile (0 <= q <= 1) of RPO over [from_ns, end_ns]; -1 when undefined. */
 double report_rpo_quantile(const report_rpo_point *pts, size_t n, int64_t from_ns, int64_t end_ns,
                            double q);
 
@@ -88,7 +88,7 @@ typedef struct report_util_stats {
 
 /* Over the samples that overlap [from_ns, until_ns), each weighted by the time it has inside that
  * window (a sample straddling an edge counts for its part inside). INT64_MIN and INT64_MAX: the
- * whole run. Returns false only when memory is exhausted. */
+ * whole run. Always returns true (allocation aborts rather than fail). */
 bool report_util_compute(const report_link_sample *s, size_t n, int64_t from_ns, int64_t until_ns,
                          report_util_stats *out);
 
@@ -211,9 +211,9 @@ typedef struct report_expect_result {
     double min, max;      /* equals sets both */
 } report_expect_result;
 
-/* New, empty results for a run of sc. Copies every name it needs: sc may be freed afterwards. Derives
- * which link each VM's replication crosses from its cloud pair. The caller owns the result and frees
- * it with report_results_free. NULL when memory is exhausted. */
+/* New, empty results for a run of sc. Copies every name it needs: sc may be freed afterwards.
+ * Derives which link each VM's replication crosses from its cloud pair. The caller owns the result
+ * and frees it with report_results_free. */
 report_results *report_results_new(const drs_scenario *sc);
 void report_results_free(report_results *r); /* NULL is a no-op; does not close an attached db */
 
@@ -362,8 +362,8 @@ bool report_job_is_failover(const char *name);
 
 /* The HTML report's link, RPO-across-the-VMs, recovery-point, replica-storage and failover charts
  * of r up to end_ns (in that order), each as a standalone SVG document that carries the report's
- * style (so a page can show it as an image, unstyled by its own CSS). Returns a NULL-terminated array the caller frees with report_html_svgs_free; NULL
- * when memory runs out. */
+ * style (so a page can show it as an image, unstyled by its own CSS). Returns a NULL-terminated
+ * array the caller frees with report_html_svgs_free. */
 char **report_html_chart_svgs(const report_results *r, int64_t end_ns);
 void report_html_svgs_free(char **svgs);
 

@@ -108,7 +108,7 @@ struct report_results {
 };
 
 /* Empty results with room for the given numbers of subjects (names NULL, every time -1), for the
- * loader. NULL when memory is exhausted. */
+ * loader. */
 report_results *report_results_alloc(size_t vms, size_t links, size_t classes, size_t plans);
 /* What report_results_finish derives from the recorded rows: link utilization, and which failover
  * each finding belongs to. The loader calls it too, so a stored run derives the same. */

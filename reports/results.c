@@ -68,28 +68,21 @@ static int vm_link(const drs_scenario *sc, const drs_vm *vm)
 
 report_results *report_results_alloc(size_t vms, size_t links, size_t classes, size_t plans)
 {
-    report_results *r = calloc(1, sizeof *r);
-    if (!r)
-        return NULL;
+    report_results *r = drs_xcalloc(1, sizeof *r);
     r->end_ns = -1;
     r->vm_count = vms;
     r->link_count = links;
     r->plan_count = plans;
     size_t slots = (r->vm_count + 1) * ENGINE_EV_COUNT;
-    r->vms = calloc(r->vm_count ? r->vm_count : 1, sizeof *r->vms);
-    r->vst = calloc(r->vm_count ? r->vm_count : 1, sizeof *r->vst);
-    r->links = calloc(r->link_count ? r->link_count : 1, sizeof *r->links);
-    r->lst = calloc(r->link_count ? r->link_count : 1, sizeof *r->lst);
-    r->plan_names = calloc(r->plan_count ? r->plan_count : 1, sizeof *r->plan_names);
-    r->ev_count = calloc(slots, sizeof *r->ev_count);
-    r->ev_first = malloc(slots * sizeof *r->ev_first);
-    r->classes = calloc(classes ? classes : 1, sizeof *r->classes);
-    r->class_level_ns = calloc(classes ? classes : 1, sizeof *r->class_level_ns);
-    if (!r->vms || !r->vst || !r->links || !r->lst || !r->plan_names || !r->ev_count ||
-        !r->ev_first || !r->classes || !r->class_level_ns) {
-        report_results_free(r);
-        return NULL;
-    }
+    r->vms = drs_xcalloc(r->vm_count ? r->vm_count : 1, sizeof *r->vms);
+    r->vst = drs_xcalloc(r->vm_count ? r->vm_count : 1, sizeof *r->vst);
+    r->links = drs_xcalloc(r->link_count ? r->link_count : 1, sizeof *r->links);
+    r->lst = drs_xcalloc(r->link_count ? r->link_count : 1, sizeof *r->lst);
+    r->plan_names = drs_xcalloc(r->plan_count ? r->plan_count : 1, sizeof *r->plan_names);
+    r->ev_count = drs_xcalloc(slots, sizeof *r->ev_count);
+    r->ev_first = drs_xmalloc(slots * sizeof *r->ev_first);
+    r->classes = drs_xcalloc(classes ? classes : 1, sizeof *r->classes);
+    r->class_level_ns = drs_xcalloc(classes ? classes : 1, sizeof *r->class_level_ns);
     for (size_t i = 0; i < slots; i++)
         r->ev_first[i] = -1;
     for (size_t i = 0; i < r->vm_count; i++) {
@@ -112,40 +105,21 @@ report_results *report_results_new(const drs_scenario *sc)
         total_storage += sc->sites[s].storage_count;
     report_results *r =
         report_results_alloc(sc->vm_count, sc->link_count, total_storage, sc->recovery.plan_count);
-    if (!r)
-        return NULL;
     r->seed = sc->seed;
     r->scenario_name = dup_str(sc->name);
     r->site_count = sc->site_count;
-    r->class_of = calloc(r->site_count ? r->site_count : 1, sizeof *r->class_of);
-    r->storage_count = calloc(r->site_count ? r->site_count : 1, sizeof *r->storage_count);
-    if (!r->scenario_name || !r->class_of || !r->storage_count) {
-        report_results_free(r);
-        return NULL;
-    }
+    r->class_of = drs_xcalloc(r->site_count ? r->site_count : 1, sizeof *r->class_of);
+    r->storage_count = drs_xcalloc(r->site_count ? r->site_count : 1, sizeof *r->storage_count);
     for (size_t i = 0; i < r->vm_count; i++) {
         report_vm_stats *v = &r->vms[i];
-        if (!(v->name = dup_str(sc->vms[i].name))) {
-            report_results_free(r);
-            return NULL;
-        }
+        v->name = dup_str(sc->vms[i].name);
         v->link = vm_link(sc, &sc->vms[i]);
     }
     for (size_t i = 0; i < r->link_count; i++)
-        if (!(r->links[i].name = dup_str(sc->links[i].name))) {
-            report_results_free(r);
-            return NULL;
-        }
+        r->links[i].name = dup_str(sc->links[i].name);
     for (size_t i = 0; i < r->plan_count; i++)
-        if (!(r->plan_names[i] = dup_str(sc->recovery.plans[i].name))) {
-            report_results_free(r);
-            return NULL;
-        }
-    r->stor = calloc(total_storage ? total_storage : 1, sizeof *r->stor);
-    if (!r->stor) {
-        report_results_free(r);
-        return NULL;
-    }
+        r->plan_names[i] = dup_str(sc->recovery.plans[i].name);
+    r->stor = drs_xcalloc(total_storage ? total_storage : 1, sizeof *r->stor);
     for (size_t s = 0; s < sc->site_count; s++)
         for (size_t k = 0; k < sc->sites[s].storage_count; k++) {
             storage_state *st = &r->stor[r->stor_count++];
@@ -153,20 +127,12 @@ report_results *report_results_new(const drs_scenario *sc)
             st->info.site = dup_str(sc->sites[s].name);
             st->info.classification = dup_str(d->classification ? d->classification : "");
             st->info.capacity_bytes = d->capacity_bytes;
-            if (!st->info.site || !st->info.classification) {
-                report_results_free(r);
-                return NULL;
-            }
         }
     /* Classifications by name: the same name at two sites is one classification. */
     for (size_t s = 0; s < sc->site_count; s++) {
         const drs_site *site = &sc->sites[s];
         r->storage_count[s] = site->storage_count;
-        r->class_of[s] = calloc(site->storage_count ? site->storage_count : 1, sizeof(int));
-        if (!r->class_of[s]) {
-            report_results_free(r);
-            return NULL;
-        }
+        r->class_of[s] = drs_xcalloc(site->storage_count ? site->storage_count : 1, sizeof(int));
         for (size_t k = 0; k < site->storage_count; k++) {
             const char *name =
                 site->storage[k].classification ? site->storage[k].classification : "";
@@ -174,10 +140,7 @@ report_results *report_results_new(const drs_scenario *sc)
             while (c < r->class_count && strcmp(r->classes[c].name, name) != 0)
                 c++;
             if (c == r->class_count) {
-                if (!(r->classes[c].name = dup_str(name))) {
-                    report_results_free(r);
-                    return NULL;
-                }
+                r->classes[c].name = dup_str(name);
                 r->class_count++;
             }
             r->class_of[s][k] = (int)c;
@@ -820,9 +783,8 @@ static void results_assign_findings(report_results *r)
 void report_results_settle(report_results *r)
 {
     for (size_t i = 0; i < r->link_count; i++)
-        if (!report_util_compute(r->lst[i].samples, r->lst[i].n, INT64_MIN, INT64_MAX,
-                                 &r->links[i].util))
-            abort();
+        report_util_compute(r->lst[i].samples, r->lst[i].n, INT64_MIN, INT64_MAX,
+                            &r->links[i].util);
     results_assign_findings(r);
 }
 

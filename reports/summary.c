@@ -8,6 +8,7 @@
  */
 #include "format.h"
 #include "reports.h"
+#include "engine/shared/alloc.h"
 
 #include <stdarg.h>
 #include <stdbool.h>
@@ -124,18 +125,14 @@ static int summary_rank_cmp(const void *a, const void *b)
 }
 
 /* Every VM in scenario order when there are few or all is asked for; else the worst SUMMARY_WORST,
- * worst first. False when memory runs out. */
-static bool summary_select(const report_results *r, bool all, summary_sel *sel)
+ * worst first. */
+static void summary_select(const report_results *r, bool all, summary_sel *sel)
 {
     size_t n = report_results_vm_count(r);
     *sel = (summary_sel){0};
-    sel->vm = calloc(n ? n : 1, sizeof *sel->vm);
-    sel->shown = calloc(n ? n : 1, sizeof *sel->shown);
-    summary_rank *rk = calloc(n ? n : 1, sizeof *rk);
-    if (!sel->vm || !sel->shown || !rk) {
-        free(rk);
-        return false;
-    }
+    sel->vm = drs_xcalloc(n ? n : 1, sizeof *sel->vm);
+    sel->shown = drs_xcalloc(n ? n : 1, sizeof *sel->shown);
+    summary_rank *rk = drs_xcalloc(n ? n : 1, sizeof *rk);
     if (all || n <= SUMMARY_FEW_VMS) {
         for (size_t i = 0; i < n; i++) {
             sel->vm[i] = i;
@@ -143,7 +140,7 @@ static bool summary_select(const report_results *r, bool all, summary_sel *sel)
         }
         sel->count = n;
         free(rk);
-        return true;
+        return;
     }
     for (size_t i = 0; i < n; i++) {
         report_rpo_stats st;
@@ -161,7 +158,6 @@ static bool summary_select(const report_results *r, bool all, summary_sel *sel)
         sel->shown[rk[i].vm] = true;
     }
     free(rk);
-    return true;
 }
 
 static void summary_select_free(summary_sel *sel)
@@ -586,11 +582,7 @@ void report_summary_fprint(const report_results *r, FILE *out, bool all)
     if (report_results_end_ns(r) < 0)
         line(out, "(the run did not finish)");
     summary_sel sel;
-    if (!summary_select(r, all, &sel)) {
-        summary_select_free(&sel);
-        line(out, "(out of memory: the summary is cut short)");
-        return;
-    }
+    summary_select(r, all, &sel);
     summary_fleet(r, out);
     summary_vms(r, &sel, out);
     summary_links(r, out);

@@ -2,8 +2,9 @@
  *
  * A simulation that runs out of memory cannot go on with a result worth keeping, and a half-built
  * structure is worse than none: drs_xmalloc and its kin print "drsim: out of memory (N bytes)" on
- * stderr and abort. They never return NULL. Code that must survive a failed allocation (the
- * results database's writer, which marks its run incomplete) uses malloc and checks it itself.
+ * stderr and abort. They never return NULL. The one exception is the results database's
+ * writer (reports/db.c, with the packing of its rows in reports/pack.c): it must survive a failed
+ * allocation to mark its run incomplete, so it uses malloc and checks it itself.
  *
  * Ownership: every pointer returned is the caller's, freed with free(). */
 #ifndef DRS_ALLOC_H

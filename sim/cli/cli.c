@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/shared/alloc.h"
+
 int sim_cli_next(int argc, char **argv, const struct option *opts, const char **value)
 {
     /* A command may be parsed more than once in a process (tests): getopt's state starts over at
@@ -19,13 +21,8 @@ int sim_cli_next(int argc, char **argv, const struct option *opts, const char **
         optind = 0; /* GNU: re-initialise, not just rewind */
         last = argv;
         free(ops);
-        ops = malloc(sizeof *ops * (size_t)(argc > 0 ? argc : 1));
+        ops = drs_xcalloc((size_t)(argc > 0 ? argc : 1), sizeof *ops);
         nops = 0;
-        if (!ops) {
-            fprintf(stderr, "drsim %s: out of memory\n", argv[0]);
-            last = NULL;
-            return '?';
-        }
     }
     opterr = 0;
     int longi = -1, c;

@@ -42,6 +42,7 @@
 
 #include "engine/engine.h"
 #include "engine/rules.h"
+#include "engine/shared/alloc.h"
 #include "reports/reports.h"
 #include "sim/run/run.h"
 #include "sim/scenario/scenario.h"
@@ -145,7 +146,7 @@ static bool serve_replay(const serve *s, const char *text, int64_t at_ns, json_t
     if (!sc)
         return false;
     report_results *res = report_results_new(sc);
-    sim_live *live = res ? sim_live_new(sc, res) : NULL;
+    sim_live *live = sim_live_new(sc, res);
     if (!live) {
         json_array_append_new(problems, json_string("internal error: the run could not start"));
         report_results_free(res);
@@ -562,10 +563,6 @@ static void route_charts(struct evhttp_request *req, serve *s)
 {
     int64_t now = sim_live_now(s->live);
     char **svgs = report_html_chart_svgs(s->results, now > 0 ? now : 1);
-    if (!svgs) {
-        reply_error(req, 500, "Internal Server Error", "out of memory", NULL);
-        return;
-    }
     json_t *list = json_array();
     for (size_t i = 0; svgs[i]; i++)
         json_array_append_new(list, json_string(svgs[i]));
@@ -871,9 +868,11 @@ int sim_serve(const sim_serve_options *opt)
     s.base = json_load_file(opt->scenario_path, JSON_REJECT_DUPLICATES, &jerr);
     s.actions = json_array();
     const char *slash = strrchr(opt->scenario_path, '/');
-    s.dir = slash ? strndup(opt->scenario_path, (size_t)(slash - opt->scenario_path + 1))
-                  : strdup("");
-    if (!s.base || !json_is_object(s.base) || !s.actions || !s.dir) {
+    size_t dir_len = slash ? (size_t)(slash - opt->scenario_path + 1) : 0;
+    s.dir = drs_xmalloc(dir_len + 1);
+    memcpy(s.dir, opt->scenario_path, dir_len);
+    s.dir[dir_len] = '\0';
+    if (!s.base || !json_is_object(s.base) || !s.actions) {
         fprintf(stderr, "drsim serve: %s: cannot read the scenario again\n", opt->scenario_path);
         goto out;
     }
@@ -896,7 +895,7 @@ int sim_serve(const sim_serve_options *opt)
     if (!opt->db_path)
         db_path = sim_run_default_db_path(opt->scenario_path);
     else if (opt->db_path[0] && strcmp(opt->db_path, "-"))
-        db_path = strdup(opt->db_path);
+        db_path = drs_xstrdup(opt->db_path);
 
     snprintf(s.bind, sizeof s.bind, "%s", opt->bind ? opt->bind : "127.0.0.1");
     s.ev = event_base_new();

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "engine/rules.h"
+#include "engine/shared/alloc.h"
 #include "reports/format.h"
 #include "reports/reports.h"
 #include "plan_internal.h"
@@ -116,20 +117,10 @@ static size_t plan_bisect_estimate(const plan_dim *d, double precision)
 static sim_plan_point *plan_add(plan_state *s, size_t n)
 {
     size_t need = s->out->point_count + n;
-    if (need > s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 16;
-        while (cap < need)
-            cap *= 2;
-        sim_plan_point *p = realloc(s->out->points, cap * sizeof *p);
-        char **a = realloc(s->answers, cap * sizeof *a);
-        if (p)
-            s->out->points = p;
-        if (a)
-            s->answers = a;
-        if (!p || !a)
-            return NULL;
-        s->cap = cap;
-    }
+    size_t old_cap = s->cap;
+    DRS_GROW(s->out->points, s->cap, need);
+    if (s->cap != old_cap) /* the answers share the points' capacity */
+        s->answers = drs_xrealloc(s->answers, s->cap, sizeof *s->answers);
     sim_plan_point *first = &s->out->points[s->out->point_count];
     memset(first, 0, n * sizeof *first);
     for (size_t i = 0; i < n; i++) {
@@ -201,8 +192,6 @@ static int plan_bisect(plan_state *s)
     s->estimate = true;
     plan_progress_show(s);
     sim_plan_point *b = plan_add(s, 2);
-    if (!b)
-        return SIM_EXIT_INTERNAL;
     for (size_t i = 0; i < 2; i++) {
         b[i].grid_index = i;
         point_set(d, &b[i], 0, d->values[i], d->texts[i]);
@@ -247,8 +236,6 @@ static int plan_bisect(plan_state *s)
                 break; /* the values cannot be told apart any finer */
             size_t first = s->out->point_count;
             sim_plan_point *r = plan_add(s, n);
-            if (!r)
-                return SIM_EXIT_INTERNAL;
             for (size_t i = 0; i < n; i++) {
                 r[i] = cand[i];
                 r[i].grid_index = first + i;
@@ -291,8 +278,6 @@ static int plan_sweep(plan_state *s)
     for (size_t i = 0; i < total; i++)
         mine += sim_plan_shard_owns(i, opt->shard_index, opt->shard_count);
     sim_plan_point *p = mine ? plan_add(s, mine) : NULL;
-    if (mine && !p)
-        return SIM_EXIT_INTERNAL;
     size_t k = 0;
     for (size_t i = 0; i < total; i++) {
         if (!sim_plan_shard_owns(i, opt->shard_index, opt->shard_count))
@@ -362,9 +347,8 @@ static void plan_print_table(plan_state *s, bool by_value)
     char head[64];
     snprintf(head, sizeof head, "RPO %s (worst VM)", pct);
     fprintf(o, "%-32s %-7s %s\n", head, "target", s->c.db_path ? "run" : "");
-    const sim_plan_point **rows = calloc(out->point_count ? out->point_count : 1, sizeof *rows);
-    if (!rows)
-        return;
+    const sim_plan_point **rows =
+        drs_xcalloc(out->point_count ? out->point_count : 1, sizeof *rows);
     for (size_t i = 0; i < out->point_count; i++)
         rows[i] = &out->points[i];
     if (by_value)
@@ -467,50 +451,44 @@ static int plan_run_order(const void *pa, const void *pb)
 static bool plan_write_html(plan_state *s, const char *summary, drs_error *err)
 {
     const sim_plan_outcome *out = s->out;
-    report_plan_run *runs = calloc(out->point_count ? out->point_count : 1, sizeof *runs);
-    char(*shown)[48] = calloc(out->point_count ? out->point_count : 1, sizeof *shown);
+    report_plan_run *runs = drs_xcalloc(out->point_count ? out->point_count : 1, sizeof *runs);
+    char(*shown)[48] = drs_xcalloc(out->point_count ? out->point_count : 1, sizeof *shown);
     const plan_dim *d1 = s->c.dims_n > 1 ? &s->c.dims[1] : NULL;
-    char **names = d1 ? calloc(d1->count, sizeof *names) : NULL;
-    bool ok = runs && shown && (!d1 || names);
-    for (size_t i = 0; ok && d1 && i < d1->count; i++) {
+    char **names = d1 ? drs_xcalloc(d1->count, sizeof *names) : NULL;
+    for (size_t i = 0; d1 && i < d1->count; i++) {
         size_t n = strlen(d1->path) + strlen(d1->texts[i]) + 2;
-        ok = (names[i] = malloc(n)) != NULL;
-        if (ok)
-            snprintf(names[i], n, "%s=%s", d1->path, d1->texts[i]);
+        names[i] = drs_xmalloc(n);
+        snprintf(names[i], n, "%s=%s", d1->path, d1->texts[i]);
     }
-    if (ok) {
-        for (size_t i = 0; i < out->point_count; i++) {
-            const sim_plan_point *p = &out->points[i];
-            plan_value_show(&s->c.dims[0], p->value[0], shown[i], sizeof shown[i]);
-            runs[i] = (report_plan_run){.x = p->value[0],
-                                        .x_text = shown[i],
-                                        .series = d1 ? p->grid_index % d1->count : 0,
-                                        .rpo_ns = p->status == 0 ? p->rpo_ns : INFINITY,
-                                        .meets = p->meets};
-        }
-        qsort(runs, out->point_count, sizeof *runs, plan_run_order);
-        static const report_plan_unit units[] = {[PLAN_RATE] = REPORT_PLAN_RATE,
-                                                 [PLAN_DURATION] = REPORT_PLAN_DURATION,
-                                                 [PLAN_SIZE] = REPORT_PLAN_SIZE,
-                                                 [PLAN_INTEGER] = REPORT_PLAN_NUMBER,
-                                                 [PLAN_NUMBER] = REPORT_PLAN_NUMBER};
-        json_t *nm = json_object_get(s->c.base, "name");
-        report_plan_chart chart = {.scenario =
-                                       json_is_string(nm) ? json_string_value(nm) : s->c.name,
-                                   .x_path = s->c.dims[0].path,
-                                   .x_unit = units[s->c.dims[0].kind],
-                                   .series_names = (const char *const *)names,
-                                   .series_count = d1 ? d1->count : 1,
-                                   .runs = runs,
-                                   .run_count = out->point_count,
-                                   .target_ns = s->c.opt->target_rpo_ns,
-                                   .percentile = s->c.opt->percentile,
-                                   .has_answer = out->has_answer,
-                                   .answer_x = out->answer,
-                                   .summary = summary};
-        ok = report_plan_html_write(&chart, s->c.opt->html_path, err);
-    } else
-        drs_fail(err, DRS_EINTERNAL, "", "out of memory");
+    for (size_t i = 0; i < out->point_count; i++) {
+        const sim_plan_point *p = &out->points[i];
+        plan_value_show(&s->c.dims[0], p->value[0], shown[i], sizeof shown[i]);
+        runs[i] = (report_plan_run){.x = p->value[0],
+                                    .x_text = shown[i],
+                                    .series = d1 ? p->grid_index % d1->count : 0,
+                                    .rpo_ns = p->status == 0 ? p->rpo_ns : INFINITY,
+                                    .meets = p->meets};
+    }
+    qsort(runs, out->point_count, sizeof *runs, plan_run_order);
+    static const report_plan_unit units[] = {[PLAN_RATE] = REPORT_PLAN_RATE,
+                                             [PLAN_DURATION] = REPORT_PLAN_DURATION,
+                                             [PLAN_SIZE] = REPORT_PLAN_SIZE,
+                                             [PLAN_INTEGER] = REPORT_PLAN_NUMBER,
+                                             [PLAN_NUMBER] = REPORT_PLAN_NUMBER};
+    json_t *nm = json_object_get(s->c.base, "name");
+    report_plan_chart chart = {.scenario = json_is_string(nm) ? json_string_value(nm) : s->c.name,
+                               .x_path = s->c.dims[0].path,
+                               .x_unit = units[s->c.dims[0].kind],
+                               .series_names = (const char *const *)names,
+                               .series_count = d1 ? d1->count : 1,
+                               .runs = runs,
+                               .run_count = out->point_count,
+                               .target_ns = s->c.opt->target_rpo_ns,
+                               .percentile = s->c.opt->percentile,
+                               .has_answer = out->has_answer,
+                               .answer_x = out->answer,
+                               .summary = summary};
+    bool ok = report_plan_html_write(&chart, s->c.opt->html_path, err);
     for (size_t i = 0; names && i < d1->count; i++)
         free(names[i]);
     free((void *)names);
@@ -750,7 +728,7 @@ int sim_plan_run(const sim_plan_options *given, sim_plan_outcome *outp)
     if (!opt->db_path)
         db_path = sim_run_default_db_path(opt->scenario_path);
     else if (opt->db_path[0] && strcmp(opt->db_path, "-"))
-        db_path = strdup(opt->db_path);
+        db_path = drs_xstrdup(opt->db_path);
     if (db_path) {
         report_db *db = report_db_open(db_path, &err); /* fail early when it cannot be written */
         if (!db) {

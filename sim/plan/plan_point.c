@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "engine/rules.h"
+#include "engine/shared/alloc.h"
 #include "reports/format.h"
 #include "reports/reports.h"
 #include "plan_internal.h"
@@ -218,8 +219,6 @@ static int point_exec(const plan_ctx *c, const sim_plan_point *p, const char *db
         goto out;
     }
     results = report_results_new(sc);
-    if (!results)
-        goto out;
     report_results_add_diags(results, &diags);
     if (db_file) {
         char sha[65];
@@ -283,23 +282,13 @@ static bool point_collect(const char *file, sim_plan_point *p, char **answers)
     }
     if (ok && answers) {
         size_t cap = 4096, len = 0;
-        char *s = malloc(cap);
+        char *s = drs_xmalloc(cap);
         size_t got;
-        while (s && (got = fread(s + len, 1, cap - len - 1, f)) > 0) {
+        while ((got = fread(s + len, 1, cap - len - 1, f)) > 0) {
             len += got;
-            if (len + 1 == cap) {
-                char *g = realloc(s, cap * 2);
-                if (!g) {
-                    free(s);
-                    s = NULL;
-                    break;
-                }
-                s = g;
-                cap *= 2;
-            }
+            DRS_GROW(s, cap, len + 2); /* full: room for more and the closing NUL */
         }
-        if (s)
-            s[len] = '\0';
+        s[len] = '\0';
         *answers = s;
     }
     fclose(f);
@@ -314,9 +303,7 @@ bool plan_points_run(const plan_ctx *c, sim_plan_point *pts, size_t n, char **an
 {
     size_t base = plan_seq;
     plan_seq += n;
-    pid_t *pid = calloc(n ? n : 1, sizeof *pid);
-    if (!pid)
-        return false;
+    pid_t *pid = drs_xcalloc(n ? n : 1, sizeof *pid);
     size_t next = 0, running = 0;
     int jobs = c->jobs > 0 ? c->jobs : 1;
     bool ok = true, stopped = false;

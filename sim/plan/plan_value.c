@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/shared/alloc.h"
 #include "reports/format.h"
 #include "plan_internal.h"
 #include "sim/scenario/units.h"
@@ -123,10 +124,8 @@ bool plan_dim_parse(const char *spec, bool range, plan_dim *d, drs_error *err)
     size_t cap = 2;
     for (const char *q = vals; *q; q++)
         cap += *q == ',';
-    d->values = calloc(cap, sizeof *d->values);
-    d->texts = calloc(cap, sizeof *d->texts);
-    if (!d->values || !d->texts)
-        return drs_fail(err, DRS_EINTERNAL, "", "out of memory");
+    d->values = drs_xcalloc(cap, sizeof *d->values);
+    d->texts = drs_xcalloc(cap, sizeof *d->texts);
     const char *q = vals;
     while (q) {
         const char *sep = range ? strstr(q, "..") : strchr(q, ',');

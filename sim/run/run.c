@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "engine/engine.h"
+#include "engine/shared/alloc.h"
 #include "engine/rules.h"
 #include "reports/format.h"
 #include "reports/reports.h"
@@ -231,17 +232,9 @@ static const char *check_subject(const run_check *k, int plan, int vm)
 
 static uint8_t *check_job(run_check *k, uint64_t id)
 {
-    if (id >= k->job_cap) {
-        size_t cap = k->job_cap ? k->job_cap : 64;
-        while (cap <= id)
-            cap *= 2;
-        uint8_t *g = realloc(k->job_state, cap);
-        if (!g)
-            return NULL;
-        memset(g + k->job_cap, 0, cap - k->job_cap);
-        k->job_state = g;
-        k->job_cap = cap;
-    }
+    size_t old = k->job_cap;
+    DRS_GROW(k->job_state, k->job_cap, id + 1);
+    memset(k->job_state + old, 0, k->job_cap - old);
     return &k->job_state[id];
 }
 
@@ -249,10 +242,10 @@ static void ck_job_started(void *ctx, const engine_job_info *job, int64_t at_ns)
 {
     run_check *k = ctx;
     uint8_t *st = check_job(k, job->id);
-    if (st && *st)
+    if (*st)
         check_fail(k, "jobs", "job %llu (%s, %s) began twice", (unsigned long long)job->id,
                    job->name, job->subject ? job->subject : "");
-    else if (st)
+    else
         *st = 1;
     if (k->inner.job_started)
         k->inner.job_started(k->inner.ctx, job, at_ns);
@@ -271,11 +264,11 @@ static void ck_job_ended(void *ctx, uint64_t job_id, engine_job_state state, con
 {
     run_check *k = ctx;
     uint8_t *st = check_job(k, job_id);
-    if (st && *st != 1)
+    if (*st != 1)
         check_fail(k, "jobs", "job %llu ended %s (%s) %s", (unsigned long long)job_id,
                    engine_job_state_name(state), reason ? reason : "",
                    *st == 2 ? "a second time" : "without having begun");
-    else if (st)
+    else
         *st = 2;
     if (k->inner.job_ended)
         k->inner.job_ended(k->inner.ctx, job_id, state, reason, at_ns);
@@ -506,10 +499,10 @@ static bool run_setup(run_ctx *c)
 {
     const drs_scenario *sc = c->sc;
     drs_error err = {0};
-    c->tl = calloc(sc->timeline_count ? sc->timeline_count : 1, sizeof *c->tl);
-    c->link_bytes_prev = calloc(sc->link_count + 1, sizeof(double));
+    c->tl = drs_xcalloc(sc->timeline_count ? sc->timeline_count : 1, sizeof *c->tl);
+    c->link_bytes_prev = drs_xcalloc(sc->link_count + 1, sizeof(double));
     c->k = sim_new();
-    if (!c->tl || !c->link_bytes_prev || !c->k) {
+    if (!c->k) {
         fprintf(stderr, "drsim: out of memory\n");
         return false;
     }
@@ -601,11 +594,7 @@ struct sim_live {
 
 sim_live *sim_live_new(const drs_scenario *sc, report_results *results)
 {
-    sim_live *l = calloc(1, sizeof *l);
-    if (!l) {
-        fprintf(stderr, "drsim: out of memory\n");
-        return NULL;
-    }
+    sim_live *l = drs_xcalloc(1, sizeof *l);
     l->c = (run_ctx){.sc = sc, .results = results};
     if (!run_setup(&l->c)) {
         sim_live_free(l);
@@ -683,10 +672,6 @@ bool sim_run_checked(const drs_scenario *sc, bool *violated, sim_violation *viol
     run_check chk = {0};
     *violated = false;
     report_results *results = report_results_new(sc);
-    if (!results) {
-        fprintf(stderr, "drsim: out of memory\n");
-        return false;
-    }
     bool ok = run_simulate(sc, results, false, events, &chk, NULL);
     if (ok && chk.violated) {
         *violated = true;
@@ -712,8 +697,6 @@ bool sim_run_scenario(const drs_scenario *sc, sim_run_outcome *out)
 {
     memset(out, 0, sizeof *out);
     out->results = report_results_new(sc);
-    if (!out->results)
-        return false;
     if (!sim_run_simulate(sc, out->results, false, &out->events)) {
         report_results_free(out->results);
         out->results = NULL;
@@ -727,9 +710,7 @@ bool sim_run_scenario(const drs_scenario *sc, sim_run_outcome *out)
 char *sim_run_default_db_path(const char *scenario_path)
 {
     size_t n = strlen(scenario_path);
-    char *p = malloc(n + 4);
-    if (!p)
-        return NULL;
+    char *p = drs_xmalloc(n + 4);
     memcpy(p, scenario_path, n + 1);
     if (n > 5 && !strcmp(p + n - 5, ".json"))
         p[n - 5] = '\0';
@@ -822,8 +803,6 @@ int sim_run_file(const sim_run_options *opt)
     }
 
     results = report_results_new(sc);
-    if (!results)
-        goto out;
     report_results_add_diags(results, &diags);
 
     /* A scenario from standard input has no path to put a database beside: without --db the run
@@ -834,7 +813,7 @@ int sim_run_file(const sim_run_options *opt)
     if (!opt->db_path && !from_stdin)
         db_path = sim_run_default_db_path(opt->scenario_path);
     else if (opt->db_path && opt->db_path[0] && strcmp(opt->db_path, "-"))
-        db_path = strdup(opt->db_path);
+        db_path = drs_xstrdup(opt->db_path);
     if (db_path) {
         char sha[65];
         if (from_stdin) {

@@ -32,8 +32,8 @@ typedef struct sim_run_options {
  * 3 internal error. */
 int sim_run_file(const sim_run_options *opt);
 
-/* The default results database beside a scenario: two-site.json -> two-site.db. Returns a string the
- * caller frees, or NULL when out of memory. */
+/* The default results database beside a scenario: two-site.json -> two-site.db. Returns a string
+ * the caller frees. */
 char *sim_run_default_db_path(const char *scenario_path);
 
 /* The outcome of simulating an already loaded scenario, for tests and planning. */

@@ -24,6 +24,7 @@
 #include <gsl/gsl_randist.h>
 
 #include "engine/rules.h"
+#include "engine/shared/alloc.h"
 #include "reports/format.h"
 #include "sim/scenario/scenario.h"
 #include "sim/kernel/sim.h"
@@ -53,14 +54,7 @@ static void names_add(sw_names *s, const json_t *v)
 {
     if (!json_is_string(v))
         return;
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? 2 * s->cap : 8;
-        const char **g = realloc(s->v, cap * sizeof *g);
-        if (!g)
-            return;
-        s->v = g;
-        s->cap = cap;
-    }
+    DRS_GROW(s->v, s->cap, s->n + 1);
     s->v[s->n++] = json_string_value(v);
 }
 
@@ -103,11 +97,9 @@ static bool gen_probe_action(const sim_swarm_gen *g, const char *what)
 
 sim_swarm_gen *sim_swarm_gen_new(const json_t *base, const char *dir)
 {
-    sim_swarm_gen *g = calloc(1, sizeof *g);
-    if (!g)
-        return NULL;
+    sim_swarm_gen *g = drs_xcalloc(1, sizeof *g);
     g->base = base;
-    g->dir = strdup(dir && dir[0] ? dir : ".");
+    g->dir = drs_xstrdup(dir && dir[0] ? dir : ".");
     g->duration_ns = json_duration(json_object_get(base, "duration"), 86400 * DRS_NS_PER_S);
     g->base_entries = json_array_size(json_object_get(base, "timeline"));
     size_t i, j;
@@ -538,24 +530,22 @@ int sim_swarm_eval(const json_t *variant, const char *dir, int timeout_s, sim_vi
         close(fd[0]);
         child_default_signals();
         alarm((unsigned)(timeout_s > 0 ? timeout_s : 300));
-        sw_eval_msg *m = calloc(1, sizeof *m);
-        if (m) {
-            eval_child(text, dir, m);
-            write_all(fd[1], m, sizeof *m);
-        }
+        sw_eval_msg *m = drs_xcalloc(1, sizeof *m);
+        eval_child(text, dir, m);
+        write_all(fd[1], m, sizeof *m);
         _exit(0);
     }
     close(fd[1]);
     free(text);
-    sw_eval_msg *m = calloc(1, sizeof *m);
-    size_t got = pid > 0 && m ? read_all(fd[0], m, sizeof *m) : 0;
+    sw_eval_msg *m = drs_xcalloc(1, sizeof *m);
+    size_t got = pid > 0 ? read_all(fd[0], m, sizeof *m) : 0;
     close(fd[0]);
     int ws = 0;
     if (pid > 0)
         while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
             ;
     int status;
-    if (m && got == sizeof *m) {
+    if (got == sizeof *m) {
         *v = m->v;
         if (events)
             *events = m->events;
@@ -682,7 +672,7 @@ static json_t *without_vm(const json_t *sc, const char *name)
         }
         if (json_is_array(groups) && json_array_size(groups) == 0) {
             const json_t *pn = json_object_get(plan, "name");
-            char *pname = json_is_string(pn) ? strdup(json_string_value(pn)) : NULL;
+            char *pname = json_is_string(pn) ? drs_xstrdup(json_string_value(pn)) : NULL;
             json_array_remove(plans, p - 1);
             if (pname) {
                 drop_where(json_object_get(c, "timeline"), "plan", pname);
@@ -826,9 +816,9 @@ static void sw_summary(FILE *out, const sw_ctx *c, const sw_result *r, size_t n,
         fprintf(out, ", %zu variant%s refused", refused, refused == 1 ? "" : "s");
     fprintf(out, "\n");
     /* Invariants in name order, seeds in order within each. */
-    const char **names = calloc(n ? n : 1, sizeof *names);
+    const char **names = drs_xcalloc(n ? n : 1, sizeof *names);
     size_t nn = 0;
-    for (size_t i = 0; names && i < n; i++) {
+    for (size_t i = 0; i < n; i++) {
         if (r[i].status != SIM_EXIT_FAILED)
             continue;
         bool seen = false;
@@ -932,18 +922,9 @@ int sim_swarm_run(const sim_swarm_options *opt, FILE *out)
     }
 
     sim_swarm_gen *gen = sim_swarm_gen_new(base, dir);
-    sw_result *res = calloc(n, sizeof *res);
-    pid_t *pid = calloc(n, sizeof *pid);
-    int *fds = calloc(n, sizeof *fds);
-    if (!gen || !res || !pid || !fds) {
-        fprintf(stderr, "drsim swarm: out of memory\n");
-        sim_swarm_gen_free(gen);
-        free(res);
-        free(pid);
-        free(fds);
-        json_decref(base);
-        return SIM_EXIT_INTERNAL;
-    }
+    sw_result *res = drs_xcalloc(n, sizeof *res);
+    pid_t *pid = drs_xcalloc(n, sizeof *pid);
+    int *fds = drs_xcalloc(n, sizeof *fds);
     sw_ctx c = {.opt = opt,
                 .gen = gen,
                 .stem = stem,
@@ -970,11 +951,9 @@ int sim_swarm_run(const sim_swarm_options *opt, FILE *out)
             if (k == 0) {
                 close(p[0]);
                 child_default_signals();
-                sw_result *r = calloc(1, sizeof *r);
-                if (r) {
-                    sw_seed(&c, opt->from + next, r);
-                    write_all(p[1], r, sizeof *r);
-                }
+                sw_result *r = drs_xcalloc(1, sizeof *r);
+                sw_seed(&c, opt->from + next, r);
+                write_all(p[1], r, sizeof *r);
                 _exit(0);
             }
             close(p[1]);

@@ -39,7 +39,7 @@ typedef struct sim_swarm_gen sim_swarm_gen;
 
 /* Reads the names, the duration and the protection times of base (a scenario as JSON, borrowed for
  * the generator's life). dir is the scenario's folder (trace files resolve against it). Probes the
- * loader for the optional actions cleanup_test_failover and resync. NULL when out of memory. */
+ * loader for the optional actions cleanup_test_failover and resync. */
 sim_swarm_gen *sim_swarm_gen_new(const json_t *base, const char *dir);
 void sim_swarm_gen_free(sim_swarm_gen *g);
 

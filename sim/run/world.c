@@ -131,12 +131,10 @@ struct sim_world {
             (out_idx) = (size_t)(pool).free_head;                                                  \
             (pool).free_head = (pool).items[(out_idx)].next_free;                                  \
         } else {                                                                                   \
-            if ((pool).count == (pool).cap) {                                                      \
-                size_t ncap = (pool).cap ? (pool).cap * 2 : 64;                                    \
-                (pool).items = drs_xrealloc((pool).items, ncap, sizeof *(pool).items);             \
-                memset((pool).items + (pool).cap, 0, (ncap - (pool).cap) * sizeof *(pool).items);  \
-                (pool).cap = ncap;                                                                 \
-            }                                                                                      \
+            size_t pool_old_cap_ = (pool).cap;                                                     \
+            DRS_GROW((pool).items, (pool).cap, (pool).count + 1);                                  \
+            memset((pool).items + pool_old_cap_, 0,                                                \
+                   ((pool).cap - pool_old_cap_) * sizeof *(pool).items);                           \
             (out_idx) = (pool).count++;                                                            \
         }                                                                                          \
         (pool).items[(out_idx)].next_free = -1;                                                    \
@@ -393,10 +391,8 @@ static world_timer *timer_take(sim_world *w)
         return t;
     }
     if (w->timer_count == w->timer_chunk_count * TIMER_CHUNK) {
-        world_timer **nc = realloc(w->timer_chunks, (w->timer_chunk_count + 1) * sizeof *nc);
-        if (!nc)
-            abort();
-        w->timer_chunks = nc;
+        w->timer_chunks =
+            drs_xrealloc(w->timer_chunks, w->timer_chunk_count + 1, sizeof *w->timer_chunks);
         w->timer_chunks[w->timer_chunk_count++] = drs_xcalloc(TIMER_CHUNK, sizeof(world_timer));
     }
     size_t idx = w->timer_count++;

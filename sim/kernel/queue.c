@@ -82,8 +82,10 @@
 #ifndef SIM_EPOCH_BUCKETS
 #define SIM_EPOCH_BUCKETS SIM_EPOCH_EVENTS /* the calendar's buckets with two tiers */
 #endif
+#ifndef SIM_TWO_TIER_MIN
 #define SIM_TWO_TIER_MIN                                                                           \
-    (4u * SIM_EPOCH_EVENTS) /* pending events from which the far tier is used */
+    2048u /* pending events from which the far tier is used */
+#endif
 #define SIM_SORT_MAX_LOG 16u
 #ifndef SIM_PREFETCH_RUN
 #define SIM_PREFETCH_RUN 8u /* entries of the sorted run ahead whose slots are fetched */

@@ -1,21 +1,26 @@
 /* sim/kernel/queue.c — the kernel's clock and event queue.
  *
- * STRUCTURE: a calendar queue (R. Brown, CACM 31(10), 1988) holding small entries (time, slot,
- * tag), with a second, unsorted tier in front of it once the queue is large.
+ * STRUCTURE: below SIM_TWO_TIER_MIN pending events, a calendar queue (R. Brown, CACM 31(10),
+ * 1988) of small entries (time, slot, tag); from there on, two tiers that sort each stretch of time
+ * once, as it comes due.
  *
- * Calendar. Time is cut into windows of 2^wshift ns; window w maps to bucket w mod nb, so one
- * "year" of nb windows wraps around the bucket array. A bucket is a chain of 64-byte blocks of
- * three entries, the first block inline in the bucket array, sorted by time with ties in queueing
- * order: an entry goes after every entry of its time already there, and since each entry queued is
- * the newest, that is scheduling order. The next event is the first entry of the current window's
- * bucket if it lies in the window; otherwise the window advances.
+ * Calendar (one tier). Time is cut into windows of 2^wshift ns; window w maps to bucket w mod nb,
+ * so one "year" of nb windows wraps around the bucket array. A bucket is a chain of 64-byte blocks
+ * of three entries, the first block inline in the bucket array, sorted by time with ties in
+ * queueing order: an entry goes after every entry of its time already there, and since each entry
+ * queued is the newest, that is scheduling order. The next event is the first entry of the current
+ * window's bucket if it lies in the window; otherwise the window advances.
  *
- * Far tier (from SIM_TWO_TIER_MIN pending events). Time is also cut into epochs of 2^eshift ns,
- * each meant to hold about SIM_EPOCH_EVENTS events, in a ring covering about twice the pending
- * span. An event of a later epoch than the current one is appended, unsorted, to its epoch's array
- * (a sequential write); when the calendar runs empty the next epoch's entries move into it, in the
- * order they were appended (so ties stay in order). The calendar then holds one epoch: a year of it
- * is one epoch, its buckets stay in the L2 cache, and events only pass through it briefly.
+ * Two tiers. Time is also cut into epochs of 2^eshift ns, each meant to hold about
+ * SIM_EPOCH_EVENTS events, in a ring covering about twice the pending span. An event of a later
+ * epoch than the current one is appended, unsorted, to its epoch's array (a sequential write). When
+ * an epoch comes due its entries are sorted into one array, the run, which is then popped front to
+ * back (a sequential read, the slots of the entries a few places ahead fetched early): a counting
+ * sort by time into about as many ranges as entries (at most 2^SIM_SORT_MAX_LOG), then each range
+ * by insertion (short) or merging (long, when not already in order); both are stable, so ties stay
+ * in queueing order. An event queued into the current epoch after it arrived (a handler's short
+ * delay) goes to the near heap, a binary heap on (time, queueing order); the next event is the
+ * earlier of the run's front and the heap's top, the run's on a tie (it was queued first).
  *
  * Slots and ids. An event's handler, argument and time live in a 32-byte slot (never two cache
  * lines), reused through a free list. An id is the slot and its generation (odd while pending).
@@ -42,21 +47,29 @@
  *     4.5; 0 / 2.9 / 4.4 and 0 / 0 / 2.05. At 1 M pending each event touched about four random
  *     cache lines in 72 MB (the firing slot, its successor's back link, the target bucket, the tail
  *     slot appended to). Against the heap, same process, load 8: 1.32x / 1.41x / 1.48x.
- *   - this queue: 286 / 299 / 290; 1.9 / 3.7 / 4.1; 0 / 1.4 / 2.2 and 0 / 0 / 0.97 (the firing
- *     slot, prefetched a few windows ahead, is most of what is left). Against the heap: 1.13x /
- *     1.90x / 2.87x at load 8, 1.6-1.9x at 100 k and 2.9-3.7x at 1 M in other runs.
- *   - SimPy 3 at 100 k (hold_simpy.py, bare timeouts), taking turns with this queue: 47.6x slower.
+ *   - the calendar behind an unsorted far tier that fed it one epoch at a time: 286 / 299 / 290;
+ *     1.9 / 3.7 / 4.1; 0 / 1.4 / 2.2 and 0 / 0 / 0.97. Against the heap: 1.13x / 1.90x / 2.87x at
+ *     load 8, 1.6-1.9x at 100 k and 2.9-3.7x at 1 M in other runs; SimPy 3 47.6x slower at 100 k.
+ *   - this queue (the epoch sorted once into a run): 307 / 319 / 323; 1.6 / 5.8 / 6.3; 0 / 1.6 /
+ *     2.4 and 0 / 0 / 1.3 — cachegrind models neither the hardware's sequential prefetching nor
+ *     prefetch instructions, which is what the run relies on. Against the heap, load 0.8: 1.05x /
+ *     2.98x / 5.69x (other runs 3.0-3.1x at 100 k, 5.2-6.7x at 1 M); SimPy 3 (hold_simpy.py, bare
+ *     timeouts, taking turns) 84.9x slower at 100 k. In drsim itself (cycles in step crowd
+ *     thousands of events into microseconds) 10,000 VMs x 7 days went from 90.9 s to 58.4 s.
+ *   - SIM_TWO_TIER_MIN: from 16 k to 2,048 pending saved a fifth of a 5,000-VM run (a crowded
+ *     one-tier calendar walks long buckets). An epoch length adapted to how far ahead events are
+ *     queued changed nothing measurable (0.99x).
  *   - window factor (SIM_WIDTH_FACTOR) 1, 2, 4 x mean separation: 6.2, 9.2, 6.0 M/s under load
  *     (previous calendar, kept). Epochs of 4,096 or 8,192 events, 1 or 2 entries per calendar
  *     window, prefetching 2 to 16 windows ahead: within 3 % of instructions and within the noise.
- *   - one tier at 100 k: 279 instructions and 2.5 misses of 2 MiB; two tiers: 299 and 1.4, and
- *     faster in alternating runs (1.4x-1.8x the heap against 1.1x-1.3x).
  * The heap would be the safer choice for adversarial time distributions (the calendar degrades
- * towards a list scan if most events crowd into one window yet differ in time); the self-tuning
- * rebuild bounds the damage for distributions that drift.
+ * towards a list scan if most events crowd into one window yet differ in time; with two tiers an
+ * epoch is sorted in O(n log n) at worst); the self-tuning rebuild bounds the damage for
+ * distributions that drift.
  *
- * Memory: slots, epoch arrays and overflow blocks are grown geometrically and reused; the bucket
- * array is reallocated only on a rebuild or a plan. No allocation per event once warm.
+ * Memory: slots, epoch arrays, the run and its sorting room, the near heap and overflow blocks are
+ * grown geometrically and reused; the bucket array is reallocated only on a rebuild or a plan. No
+ * allocation per event once warm.
  */
 #include <assert.h>
 #include <stddef.h>
@@ -79,17 +92,14 @@
 #define SIM_EPOCH_EVENTS                                                                           \
     4096u /* events per epoch aimed at in two tiers: the calendar stays in L2 */
 #endif
-#ifndef SIM_EPOCH_BUCKETS
-#define SIM_EPOCH_BUCKETS SIM_EPOCH_EVENTS /* the calendar's buckets with two tiers */
-#endif
 #ifndef SIM_TWO_TIER_MIN
 #define SIM_TWO_TIER_MIN                                                                           \
     2048u /* pending events from which the far tier is used */
 #endif
-#define SIM_SORT_MAX_LOG 16u
+#define SIM_SORT_MAX_LOG 16u /* an arriving epoch is counted into at most 2^16 ranges */
 #ifndef SIM_PREFETCH_RUN
 #define SIM_PREFETCH_RUN 8u /* entries of the sorted run ahead whose slots are fetched */
-#endif /* an arriving epoch is scattered into at most 2^16 buckets */
+#endif
 #ifndef SIM_PREFETCH_AHEAD
 #define SIM_PREFETCH_AHEAD                                                                         \
     4 /* windows ahead whose events' slots are fetched while this one fires */

@@ -39,6 +39,8 @@ typedef struct vm_state {
     size_t rpo_stored; /* breakpoints already written to the database */
     live_rp *live;
     size_t live_n, live_cap;
+    uint64_t live_max_id;  /* the largest id ever added to live: a larger one is not there */
+    size_t live_latest;    /* live points applied as latest ones (rp_latest_now without a scan) */
     vm_store *store;
     size_t store_n, store_cap;
     /* Replica storage at the samples, only where it changed (a step series, for the chart of a

@@ -394,12 +394,22 @@ static void results_levels_final(report_results *r)
         class_level_at(r, (int)c, INT64_MAX);
 }
 
+/* The live point with this id, or NULL. A cycle creates a point, applies it and prunes the one
+ * before, all near the end of the array, so the scan starts there; a new id is recognised without
+ * one (the per-VM array is cold by the time the VM's next cycle comes round). */
 static live_rp *live_find(vm_state *s, uint64_t id)
 {
+    if (id > s->live_max_id)
+        return NULL;
     for (size_t i = s->live_n; i-- > 0;)
         if (s->live[i].id == id)
             return &s->live[i];
     return NULL;
+}
+
+static bool live_is_latest(const live_rp *p)
+{
+    return p->applied && p->kind == ENGINE_RP_LATEST;
 }
 
 static bool rp_additional(engine_rp_kind k)
@@ -427,6 +437,8 @@ static live_rp *live_add(vm_state *s, const engine_rp_info *rp)
 {
     grow((void **)&s->live, &s->live_cap, s->live_n + 1, sizeof *s->live);
     live_rp *p = &s->live[s->live_n++];
+    if (rp->id > s->live_max_id)
+        s->live_max_id = rp->id;
     *p = (live_rp){.id = rp->id,
                    .kind = rp->kind,
                    .captured_ns = rp->captured_ns,
@@ -473,11 +485,13 @@ static void rec_recovery_point(void *ctx, engine_rp_change change, const engine_
     case ENGINE_RP_APPLIED:
         if (!p)
             p = live_add(s, rp);
+        s->live_latest -= live_is_latest(p);
         p->kind = rp->kind; /* a latest point may be kept on as an hourly one */
         p->bytes = rp->bytes;
         if (!p->applied)
             p->applied_ns = at_ns;
         rp_mark_applied(v, p, rp);
+        s->live_latest += live_is_latest(p);
         if (rp_additional(p->kind))
             p->worth = true;
         break;
@@ -491,11 +505,15 @@ static void rec_recovery_point(void *ctx, engine_rp_change change, const engine_
             }
             if (p->worth || p->keep || rp_additional(rp->kind))
                 rp_store(r, (size_t)rp->vm, p, at_ns);
+            s->live_latest -= live_is_latest(p);
             *p = s->live[--s->live_n];
-            bool latest = false;
+#ifndef NDEBUG
+            size_t latest = 0;
             for (size_t i = 0; i < s->live_n; i++)
-                latest |= s->live[i].applied && s->live[i].kind == ENGINE_RP_LATEST;
-            v->rp_latest_now = latest;
+                latest += live_is_latest(&s->live[i]);
+            assert(latest == s->live_latest);
+#endif
+            v->rp_latest_now = s->live_latest > 0;
         }
         v->rp_pruned++;
         break;

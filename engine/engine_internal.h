@@ -223,9 +223,12 @@ struct engine {
     engine_recorder rec;
     rules_state *rules;
     uint64_t next_job_id;
-    /* Steps reported in progress and not finished yet, so a job that ends closes them (jobs.c). */
+    /* Steps reported in progress and not finished yet, so a job that ends closes them (jobs.c),
+     * and per job id where its open steps are. */
     struct eng_open_step *open_steps;
     size_t open_step_count, open_step_cap;
+    struct eng_job_open *job_open;
+    size_t job_open_cap;
     eng_vm *vms;
     bool *storage_mapped; /* per recovery.storage_mappings entry: its job succeeded */
     eng_step *steps;

@@ -229,19 +229,26 @@ static const char *vm_name(const report_results *r, int vm)
     return vm_ok(r, vm) ? r->vms[vm].name : NULL;
 }
 
+/* Jobs are recorded as they start, and the engine numbers them in that order, so their ids
+ * ascend: a binary search (a fleet has thousands of jobs open at once). */
 static report_job *job_find(report_results *r, uint64_t id)
 {
-    /* Recent jobs are the likely ones. */
-    for (size_t i = r->job_count; i-- > 0;)
-        if (r->jobs[i].id == id)
-            return &r->jobs[i];
-    return NULL;
+    size_t lo = 0, hi = r->job_count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (r->jobs[mid].id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < r->job_count && r->jobs[lo].id == id ? &r->jobs[lo] : NULL;
 }
 
 static void rec_job_started(void *ctx, const engine_job_info *job, int64_t at_ns)
 {
     report_results *r = ctx;
     assert(!r->finished);
+    assert(r->job_count == 0 || job->id > r->jobs[r->job_count - 1].id);
     grow((void **)&r->jobs, &r->job_cap, r->job_count + 1, sizeof *r->jobs);
     report_job *j = &r->jobs[r->job_count++];
     memset(j, 0, sizeof *j);

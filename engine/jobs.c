@@ -132,6 +132,10 @@ void eng_job_end(engine *e, uint64_t job, engine_job_state state, const char *fm
             e->rec.job_step(e->rec.ctx, job, e->open_steps[i].step, state, eng_now(e));
         open_step_remove(e, i);
     }
+    if (job < e->job_open_cap) { /* its steps are all closed: their index goes */
+        free(e->job_open[job].pos);
+        e->job_open[job] = (struct eng_job_open){0};
+    }
     if (e->rec.job_ended)
         e->rec.job_ended(e->rec.ctx, job, state, reason, eng_now(e));
 }

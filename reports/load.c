@@ -164,7 +164,7 @@ bool report_db_list_runs(const char *path, report_run_row **rows, size_t *n, drs
     size_t cap = 0;
     sqlite3_stmt *s = ld_query(&ld, RUN_COLUMNS " ORDER BY id");
     while (ld_row(&ld, &s)) {
-        report_grow((void **)rows, &cap, *n + 1, sizeof **rows);
+        DRS_GROW(*rows, cap, *n + 1);
         run_row(s, &(*rows)[(*n)++]);
     }
     ld_close(&ld);
@@ -307,7 +307,7 @@ static void load_series(loader *ld, report_results *r)
         if (i < 0 || (size_t)i >= r->link_count)
             continue;
         link_state *l = &r->lst[i];
-        report_grow((void **)&l->samples, &l->cap, l->n + 1, sizeof *l->samples);
+        DRS_GROW(l->samples, l->cap, l->n + 1);
         l->samples[l->n++] = (report_link_sample){
             sqlite3_column_int64(s, 1), sqlite3_column_int64(s, 2), sqlite3_column_double(s, 3),
             sqlite3_column_double(s, 4), sqlite3_column_double(s, 5)};
@@ -323,7 +323,7 @@ static void load_series(loader *ld, report_results *r)
         int64_t *cap = drs_xcalloc(n, sizeof *cap), *at = drs_xcalloc(n, sizeof *at);
         if (report_unpack(p, (size_t)sqlite3_column_bytes(s, 2), n, true, cap, at)) {
             vm_state *v = &r->vst[i];
-            report_grow((void **)&v->rpo, &v->rpo_cap, v->rpo_n + n, sizeof *v->rpo);
+            DRS_GROW(v->rpo, v->rpo_cap, v->rpo_n + n);
             for (size_t k = 0; k < n; k++)
                 v->rpo[v->rpo_n++] = (report_rpo_point){at[k], cap[k]};
         }
@@ -393,7 +393,7 @@ static void load_jobs(loader *ld, report_results *r, const name_ix *vms, size_t 
     sqlite3_stmt *s = ld_query(ld, "SELECT id, name, vm, pair, site, subject, state, started_ns,"
                                    " ended_ns, reason FROM jobs WHERE run = ?1 ORDER BY seq");
     while (ld_row(ld, &s)) {
-        report_grow((void **)&r->jobs, &r->job_cap, r->job_count + 1, sizeof *r->jobs);
+        DRS_GROW(r->jobs, r->job_cap, r->job_count + 1);
         report_job *j = &r->jobs[r->job_count++];
         memset(j, 0, sizeof *j);
         j->id = col_u64(s, 0);
@@ -420,7 +420,7 @@ static void load_jobs(loader *ld, report_results *r, const name_ix *vms, size_t 
             if (!j)
                 continue;
         }
-        report_grow((void **)&j->steps, &j->step_cap, j->step_count + 1, sizeof *j->steps);
+        DRS_GROW(j->steps, j->step_cap, j->step_count + 1);
         report_job_step *st = &j->steps[j->step_count++];
         st->name = report_strdup(col_text(s, 1));
         st->state = job_state_of(col_text(s, 2));
@@ -454,8 +454,7 @@ static void load_failovers(loader *ld, report_results *r, const name_ix *vms, si
         f.data_loss_bytes = col_u64(s, 9);
         f.verified = sqlite3_column_int(s, 10) != 0;
         snprintf(f.detail, sizeof f.detail, "%s", col_text(s, 11));
-        report_grow((void **)&r->failovers, &r->failover_cap, r->failover_count + 1,
-                    sizeof *r->failovers);
+        DRS_GROW(r->failovers, r->failover_cap, r->failover_count + 1);
         r->failovers[r->failover_count++] = f;
     }
 }
@@ -511,8 +510,7 @@ static void load_events(loader *ld, report_results *r, const name_ix *vms, size_
     s = ld_query(ld, "SELECT at_ns, vm, detail FROM events WHERE run = ?1 AND"
                      " kind = 'failover_finding' ORDER BY seq");
     while (ld_row(ld, &s)) {
-        report_grow((void **)&r->fo_findings, &r->fo_finding_cap, r->fo_finding_count + 1,
-                    sizeof *r->fo_findings);
+        DRS_GROW(r->fo_findings, r->fo_finding_cap, r->fo_finding_count + 1);
         report_fo_finding *g = &r->fo_findings[r->fo_finding_count++];
         g->at_ns = sqlite3_column_int64(s, 0);
         g->vm = name_find(vms, nvm, (const char *)sqlite3_column_text(s, 1));

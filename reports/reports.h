@@ -57,8 +57,8 @@ typedef struct report_rpo_stats {
 } report_rpo_stats;
 
 /* Statistics of RPO over [from_ns, end_ns] (clipped to where RPO is defined). threshold_ns feeds
- * above_ns. Always returns true (allocation aborts rather than fail). */
-bool report_rpo_compute(const report_rpo_point *pts, size_t n, int64_t from_ns, int64_t end_ns,
+ * above_ns. */
+void report_rpo_compute(const report_rpo_point *pts, size_t n, int64_t from_ns, int64_t end_ns,
                         int64_t threshold_ns, report_rpo_stats *out);
 
 /* The q-quantile (0 <= q <= 1) of RPO over [from_ns, end_ns]; -1 when undefined. */
@@ -88,8 +88,8 @@ typedef struct report_util_stats {
 
 /* Over the samples that overlap [from_ns, until_ns), each weighted by the time it has inside that
  * window (a sample straddling an edge counts for its part inside). INT64_MIN and INT64_MAX: the
- * whole run. Always returns true (allocation aborts rather than fail). */
-bool report_util_compute(const report_link_sample *s, size_t n, int64_t from_ns, int64_t until_ns,
+ * whole run. */
+void report_util_compute(const report_link_sample *s, size_t n, int64_t from_ns, int64_t until_ns,
                          report_util_stats *out);
 
 /* raw / wire, or 0 when nothing went on the wire. */

@@ -117,8 +117,6 @@ void report_results_settle(report_results *r);
 void report_results_storage_note(report_results *r, size_t vm, int64_t at_ns, uint64_t bytes);
 /* The same for a site's storage (index into r->stor). */
 void report_results_stor_note(report_results *r, size_t i, int64_t at_ns, uint64_t bytes);
-/* Appends to a growable array; aborts when memory is exhausted (see results.c). */
-void report_grow(void **arr, size_t *cap, size_t need, size_t sz);
 char *report_strdup(const char *s); /* aborts when memory is exhausted */
 
 /* ---- where the recorder streams rows while a run goes ---- */

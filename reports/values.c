@@ -240,8 +240,8 @@ static bool link_value(const report_results *r, const char *metric, int link, in
             const report_link_sample *s = report_results_link_samples(r, (size_t)link, &n);
             char win[32];
             window_words(after_ns, until_ns, win, sizeof win);
-            if (!report_util_compute(s, n, after_ns, until_ns > 0 ? until_ns : INT64_MAX, &u) ||
-                !u.defined) {
+            report_util_compute(s, n, after_ns, until_ns > 0 ? until_ns : INT64_MAX, &u);
+            if (!u.defined) {
                 snprintf(why, why_n, "no throughput samples%s", win);
                 return false;
             }

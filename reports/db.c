@@ -832,7 +832,9 @@ static void put_metrics(report_db *db, const report_results *r)
             /* A VM's RPO statistics once for all its rpo.* metrics: each is a sort of the
              * VM's breakpoints, the bulk of this at scale. */
             report_rpo_stats st = {0};
-            bool rpo = sc == DRS_SCOPE_VM && report_results_rpo(r, i, 0, 0, &st) && st.defined;
+            if (sc == DRS_SCOPE_VM)
+                report_results_rpo(r, i, 0, 0, &st);
+            bool rpo = st.defined;
             for (const char *const *m = report_metric_names(sc); *m; m++) {
                 double v;
                 if (strcmp(*m, "rpo.time_above") == 0)

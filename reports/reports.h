@@ -304,10 +304,10 @@ const report_storage_info *report_results_storage(const report_results *r, size_
 const report_storage_sample *report_results_storage_used(const report_results *r, size_t i,
                                                          size_t *n);
 /* RPO statistics of vm over [from_ns, end of run]. */
-bool report_results_rpo(const report_results *r, size_t vm, int64_t from_ns, int64_t threshold_ns,
+void report_results_rpo(const report_results *r, size_t vm, int64_t from_ns, int64_t threshold_ns,
                         report_rpo_stats *out);
 /* The same over [from_ns, until_ns), until_ns clipped to the end of the run (<= 0: the end). */
-bool report_results_rpo_window(const report_results *r, size_t vm, int64_t from_ns,
+void report_results_rpo_window(const report_results *r, size_t vm, int64_t from_ns,
                                int64_t until_ns, int64_t threshold_ns, report_rpo_stats *out);
 /* When vm's RPO became undefined for good: the start of the undefined span that reaches the end of
  * the run (protection lost and not regained), or -1 when RPO is defined at the end or was never

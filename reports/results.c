@@ -952,13 +952,13 @@ const report_rpo_point *report_results_rpo_points(const report_results *r, size_
     return r->vst[vm].rpo;
 }
 
-bool report_results_rpo(const report_results *r, size_t vm, int64_t from_ns, int64_t threshold_ns,
+void report_results_rpo(const report_results *r, size_t vm, int64_t from_ns, int64_t threshold_ns,
                         report_rpo_stats *out)
 {
-    return report_results_rpo_window(r, vm, from_ns, 0, threshold_ns, out);
+    report_results_rpo_window(r, vm, from_ns, 0, threshold_ns, out);
 }
 
-bool report_results_rpo_window(const report_results *r, size_t vm, int64_t from_ns,
+void report_results_rpo_window(const report_results *r, size_t vm, int64_t from_ns,
                                int64_t until_ns, int64_t threshold_ns, report_rpo_stats *out)
 {
     assert(vm < r->vm_count);
@@ -969,7 +969,6 @@ bool report_results_rpo_window(const report_results *r, size_t vm, int64_t from_
     if (until_ns > 0 && until_ns < end)
         end = until_ns;
     report_rpo_compute(r->vst[vm].rpo, r->vst[vm].rpo_n, from_ns, end, threshold_ns, out);
-    return true;
 }
 
 int64_t report_results_unprotected_from(const report_results *r, size_t vm)

@@ -178,8 +178,8 @@ static bool vm_value(const report_results *r, const char *metric, int vm, int64_
         report_rpo_stats st;
         char win[32];
         window_words(after_ns, until_ns, win, sizeof win);
-        if (!report_results_rpo_window(r, (size_t)vm, after_ns, until_ns, threshold_ns, &st) ||
-            !st.defined) {
+        report_results_rpo_window(r, (size_t)vm, after_ns, until_ns, threshold_ns, &st);
+        if (!st.defined) {
             size_t n;
             report_results_rpo_points(r, (size_t)vm, &n);
             if (n > 0)

@@ -181,8 +181,8 @@ static double point_rpo(const plan_ctx *c, const drs_scenario *sc, const report_
         const report_rpo_point *pts = report_results_rpo_points(r, (size_t)vi, &npts);
         report_rpo_stats st;
         double v = INFINITY;
-        if (report_results_rpo(r, (size_t)vi, from, 0, &st) && st.defined &&
-            2 * st.covered_ns >= end - from) {
+        report_results_rpo(r, (size_t)vi, from, 0, &st);
+        if (st.defined && 2 * st.covered_ns >= end - from) {
             v = q >= 1 ? (double)st.max_ns : report_rpo_quantile(pts, npts, from, end, q);
             if (v < 0)
                 v = INFINITY;

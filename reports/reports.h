@@ -324,6 +324,10 @@ int64_t report_results_unprotected_from(const report_results *r, size_t vm);
 bool report_results_metric(const report_results *r, const char *metric, drs_scope scope, int index,
                            int64_t after_ns, int64_t until_ns, int64_t threshold_ns, double *value,
                            char *why, size_t why_n);
+/* The value of an rpo.* metric ("rpo.p95") from a VM's RPO statistics (defined) over its window:
+ * the one place that says which statistic each rpo.* metric is, for expectations, the database's
+ * metrics table and the JSON of a run. */
+double report_rpo_metric(const report_rpo_stats *st, const char *metric);
 /* Metric names that apply to a scope, NULL-terminated; for the metrics table and tools. */
 const char *const *report_metric_names(drs_scope scope);
 drs_value_unit report_metric_unit(const char *metric);

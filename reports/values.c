@@ -49,6 +49,17 @@ const char *const *report_metric_names(drs_scope scope)
     return lists[scope];
 }
 
+double report_rpo_metric(const report_rpo_stats *st, const char *metric)
+{
+    const char *s = metric + 4; /* after "rpo." */
+    return strcmp(s, "max") == 0    ? (double)st->max_ns
+           : strcmp(s, "mean") == 0 ? st->mean_ns
+           : strcmp(s, "p50") == 0  ? st->p50_ns
+           : strcmp(s, "p95") == 0  ? st->p95_ns
+           : strcmp(s, "p99") == 0  ? st->p99_ns
+                                    : (double)st->above_ns; /* rpo.time_above */
+}
+
 drs_value_unit report_metric_unit(const char *metric)
 {
     const metric_def *m = metric_find(metric);
@@ -188,13 +199,7 @@ static bool vm_value(const report_results *r, const char *metric, int vm, int64_
                 snprintf(why, why_n, "RPO undefined (no recovery point applied%s)", win);
             return false;
         }
-        const char *s = metric + 4;
-        *value = strcmp(s, "max") == 0         ? (double)st.max_ns
-                 : strcmp(s, "mean") == 0      ? st.mean_ns
-                 : strcmp(s, "p50") == 0       ? st.p50_ns
-                 : strcmp(s, "p95") == 0       ? st.p95_ns
-                 : strcmp(s, "p99") == 0       ? st.p99_ns
-                                               : (double)st.above_ns;
+        *value = report_rpo_metric(&st, metric);
         return true;
     }
     if (strcmp(metric, "initial_replication.time") == 0) {

@@ -56,14 +56,8 @@ static json_t *metrics(const report_results *r, drs_scope scope, size_t i)
         if (!strcmp(*name, "rpo.time_above"))
             continue;
         if (!strncmp(*name, "rpo.", 4)) {
-            const char *q = *name + 4;
             if (rpo)
-                ok &= sim_json_put(m, *name,
-                          json_real(!strcmp(q, "max")    ? (double)st.max_ns
-                                    : !strcmp(q, "mean") ? st.mean_ns
-                                    : !strcmp(q, "p50")  ? st.p50_ns
-                                    : !strcmp(q, "p95")  ? st.p95_ns
-                                                         : st.p99_ns));
+                ok &= sim_json_put(m, *name, json_real(report_rpo_metric(&st, *name)));
         } else if (report_results_metric(r, *name, scope, (int)i, 0, 0, 0, &v, NULL, 0)) {
             ok &= sim_json_put(m, *name, sim_json_num(v));
         }

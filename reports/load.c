@@ -223,7 +223,7 @@ static void load_vms(loader *ld, report_results *r)
             continue;
         report_vm_stats *v = &r->vms[i];
         int c = 2;
-        v->name = report_strdup(col_text(s, c++));
+        v->name = drs_xstrdup(col_text(s, c++));
         v->link = (int)col_time(s, c++);
         uint64_t *a[] = {&v->raw_bytes,        &v->wire_bytes,   &v->cycle_raw_bytes,
                          &v->cycle_wire_bytes, &v->ir_raw_bytes, &v->ir_wire_bytes};
@@ -254,7 +254,7 @@ static void load_vms(loader *ld, report_results *r)
     }
     for (size_t i = 0; i < r->vm_count; i++)
         if (!r->vms[i].name) /* a row the file lacks: keep the results whole */
-            r->vms[i].name = report_strdup("");
+            r->vms[i].name = drs_xstrdup("");
 }
 
 static void load_subjects(loader *ld, report_results *r)
@@ -265,13 +265,13 @@ static void load_subjects(loader *ld, report_results *r)
         int64_t i = sqlite3_column_int64(s, 0);
         if (i < 0 || (size_t)i >= r->link_count)
             continue;
-        r->links[i].name = report_strdup(col_text(s, 1));
+        r->links[i].name = drs_xstrdup(col_text(s, 1));
         r->links[i].raw_bytes = col_u64(s, 2);
         r->links[i].wire_bytes = col_u64(s, 3);
     }
     for (size_t i = 0; i < r->link_count; i++)
         if (!r->links[i].name)
-            r->links[i].name = report_strdup("");
+            r->links[i].name = drs_xstrdup("");
     s = ld_query(ld, "SELECT idx, name, used_bytes, peak_bytes FROM classifications"
                      " WHERE run = ?1 ORDER BY idx");
     while (ld_row(ld, &s)) {
@@ -279,7 +279,7 @@ static void load_subjects(loader *ld, report_results *r)
         if (i < 0 || (size_t)i >= r->class_count)
             continue;
         report_class_stats *cl = &r->classes[i];
-        cl->name = report_strdup(col_text(s, 1));
+        cl->name = drs_xstrdup(col_text(s, 1));
         cl->used_bytes = col_u64(s, 2);
         cl->peak_bytes = col_u64(s, 3);
     }
@@ -287,14 +287,14 @@ static void load_subjects(loader *ld, report_results *r)
     while (ld_row(ld, &s)) {
         int64_t i = sqlite3_column_int64(s, 0);
         if (i >= 0 && (size_t)i < r->plan_count)
-            r->plan_names[i] = report_strdup(col_text(s, 1));
+            r->plan_names[i] = drs_xstrdup(col_text(s, 1));
     }
     for (size_t i = 0; i < r->class_count; i++)
         if (!r->classes[i].name)
-            r->classes[i].name = report_strdup("");
+            r->classes[i].name = drs_xstrdup("");
     for (size_t i = 0; i < r->plan_count; i++)
         if (!r->plan_names[i])
-            r->plan_names[i] = report_strdup("");
+            r->plan_names[i] = drs_xstrdup("");
 }
 
 static void load_series(loader *ld, report_results *r)
@@ -374,8 +374,8 @@ static void load_site_storage(loader *ld, report_results *r)
         if (sqlite3_column_int64(s, 0) != (int64_t)r->stor_count || r->stor_count == n)
             continue; /* storage is numbered without gaps */
         storage_state *st = &r->stor[r->stor_count++];
-        st->info.site = report_strdup(col_text(s, 1));
-        st->info.classification = report_strdup(col_text(s, 2));
+        st->info.site = drs_xstrdup(col_text(s, 1));
+        st->info.classification = drs_xstrdup(col_text(s, 2));
         st->info.capacity_bytes = (uint64_t)sqlite3_column_int64(s, 3);
     }
     s = ld_query(ld, "SELECT storage, t_ns, used_bytes FROM storage_samples WHERE run = ?1"
@@ -397,15 +397,15 @@ static void load_jobs(loader *ld, report_results *r, const name_ix *vms, size_t 
         report_job *j = &r->jobs[r->job_count++];
         memset(j, 0, sizeof *j);
         j->id = col_u64(s, 0);
-        j->name = report_strdup(col_text(s, 1));
+        j->name = drs_xstrdup(col_text(s, 1));
         j->vm = name_find(vms, nvm, (const char *)sqlite3_column_text(s, 2));
         j->pair = (int)col_time(s, 3);
         j->site = (int)col_time(s, 4);
-        j->subject = report_strdup(col_text(s, 5));
+        j->subject = drs_xstrdup(col_text(s, 5));
         j->state = job_state_of(col_text(s, 6));
         j->started_ns = sqlite3_column_int64(s, 7);
         j->ended_ns = col_time(s, 8);
-        j->reason = report_strdup(col_text(s, 9));
+        j->reason = drs_xstrdup(col_text(s, 9));
     }
     s = ld_query(ld, "SELECT job, step, state, at_ns FROM job_steps WHERE run = ?1"
                      " ORDER BY job, seq");
@@ -422,7 +422,7 @@ static void load_jobs(loader *ld, report_results *r, const name_ix *vms, size_t 
         }
         DRS_GROW(j->steps, j->step_cap, j->step_count + 1);
         report_job_step *st = &j->steps[j->step_count++];
-        st->name = report_strdup(col_text(s, 1));
+        st->name = drs_xstrdup(col_text(s, 1));
         st->state = job_state_of(col_text(s, 2));
         st->at_ns = sqlite3_column_int64(s, 3);
     }
@@ -507,8 +507,11 @@ static void load_events(loader *ld, report_results *r, const name_ix *vms, size_
             r->ev_first[slot] = first;
         r->ev_total += col_u64(s, 2);
     }
-    s = ld_query(ld, "SELECT at_ns, vm, detail FROM events WHERE run = ?1 AND"
-                     " kind = 'failover_finding' ORDER BY seq");
+    s = ld_query(ld, "SELECT at_ns, vm, detail FROM events WHERE run = ?1 AND kind = ?2"
+                     " ORDER BY seq");
+    if (s)
+        sqlite3_bind_text(s, 2, engine_event_kind_name(ENGINE_EV_FAILOVER_FINDING), -1,
+                          SQLITE_STATIC);
     while (ld_row(ld, &s)) {
         DRS_GROW(r->fo_findings, r->fo_finding_cap, r->fo_finding_count + 1);
         report_fo_finding *g = &r->fo_findings[r->fo_finding_count++];
@@ -556,7 +559,7 @@ report_results *report_db_load(const char *path, int64_t run_id, report_run_row 
                                                    " WHERE run = ?1"),
                              (size_t)ld_count(&ld, "SELECT count(*) FROM plans WHERE run = ?1"));
     r->class_count = (size_t)ld_count(&ld, "SELECT count(*) FROM classifications WHERE run = ?1");
-    r->scenario_name = report_strdup(row.scenario);
+    r->scenario_name = drs_xstrdup(row.scenario);
     r->seed = row.seed;
     load_vms(&ld, r);
     load_subjects(&ld, r);

@@ -17,13 +17,6 @@ static char *dup_str(const char *s)
     return drs_xstrdup(s ? s : "");
 }
 
-char *report_strdup(const char *s)
-{
-    return dup_str(s);
-}
-
-#define must_dup report_strdup
-
 /* The link between the VM's site and the target site of the cloud pair its host's cloud belongs to.
  */
 static int vm_link(const drs_scenario *sc, const drs_vm *vm)
@@ -231,9 +224,9 @@ static void rec_job_started(void *ctx, const engine_job_info *job, int64_t at_ns
     report_job *j = &r->jobs[r->job_count++];
     memset(j, 0, sizeof *j);
     j->id = job->id;
-    j->name = must_dup(job->name);
-    j->subject = must_dup(job->subject);
-    j->reason = must_dup("");
+    j->name = dup_str(job->name);
+    j->subject = dup_str(job->subject);
+    j->reason = dup_str("");
     j->vm = job->vm;
     j->pair = job->pair;
     j->site = job->site;
@@ -254,7 +247,7 @@ static void rec_job_step(void *ctx, uint64_t job_id, const char *step, engine_jo
         return; /* a step of a job never started: nothing to attach it to */
     DRS_GROW(j->steps, j->step_cap, j->step_count + 1);
     report_job_step *st = &j->steps[j->step_count++];
-    st->name = must_dup(step);
+    st->name = dup_str(step);
     st->state = state;
     st->at_ns = at_ns;
     if (r->db)
@@ -272,7 +265,7 @@ static void rec_job_ended(void *ctx, uint64_t job_id, engine_job_state state, co
     j->state = state;
     j->ended_ns = at_ns;
     free(j->reason);
-    j->reason = must_dup(reason);
+    j->reason = dup_str(reason);
     if (r->db)
         r->sink->job(r->db, (size_t)(j - r->jobs), j, vm_name(r, j->vm));
 }

@@ -11,9 +11,9 @@
  *     ... every sample interval: report_results_add_link_sample(), report_results_sample()
  *     ... report_results_add_failover(), report_results_add_diags() as they come
  *     report_results_finish(r, end_ns);
- *     int code = report_expect_evaluate(r, scenario->expect, scenario->expect_count);
+ *     bool held = report_expect_evaluate(r, scenario->expect, scenario->expect_count);
  *     report_summary_write(r, stdout); report_junit_write(r, "junit.xml", &err);
- *     report_db_run_end(db, r, "complete", code, &err);
+ *     report_db_run_end(db, r, held ? "complete" : "failed", exit_code, &err);
  *     report_db_close(db); report_results_free(r);
  *
  * Units: times and durations are int64 nanoseconds since the scenario start, sizes are bytes, rates are
@@ -343,8 +343,9 @@ size_t report_results_expect_failed(const report_results *r);
 
 /* Evaluates every expectation (after report_results_finish) into r's expectation results, replacing
  * earlier ones. Validation expectations are checked against the diags given with
- * report_results_add_diags. Returns the exit code: 0 when every one held, 1 when one failed. */
-int report_expect_evaluate(report_results *r, const drs_expect *ex, size_t n);
+ * report_results_add_diags. True when every one held (the command line turns that into its exit
+ * status, sim/run/exit_status.h). */
+bool report_expect_evaluate(report_results *r, const drs_expect *ex, size_t n);
 
 /* ------------------------------------------------------------------------------------------------ */
 /* Output (summary.c, junit.c)                                                                       */

@@ -802,8 +802,9 @@ static int serve_store(serve *s, const char *db_path)
         goto out;
     sim_live_advance(live, sim_live_now(s->live));
     sim_live_finish(live);
-    int rc = report_expect_evaluate(res, sc->expect, sc->expect_count);
-    if (!report_db_run_end(db, res, rc == 0 ? "complete" : "failed", rc, &err))
+    bool held = report_expect_evaluate(res, sc->expect, sc->expect_count);
+    if (!report_db_run_end(db, res, held ? "complete" : "failed",
+                           held ? SIM_EXIT_OK : SIM_EXIT_FAILED, &err))
         goto fail;
     char t[64];
     serve_format_at(sim_live_now(live), t, sizeof t);

@@ -649,7 +649,7 @@ bool report_html_write(const report_results *r, const char *path, drs_error *err
 }
 
 /* The <svg>...</svg> of one chart written by fn, made a document of its own: the XML namespace and
- * the page's style inside it. NULL when memory runs out. */
+ * the page's style inside it. NULL when html holds no chart. */
 static char *standalone_svg(const char *html)
 {
     const char *a = strstr(html, "<svg ");
@@ -659,16 +659,14 @@ static char *standalone_svg(const char *html)
         return NULL;
     char *doc = NULL;
     size_t n = 0;
-    FILE *out = open_memstream(&doc, &n);
-    if (!out)
-        return NULL;
+    FILE *out = drs_xmemstream(&doc, &n);
     fputs("<svg xmlns=\"http://www.w3.org/2000/svg\" ", out);
     fwrite(a + 5, 1, (size_t)(gt - (a + 5)) + 1, out);
     fputs("<style><![CDATA[", out);
     fputs(html_page_css, out);
     fputs("]]></style>", out);
     fwrite(gt + 1, 1, (size_t)(b + 6 - (gt + 1)), out);
-    fclose(out);
+    drs_xmemstream_close(out);
     return doc;
 }
 
@@ -681,9 +679,7 @@ char **report_html_chart_svgs(const report_results *r, int64_t end_ns)
     for (size_t i = 0; i < nc; i++) {
         char *html = NULL;
         size_t n = 0;
-        FILE *out = open_memstream(&html, &n);
-        if (!out)
-            break;
+        FILE *out = drs_xmemstream(&html, &n);
         if (i < nl)
             html_chart_link(out, r, i, end_ns);
         else if (i == nl)
@@ -694,8 +690,8 @@ char **report_html_chart_svgs(const report_results *r, int64_t end_ns)
             html_chart_storage(out, r, end_ns);
         else
             html_chart_gantt(out, r, end_ns);
-        fclose(out);
-        char *svg = html ? standalone_svg(html) : NULL;
+        drs_xmemstream_close(out);
+        char *svg = standalone_svg(html);
         free(html);
         if (svg)
             svgs[k++] = svg;

@@ -380,9 +380,7 @@ static char *plan_answer_text(plan_state *s, int code)
 {
     char *buf = NULL;
     size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    if (!f)
-        return NULL;
+    FILE *f = drs_xmemstream(&buf, &len);
     const sim_plan_outcome *out = s->out;
     const plan_dim *d = &s->c.dims[0];
     char pct[16], t[32], v[48];
@@ -436,7 +434,7 @@ static char *plan_answer_text(plan_state *s, int code)
                 s->c.opt->shard_index, s->c.opt->shard_count, out->point_count,
                 out->point_count == 1 ? "" : "s");
     }
-    fclose(f);
+    drs_xmemstream_close(f);
     return buf;
 }
 
@@ -777,7 +775,7 @@ int sim_plan_run(const sim_plan_options *given, sim_plan_outcome *outp)
     if (code == SIM_EXIT_OK || code == SIM_EXIT_FAILED) {
         plan_print_table(&s, !opt->grid_count);
         char *text = plan_answer_text(&s, code);
-        fprintf(s.o, "\n%s", text ? text : "");
+        fprintf(s.o, "\n%s", text);
         if (opt->html_path && !plan_write_html(&s, text, &err)) {
             fprintf(stderr, "drsim plan: %s\n", err.message);
             code = SIM_EXIT_INTERNAL;

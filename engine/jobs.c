@@ -44,11 +44,7 @@ void eng_job_step(engine *e, uint64_t job, const char *step, engine_job_state st
         }
     if (state != ENGINE_JOB_IN_PROGRESS)
         return;
-    if (e->open_step_count == e->open_step_cap) {
-        size_t cap = e->open_step_cap ? 2 * e->open_step_cap : 16;
-        e->open_steps = drs_xrealloc(e->open_steps, cap, sizeof *e->open_steps);
-        e->open_step_cap = cap;
-    }
+    DRS_GROW(e->open_steps, e->open_step_cap, e->open_step_count + 1);
     struct eng_open_step *o = &e->open_steps[e->open_step_count++];
     o->job = job;
     snprintf(o->step, sizeof o->step, "%s", step);

@@ -832,20 +832,16 @@ static void put_metrics(report_db *db, const report_results *r)
             /* A VM's RPO statistics once for all its rpo.* metrics: each is a sort of the
              * VM's breakpoints, the bulk of this at scale. */
             report_rpo_stats st = {0};
-            bool rpo = sc == DRS_SCOPE_VM && report_results_rpo(r, i, 0, 0, &st) && st.defined;
+            if (sc == DRS_SCOPE_VM)
+                report_results_rpo(r, i, 0, 0, &st);
+            bool rpo = st.defined;
             for (const char *const *m = report_metric_names(sc); *m; m++) {
                 double v;
                 if (strcmp(*m, "rpo.time_above") == 0)
                     continue;
                 if (strncmp(*m, "rpo.", 4) == 0) {
-                    const char *q = *m + 4;
                     if (rpo)
-                        put_metric(db, scopes[k].name, subject, *m,
-                                   !strcmp(q, "max")    ? (double)st.max_ns
-                                   : !strcmp(q, "mean") ? st.mean_ns
-                                   : !strcmp(q, "p50")  ? st.p50_ns
-                                   : !strcmp(q, "p95")  ? st.p95_ns
-                                                        : st.p99_ns);
+                        put_metric(db, scopes[k].name, subject, *m, report_rpo_metric(&st, *m));
                 } else if (report_results_metric(r, *m, sc, (int)i, 0, 0, 0, &v, NULL, 0)) {
                     put_metric(db, scopes[k].name, subject, *m, v);
                 }

@@ -381,7 +381,7 @@ static void check_validation(report_results *r, const drs_expect *e)
 
 /* ---- all of them --------------------------------------------------------------------------------- */
 
-int report_expect_evaluate(report_results *r, const drs_expect *ex, size_t n)
+bool report_expect_evaluate(report_results *r, const drs_expect *ex, size_t n)
 {
     report_results_expect_reset(r);
     for (size_t i = 0; i < n; i++) {
@@ -422,5 +422,5 @@ int report_expect_evaluate(report_results *r, const drs_expect *ex, size_t n)
             break;
         }
     }
-    return report_results_expect_failed(r) ? 1 : 0;
+    return report_results_expect_failed(r) == 0;
 }

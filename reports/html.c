@@ -361,7 +361,8 @@ static void section_vms(FILE *out, const report_results *r)
     for (size_t v = 0; v < nvm; v++) {
         const report_vm_stats *s = report_results_vm(r, v);
         report_rpo_stats st;
-        bool ok = report_results_rpo(r, v, 0, 0, &st) && st.defined;
+        report_results_rpo(r, v, 0, 0, &st);
+        bool ok = st.defined;
         char a[24], b[24], c[24], d[24], e[24], f[24], g[24], ratio[16];
         fputs("<tr><td>", out);
         html_esc(out, s->name);
@@ -590,7 +591,8 @@ static void page_header(FILE *out, const report_results *r, int64_t end)
     int64_t worst = -1;
     for (size_t i = 0; i < report_results_vm_count(r); i++) {
         report_rpo_stats st;
-        if (report_results_rpo(r, i, 0, 0, &st) && st.defined && st.max_ns > worst)
+        report_results_rpo(r, i, 0, 0, &st);
+        if (st.defined && st.max_ns > worst)
             worst = st.max_ns;
     }
     snprintf(v, sizeof v, "%zu", report_results_vm_count(r));
@@ -647,7 +649,7 @@ bool report_html_write(const report_results *r, const char *path, drs_error *err
 }
 
 /* The <svg>...</svg> of one chart written by fn, made a document of its own: the XML namespace and
- * the page's style inside it. NULL when memory runs out. */
+ * the page's style inside it. NULL when html holds no chart. */
 static char *standalone_svg(const char *html)
 {
     const char *a = strstr(html, "<svg ");
@@ -657,16 +659,14 @@ static char *standalone_svg(const char *html)
         return NULL;
     char *doc = NULL;
     size_t n = 0;
-    FILE *out = open_memstream(&doc, &n);
-    if (!out)
-        return NULL;
+    FILE *out = drs_xmemstream(&doc, &n);
     fputs("<svg xmlns=\"http://www.w3.org/2000/svg\" ", out);
     fwrite(a + 5, 1, (size_t)(gt - (a + 5)) + 1, out);
     fputs("<style><![CDATA[", out);
     fputs(html_page_css, out);
     fputs("]]></style>", out);
     fwrite(gt + 1, 1, (size_t)(b + 6 - (gt + 1)), out);
-    fclose(out);
+    drs_xmemstream_close(out);
     return doc;
 }
 
@@ -679,9 +679,7 @@ char **report_html_chart_svgs(const report_results *r, int64_t end_ns)
     for (size_t i = 0; i < nc; i++) {
         char *html = NULL;
         size_t n = 0;
-        FILE *out = open_memstream(&html, &n);
-        if (!out)
-            break;
+        FILE *out = drs_xmemstream(&html, &n);
         if (i < nl)
             html_chart_link(out, r, i, end_ns);
         else if (i == nl)
@@ -692,8 +690,8 @@ char **report_html_chart_svgs(const report_results *r, int64_t end_ns)
             html_chart_storage(out, r, end_ns);
         else
             html_chart_gantt(out, r, end_ns);
-        fclose(out);
-        char *svg = html ? standalone_svg(html) : NULL;
+        drs_xmemstream_close(out);
+        char *svg = standalone_svg(html);
         free(html);
         if (svg)
             svgs[k++] = svg;

@@ -164,7 +164,7 @@ bool report_db_list_runs(const char *path, report_run_row **rows, size_t *n, drs
     size_t cap = 0;
     sqlite3_stmt *s = ld_query(&ld, RUN_COLUMNS " ORDER BY id");
     while (ld_row(&ld, &s)) {
-        report_grow((void **)rows, &cap, *n + 1, sizeof **rows);
+        DRS_GROW(*rows, cap, *n + 1);
         run_row(s, &(*rows)[(*n)++]);
     }
     ld_close(&ld);
@@ -223,7 +223,7 @@ static void load_vms(loader *ld, report_results *r)
             continue;
         report_vm_stats *v = &r->vms[i];
         int c = 2;
-        v->name = report_strdup(col_text(s, c++));
+        v->name = drs_xstrdup(col_text(s, c++));
         v->link = (int)col_time(s, c++);
         uint64_t *a[] = {&v->raw_bytes,        &v->wire_bytes,   &v->cycle_raw_bytes,
                          &v->cycle_wire_bytes, &v->ir_raw_bytes, &v->ir_wire_bytes};
@@ -254,7 +254,7 @@ static void load_vms(loader *ld, report_results *r)
     }
     for (size_t i = 0; i < r->vm_count; i++)
         if (!r->vms[i].name) /* a row the file lacks: keep the results whole */
-            r->vms[i].name = report_strdup("");
+            r->vms[i].name = drs_xstrdup("");
 }
 
 static void load_subjects(loader *ld, report_results *r)
@@ -265,13 +265,13 @@ static void load_subjects(loader *ld, report_results *r)
         int64_t i = sqlite3_column_int64(s, 0);
         if (i < 0 || (size_t)i >= r->link_count)
             continue;
-        r->links[i].name = report_strdup(col_text(s, 1));
+        r->links[i].name = drs_xstrdup(col_text(s, 1));
         r->links[i].raw_bytes = col_u64(s, 2);
         r->links[i].wire_bytes = col_u64(s, 3);
     }
     for (size_t i = 0; i < r->link_count; i++)
         if (!r->links[i].name)
-            r->links[i].name = report_strdup("");
+            r->links[i].name = drs_xstrdup("");
     s = ld_query(ld, "SELECT idx, name, used_bytes, peak_bytes FROM classifications"
                      " WHERE run = ?1 ORDER BY idx");
     while (ld_row(ld, &s)) {
@@ -279,7 +279,7 @@ static void load_subjects(loader *ld, report_results *r)
         if (i < 0 || (size_t)i >= r->class_count)
             continue;
         report_class_stats *cl = &r->classes[i];
-        cl->name = report_strdup(col_text(s, 1));
+        cl->name = drs_xstrdup(col_text(s, 1));
         cl->used_bytes = col_u64(s, 2);
         cl->peak_bytes = col_u64(s, 3);
     }
@@ -287,14 +287,14 @@ static void load_subjects(loader *ld, report_results *r)
     while (ld_row(ld, &s)) {
         int64_t i = sqlite3_column_int64(s, 0);
         if (i >= 0 && (size_t)i < r->plan_count)
-            r->plan_names[i] = report_strdup(col_text(s, 1));
+            r->plan_names[i] = drs_xstrdup(col_text(s, 1));
     }
     for (size_t i = 0; i < r->class_count; i++)
         if (!r->classes[i].name)
-            r->classes[i].name = report_strdup("");
+            r->classes[i].name = drs_xstrdup("");
     for (size_t i = 0; i < r->plan_count; i++)
         if (!r->plan_names[i])
-            r->plan_names[i] = report_strdup("");
+            r->plan_names[i] = drs_xstrdup("");
 }
 
 static void load_series(loader *ld, report_results *r)
@@ -307,7 +307,7 @@ static void load_series(loader *ld, report_results *r)
         if (i < 0 || (size_t)i >= r->link_count)
             continue;
         link_state *l = &r->lst[i];
-        report_grow((void **)&l->samples, &l->cap, l->n + 1, sizeof *l->samples);
+        DRS_GROW(l->samples, l->cap, l->n + 1);
         l->samples[l->n++] = (report_link_sample){
             sqlite3_column_int64(s, 1), sqlite3_column_int64(s, 2), sqlite3_column_double(s, 3),
             sqlite3_column_double(s, 4), sqlite3_column_double(s, 5)};
@@ -323,7 +323,7 @@ static void load_series(loader *ld, report_results *r)
         int64_t *cap = drs_xcalloc(n, sizeof *cap), *at = drs_xcalloc(n, sizeof *at);
         if (report_unpack(p, (size_t)sqlite3_column_bytes(s, 2), n, true, cap, at)) {
             vm_state *v = &r->vst[i];
-            report_grow((void **)&v->rpo, &v->rpo_cap, v->rpo_n + n, sizeof *v->rpo);
+            DRS_GROW(v->rpo, v->rpo_cap, v->rpo_n + n);
             for (size_t k = 0; k < n; k++)
                 v->rpo[v->rpo_n++] = (report_rpo_point){at[k], cap[k]};
         }
@@ -374,8 +374,8 @@ static void load_site_storage(loader *ld, report_results *r)
         if (sqlite3_column_int64(s, 0) != (int64_t)r->stor_count || r->stor_count == n)
             continue; /* storage is numbered without gaps */
         storage_state *st = &r->stor[r->stor_count++];
-        st->info.site = report_strdup(col_text(s, 1));
-        st->info.classification = report_strdup(col_text(s, 2));
+        st->info.site = drs_xstrdup(col_text(s, 1));
+        st->info.classification = drs_xstrdup(col_text(s, 2));
         st->info.capacity_bytes = (uint64_t)sqlite3_column_int64(s, 3);
     }
     s = ld_query(ld, "SELECT storage, t_ns, used_bytes FROM storage_samples WHERE run = ?1"
@@ -393,19 +393,19 @@ static void load_jobs(loader *ld, report_results *r, const name_ix *vms, size_t 
     sqlite3_stmt *s = ld_query(ld, "SELECT id, name, vm, pair, site, subject, state, started_ns,"
                                    " ended_ns, reason FROM jobs WHERE run = ?1 ORDER BY seq");
     while (ld_row(ld, &s)) {
-        report_grow((void **)&r->jobs, &r->job_cap, r->job_count + 1, sizeof *r->jobs);
+        DRS_GROW(r->jobs, r->job_cap, r->job_count + 1);
         report_job *j = &r->jobs[r->job_count++];
         memset(j, 0, sizeof *j);
         j->id = col_u64(s, 0);
-        j->name = report_strdup(col_text(s, 1));
+        j->name = drs_xstrdup(col_text(s, 1));
         j->vm = name_find(vms, nvm, (const char *)sqlite3_column_text(s, 2));
         j->pair = (int)col_time(s, 3);
         j->site = (int)col_time(s, 4);
-        j->subject = report_strdup(col_text(s, 5));
+        j->subject = drs_xstrdup(col_text(s, 5));
         j->state = job_state_of(col_text(s, 6));
         j->started_ns = sqlite3_column_int64(s, 7);
         j->ended_ns = col_time(s, 8);
-        j->reason = report_strdup(col_text(s, 9));
+        j->reason = drs_xstrdup(col_text(s, 9));
     }
     s = ld_query(ld, "SELECT job, step, state, at_ns FROM job_steps WHERE run = ?1"
                      " ORDER BY job, seq");
@@ -420,9 +420,9 @@ static void load_jobs(loader *ld, report_results *r, const name_ix *vms, size_t 
             if (!j)
                 continue;
         }
-        report_grow((void **)&j->steps, &j->step_cap, j->step_count + 1, sizeof *j->steps);
+        DRS_GROW(j->steps, j->step_cap, j->step_count + 1);
         report_job_step *st = &j->steps[j->step_count++];
-        st->name = report_strdup(col_text(s, 1));
+        st->name = drs_xstrdup(col_text(s, 1));
         st->state = job_state_of(col_text(s, 2));
         st->at_ns = sqlite3_column_int64(s, 3);
     }
@@ -454,8 +454,7 @@ static void load_failovers(loader *ld, report_results *r, const name_ix *vms, si
         f.data_loss_bytes = col_u64(s, 9);
         f.verified = sqlite3_column_int(s, 10) != 0;
         snprintf(f.detail, sizeof f.detail, "%s", col_text(s, 11));
-        report_grow((void **)&r->failovers, &r->failover_cap, r->failover_count + 1,
-                    sizeof *r->failovers);
+        DRS_GROW(r->failovers, r->failover_cap, r->failover_count + 1);
         r->failovers[r->failover_count++] = f;
     }
 }
@@ -508,11 +507,13 @@ static void load_events(loader *ld, report_results *r, const name_ix *vms, size_
             r->ev_first[slot] = first;
         r->ev_total += col_u64(s, 2);
     }
-    s = ld_query(ld, "SELECT at_ns, vm, detail FROM events WHERE run = ?1 AND"
-                     " kind = 'failover_finding' ORDER BY seq");
+    s = ld_query(ld, "SELECT at_ns, vm, detail FROM events WHERE run = ?1 AND kind = ?2"
+                     " ORDER BY seq");
+    if (s)
+        sqlite3_bind_text(s, 2, engine_event_kind_name(ENGINE_EV_FAILOVER_FINDING), -1,
+                          SQLITE_STATIC);
     while (ld_row(ld, &s)) {
-        report_grow((void **)&r->fo_findings, &r->fo_finding_cap, r->fo_finding_count + 1,
-                    sizeof *r->fo_findings);
+        DRS_GROW(r->fo_findings, r->fo_finding_cap, r->fo_finding_count + 1);
         report_fo_finding *g = &r->fo_findings[r->fo_finding_count++];
         g->at_ns = sqlite3_column_int64(s, 0);
         g->vm = name_find(vms, nvm, (const char *)sqlite3_column_text(s, 1));
@@ -558,7 +559,7 @@ report_results *report_db_load(const char *path, int64_t run_id, report_run_row 
                                                    " WHERE run = ?1"),
                              (size_t)ld_count(&ld, "SELECT count(*) FROM plans WHERE run = ?1"));
     r->class_count = (size_t)ld_count(&ld, "SELECT count(*) FROM classifications WHERE run = ?1");
-    r->scenario_name = report_strdup(row.scenario);
+    r->scenario_name = drs_xstrdup(row.scenario);
     r->seed = row.seed;
     load_vms(&ld, r);
     load_subjects(&ld, r);

@@ -123,13 +123,13 @@ static void rpo_quantiles(const rpo_piece *p, size_t k, int64_t total_ns, const 
     free(ends);
 }
 
-bool report_rpo_compute(const report_rpo_point *pts, size_t n, int64_t from_ns, int64_t end_ns,
+void report_rpo_compute(const report_rpo_point *pts, size_t n, int64_t from_ns, int64_t end_ns,
                         int64_t threshold_ns, report_rpo_stats *out)
 {
     memset(out, 0, sizeof *out);
     size_t k = rpo_pieces(pts, n, from_ns, end_ns, NULL);
     if (k == 0)
-        return true;
+        return;
     rpo_piece *p = drs_xmalloc(k * sizeof *p);
     rpo_pieces(pts, n, from_ns, end_ns, p);
 
@@ -157,7 +157,6 @@ bool report_rpo_compute(const report_rpo_point *pts, size_t n, int64_t from_ns, 
     out->p95_ns = q[1];
     out->p99_ns = q[2];
     out->above_ns = above;
-    return true;
 }
 
 double report_rpo_quantile(const report_rpo_point *pts, size_t n, int64_t from_ns, int64_t end_ns,
@@ -232,7 +231,7 @@ static int64_t util_overlap(const report_link_sample *s, int64_t from_ns, int64_
     return b > a ? b - a : 0;
 }
 
-bool report_util_compute(const report_link_sample *s, size_t n, int64_t from_ns, int64_t until_ns,
+void report_util_compute(const report_link_sample *s, size_t n, int64_t from_ns, int64_t until_ns,
                          report_util_stats *out)
 {
     memset(out, 0, sizeof *out);
@@ -241,7 +240,7 @@ bool report_util_compute(const report_link_sample *s, size_t n, int64_t from_ns,
         if (util_overlap(&s[i], from_ns, until_ns) > 0)
             k++;
     if (k == 0)
-        return true;
+        return;
     util_obs *u = drs_xmalloc(k * sizeof *u), *bps = drs_xmalloc(k * sizeof *bps);
     int64_t total = 0;
     size_t j = 0;
@@ -265,7 +264,6 @@ bool report_util_compute(const report_link_sample *s, size_t n, int64_t from_ns,
     out->peak_Bps = bps[k - 1].v;
     free(u);
     free(bps);
-    return true;
 }
 
 double report_ratio(double raw, double wire)

@@ -11,9 +11,9 @@
  *     ... every sample interval: report_results_add_link_sample(), report_results_sample()
  *     ... report_results_add_failover(), report_results_add_diags() as they come
  *     report_results_finish(r, end_ns);
- *     int code = report_expect_evaluate(r, scenario->expect, scenario->expect_count);
+ *     bool held = report_expect_evaluate(r, scenario->expect, scenario->expect_count);
  *     report_summary_write(r, stdout); report_junit_write(r, "junit.xml", &err);
- *     report_db_run_end(db, r, "complete", code, &err);
+ *     report_db_run_end(db, r, held ? "complete" : "failed", exit_code, &err);
  *     report_db_close(db); report_results_free(r);
  *
  * Units: times and durations are int64 nanoseconds since the scenario start, sizes are bytes, rates are
@@ -57,8 +57,8 @@ typedef struct report_rpo_stats {
 } report_rpo_stats;
 
 /* Statistics of RPO over [from_ns, end_ns] (clipped to where RPO is defined). threshold_ns feeds
- * above_ns. Always returns true (allocation aborts rather than fail). */
-bool report_rpo_compute(const report_rpo_point *pts, size_t n, int64_t from_ns, int64_t end_ns,
+ * above_ns. */
+void report_rpo_compute(const report_rpo_point *pts, size_t n, int64_t from_ns, int64_t end_ns,
                         int64_t threshold_ns, report_rpo_stats *out);
 
 /* The q-quantile (0 <= q <= 1) of RPO over [from_ns, end_ns]; -1 when undefined. */
@@ -88,8 +88,8 @@ typedef struct report_util_stats {
 
 /* Over the samples that overlap [from_ns, until_ns), each weighted by the time it has inside that
  * window (a sample straddling an edge counts for its part inside). INT64_MIN and INT64_MAX: the
- * whole run. Always returns true (allocation aborts rather than fail). */
-bool report_util_compute(const report_link_sample *s, size_t n, int64_t from_ns, int64_t until_ns,
+ * whole run. */
+void report_util_compute(const report_link_sample *s, size_t n, int64_t from_ns, int64_t until_ns,
                          report_util_stats *out);
 
 /* raw / wire, or 0 when nothing went on the wire. */
@@ -304,10 +304,10 @@ const report_storage_info *report_results_storage(const report_results *r, size_
 const report_storage_sample *report_results_storage_used(const report_results *r, size_t i,
                                                          size_t *n);
 /* RPO statistics of vm over [from_ns, end of run]. */
-bool report_results_rpo(const report_results *r, size_t vm, int64_t from_ns, int64_t threshold_ns,
+void report_results_rpo(const report_results *r, size_t vm, int64_t from_ns, int64_t threshold_ns,
                         report_rpo_stats *out);
 /* The same over [from_ns, until_ns), until_ns clipped to the end of the run (<= 0: the end). */
-bool report_results_rpo_window(const report_results *r, size_t vm, int64_t from_ns,
+void report_results_rpo_window(const report_results *r, size_t vm, int64_t from_ns,
                                int64_t until_ns, int64_t threshold_ns, report_rpo_stats *out);
 /* When vm's RPO became undefined for good: the start of the undefined span that reaches the end of
  * the run (protection lost and not regained), or -1 when RPO is defined at the end or was never
@@ -324,6 +324,10 @@ int64_t report_results_unprotected_from(const report_results *r, size_t vm);
 bool report_results_metric(const report_results *r, const char *metric, drs_scope scope, int index,
                            int64_t after_ns, int64_t until_ns, int64_t threshold_ns, double *value,
                            char *why, size_t why_n);
+/* The value of an rpo.* metric ("rpo.p95") from a VM's RPO statistics (defined) over its window:
+ * the one place that says which statistic each rpo.* metric is, for expectations, the database's
+ * metrics table and the JSON of a run. */
+double report_rpo_metric(const report_rpo_stats *st, const char *metric);
 /* Metric names that apply to a scope, NULL-terminated; for the metrics table and tools. */
 const char *const *report_metric_names(drs_scope scope);
 drs_value_unit report_metric_unit(const char *metric);
@@ -339,8 +343,9 @@ size_t report_results_expect_failed(const report_results *r);
 
 /* Evaluates every expectation (after report_results_finish) into r's expectation results, replacing
  * earlier ones. Validation expectations are checked against the diags given with
- * report_results_add_diags. Returns the exit code: 0 when every one held, 1 when one failed. */
-int report_expect_evaluate(report_results *r, const drs_expect *ex, size_t n);
+ * report_results_add_diags. True when every one held (the command line turns that into its exit
+ * status, sim/run/exit_status.h). */
+bool report_expect_evaluate(report_results *r, const drs_expect *ex, size_t n);
 
 /* ------------------------------------------------------------------------------------------------ */
 /* Output (summary.c, junit.c)                                                                       */

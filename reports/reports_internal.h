@@ -119,9 +119,6 @@ void report_results_settle(report_results *r);
 void report_results_storage_note(report_results *r, size_t vm, int64_t at_ns, uint64_t bytes);
 /* The same for a site's storage (index into r->stor). */
 void report_results_stor_note(report_results *r, size_t i, int64_t at_ns, uint64_t bytes);
-/* Appends to a growable array; aborts when memory is exhausted (see results.c). */
-void report_grow(void **arr, size_t *cap, size_t need, size_t sz);
-char *report_strdup(const char *s); /* aborts when memory is exhausted */
 
 /* ---- where the recorder streams rows while a run goes ---- */
 
@@ -177,7 +174,6 @@ void report_packer_free(report_packer *pk);
 bool report_unpack(const unsigned char *blob, size_t len, size_t n, bool b_from_a, int64_t *a,
                    int64_t *b);
 
-
 /* Checks the schema version of the file open in h (see REPORT_DB_SCHEMA_VERSION: DRS_EINPUT when it
  * differs), then creates the tables and indexes that are missing and stamps the version. Call it
  * inside a write transaction (db.c and merge.c). */
@@ -185,8 +181,6 @@ struct sqlite3;
 bool report_db_schema_apply(struct sqlite3 *h, const char *path, drs_error *err);
 
 /* For expect.c: forget earlier expectation results; append one (zeroed) result. */
-/* "test_failover", "planned_failover", ... as the failovers table spells them. */
-
 void report_results_expect_reset(report_results *r);
 report_expect_result *report_results_expect_add(report_results *r);
 

@@ -11,33 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Grows *arr (of elements of size sz) to hold at least need; geometric, so appends are amortized
- * O(1) and the hot path rarely allocates. Aborts on out-of-memory: a run cannot go on without its
- * results, and there is no useful way to continue. */
-void report_grow(void **arr, size_t *cap, size_t need, size_t sz)
-{
-    if (need <= *cap)
-        return;
-    size_t c = *cap ? *cap : 8;
-    while (c < need)
-        c *= 2;
-    *arr = drs_xrealloc(*arr, c, sz);
-    *cap = c;
-}
-
 /* Names are never NULL in the results: a missing one is "". */
 static char *dup_str(const char *s)
 {
     return drs_xstrdup(s ? s : "");
 }
-
-char *report_strdup(const char *s)
-{
-    return dup_str(s);
-}
-
-#define grow report_grow
-#define must_dup report_strdup
 
 /* The link between the VM's site and the target site of the cloud pair its host's cloud belongs to.
  */
@@ -249,13 +227,13 @@ static void rec_job_started(void *ctx, const engine_job_info *job, int64_t at_ns
     report_results *r = ctx;
     assert(!r->finished);
     assert(r->job_count == 0 || job->id > r->jobs[r->job_count - 1].id);
-    grow((void **)&r->jobs, &r->job_cap, r->job_count + 1, sizeof *r->jobs);
+    DRS_GROW(r->jobs, r->job_cap, r->job_count + 1);
     report_job *j = &r->jobs[r->job_count++];
     memset(j, 0, sizeof *j);
     j->id = job->id;
-    j->name = must_dup(job->name);
-    j->subject = must_dup(job->subject);
-    j->reason = must_dup("");
+    j->name = dup_str(job->name);
+    j->subject = dup_str(job->subject);
+    j->reason = dup_str("");
     j->vm = job->vm;
     j->pair = job->pair;
     j->site = job->site;
@@ -274,9 +252,9 @@ static void rec_job_step(void *ctx, uint64_t job_id, const char *step, engine_jo
     report_job *j = job_find(r, job_id);
     if (!j)
         return; /* a step of a job never started: nothing to attach it to */
-    grow((void **)&j->steps, &j->step_cap, j->step_count + 1, sizeof *j->steps);
+    DRS_GROW(j->steps, j->step_cap, j->step_count + 1);
     report_job_step *st = &j->steps[j->step_count++];
-    st->name = must_dup(step);
+    st->name = dup_str(step);
     st->state = state;
     st->at_ns = at_ns;
     if (r->db)
@@ -294,7 +272,7 @@ static void rec_job_ended(void *ctx, uint64_t job_id, engine_job_state state, co
     j->state = state;
     j->ended_ns = at_ns;
     free(j->reason);
-    j->reason = must_dup(reason);
+    j->reason = dup_str(reason);
     if (r->db)
         r->sink->job(r->db, (size_t)(j - r->jobs), j, vm_name(r, j->vm));
 }
@@ -316,8 +294,7 @@ static void health_set(report_results *r, int vm, engine_health h, int64_t at_ns
 /* Findings are few (one per failing step of a failover) and the summary lists them: kept whole. */
 static void results_add_fo_finding(report_results *r, int64_t at_ns, int vm, const char *text)
 {
-    grow((void **)&r->fo_findings, &r->fo_finding_cap, r->fo_finding_count + 1,
-         sizeof *r->fo_findings);
+    DRS_GROW(r->fo_findings, r->fo_finding_cap, r->fo_finding_count + 1);
     report_fo_finding *f = &r->fo_findings[r->fo_finding_count++];
     f->at_ns = at_ns;
     f->vm = vm_ok(r, vm) ? vm : -1;
@@ -442,7 +419,7 @@ static void rp_mark_applied(report_vm_stats *v, live_rp *p, const engine_rp_info
 
 static live_rp *live_add(vm_state *s, const engine_rp_info *rp)
 {
-    grow((void **)&s->live, &s->live_cap, s->live_n + 1, sizeof *s->live);
+    DRS_GROW(s->live, s->live_cap, s->live_n + 1);
     live_rp *p = &s->live[s->live_n++];
     if (rp->id > s->live_max_id)
         s->live_max_id = rp->id;
@@ -575,7 +552,7 @@ static void rec_rpo_point(void *ctx, int vm, int64_t at_ns, int64_t captured_ns)
         s->rpo[s->rpo_n - 1].captured_ns = captured_ns;
         return;
     }
-    grow((void **)&s->rpo, &s->rpo_cap, s->rpo_n + 1, sizeof *s->rpo);
+    DRS_GROW(s->rpo, s->rpo_cap, s->rpo_n + 1);
     s->rpo[s->rpo_n++] = (report_rpo_point){at_ns, captured_ns};
     if (r->db && s->rpo_n - s->rpo_stored > RPO_CHUNK)
         results_store_rpo(r, (size_t)vm, false);
@@ -637,7 +614,7 @@ static void rec_replica_storage(void *ctx, int site, int storage, int vm, uint64
             if (s->store[i].site == site && s->store[i].storage == storage)
                 e = &s->store[i];
         if (!e) {
-            grow((void **)&s->store, &s->store_cap, s->store_n + 1, sizeof *s->store);
+            DRS_GROW(s->store, s->store_cap, s->store_n + 1);
             e = &s->store[s->store_n++];
             *e = (vm_store){site, storage, 0};
             if (c >= 0)
@@ -696,7 +673,7 @@ void report_results_add_link_sample(report_results *r, int link, int64_t at_ns, 
     if (link < 0 || (size_t)link >= r->link_count || interval_ns <= 0)
         return;
     link_state *l = &r->lst[link];
-    grow((void **)&l->samples, &l->cap, l->n + 1, sizeof *l->samples);
+    DRS_GROW(l->samples, l->cap, l->n + 1);
     report_link_sample *smp = &l->samples[l->n++];
     *smp = (report_link_sample){at_ns, interval_ns, raw_bytes, wire_bytes, capacity_Bps};
     r->links[link].sample_count = l->n;
@@ -708,7 +685,7 @@ void report_results_add_link_sample(report_results *r, int link, int64_t at_ns, 
 void report_results_add_failover(report_results *r, const report_failover *f)
 {
     assert(!r->finished);
-    grow((void **)&r->failovers, &r->failover_cap, r->failover_count + 1, sizeof *r->failovers);
+    DRS_GROW(r->failovers, r->failover_cap, r->failover_count + 1);
     report_failover *c = &r->failovers[r->failover_count++];
     *c = *f;
     c->detail[sizeof c->detail - 1] = '\0';
@@ -743,7 +720,7 @@ void report_results_storage_note(report_results *r, size_t vm, int64_t at_ns, ui
     vm_state *s = &r->vst[vm];
     if (s->stor_n && s->stor[s->stor_n - 1].bytes == bytes)
         return;
-    grow((void **)&s->stor, &s->stor_cap, s->stor_n + 1, sizeof *s->stor);
+    DRS_GROW(s->stor, s->stor_cap, s->stor_n + 1);
     s->stor[s->stor_n++] = (report_storage_sample){at_ns, bytes};
 }
 
@@ -752,7 +729,7 @@ void report_results_stor_note(report_results *r, size_t i, int64_t at_ns, uint64
     storage_state *s = &r->stor[i];
     if (s->n && s->samples[s->n - 1].bytes == bytes)
         return;
-    grow((void **)&s->samples, &s->cap, s->n + 1, sizeof *s->samples);
+    DRS_GROW(s->samples, s->cap, s->n + 1);
     s->samples[s->n++] = (report_storage_sample){at_ns, bytes};
 }
 
@@ -993,13 +970,13 @@ const report_rpo_point *report_results_rpo_points(const report_results *r, size_
     return r->vst[vm].rpo;
 }
 
-bool report_results_rpo(const report_results *r, size_t vm, int64_t from_ns, int64_t threshold_ns,
+void report_results_rpo(const report_results *r, size_t vm, int64_t from_ns, int64_t threshold_ns,
                         report_rpo_stats *out)
 {
-    return report_results_rpo_window(r, vm, from_ns, 0, threshold_ns, out);
+    report_results_rpo_window(r, vm, from_ns, 0, threshold_ns, out);
 }
 
-bool report_results_rpo_window(const report_results *r, size_t vm, int64_t from_ns,
+void report_results_rpo_window(const report_results *r, size_t vm, int64_t from_ns,
                                int64_t until_ns, int64_t threshold_ns, report_rpo_stats *out)
 {
     assert(vm < r->vm_count);
@@ -1009,7 +986,7 @@ bool report_results_rpo_window(const report_results *r, size_t vm, int64_t from_
     /* [from, until) and [from, until] differ by one instant: no time, the same statistics. */
     if (until_ns > 0 && until_ns < end)
         end = until_ns;
-    return report_rpo_compute(r->vst[vm].rpo, r->vst[vm].rpo_n, from_ns, end, threshold_ns, out);
+    report_rpo_compute(r->vst[vm].rpo, r->vst[vm].rpo_n, from_ns, end, threshold_ns, out);
 }
 
 int64_t report_results_unprotected_from(const report_results *r, size_t vm)
@@ -1047,7 +1024,7 @@ void report_results_expect_reset(report_results *r)
 
 report_expect_result *report_results_expect_add(report_results *r)
 {
-    grow((void **)&r->expects, &r->expect_cap, r->expect_count + 1, sizeof *r->expects);
+    DRS_GROW(r->expects, r->expect_cap, r->expect_count + 1);
     report_expect_result *e = &r->expects[r->expect_count++];
     memset(e, 0, sizeof *e);
     return e;

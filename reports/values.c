@@ -49,6 +49,17 @@ const char *const *report_metric_names(drs_scope scope)
     return lists[scope];
 }
 
+double report_rpo_metric(const report_rpo_stats *st, const char *metric)
+{
+    const char *s = metric + 4; /* after "rpo." */
+    return strcmp(s, "max") == 0    ? (double)st->max_ns
+           : strcmp(s, "mean") == 0 ? st->mean_ns
+           : strcmp(s, "p50") == 0  ? st->p50_ns
+           : strcmp(s, "p95") == 0  ? st->p95_ns
+           : strcmp(s, "p99") == 0  ? st->p99_ns
+                                    : (double)st->above_ns; /* rpo.time_above */
+}
+
 drs_value_unit report_metric_unit(const char *metric)
 {
     const metric_def *m = metric_find(metric);
@@ -178,8 +189,8 @@ static bool vm_value(const report_results *r, const char *metric, int vm, int64_
         report_rpo_stats st;
         char win[32];
         window_words(after_ns, until_ns, win, sizeof win);
-        if (!report_results_rpo_window(r, (size_t)vm, after_ns, until_ns, threshold_ns, &st) ||
-            !st.defined) {
+        report_results_rpo_window(r, (size_t)vm, after_ns, until_ns, threshold_ns, &st);
+        if (!st.defined) {
             size_t n;
             report_results_rpo_points(r, (size_t)vm, &n);
             if (n > 0)
@@ -188,13 +199,7 @@ static bool vm_value(const report_results *r, const char *metric, int vm, int64_
                 snprintf(why, why_n, "RPO undefined (no recovery point applied%s)", win);
             return false;
         }
-        const char *s = metric + 4;
-        *value = strcmp(s, "max") == 0         ? (double)st.max_ns
-                 : strcmp(s, "mean") == 0      ? st.mean_ns
-                 : strcmp(s, "p50") == 0       ? st.p50_ns
-                 : strcmp(s, "p95") == 0       ? st.p95_ns
-                 : strcmp(s, "p99") == 0       ? st.p99_ns
-                                               : (double)st.above_ns;
+        *value = report_rpo_metric(&st, metric);
         return true;
     }
     if (strcmp(metric, "initial_replication.time") == 0) {
@@ -240,8 +245,8 @@ static bool link_value(const report_results *r, const char *metric, int link, in
             const report_link_sample *s = report_results_link_samples(r, (size_t)link, &n);
             char win[32];
             window_words(after_ns, until_ns, win, sizeof win);
-            if (!report_util_compute(s, n, after_ns, until_ns > 0 ? until_ns : INT64_MAX, &u) ||
-                !u.defined) {
+            report_util_compute(s, n, after_ns, until_ns > 0 ? until_ns : INT64_MAX, &u);
+            if (!u.defined) {
                 snprintf(why, why_n, "no throughput samples%s", win);
                 return false;
             }

@@ -1,9 +1,11 @@
 /* tests/test_alloc.c — the allocation module: growable arrays keep their elements, copies are
- * copies, and zero sizes still give a pointer one may free. */
+ * copies, zero sizes still give a pointer one may free, and a memory stream keeps what was
+ * written. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,11 +53,27 @@ static void test_strdup_and_zero_sizes(void **state)
     free(zeroed);
 }
 
+static void test_memstream_keeps_everything_written(void **state)
+{
+    (void)state;
+    char *buf = NULL;
+    size_t n = 0;
+    FILE *f = drs_xmemstream(&buf, &n);
+    for (int i = 0; i < 10000; i++)
+        fprintf(f, "%04d", i);
+    drs_xmemstream_close(f);
+    assert_int_equal(n, 40000);
+    assert_int_equal(strlen(buf), 40000);
+    assert_memory_equal(buf + 4 * 9999, "9999", 4);
+    free(buf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_grow_keeps_elements_and_doubles),
         cmocka_unit_test(test_strdup_and_zero_sizes),
+        cmocka_unit_test(test_memstream_keeps_everything_written),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

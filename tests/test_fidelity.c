@@ -128,10 +128,10 @@ static void compare(const char *path, const char *tracking)
         const report_vm_stats *ve = report_results_vm(re, i);
         const report_vm_stats *vf = report_results_vm(rf, i);
         report_rpo_stats pe, pf;
-        bool de = report_results_rpo(re, i, 0, 0, &pe) && pe.defined;
-        bool df = report_results_rpo(rf, i, 0, 0, &pf) && pf.defined;
-        assert_int_equal(de, df);
-        if (de) {
+        report_results_rpo(re, i, 0, 0, &pe);
+        report_results_rpo(rf, i, 0, 0, &pf);
+        assert_int_equal(pe.defined, pf.defined);
+        if (pe.defined) {
             failures += !agree("rpo.p95 ns", ve->name, pe.p95_ns, pf.p95_ns);
             compared++;
         }

@@ -159,7 +159,7 @@ static int setup(void **state)
          .has_max = true,
          .max = (double)(30 * MIN)},
     };
-    assert_int_equal(report_expect_evaluate(res, ex, 3), 1);
+    assert_false(report_expect_evaluate(res, ex, 3));
     /* To look at the page: DRSIM_HTML_SAMPLE=/tmp/sample.html tests/test_html */
     const char *keep = getenv("DRSIM_HTML_SAMPLE");
     drs_error err = {0};

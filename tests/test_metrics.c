@@ -38,7 +38,7 @@ static void test_sawtooth_has_closed_form_statistics(void **state)
     size_t n = sawtooth(p, 10, a, I);
     report_rpo_stats st;
     /* Window [0, 10 I + a]: RPO undefined before a, then ten whole teeth. */
-    assert_true(report_rpo_compute(p, n, 0, 10 * I + a, a + 4 * I / 5, &st));
+    report_rpo_compute(p, n, 0, 10 * I + a, a + 4 * I / 5, &st);
     assert_true(st.defined);
     assert_int_equal(st.covered_ns, 10 * I);
     /* Uniform over [a, a + I]: mean and median a + I/2 = 210 s, p95 a + 0.95 I = 345 s,
@@ -64,7 +64,7 @@ static void test_outage_tooth_weighs_by_its_duration(void **state)
     p[10] = (report_rpo_point){9 * I + G + a, 9 * I + G};
     int64_t end = p[10].at_ns;
     report_rpo_stats st;
-    assert_true(report_rpo_compute(p, 11, 0, end, 600 * S, &st));
+    report_rpo_compute(p, 11, 0, end, 600 * S, &st);
     assert_int_equal(st.covered_ns, 6300 * S);
     /* mean = (2700 * 210 + 3600 * 1860) / 6300 = 7263000 / 6300 s */
     assert_ns(st.mean_ns, 7263000.0 / 6300.0 * 1e9);
@@ -90,7 +90,7 @@ static void test_undefined_gap_is_left_out(void **state)
         {2 * I + a + 1000 * S, 2 * I + 1000 * S}, {3 * I + a + 1000 * S, 3 * I + 1000 * S},
         {4 * I + a + 1000 * S, 4 * I + 1000 * S}, {5 * I + a + 1000 * S, -1}};
     report_rpo_stats st;
-    assert_true(report_rpo_compute(p, 7, 0, 10000 * S, 0, &st));
+    report_rpo_compute(p, 7, 0, 10000 * S, 0, &st);
     assert_int_equal(st.covered_ns, 5 * I);
     assert_ns(st.mean_ns, 210.0 * S);
     assert_ns(st.p95_ns, 345.0 * S);
@@ -115,7 +115,7 @@ static void test_gap_statistics_by_hand(void **state)
      * of 350 s and a covered time of 500 s. */
     report_rpo_point p[4] = {{100 * S, 0}, {200 * S, 150 * S}, {300 * S, -1}, {500 * S, 480 * S}};
     report_rpo_stats st;
-    assert_true(report_rpo_compute(p, 4, 0, 600 * S, 140 * S, &st));
+    report_rpo_compute(p, 4, 0, 600 * S, 140 * S, &st);
     assert_true(st.defined);
     assert_int_equal(st.covered_ns, 300 * S);
     assert_int_equal(st.max_ns, 200 * S);
@@ -128,12 +128,12 @@ static void test_gap_statistics_by_hand(void **state)
     assert_int_equal(report_rpo_at(p, 4, 550 * S), 70 * S);
     /* The window [150, 550): pieces [150,200) 150..200, [200,300) 50..150, [500,550) 20..70:
      * covered 200 s, max 200 s, mean = (175 * 50 + 100 * 100 + 45 * 50) / 200 = 105 s. */
-    assert_true(report_rpo_compute(p, 4, 150 * S, 550 * S, 0, &st));
+    report_rpo_compute(p, 4, 150 * S, 550 * S, 0, &st);
     assert_int_equal(st.covered_ns, 200 * S);
     assert_int_equal(st.max_ns, 200 * S);
     assert_ns(st.mean_ns, 105.0 * S);
     /* A window inside the gap has no statistics at all. */
-    assert_true(report_rpo_compute(p, 4, 320 * S, 480 * S, 0, &st));
+    report_rpo_compute(p, 4, 320 * S, 480 * S, 0, &st);
     assert_false(st.defined);
 }
 
@@ -148,7 +148,7 @@ static void test_after_window_starts_mid_tooth(void **state)
     report_rpo_point p[11];
     size_t n = sawtooth(p, 10, a, I);
     report_rpo_stats st;
-    assert_true(report_rpo_compute(p, n, 5 * I + a + I / 2, 10 * I + a, 0, &st));
+    report_rpo_compute(p, n, 5 * I + a + I / 2, 10 * I + a, 0, &st);
     assert_int_equal(st.covered_ns, 1350 * S);
     assert_ns(st.mean_ns, (150.0 * 285 + 1200.0 * 210) / 1350.0 * 1e9);
     assert_ns(st.p50_ns, 225.0 * S);
@@ -172,7 +172,7 @@ static void test_quantile_ends_and_rpo_at(void **state)
     assert_int_equal(report_rpo_at(p, n, 3 * I + a + 17 * S), a + 17 * S);
     /* A window before the first point has no statistics. */
     report_rpo_stats st;
-    assert_true(report_rpo_compute(p, n, 0, a, 0, &st));
+    report_rpo_compute(p, n, 0, a, 0, &st);
     assert_false(st.defined);
     assert_true(report_rpo_quantile(p, n, 0, a, 0.5) < 0);
 }
@@ -228,7 +228,7 @@ static void test_quantiles_match_their_definition(void **state)
         }
         int64_t end = t + 1000;
         report_rpo_stats st;
-        assert_true(report_rpo_compute(p, n, 0, end, 0, &st));
+        report_rpo_compute(p, n, 0, end, 0, &st);
         double tol = 1.0 + 1e-9 * (double)st.max_ns;
         double want[3] = {quantile_by_definition(p, n, end, 0.50),
                           quantile_by_definition(p, n, end, 0.95),
@@ -252,7 +252,7 @@ static void test_utilization_p95_is_an_observed_sample(void **state)
         s[k] = (report_link_sample){(k + 1) * 60 * S, 60 * S, (k + 1) / 100.0 * 120e6,
                                     (k + 1) / 100.0 * 60e6, 1e6};
     report_util_stats u;
-    assert_true(report_util_compute(s, 20, 0, INT64_MAX, &u));
+    report_util_compute(s, 20, 0, INT64_MAX, &u);
     assert_true(u.defined);
     assert_true(fabs(u.p95 - 0.19) < 1e-12);
     assert_true(fabs(u.max - 0.20) < 1e-12);
@@ -260,11 +260,11 @@ static void test_utilization_p95_is_an_observed_sample(void **state)
     assert_true(fabs(u.peak_Bps - 0.20e6) < 1e-6);
     /* Restricted to samples ending after 10 min: 11 %..20 %, ten samples; 95 % of them needs all
      * but half of one, so p95 = 0.20. */
-    assert_true(report_util_compute(s, 20, 10 * 60 * S, INT64_MAX, &u));
+    report_util_compute(s, 20, 10 * 60 * S, INT64_MAX, &u);
     assert_true(fabs(u.p95 - 0.20) < 1e-12);
     /* A down link (capacity 0) counts as idle. */
     report_link_sample down = {60 * S, 60 * S, 0, 0, 0};
-    assert_true(report_util_compute(&down, 1, 0, INT64_MAX, &u));
+    report_util_compute(&down, 1, 0, INT64_MAX, &u);
     assert_true(u.max == 0.0);
     assert_true(report_ratio(300, 100) == 3.0);
     assert_true(report_ratio(300, 0) == 0.0);
@@ -281,13 +281,13 @@ static void test_utilization_window_weighs_the_part_inside(void **state)
     for (int k = 0; k < 4; k++)
         s[k] = (report_link_sample){(k + 1) * 60 * S, 60 * S, 0, (k + 1) / 10.0 * 60e6, 1e6};
     report_util_stats u;
-    assert_true(report_util_compute(s, 4, 0, 120 * S, &u));
+    report_util_compute(s, 4, 0, 120 * S, &u);
     assert_true(fabs(u.max - 0.2) < 1e-12 && fabs(u.p95 - 0.2) < 1e-12);
-    assert_true(report_util_compute(s, 4, 90 * S, 150 * S, &u));
+    report_util_compute(s, 4, 90 * S, 150 * S, &u);
     assert_true(fabs(u.max - 0.3) < 1e-12 && fabs(u.p95 - 0.3) < 1e-12);
-    assert_true(report_util_compute(s, 4, INT64_MIN, INT64_MAX, &u));
+    report_util_compute(s, 4, INT64_MIN, INT64_MAX, &u);
     assert_true(fabs(u.max - 0.4) < 1e-12);
-    assert_true(report_util_compute(s, 4, -60 * S, 0, &u));
+    report_util_compute(s, 4, -60 * S, 0, &u);
     assert_false(u.defined);
 }
 
@@ -299,11 +299,11 @@ static void test_utilization_weighs_by_interval(void **state)
     report_link_sample s[2] = {{90 * S, 90 * S, 0, 0.1 * 90e6, 1e6},
                                  {100 * S, 10 * S, 0, 0.9 * 10e6, 1e6}};
     report_util_stats u;
-    assert_true(report_util_compute(s, 2, 0, INT64_MAX, &u));
+    report_util_compute(s, 2, 0, INT64_MAX, &u);
     assert_true(fabs(u.p95 - 0.9) < 1e-12);
     report_link_sample t[2] = {{96 * S, 96 * S, 0, 0.1 * 96e6, 1e6},
                                  {100 * S, 4 * S, 0, 0.9 * 4e6, 1e6}};
-    assert_true(report_util_compute(t, 2, 0, INT64_MAX, &u));
+    report_util_compute(t, 2, 0, INT64_MAX, &u);
     assert_true(fabs(u.p95 - 0.1) < 1e-12);
 }
 

@@ -136,7 +136,7 @@ static report_results *summary_run(void)
          .never = true},
     };
     /* rpo.max holds (6 min); critical never: holds for the first VM, fails for the second. */
-    assert_int_equal(report_expect_evaluate(r, ex, 2), 1);
+    assert_false(report_expect_evaluate(r, ex, 2));
     return r;
 }
 
@@ -463,7 +463,8 @@ static void test_summary_and_html_say_how_the_run_ended(void **state)
     assert_int_equal(report_results_unprotected_from(r, 0), 90 * MIN);
     assert_int_equal(report_results_unprotected_from(r, 1), -1); /* never protected */
     report_rpo_stats st;
-    assert_true(report_results_rpo(r, 0, 0, 0, &st) && st.defined);
+    report_results_rpo(r, 0, 0, 0, &st);
+    assert_true(st.defined);
     assert_int_equal(st.max_ns, 6 * MIN);
     char *out = capture(report_summary_write, r);
     static const char *const want[] = {

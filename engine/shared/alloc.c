@@ -1,14 +1,19 @@
 /* engine/shared/alloc.c — allocation that never returns NULL (engine/shared/alloc.h). */
 #include "alloc.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* bytes 0: how much was asked for is not known (a stream's own buffer). */
 static void drs_out_of_memory(size_t bytes)
 {
-    fprintf(stderr, "drsim: out of memory (%zu bytes)\n", bytes);
+    if (bytes)
+        fprintf(stderr, "drsim: out of memory (%zu bytes)\n", bytes);
+    else
+        fputs("drsim: out of memory\n", stderr);
     abort();
 }
 
@@ -51,4 +56,21 @@ char *drs_xstrdup(const char *s)
     char *p = drs_xmalloc(n);
     memcpy(p, s, n);
     return p;
+}
+
+FILE *drs_xmemstream(char **buf, size_t *size)
+{
+    FILE *f = open_memstream(buf, size);
+    if (!f)
+        drs_out_of_memory(0);
+    return f;
+}
+
+void drs_xmemstream_close(FILE *f)
+{
+    /* A memory stream fails only for want of memory: a write that could not grow the buffer sets
+     * the error flag, and the last flush happens in fclose. */
+    bool failed = ferror(f) != 0;
+    if (fclose(f) != 0 || failed)
+        drs_out_of_memory(0);
 }

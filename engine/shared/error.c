@@ -27,11 +27,7 @@ bool drs_fail(drs_error *err, int code, const char *path, const char *fmt, ...)
 void drs_diags_vadd(drs_diags *d, drs_severity sev, int rule, const char *path, const char *fmt,
                     va_list ap)
 {
-    if (d->count == d->cap) {
-        size_t cap = d->cap ? d->cap * 2 : 16;
-        d->items = drs_xrealloc(d->items, cap, sizeof *d->items);
-        d->cap = cap;
-    }
+    DRS_GROW(d->items, d->cap, d->count + 1);
     drs_diag *x = &d->items[d->count++];
     memset(x, 0, sizeof *x);
     x->severity = sev;

@@ -319,8 +319,9 @@ static json_t *serve_state(const serve *s)
             int64_t from = now / SERVE_CHART_BUCKETS * b, to = now / SERVE_CHART_BUCKETS * (b + 1);
             if (b == SERVE_CHART_BUCKETS - 1)
                 to = now;
-            bool ok = to > from && report_rpo_compute(pts, np, from, to, 0, &bs);
-            json_array_append_new(series, ok && bs.defined ? secs(bs.max_ns) : json_null());
+            if (to > from)
+                report_rpo_compute(pts, np, from, to, 0, &bs);
+            json_array_append_new(series, bs.defined ? secs(bs.max_ns) : json_null());
         }
         json_object_set_new(vm, "rpo_series", series);
         json_array_append_new(vms, vm);
@@ -801,8 +802,9 @@ static int serve_store(serve *s, const char *db_path)
         goto out;
     sim_live_advance(live, sim_live_now(s->live));
     sim_live_finish(live);
-    int rc = report_expect_evaluate(res, sc->expect, sc->expect_count);
-    if (!report_db_run_end(db, res, rc == 0 ? "complete" : "failed", rc, &err))
+    bool held = report_expect_evaluate(res, sc->expect, sc->expect_count);
+    if (!report_db_run_end(db, res, held ? "complete" : "failed",
+                           held ? SIM_EXIT_OK : SIM_EXIT_FAILED, &err))
         goto fail;
     char t[64];
     serve_format_at(sim_live_now(live), t, sizeof t);

@@ -173,7 +173,7 @@ static bool plan_refused(plan_state *s, size_t from)
 {
     bool any = false;
     for (size_t i = from; i < s->out->point_count; i++)
-        if (s->out->points[i].status == 2) {
+        if (s->out->points[i].status == SIM_EXIT_INPUT) {
             fprintf(stderr,
                     "drsim plan: %s %s: the scenario refuses %s (this path takes only some values: "
                     "sweep them with --grid)\n",
@@ -296,7 +296,7 @@ static int plan_sweep(plan_state *s)
     if (mine && !plan_run_last(s, mine))
         return SIM_EXIT_INTERNAL;
     for (size_t i = 0; i < mine; i++)
-        if (s->out->points[i].status == 2) {
+        if (s->out->points[i].status == SIM_EXIT_INPUT) {
             plan_point_check(&s->c, &s->out->points[i]);
             return SIM_EXIT_INPUT;
         }
@@ -360,8 +360,8 @@ static void plan_print_table(plan_state *s, bool by_value)
             fprintf(o, "%-*s  ", w[d], b);
         }
         char rpo[96];
-        if (p->status != 0)
-            snprintf(rpo, sizeof rpo, "%s", p->status == 2 ? "refused" : "failed");
+        if (p->status != SIM_EXIT_OK)
+            snprintf(rpo, sizeof rpo, "%s", p->status == SIM_EXIT_INPUT ? "refused" : "failed");
         else if (!isfinite(p->rpo_ns))
             snprintf(rpo, sizeof rpo, "undefined (%s)", p->worst_vm);
         else
@@ -380,9 +380,7 @@ static char *plan_answer_text(plan_state *s, int code)
 {
     char *buf = NULL;
     size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    if (!f)
-        return NULL;
+    FILE *f = drs_xmemstream(&buf, &len);
     const sim_plan_outcome *out = s->out;
     const plan_dim *d = &s->c.dims[0];
     char pct[16], t[32], v[48];
@@ -436,7 +434,7 @@ static char *plan_answer_text(plan_state *s, int code)
                 s->c.opt->shard_index, s->c.opt->shard_count, out->point_count,
                 out->point_count == 1 ? "" : "s");
     }
-    fclose(f);
+    drs_xmemstream_close(f);
     return buf;
 }
 
@@ -466,7 +464,7 @@ static bool plan_write_html(plan_state *s, const char *summary, drs_error *err)
         runs[i] = (report_plan_run){.x = p->value[0],
                                     .x_text = shown[i],
                                     .series = d1 ? p->grid_index % d1->count : 0,
-                                    .rpo_ns = p->status == 0 ? p->rpo_ns : INFINITY,
+                                    .rpo_ns = p->status == SIM_EXIT_OK ? p->rpo_ns : INFINITY,
                                     .meets = p->meets};
     }
     qsort(runs, out->point_count, sizeof *runs, plan_run_order);
@@ -777,7 +775,7 @@ int sim_plan_run(const sim_plan_options *given, sim_plan_outcome *outp)
     if (code == SIM_EXIT_OK || code == SIM_EXIT_FAILED) {
         plan_print_table(&s, !opt->grid_count);
         char *text = plan_answer_text(&s, code);
-        fprintf(s.o, "\n%s", text ? text : "");
+        fprintf(s.o, "\n%s", text);
         if (opt->html_path && !plan_write_html(&s, text, &err)) {
             fprintf(stderr, "drsim plan: %s\n", err.message);
             code = SIM_EXIT_INTERNAL;

@@ -44,8 +44,9 @@ typedef struct sim_plan_point {
     size_t grid_index;            /* position in the full sweep (row-major); bisection: order */
     double value[PLAN_MAX_DIMS];  /* bytes/s, ns, bytes, or the plain number */
     char text[PLAN_MAX_DIMS][48]; /* as written into the scenario */
-    int status;                   /* 0 ran; 2 the scenario with these values was refused;
-                                     3 the run failed */
+    int status;                   /* SIM_EXIT_OK ran; SIM_EXIT_INPUT the scenario with these
+                                     values was refused; SIM_EXIT_INTERNAL the run failed
+                                     (sim/run/exit_status.h) */
     double rpo_ns;                /* the worst VM's RPO percentile; INFINITY: undefined */
     char worst_vm[64];
     bool meets;

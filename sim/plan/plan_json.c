@@ -1,6 +1,7 @@
 /* sim/plan/plan_json.c — the JSON of `drsim plan --json` (sim/plan/plan_json.h). */
 #include "plan_json.h"
 
+#include "sim/run/exit_status.h"
 #include "sim/run/run_json.h"
 #include "sim/run/version.h"
 
@@ -33,9 +34,9 @@ json_t *sim_plan_json(const sim_plan_options *opt, const sim_plan_outcome *out)
                                                        "text", p->text[d], "value", p->value[d])) ==
                  0;
         ok = ok && sim_json_put(o, "status",
-                       json_string(p->status == 0   ? "ran"
-                                   : p->status == 2 ? "refused"
-                                                    : "failed"));
+                                json_string(p->status == SIM_EXIT_OK      ? "ran"
+                                            : p->status == SIM_EXIT_INPUT ? "refused"
+                                                                          : "failed"));
         ok = ok && sim_json_put(o, "rpo_ns", sim_json_num(p->rpo_ns));
         ok = ok && sim_json_put(o, "worst_vm", p->worst_vm[0] ? json_string(p->worst_vm) : json_null());
         ok = ok && sim_json_put(o, "meets", json_boolean(p->meets));

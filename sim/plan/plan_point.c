@@ -23,6 +23,7 @@
 #include "reports/format.h"
 #include "reports/reports.h"
 #include "plan_internal.h"
+#include "sim/run/exit_status.h"
 #include "sim/run/run.h"
 #include "sim/scenario/scenario.h"
 #include "sim/run/version.h"
@@ -181,8 +182,8 @@ static double point_rpo(const plan_ctx *c, const drs_scenario *sc, const report_
         const report_rpo_point *pts = report_results_rpo_points(r, (size_t)vi, &npts);
         report_rpo_stats st;
         double v = INFINITY;
-        if (report_results_rpo(r, (size_t)vi, from, 0, &st) && st.defined &&
-            2 * st.covered_ns >= end - from) {
+        report_results_rpo(r, (size_t)vi, from, 0, &st);
+        if (st.defined && 2 * st.covered_ns >= end - from) {
             v = q >= 1 ? (double)st.max_ns : report_rpo_quantile(pts, npts, from, end, q);
             if (v < 0)
                 v = INFINITY;
@@ -210,12 +211,12 @@ static int point_exec(const plan_ctx *c, const sim_plan_point *p, const char *db
     drs_diags diags = {0};
     report_results *results = NULL;
     report_db *db = NULL;
-    int status = 3;
+    int status = SIM_EXIT_INTERNAL;
     char *text = plan_point_json(c, p, &err);
     drs_scenario *sc = text ? point_load(c, text, &diags) : NULL;
     if (!sc) {
-        fprintf(res, "2 inf -\n");
-        status = 2;
+        fprintf(res, "%d inf -\n", SIM_EXIT_INPUT);
+        status = SIM_EXIT_INPUT;
         goto out;
     }
     results = report_results_new(sc);
@@ -239,14 +240,15 @@ static int point_exec(const plan_ctx *c, const sim_plan_point *p, const char *db
     }
     if (!sim_run_simulate(sc, results, false, NULL))
         goto out;
-    int code = report_expect_evaluate(results, sc->expect, sc->expect_count);
-    if (db && !report_db_run_end(db, results, code == 0 ? "complete" : "failed", code, &err))
+    bool held = report_expect_evaluate(results, sc->expect, sc->expect_count);
+    if (db && !report_db_run_end(db, results, held ? "complete" : "failed",
+                                 held ? SIM_EXIT_OK : SIM_EXIT_FAILED, &err))
         goto fail;
     char worst[64];
     double rpo = point_rpo(c, sc, results, worst, sizeof worst);
-    fprintf(res, "0 %.17g %s\n", rpo, worst);
+    fprintf(res, "%d %.17g %s\n", SIM_EXIT_OK, rpo, worst);
     answers_write(res, sc, results);
-    status = 0;
+    status = SIM_EXIT_OK;
     goto out;
 fail:
     fprintf(stderr, "drsim plan: %s%s%s\n", err.path, err.path[0] ? ": " : "", err.message);
@@ -329,11 +331,13 @@ bool plan_points_run(const plan_ctx *c, sim_plan_point *pts, size_t n, char **an
                 signal(SIGINT, SIG_DFL);
                 signal(SIGTERM, SIG_DFL);
                 FILE *f = fopen(res, "w");
-                int st = f ? point_exec(c, &pts[next], c->db_path ? dbf : NULL, f) : 3;
+                int st =
+                    f ? point_exec(c, &pts[next], c->db_path ? dbf : NULL, f) : SIM_EXIT_INTERNAL;
                 if (f && fclose(f) != 0)
-                    st = 3;
+                    st = SIM_EXIT_INTERNAL;
                 fflush(NULL);
-                _exit(st == 3 ? 3 : 0);
+                /* A refused point is an answer (in its file), not a failed worker. */
+                _exit(st == SIM_EXIT_INTERNAL ? SIM_EXIT_INTERNAL : SIM_EXIT_OK);
             }
             if (k < 0) {
                 fprintf(stderr, "drsim plan: cannot start a worker: %s\n", strerror(errno));
@@ -354,7 +358,8 @@ bool plan_points_run(const plan_ctx *c, sim_plan_point *pts, size_t n, char **an
         for (size_t i = 0; i < next; i++)
             if (pid[i] == done) {
                 pid[i] = 0;
-                pts[i].status = WIFEXITED(ws) && WEXITSTATUS(ws) == 0 ? 0 : 3;
+                pts[i].status = WIFEXITED(ws) && WEXITSTATUS(ws) == SIM_EXIT_OK ? SIM_EXIT_OK
+                                                                                : SIM_EXIT_INTERNAL;
                 running--;
                 if (c->on_done)
                     c->on_done(c->on_done_arg);
@@ -387,18 +392,19 @@ bool plan_points_run(const plan_ctx *c, sim_plan_point *pts, size_t n, char **an
         if (answers)
             answers[i] = NULL;
         if (i >= next || !point_collect(res, &pts[i], answers ? &answers[i] : NULL))
-            pts[i].status = 3;
-        if (exit_status != 0)
-            pts[i].status = 3;
-        if (pts[i].status == 3) {
+            pts[i].status = SIM_EXIT_INTERNAL;
+        if (exit_status != SIM_EXIT_OK)
+            pts[i].status = SIM_EXIT_INTERNAL;
+        if (pts[i].status == SIM_EXIT_INTERNAL) {
             pts[i].rpo_ns = INFINITY;
             char label[512];
             point_label(c, &pts[i], label, sizeof label);
             fprintf(stderr, "drsim plan: the run with %s failed\n", label);
             ok = false;
         }
-        pts[i].meets = pts[i].status == 0 && pts[i].rpo_ns <= (double)c->opt->target_rpo_ns;
-        if (c->db_path && pts[i].status == 0) {
+        pts[i].meets =
+            pts[i].status == SIM_EXIT_OK && pts[i].rpo_ns <= (double)c->opt->target_rpo_ns;
+        if (c->db_path && pts[i].status == SIM_EXIT_OK) {
             drs_error err = {0};
             const char *in[1] = {dbf};
             report_merge_stats st;

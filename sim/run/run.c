@@ -703,7 +703,9 @@ bool sim_run_scenario(const drs_scenario *sc, sim_run_outcome *out)
         out->exit_code = SIM_EXIT_INTERNAL;
         return false;
     }
-    out->exit_code = report_expect_evaluate(out->results, sc->expect, sc->expect_count);
+    out->exit_code = report_expect_evaluate(out->results, sc->expect, sc->expect_count)
+                         ? SIM_EXIT_OK
+                         : SIM_EXIT_FAILED;
     return true;
 }
 
@@ -845,9 +847,8 @@ int sim_run_file(const sim_run_options *opt)
     free(chk.job_state);
     if (!simulated)
         goto out;
-    code = report_expect_evaluate(results, sc->expect, sc->expect_count);
-    if (chk.violated)
-        code = SIM_EXIT_FAILED;
+    bool held = report_expect_evaluate(results, sc->expect, sc->expect_count);
+    code = held && !chk.violated ? SIM_EXIT_OK : SIM_EXIT_FAILED;
     /* The database first: what it says about the run must not depend on what is printed or
      * written after it (a closed pipe, a full disk). */
     if (db) {

@@ -47,21 +47,17 @@ static json_t *metrics(const report_results *r, drs_scope scope, size_t i)
     if (!m)
         return NULL;
     report_rpo_stats st = {0};
-    bool rpo = scope == DRS_SCOPE_VM && report_results_rpo(r, i, 0, 0, &st) && st.defined;
+    if (scope == DRS_SCOPE_VM)
+        report_results_rpo(r, i, 0, 0, &st);
+    bool rpo = st.defined;
     bool ok = true;
     for (const char *const *name = report_metric_names(scope); *name; name++) {
         double v;
         if (!strcmp(*name, "rpo.time_above"))
             continue;
         if (!strncmp(*name, "rpo.", 4)) {
-            const char *q = *name + 4;
             if (rpo)
-                ok &= sim_json_put(m, *name,
-                          json_real(!strcmp(q, "max")    ? (double)st.max_ns
-                                    : !strcmp(q, "mean") ? st.mean_ns
-                                    : !strcmp(q, "p50")  ? st.p50_ns
-                                    : !strcmp(q, "p95")  ? st.p95_ns
-                                                         : st.p99_ns));
+                ok &= sim_json_put(m, *name, json_real(report_rpo_metric(&st, *name)));
         } else if (report_results_metric(r, *name, scope, (int)i, 0, 0, 0, &v, NULL, 0)) {
             ok &= sim_json_put(m, *name, sim_json_num(v));
         }
@@ -83,7 +79,8 @@ static json_t *fleet(const report_results *r)
         const report_vm_stats *v = report_results_vm(r, i);
         by[v->health <= ENGINE_HEALTH_CRITICAL ? v->health : ENGINE_HEALTH_NONE]++;
         report_rpo_stats st;
-        if (!report_results_rpo(r, i, 0, 0, &st) || !st.defined)
+        report_results_rpo(r, i, 0, 0, &st);
+        if (!st.defined)
             continue;
         /* Ties go to the first VM by name, as in the summary. */
         const char *name = report_results_vm(r, i)->name;

@@ -49,6 +49,24 @@ const char *const sim_scenario_job_names[] = {
     NULL,
 };
 
+/* A job's states and a VM's health states as the engine spells them (engine/record.h); health
+ * `none` (not protected) is not a state to expect. */
+static const char *const *sc_job_states(void)
+{
+    static const char *names[ENGINE_JOB_CANCELLED + 2];
+    for (int s = ENGINE_JOB_IN_PROGRESS; s <= ENGINE_JOB_CANCELLED; s++)
+        names[s] = engine_job_state_name((engine_job_state)s);
+    return names;
+}
+
+static const char *const *sc_health_states(void)
+{
+    static const char *names[ENGINE_HEALTH_CRITICAL + 1];
+    for (int h = ENGINE_HEALTH_NORMAL; h <= ENGINE_HEALTH_CRITICAL; h++)
+        names[h - ENGINE_HEALTH_NORMAL] = engine_health_name((engine_health)h);
+    return names;
+}
+
 /* The events an expectation may name: the engine's list (engine/record.h) but free-text notes. */
 const char *const sim_scenario_event_names[] = {
 #define SC_EVENT_NAME(id, name, expectable, finding) IF_EXPECTABLE_##expectable(name)
@@ -333,8 +351,7 @@ static void sc_load_one_expect(sc_ctx *c, const json_t *v, const char *p, drs_ex
         sc_expect_metric(c, v, p, x);
         break;
     case 1: {
-        static const char *const states[] = {"in_progress", "succeeded", "failed", "cancelled",
-                                             NULL};
+        const char *const *states = sc_job_states();
         x->kind = DRS_EXPECT_JOB;
         sc_check_keys(c, v, p, sc_job_keys);
         sc_match_name(c, v, p, "job", sim_scenario_job_names, true, "job", &x->name);
@@ -346,10 +363,9 @@ static void sc_load_one_expect(sc_ctx *c, const json_t *v, const char *p, drs_ex
         break;
     }
     case 2: {
-        static const char *const healths[] = {"normal", "warning", "critical", NULL};
         x->kind = DRS_EXPECT_HEALTH;
         sc_check_keys(c, v, p, sc_health_keys);
-        sc_match_name(c, v, p, "health", healths, false, "health state", &x->name);
+        sc_match_name(c, v, p, "health", sc_health_states(), false, "health state", &x->name);
         sc_expect_scope(c, v, p, x, SCOPE_VM, false);
         sc_expect_when(c, v, p, x);
         break;

@@ -525,10 +525,7 @@ void sc_name_add(sc_ctx *c, sc_kind kind, const char *name, int a, int b, const 
                  old->path);
         return;
     }
-    if (c->name_count == c->name_cap) {
-        c->name_cap = c->name_cap ? c->name_cap * 2 : 64;
-        c->names = drs_xrealloc(c->names, c->name_cap, sizeof *c->names);
-    }
+    DRS_GROW(c->names, c->name_cap, c->name_count + 1);
     sc_name *e = &c->names[c->name_count++];
     e->kind = kind;
     e->name = name;

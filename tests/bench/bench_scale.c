@@ -49,12 +49,11 @@ static uint64_t fingerprint(const report_results *r, uint64_t *cycles)
     for (size_t i = 0; i < report_results_vm_count(r); i++) {
         const report_vm_stats *v = report_results_vm(r, i);
         report_rpo_stats st;
-        if (report_results_rpo(r, i, 0, 0, &st)) {
-            h = fold(h, (uint64_t)st.max_ns);
-            h = fold(h, (uint64_t)(int64_t)st.p50_ns);
-            h = fold(h, (uint64_t)(int64_t)st.p95_ns);
-            h = fold(h, (uint64_t)(int64_t)st.p99_ns);
-        }
+        report_results_rpo(r, i, 0, 0, &st);
+        h = fold(h, (uint64_t)st.max_ns);
+        h = fold(h, (uint64_t)(int64_t)st.p50_ns);
+        h = fold(h, (uint64_t)(int64_t)st.p95_ns);
+        h = fold(h, (uint64_t)(int64_t)st.p99_ns);
         h = fold(h, v->raw_bytes);
         h = fold(h, v->wire_bytes);
         h = fold(h, v->cycles_completed);

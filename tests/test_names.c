@@ -1,8 +1,11 @@
-/* tests/test_names.c — the names scenarios/README.md lists are the names the program knows.
+/* tests/test_names.c — the names the documentation lists are the names the program knows.
  *
- * Each named kind (timeline actions, metrics, job names, event names) is defined once in code, as
- * an X-macro list; scenario writers read the lists in scenarios/README.md. A name the README lists
- * that the loader refuses, or one the loader accepts that the README leaves out, fails here. */
+ * Each named kind (timeline actions, metrics, job names, event names, workload kinds, exit
+ * statuses) is defined once in code, as an X-macro list; scenario writers read the lists in
+ * scenarios/README.md, script writers the exit statuses in README.md. A name the documentation
+ * lists that the program refuses, or one the program accepts that the documentation leaves out,
+ * fails here. */
+#include <ctype.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -15,12 +18,13 @@
 
 #include "engine/shared/desc.h"
 #include "engine/record.h"
+#include "sim/run/exit_status.h"
 #include "sim/scenario/scenario.h"
 
-/* The scenario format's documentation, whole, or NULL. */
-static char *read_doc(void)
+/* A documentation file of the source tree, whole, or NULL. */
+static char *read_text(const char *path)
 {
-    FILE *f = fopen(DRSIM_SOURCE_DIR "/scenarios/README.md", "rb");
+    FILE *f = fopen(path, "rb");
     if (!f)
         return NULL;
     fseek(f, 0, SEEK_END);
@@ -33,6 +37,12 @@ static char *read_doc(void)
         return NULL;
     s[got] = '\0';
     return s;
+}
+
+/* The scenario format's documentation. */
+static char *read_doc(void)
+{
+    return read_text(DRSIM_SOURCE_DIR "/scenarios/README.md");
 }
 
 typedef struct name_set {
@@ -174,6 +184,83 @@ static void test_event_names(void **state)
     free(doc);
 }
 
+/* The kind row of the workloads table, and the "Per kind:" list that gives each kind's keys. */
+static void test_workload_kinds(void **state)
+{
+    (void)state;
+    char *doc = read_doc();
+    assert_non_null(doc);
+    const char *section = strstr(doc, "\n## workloads\n");
+    assert_non_null(section);
+    name_set set = {0};
+    paragraph(&set, section, "\n| `kind` | ", " |");
+    assert_same(&set, sim_scenario_workload_kinds, "workload kind");
+
+    const char *list = strstr(section, "\nPer kind:\n");
+    assert_non_null(list);
+    list = strstr(list, "\n- **");
+    assert_non_null(list);
+    const char *end = strstr(list, "\n\n"); /* the list ends at its first blank line */
+    assert_non_null(end);
+    name_set heads = {0};
+    for (const char *p = list; p && p < end; p = strstr(p + 1, "\n- **")) {
+        const char *name = p + strlen("\n- **");
+        const char *close = strstr(name, "**");
+        assert_non_null(close);
+        add_name(&heads, name, (size_t)(close - name));
+    }
+    assert_same(&heads, sim_scenario_workload_kinds, "workload kind (under \"Per kind:\")");
+    free(doc);
+}
+
+/* README.md's paragraph on exit statuses gives each, in the list's order, as a bold number. */
+static void test_exit_statuses(void **state)
+{
+    (void)state;
+    static const int code[] = {
+#define EXIT_VALUE(value, tail, meaning) value,
+        SIM_EXIT_STATUSES(EXIT_VALUE)
+#undef EXIT_VALUE
+    };
+    const size_t n = sizeof code / sizeof code[0];
+    char *doc = read_text(DRSIM_SOURCE_DIR "/README.md");
+    assert_non_null(doc);
+    const char *p = strstr(doc, "\nEvery command exits with one of ");
+    assert_non_null(p);
+    /* The paragraph counts them in words too. */
+    static const char *const count[] = {"two", "three", "four", "five", "six", "seven", "eight"};
+    assert_in_range(n, 2, 8);
+    char opening[64];
+    snprintf(opening, sizeof opening, "\nEvery command exits with one of %s statuses",
+             count[n - 2]);
+    if (strncmp(p, opening, strlen(opening)))
+        fail_msg("README.md's paragraph on exit statuses should open \"%s\"", opening + 1);
+    const char *end = strstr(p + 1, "\n\n");
+    assert_non_null(end);
+    size_t k = 0;
+    while ((p = strstr(p, "**")) && p < end) {
+        const char *digits = p + 2, *q = digits;
+        while (isdigit((unsigned char)*q))
+            q++;
+        const char *close = strstr(digits, "**");
+        assert_non_null(close);
+        if (q > digits && q == close) {
+            int value = atoi(digits);
+            if (k >= n)
+                fail_msg("README.md lists exit status %d, which sim/run/exit_status.h lacks",
+                         value);
+            if (value != code[k])
+                fail_msg("README.md lists exit status %d where sim/run/exit_status.h has %d", value,
+                         code[k]);
+            k++;
+        }
+        p = close + 2;
+    }
+    if (k < n)
+        fail_msg("exit status %d (sim/run/exit_status.h) is not in README.md's list", code[k]);
+    free(doc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -181,6 +268,8 @@ int main(void)
         cmocka_unit_test(test_metrics),
         cmocka_unit_test(test_job_names),
         cmocka_unit_test(test_event_names),
+        cmocka_unit_test(test_workload_kinds),
+        cmocka_unit_test(test_exit_statuses),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

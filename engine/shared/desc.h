@@ -78,12 +78,20 @@ typedef struct drs_link {
     double replication_cap_Bps; /* 0 when uncapped */
 } drs_link;
 
+/* Every workload kind, once: its enum tail and its name in scenario files ("kind"). The loader
+ * (sim/scenario/scenario_world.c) takes the names from here; the model (model/workload.c) has a
+ * generator for each. */
+#define DRS_WORKLOAD_KINDS(X) \
+    X(STEADY, "steady")       \
+    X(POISSON, "poisson")     \
+    X(DIURNAL, "diurnal")     \
+    X(BURSTS, "bursts")       \
+    X(TRACE, "trace")
+
 typedef enum drs_workload_kind {
-    DRS_WL_STEADY,
-    DRS_WL_POISSON,
-    DRS_WL_DIURNAL,
-    DRS_WL_BURSTS,
-    DRS_WL_TRACE
+#define DRS_WORKLOAD_ENUM(tail, name) DRS_WL_##tail,
+    DRS_WORKLOAD_KINDS(DRS_WORKLOAD_ENUM)
+#undef DRS_WORKLOAD_ENUM
 } drs_workload_kind;
 
 typedef struct drs_workload {

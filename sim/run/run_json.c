@@ -1,6 +1,8 @@
 /* sim/run/run_json.c — the JSON of `--json` for runs (sim/run/run_json.h). */
 #include "run_json.h"
 
+#include "exit_status.h"
+
 #include <math.h>
 #include <string.h>
 
@@ -24,20 +26,16 @@ static json_t *ns_or_null(int64_t ns)
     return ns < 0 ? json_null() : json_integer(ns);
 }
 
+/* The list's meaning (sim/run/exit_status.h), but for a run that stopped short and a failure that
+ * is a --check violation with every expectation met; a code outside the list is internal. */
 static const char *exit_meaning(int code, const char *status, size_t failed)
 {
     if (status && !strcmp(status, "incomplete"))
         return "the run did not finish";
-    switch (code) {
-    case 0:
-        return "every expectation held";
-    case 1:
-        return failed ? "an expectation failed" : "an invariant was violated (--check)";
-    case 2:
-        return "bad input";
-    default:
-        return "internal error";
-    }
+    if (code == SIM_EXIT_FAILED && !failed)
+        return "an invariant was violated (--check)";
+    const char *meaning = sim_exit_meaning(code);
+    return meaning ? meaning : sim_exit_meaning(SIM_EXIT_INTERNAL);
 }
 
 /* Every metric of subject i of scope, as the database's metrics table holds them. */

@@ -67,4 +67,7 @@ extern const char *const sim_scenario_metric_names[];
 extern const char *const sim_scenario_job_names[];
 extern const char *const sim_scenario_event_names[];
 
+/* The workload kinds a scenario may name, NULL-terminated and indexed by drs_workload_kind. */
+extern const char *const sim_scenario_workload_kinds[];
+
 #endif

@@ -405,8 +405,13 @@ void sc_load_links(sc_ctx *c, const json_t *root)
 /* ---- workloads --------------------------------------------------------------------------------
  */
 
-static const char *const sc_workload_kinds[] = {"steady", "poisson", "diurnal",
-                                                "bursts", "trace",   NULL};
+/* Indexed by drs_workload_kind (engine/shared/desc.h). */
+const char *const sim_scenario_workload_kinds[] = {
+#define SC_WORKLOAD_KIND(tail, name) [DRS_WL_##tail] = name,
+    DRS_WORKLOAD_KINDS(SC_WORKLOAD_KIND)
+#undef SC_WORKLOAD_KIND
+    NULL,
+};
 
 /* Every key any workload may have; then which of them each kind accepts. */
 static const char *const sc_workload_keys[] = {"name",        "kind",         "compressibility",
@@ -493,7 +498,7 @@ void sc_load_workloads(sc_ctx *c, const json_t *root)
             sc_name_broken(c, SC_WORKLOAD);
         }
         int kind = -1;
-        if (!sc_get_enum(c, v, p, "kind", SC_REQUIRED, sc_workload_kinds, &kind))
+        if (!sc_get_enum(c, v, p, "kind", SC_REQUIRED, sim_scenario_workload_kinds, &kind))
             continue;
         w->kind = (drs_workload_kind)kind;
         /* Keys valid for some kind but not this one: a likely mix-up, say which. */
@@ -509,7 +514,7 @@ void sc_load_workloads(sc_ctx *c, const json_t *root)
             if (known && !here) {
                 sc_path_key(q, p, key);
                 sc_error(c, q, "'%s' does not apply to a %s workload", key,
-                         sc_workload_kinds[kind]);
+                         sim_scenario_workload_kinds[kind]);
             }
         }
         sc_get_fraction(c, v, p, "compressibility", SC_OPTIONAL, &w->compressibility);

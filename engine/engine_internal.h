@@ -115,18 +115,11 @@ typedef struct eng_vm {
     int64_t interval_ns;
     uint64_t total_size_bytes, used_bytes;
 
-    /* jobs */
-    uint64_t enable_job, resync_job;
-
-    /* initial replication */
-    int64_t ir_requested_ns, ir_start_ns;
-    uint64_t ir_raw_bytes, ir_wire_bytes;
+    /* read by every cycle */
     bool ir_done;
-    engine_timer_id ir_timer;
-    engine_transfer_id ir_transfer;
-    int ir_stage; /* offline: 0 export, 1 shipping, 2 import */
-    bool ir_existing;      /* this initial replication reuses the VM's existing replica */
-    bool existing_deleted; /* the existing replica was deleted on disable: gone for good */
+    bool fo_gap;               /* RPO was made undefined by this failover */
+    bool fo_sync;              /* planned: waiting for the final changes to be applied */
+    bool fo_wait_apply;        /* unplanned from latest: waiting for the payload being applied */
 
     /* cycles */
     engine_timer_id tick_timer, apply_timer, hourly_timer, stale_timer, resync_timer;
@@ -169,25 +162,6 @@ typedef struct eng_vm {
     uint64_t *undo_handles;
     size_t undo_count, undo_cap;
 
-    /* failover */
-    eng_fo_run *fo_run;        /* the failover this VM takes part in, or NULL */
-    bool fo_go;                /* its group began: it boots once ready */
-    bool fo_ready;             /* planned: the final changes are applied, it can boot */
-    bool fo_gap;               /* RPO was made undefined by this failover */
-    bool crashed;              /* its primary host went down under it: the log was not closed */
-    bool runs_at_recovery;     /* protection was disabled while it ran failed over */
-    bool fo_sync;              /* planned: waiting for the final changes to be applied */
-    bool fo_wait_apply;        /* unplanned from latest: waiting for the payload being applied */
-    engine_timer_id fo_timer;  /* boot */
-    engine_transfer_id fo_transfer;
-    int64_t fo_started_ns, fo_failure_ns, fo_rp_captured_ns, fo_loss_ns;
-    uint64_t fo_loss_bytes, fo_pending_bytes;
-    bool fo_verified;
-    char fo_detail[200];
-    bool test_active;
-    engine_timer_id test_timer;
-    uint64_t fo_job;           /* the Reverse Replication job running */
-
     /* health */
     engine_health health;
     int64_t last_apply_ns;
@@ -200,6 +174,37 @@ typedef struct eng_vm {
     eng_xfer_state xfer;
     int xfer_site, xfer_host, xfer_next;
     void (*xfer_start)(struct eng_vm *v); /* starts the transfer when a waiting VM gets its slot */
+
+    /* Below: what only operations, initial replication and failovers touch. Everything above is
+     * touched by a VM's cycles, kept together so that a cycle reads few cache lines: a fleet's
+     * state outgrows the cache, and each line a cycle touches is then a miss. */
+    /* jobs */
+    uint64_t enable_job, resync_job;
+
+    /* initial replication */
+    int64_t ir_requested_ns, ir_start_ns;
+    uint64_t ir_raw_bytes, ir_wire_bytes;
+    engine_timer_id ir_timer;
+    engine_transfer_id ir_transfer;
+    int ir_stage; /* offline: 0 export, 1 shipping, 2 import */
+    bool ir_existing;      /* this initial replication reuses the VM's existing replica */
+    bool existing_deleted; /* the existing replica was deleted on disable: gone for good */
+
+    /* failover */
+    eng_fo_run *fo_run;        /* the failover this VM takes part in, or NULL */
+    bool fo_go;                /* its group began: it boots once ready */
+    bool fo_ready;             /* planned: the final changes are applied, it can boot */
+    bool crashed;              /* its primary host went down under it: the log was not closed */
+    bool runs_at_recovery;     /* protection was disabled while it ran failed over */
+    engine_timer_id fo_timer;  /* boot */
+    engine_transfer_id fo_transfer;
+    int64_t fo_started_ns, fo_failure_ns, fo_rp_captured_ns, fo_loss_ns;
+    uint64_t fo_loss_bytes, fo_pending_bytes;
+    bool fo_verified;
+    char fo_detail[200];
+    bool test_active;
+    engine_timer_id test_timer;
+    uint64_t fo_job;           /* the Reverse Replication job running */
 } eng_vm;
 
 /* One step of the recovery section, scheduled by engine_start. */

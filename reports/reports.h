@@ -110,27 +110,29 @@ bool report_sha256_file(const char *path, char hex[65], drs_error *err);
 typedef struct report_results report_results;
 typedef struct report_db report_db;
 
-/* Per VM. Pointers inside are owned by the results. */
+/* Per VM. Pointers inside are owned by the results. The fields a replication cycle updates come
+ * first, together: a fleet's statistics outgrow the cache, and each line a cycle touches is a miss. */
 typedef struct report_vm_stats {
-    const char *name;
     int link; /* the link its replication crosses (from its cloud pair), -1 when none */
+    engine_health health, worst_health;
     /* Bytes: cycles plus the base copy when it went over the network (an offline copy is shipped). */
     uint64_t raw_bytes, wire_bytes;
     uint64_t cycle_raw_bytes, cycle_wire_bytes;
-    uint64_t ir_raw_bytes, ir_wire_bytes;
     double cpu_seconds;
-    char ir_method[16];                  /* "network", "offline", "existing"; "" until done */
-    int64_t ir_requested_ns, ir_start_ns, ir_end_ns; /* -1 until initial replication finished */
     uint64_t cycles_completed, cycles_missed;
-    uint64_t resyncs_required, resyncs_started, resyncs_completed;
-    uint64_t rp_created, rp_applied, rp_pruned, rp_app_consistent_created;
+    uint64_t rp_created, rp_applied, rp_pruned;
     /* Additional (hourly, app-consistent included) points applied and not yet pruned. */
     uint32_t rp_additional_now, rp_additional_max;
     uint32_t rp_app_consistent_now;
     bool rp_latest_now;               /* a latest point is applied and not pruned */
     int64_t rp_newest_applied_capture_ns; /* -1 when none */
     uint64_t replica_storage_bytes, replica_storage_peak_bytes; /* summed over classifications */
-    engine_health health, worst_health;
+    uint64_t rp_app_consistent_created;
+    const char *name;
+    uint64_t ir_raw_bytes, ir_wire_bytes;
+    char ir_method[16];                  /* "network", "offline", "existing"; "" until done */
+    int64_t ir_requested_ns, ir_start_ns, ir_end_ns; /* -1 until initial replication finished */
+    uint64_t resyncs_required, resyncs_started, resyncs_completed;
     int64_t health_first_ns[4]; /* first time each engine_health level was entered; -1 never */
 } report_vm_stats;
 

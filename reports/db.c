@@ -118,7 +118,28 @@ struct report_db {
     series_buf *series;
     int64_t *rpo_seq;
     report_packer packer;
+    /* While a run is recorded, the thread that writes its rows (db_writer.c); every other use of
+     * the database waits for it first (db_writer_idle). */
+    report_db_writer *writer;
+    bool direct; /* no writer thread (report_db_set_writer_thread) */
 };
+
+report_db_writer *report_db_writer_of(report_db *db)
+{
+    return db->writer;
+}
+
+/* The writer thread done with everything handed to it (and, with stop, ended): before anything
+ * else touches the database. */
+static void db_writer_idle(report_db *db, bool stop)
+{
+    if (stop) {
+        report_db_writer_stop(db->writer);
+        db->writer = NULL;
+    } else {
+        report_db_writer_drain(db->writer);
+    }
+}
 
 static bool db_fail(report_db *db, drs_error *err, const char *what)
 {
@@ -328,6 +349,7 @@ void report_db_close(report_db *db)
 {
     if (!db)
         return;
+    db_writer_idle(db, true);
     if (db->in_tx && !db->failed)
         db_commit(db, NULL);
     for (int i = 0; i < ST_COUNT; i++)
@@ -344,7 +366,13 @@ void report_db_close(report_db *db)
 
 void report_db_set_batch_rows(report_db *db, size_t rows)
 {
+    db_writer_idle(db, false);
     db->batch_rows = rows ? rows : 1;
+}
+
+void report_db_set_writer_thread(report_db *db, bool threaded)
+{
+    db->direct = !threaded;
 }
 
 int64_t report_db_run_id(const report_db *db)
@@ -363,6 +391,7 @@ static void iso_now(char *buf, size_t n)
 bool report_db_run_begin(report_db *db, const report_run_info *info, int64_t *run_id,
                          drs_error *err)
 {
+    db_writer_idle(db, true);
     if (db->failed)
         return db_fail(db, err, "earlier error");
     if (!db_commit(db, err))
@@ -789,6 +818,7 @@ static void db_tick(report_db *db)
 
 bool report_db_flush(report_db *db, drs_error *err)
 {
+    db_writer_idle(db, false);
     if (db->failed)
         return db_fail(db, err, "earlier error");
     if (!db->in_tx)
@@ -853,6 +883,7 @@ static void put_metrics(report_db *db, const report_results *r)
 bool report_db_put_plan_value(report_db *db, const char *path, const char *value, double number,
                               drs_error *err)
 {
+    db_writer_idle(db, false);
     if (db->run < 0)
         return drs_fail(err, DRS_EINTERNAL, "", "results database %s: no run was begun", db->path);
     if (!db_ready(db))
@@ -876,6 +907,7 @@ bool report_db_put_plan_value(report_db *db, const char *path, const char *value
 bool report_db_run_end(report_db *db, const report_results *r, const char *status, int exit_code,
                        drs_error *err)
 {
+    db_writer_idle(db, true);
     if (db->run < 0)
         return drs_fail(err, DRS_EINTERNAL, "", "results database %s: no run was begun", db->path);
     if (db->failed || !db_ready(db))
@@ -951,6 +983,7 @@ void report_results_attach_db(report_results *r, report_db *db)
     r->sink = db ? &db_sink : NULL;
     if (!db)
         return;
+    db_writer_idle(db, true);
     /* What was recorded before the database came along and is still held here goes in now, so
      * that attaching after report_results_add_diags (the natural order: validate, then open the
      * database) loses nothing. Events, points and samples are not held: attach before the run. */
@@ -971,4 +1004,8 @@ void report_results_attach_db(report_results *r, report_db *db)
         for (size_t k = 0; k < j->step_count; k++)
             db_put_job_step(db, j->id, k, &j->steps[k]);
     }
+    /* From here on the rows go to the writer thread. */
+    db->writer = db->direct ? NULL : report_db_writer_start(db, &db_sink);
+    if (db->writer)
+        r->sink = report_db_writer_sink();
 }

@@ -179,8 +179,11 @@ double report_rpo_quantile(const report_rpo_point *pts, size_t n, int64_t from_n
 
 int64_t report_rpo_at(const report_rpo_point *pts, size_t n, int64_t t_ns)
 {
-    /* The last breakpoint at or before t. */
+    /* The last breakpoint at or before t: usually the newest (a run samples as it goes), which
+     * spares a search through a long, cold array. */
     size_t lo = 0, hi = n;
+    if (n > 0 && pts[n - 1].at_ns <= t_ns)
+        lo = hi = n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         if (pts[mid].at_ns <= t_ns)

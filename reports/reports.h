@@ -451,6 +451,10 @@ bool report_db_put_plan_value(report_db *db, const char *path, const char *value
  * chunks of the VM series wait for report_db_run_end. */
 bool report_db_flush(report_db *db, drs_error *err);
 void report_db_set_batch_rows(report_db *db, size_t rows);
+/* Whether the rows of a run attached from now on are written by a thread of their own while the
+ * simulation goes on (true, the default: the file holds the same rows either way) or by the
+ * recorder's thread as they come, so that they reach the file at exactly the batch points above. */
+void report_db_set_writer_thread(report_db *db, bool threaded);
 int64_t report_db_run_id(const report_db *db); /* current run, -1 when none */
 
 /* ------------------------------------------------------------------------------------------------ */

@@ -154,6 +154,22 @@ struct report_sink {
     void (*tick)(report_db *db);
 };
 
+/* ---- the database's writer thread (db_writer.c) ---- */
+
+typedef struct report_db_writer report_db_writer;
+
+/* Starts a thread that applies, in order, the rows handed to report_db_writer_sink() to inner on
+ * db; NULL when no thread can be started (then write through inner directly). The sink's
+ * functions find the writer with report_db_writer_of(db). Stop it with report_db_writer_stop. */
+report_db_writer *report_db_writer_start(report_db *db, const report_sink *inner);
+const report_sink *report_db_writer_sink(void);
+/* Returns once every row handed over is written and the writer is idle (NULL: nothing to do). */
+void report_db_writer_drain(report_db_writer *w);
+/* Drains, ends the thread and frees the writer (NULL: nothing). */
+void report_db_writer_stop(report_db_writer *w);
+/* The writer of db's current run, NULL when none (db.c). */
+report_db_writer *report_db_writer_of(report_db *db);
+
 /* ---- packed pairs of integers (pack.c) ---- */
 
 /* A compressor kept between chunks; zero-initialised before first use, report_packer_free after

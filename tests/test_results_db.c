@@ -271,7 +271,8 @@ static char *query_text(sqlite3 *h, const char *sql, int64_t run)
 
 /* One whole run into the database at db_path; returns its id. Results are kept when out is given.
  */
-static int64_t run_into_db(report_results **out)
+/* threaded: the database's writer thread writes the rows (the default), else the recorder. */
+static int64_t run_into_db_with(report_results **out, bool threaded)
 {
     drs_scenario sc = scenario();
     report_results *r = report_results_new(&sc);
@@ -280,6 +281,7 @@ static int64_t run_into_db(report_results **out)
     report_db *db = report_db_open(db_path, &err);
     assert_non_null(db);
     report_db_set_batch_rows(db, 97); /* several batches, none aligned with anything */
+    report_db_set_writer_thread(db, threaded);
     report_run_info info = {.scenario_name = "synthetic",
                             .scenario_path = "synthetic.json",
                             .scenario_sha256 = "abc123",
@@ -298,6 +300,11 @@ static int64_t run_into_db(report_results **out)
     else
         report_results_free(r);
     return id;
+}
+
+static int64_t run_into_db(report_results **out)
+{
+    return run_into_db_with(out, true);
 }
 
 /* ---- tests
@@ -390,7 +397,8 @@ static void test_rows_equal_in_memory_results(void **state)
 static void test_identical_runs_store_identical_rows(void **state)
 {
     (void)state;
-    int64_t a = run_into_db(NULL), b = run_into_db(NULL);
+    /* The second by the writer thread, the first without it: the same rows either way. */
+    int64_t a = run_into_db_with(NULL, false), b = run_into_db(NULL);
     assert_true(a != b);
     sqlite3 *h;
     assert_int_equal(sqlite3_open(db_path, &h), SQLITE_OK);
@@ -437,9 +445,91 @@ static void test_identical_runs_store_identical_rows(void **state)
     sqlite3_close(h);
 }
 
-static void test_killed_run_leaves_consistent_incomplete_run(void **state)
+/* Far more rows than the writer thread holds in flight, with the recorder outrunning it: every row
+ * arrives, in order, as the recorder's own thread would have written it. */
+static int64_t many_rows_run(bool threaded)
+{
+    drs_error err = {0};
+    report_db *db = report_db_open(db_path, &err);
+    assert_non_null(db);
+    report_db_set_writer_thread(db, threaded);
+    report_db_set_batch_rows(db, 100); /* a commit every 100 rows: the writer falls behind */
+    drs_scenario sc = scenario();
+    report_results *r = report_results_new(&sc);
+    report_run_info info = {.scenario_name = "many",
+                            .scenario_sha256 = "00",
+                            .seed = 1,
+                            .drsim_version = "0.1.0",
+                            .duration_ns = 3600 * S};
+    int64_t id;
+    assert_true(report_db_run_begin(db, &info, &id, &err));
+    /* Another process holds the file for a while, so the writer's first batch waits and the
+     * recorder runs into the limit of rows in flight. */
+    int held[2];
+    assert_int_equal(pipe(held), 0);
+    pid_t holder = fork();
+    assert_true(holder >= 0);
+    if (holder == 0) {
+        sqlite3 *h;
+        if (sqlite3_open(db_path, &h) != SQLITE_OK ||
+            sqlite3_exec(h, "BEGIN EXCLUSIVE", NULL, NULL, NULL) != SQLITE_OK)
+            _exit(2);
+        if (write(held[1], "x", 1) != 1)
+            _exit(3);
+        struct timespec hold = {0, 300 * 1000 * 1000};
+        nanosleep(&hold, NULL);
+        sqlite3_exec(h, "COMMIT", NULL, NULL, NULL);
+        sqlite3_close(h);
+        _exit(0);
+    }
+    char c;
+    assert_int_equal(read(held[0], &c, 1), 1);
+    close(held[0]);
+    close(held[1]);
+    report_results_attach_db(r, db);
+    for (int i = 0; i < 60000; i++) {
+        report_results_add_link_sample(r, 0, (i + 1) * S / 20, S / 20, 1e6 + i, 1e6, 25e6);
+        if (i % 97 == 0)
+            report_results_sample(r, (i + 1) * S / 20);
+    }
+    report_results_finish(r, 3600 * S);
+    assert_true(report_db_run_end(db, r, "complete", 0, &err));
+    report_db_close(db);
+    report_results_free(r);
+    int status;
+    assert_int_equal(waitpid(holder, &status, 0), holder);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    return id;
+}
+
+static void test_writer_thread_keeps_every_row_in_order(void **state)
 {
     (void)state;
+    int64_t a = many_rows_run(false), b = many_rows_run(true);
+    sqlite3 *h;
+    assert_int_equal(sqlite3_open(db_path, &h), SQLITE_OK);
+    assert_int_equal(query_int(h, b, "SELECT count(*) FROM link_samples WHERE run=?1"), 60000);
+    static const char *const q[] = {
+        "SELECT group_concat(t_ns || ':' || raw_bytes, ',') FROM (SELECT t_ns, raw_bytes FROM"
+        " link_samples WHERE run=?1 ORDER BY rowid)",
+        "SELECT group_concat(series || ':' || seq || ':' || hex(data), ',') FROM (SELECT"
+        " s.kind || s.subject AS series, c.seq, c.data FROM series_chunks c JOIN series s ON"
+        " s.run = c.run AND s.id = c.series WHERE c.run=?1 ORDER BY c.rowid)",
+    };
+    for (size_t i = 0; i < sizeof q / sizeof q[0]; i++) {
+        char *ta = query_text(h, q[i], a), *tb = query_text(h, q[i], b);
+        assert_true(strlen(ta) > 0);
+        assert_string_equal(ta, tb);
+        free(ta);
+        free(tb);
+    }
+    sqlite3_close(h);
+}
+
+/* threaded: the writer thread writes the rows, so how many reach the file before the kill is up
+ * to it; the file must be consistent and the run incomplete all the same. */
+static void killed_run(bool threaded)
+{
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
@@ -449,6 +539,7 @@ static void test_killed_run_leaves_consistent_incomplete_run(void **state)
         if (!db)
             _exit(2);
         report_db_set_batch_rows(db, 100);
+        report_db_set_writer_thread(db, threaded);
         drs_scenario sc = scenario();
         report_results *r = report_results_new(&sc);
         report_run_info info = {.scenario_name = "killed",
@@ -482,12 +573,26 @@ static void test_killed_run_leaves_consistent_incomplete_run(void **state)
     /* The first batch of 100 rows holds the run's 8 subjects (2 VMs, a link, 2 classifications, a
      * plan, 2 sites' storage), its 4 series (RPO and storage of each VM) and 88 link samples; the
      * 37 after it are lost with the open batch. */
-    assert_int_equal(query_int(h, 0, "SELECT count(*) FROM link_samples"), 88);
-    assert_int_equal(query_int(h, 0, "SELECT count(*) FROM vms"), 2);
+    if (!threaded) {
+        assert_int_equal(query_int(h, 0, "SELECT count(*) FROM link_samples"), 88);
+        assert_int_equal(query_int(h, 0, "SELECT count(*) FROM vms"), 2);
+    }
     sqlite3_close(h);
     /* The file stays usable: another run goes in after the killed one. */
     int64_t id = run_into_db(NULL);
     assert_true(id >= 2);
+}
+
+static void test_killed_run_leaves_consistent_incomplete_run(void **state)
+{
+    (void)state;
+    killed_run(false);
+}
+
+static void test_killed_threaded_run_leaves_consistent_incomplete_run(void **state)
+{
+    (void)state;
+    killed_run(true);
 }
 
 /* Four runs writing one file at once all land, and they take turns: each run's rows go in while
@@ -516,6 +621,9 @@ static void test_concurrent_runs_all_land(void **state)
             if (!db)
                 _exit(2);
             report_db_set_batch_rows(db, 25);
+            /* The batches as the samples come, so that the runs' turns show in the rowids; the
+             * writer thread writes the same batches, later. */
+            report_db_set_writer_thread(db, false);
             drs_scenario sc = scenario();
             report_results *r = report_results_new(&sc);
             report_run_info info = {.scenario_name = "concurrent",
@@ -802,6 +910,10 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_rows_equal_in_memory_results, setup, teardown),
         cmocka_unit_test_setup_teardown(test_identical_runs_store_identical_rows, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_writer_thread_keeps_every_row_in_order, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_killed_threaded_run_leaves_consistent_incomplete_run,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_killed_run_leaves_consistent_incomplete_run, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_runs_all_land, setup, teardown),

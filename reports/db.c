@@ -977,6 +977,11 @@ static const report_sink db_sink = {
     .tick = db_tick,
 };
 
+const report_sink *report_db_direct_sink(void)
+{
+    return &db_sink;
+}
+
 void report_results_attach_db(report_results *r, report_db *db)
 {
     r->db = db;

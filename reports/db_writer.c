@@ -247,10 +247,16 @@ static dbw_msg *dbw_next(report_db *db, dbw_kind kind)
     return m;
 }
 
-/* ---- the sink the recorder sees while the writer runs ---- */
+/* ---- the sink the recorder sees once a writer was started ----
+ * After the writer stopped (the run ended), rows go straight to the database, as they would have
+ * without a writer. */
 
 static void dbw_job(report_db *db, size_t seq, const report_job *job, const char *vm_name)
 {
+    if (!report_db_writer_of(db)) {
+        report_db_direct_sink()->job(db, seq, job, vm_name);
+        return;
+    }
     dbw_job_box *b = drs_xmalloc(sizeof *b);
     b->seq = seq;
     b->job = *job;
@@ -265,6 +271,10 @@ static void dbw_job(report_db *db, size_t seq, const report_job *job, const char
 
 static void dbw_job_step(report_db *db, uint64_t job_id, size_t seq, const report_job_step *st)
 {
+    if (!report_db_writer_of(db)) {
+        report_db_direct_sink()->job_step(db, job_id, seq, st);
+        return;
+    }
     dbw_step_box *b = drs_xmalloc(sizeof *b);
     b->job_id = job_id;
     b->seq = seq;
@@ -276,6 +286,10 @@ static void dbw_job_step(report_db *db, uint64_t job_id, size_t seq, const repor
 static void dbw_event(report_db *db, uint64_t seq, const engine_event_info *ev,
                       const char *vm_name)
 {
+    if (!report_db_writer_of(db)) {
+        report_db_direct_sink()->event(db, seq, ev, vm_name);
+        return;
+    }
     dbw_event_box *b = drs_xmalloc(sizeof *b);
     b->seq = seq;
     b->ev = *ev;
@@ -286,6 +300,10 @@ static void dbw_event(report_db *db, uint64_t seq, const engine_event_info *ev,
 
 static void dbw_sample(report_db *db, int64_t at_ns, int kind, int vm, int64_t value)
 {
+    if (!report_db_writer_of(db)) {
+        report_db_direct_sink()->sample(db, at_ns, kind, vm, value);
+        return;
+    }
     dbw_msg *m = dbw_next(db, DBW_SAMPLE);
     m->u.sample.at_ns = at_ns;
     m->u.sample.kind = kind;
@@ -296,6 +314,10 @@ static void dbw_sample(report_db *db, int64_t at_ns, int kind, int vm, int64_t v
 static void dbw_failover(report_db *db, uint64_t seq, const report_failover *f,
                          const char *plan_name, const char *vm_name)
 {
+    if (!report_db_writer_of(db)) {
+        report_db_direct_sink()->failover(db, seq, f, plan_name, vm_name);
+        return;
+    }
     dbw_failover_box *b = drs_xmalloc(sizeof *b);
     b->seq = seq;
     b->f = *f;
@@ -306,6 +328,10 @@ static void dbw_failover(report_db *db, uint64_t seq, const report_failover *f,
 
 static void dbw_diag(report_db *db, uint64_t seq, const drs_diag *d)
 {
+    if (!report_db_writer_of(db)) {
+        report_db_direct_sink()->diag(db, seq, d);
+        return;
+    }
     dbw_diag_box *b = drs_xmalloc(sizeof *b);
     b->seq = seq;
     b->d = *d;
@@ -316,13 +342,16 @@ static void dbw_diag(report_db *db, uint64_t seq, const drs_diag *d)
  * are written directly, once everything before them is. */
 static void dbw_subjects(report_db *db, const report_results *r)
 {
-    report_db_writer *w = report_db_writer_of(db);
-    report_db_writer_drain(w);
-    w->inner->subjects(db, r);
+    report_db_writer_drain(report_db_writer_of(db));
+    report_db_direct_sink()->subjects(db, r);
 }
 
 static void dbw_storage_sample(report_db *db, int storage, int64_t at_ns, uint64_t used_bytes)
 {
+    if (!report_db_writer_of(db)) {
+        report_db_direct_sink()->storage_sample(db, storage, at_ns, used_bytes);
+        return;
+    }
     dbw_msg *m = dbw_next(db, DBW_STORAGE_SAMPLE);
     m->u.storage.storage = storage;
     m->u.storage.at_ns = at_ns;
@@ -331,6 +360,10 @@ static void dbw_storage_sample(report_db *db, int storage, int64_t at_ns, uint64
 
 static void dbw_link_sample(report_db *db, int link, const report_link_sample *s)
 {
+    if (!report_db_writer_of(db)) {
+        report_db_direct_sink()->link_sample(db, link, s);
+        return;
+    }
     dbw_msg *m = dbw_next(db, DBW_LINK_SAMPLE);
     m->u.link.link = link;
     m->u.link.s = *s;
@@ -338,6 +371,10 @@ static void dbw_link_sample(report_db *db, int link, const report_link_sample *s
 
 static void dbw_rpo(report_db *db, int vm, const report_rpo_point *pts, size_t n)
 {
+    if (!report_db_writer_of(db)) {
+        report_db_direct_sink()->rpo(db, vm, pts, n);
+        return;
+    }
     dbw_rpo_box *b = drs_xmalloc(sizeof *b + n * sizeof *pts);
     b->vm = vm;
     b->n = n;
@@ -348,6 +385,10 @@ static void dbw_rpo(report_db *db, int vm, const report_rpo_point *pts, size_t n
 
 static void dbw_rp_row(report_db *db, int vm, const live_rp *p, int64_t pruned_ns)
 {
+    if (!report_db_writer_of(db)) {
+        report_db_direct_sink()->rp_row(db, vm, p, pruned_ns);
+        return;
+    }
     dbw_msg *m = dbw_next(db, DBW_RP_ROW);
     m->u.rp.vm = vm;
     m->u.rp.pruned_ns = pruned_ns;
@@ -356,6 +397,10 @@ static void dbw_rp_row(report_db *db, int vm, const live_rp *p, int64_t pruned_n
 
 static void dbw_tick(report_db *db)
 {
+    if (!report_db_writer_of(db)) {
+        report_db_direct_sink()->tick(db);
+        return;
+    }
     dbw_next(db, DBW_TICK);
 }
 

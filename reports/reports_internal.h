@@ -169,6 +169,8 @@ void report_db_writer_drain(report_db_writer *w);
 void report_db_writer_stop(report_db_writer *w);
 /* The writer of db's current run, NULL when none (db.c). */
 report_db_writer *report_db_writer_of(report_db *db);
+/* The database's own sink, which writes on the calling thread (db.c). */
+const report_sink *report_db_direct_sink(void);
 
 /* ---- packed pairs of integers (pack.c) ---- */
 

@@ -465,7 +465,6 @@ void report_db_writer_drain(report_db_writer *w)
     pthread_mutex_unlock(&w->mu);
 }
 
-
 void report_db_writer_stop(report_db_writer *w)
 {
     if (!w)

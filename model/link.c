@@ -18,6 +18,8 @@
  * wide margin, reaches the next event). */
 #include "link.h"
 
+#include "engine/shared/alloc.h"
+
 #include <assert.h>
 #include <math.h>
 #include <stdlib.h>
@@ -635,9 +637,7 @@ model_link *model_link_new(double bandwidth_Bps, int64_t latency_ns, double loss
     assert(latency_ns >= 0);
     assert(loss >= 0.0 && loss <= 1.0);
     assert(replication_cap_Bps >= 0.0 && isfinite(replication_cap_Bps));
-    model_link *l = calloc(1, sizeof *l);
-    if (!l)
-        return NULL;
+    model_link *l = drs_xcalloc(1, sizeof *l);
     l->bandwidth_Bps = bandwidth_Bps;
     l->latency_ns = latency_ns;
     l->loss = loss;
@@ -672,41 +672,24 @@ void model_link_free(model_link *l)
     free(l);
 }
 
-/* Doubles the pool and every index set with it (each set can hold every flow). */
+/* Doubles the pool and every index set with it (each set can hold every flow). False past 2^30
+ * flows, where the indices would not fit. */
 static bool link_grow(model_link *l)
 {
     if (l->pool_n >= UINT32_MAX / 4)
         return false;
     uint32_t n = l->pool_n ? l->pool_n * 2 : 16;
-    link_flow *flows = realloc(l->flows, sizeof *flows * n);
-    if (!flows)
-        return false;
-    l->flows = flows;
-    link_key *keys = realloc(l->keys, sizeof *keys * n);
-    if (!keys)
-        return false;
-    l->keys = keys;
+    l->flows = drs_xrealloc(l->flows, n, sizeof *l->flows);
+    l->keys = drs_xrealloc(l->keys, n, sizeof *l->keys);
     uint32_t **sets[] = {&l->moving, &l->waiting, &l->finished, &l->capped};
-    for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++) {
-        uint32_t *p = realloc(*sets[i], sizeof *p * n);
-        if (!p)
-            return false; /* the grown ones stay grown; pool_n still tells the usable size */
-        *sets[i] = p;
-    }
+    for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++)
+        *sets[i] = drs_xrealloc(*sets[i], n, sizeof **sets[i]);
     double **dsets[] = {&l->mv_rem, &l->mv_rate, &l->mv_cap, &l->mv_noise, &l->mv_rem_epoch};
-    for (size_t i = 0; i < sizeof dsets / sizeof dsets[0]; i++) {
-        double *p = realloc(*dsets[i], sizeof *p * n);
-        if (!p)
-            return false;
-        *dsets[i] = p;
-    }
+    for (size_t i = 0; i < sizeof dsets / sizeof dsets[0]; i++)
+        *dsets[i] = drs_xrealloc(*dsets[i], n, sizeof **dsets[i]);
     int64_t **isets[] = {&l->mv_done, &l->mv_epoch};
-    for (size_t i = 0; i < sizeof isets / sizeof isets[0]; i++) {
-        int64_t *p = realloc(*isets[i], sizeof *p * n);
-        if (!p)
-            return false;
-        *isets[i] = p;
-    }
+    for (size_t i = 0; i < sizeof isets / sizeof isets[0]; i++)
+        *isets[i] = drs_xrealloc(*isets[i], n, sizeof **isets[i]);
     l->pool_n = n;
     return true;
 }

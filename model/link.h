@@ -53,14 +53,14 @@ typedef uint64_t model_flow_id;
 #define MODEL_LINK_MSS_BYTES 1460.0
 
 /* A new link, up, at time 0, carrying nothing. bandwidth_Bps >= 0 (0: nothing moves), latency_ns >=
- * 0 (one way), 0 <= loss <= 1, replication_cap_Bps >= 0 (0: no cap). NULL when out of memory. The
- * caller owns it and frees it with model_link_free. */
+ * 0 (one way), 0 <= loss <= 1, replication_cap_Bps >= 0 (0: no cap). Never NULL (out of memory
+ * aborts, engine/shared/alloc.h). The caller owns it and frees it with model_link_free. */
 model_link *model_link_new(double bandwidth_Bps, int64_t latency_ns, double loss,
                            double replication_cap_Bps);
 void model_link_free(model_link *l);
 
 /* Starts a transfer of bytes at now_ns. cap_Bps is the flow's own cap (0: none). tag comes back
- * from model_link_pop_finished. Returns 0 only when out of memory. */
+ * from model_link_pop_finished. Returns 0 only past 2^30 flows at once. */
 model_flow_id model_link_flow_start(model_link *l, int64_t now_ns, uint64_t bytes, double cap_Bps,
                                     void *tag);
 /* Abandons a flow at now_ns; its share goes to the others and its tag is never returned. Bytes it

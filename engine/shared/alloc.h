@@ -3,9 +3,10 @@
  * A simulation that runs out of memory cannot go on with a result worth keeping, and a half-built
  * structure is worse than none: drs_xmalloc and its kin print "drsim: out of memory (N bytes)" on
  * stderr (a memory stream, whose requests are its own, without N) and abort. They never return
- * NULL. The one exception is the results database's
- * writer (reports/db.c, with the packing of its rows in reports/pack.c): it must survive a failed
- * allocation to mark its run incomplete, so it uses malloc and checks it itself.
+ * NULL. The one exception is the results database (reports/db.c, with the packing of its rows in
+ * reports/pack.c): it must survive a failed allocation to mark its run incomplete, so it uses
+ * malloc and checks it itself. The event kernel (sim/kernel/queue.c) sits below this module and
+ * keeps the same rule with a message of its own.
  *
  * Ownership: every pointer returned is the caller's, freed with free(). */
 #ifndef DRS_ALLOC_H

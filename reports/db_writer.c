@@ -8,8 +8,8 @@
  * database; every other use of it (the run's end, a flush, a close, the subjects that read the
  * results) first waits until the writer has written everything and is idle.
  *
- * Back-pressure: at most DBW_BLOCKS - 1 blocks are in flight; a recorder that outruns the writer
- * waits for a free block, so memory stays bounded. A row's strings and arrays are copied (the
+ * Back-pressure: there are DBW_BLOCKS blocks, the one being filled and those handed over; a
+ * recorder that outruns the writer waits for one to come back, so memory stays bounded. A row's strings and arrays are copied (the
  * recorder may change or free its own); the rows that come by the million (samples, recovery
  * points) fit in a message without an allocation. */
 #include "reports_internal.h"

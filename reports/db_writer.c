@@ -250,13 +250,17 @@ static dbw_msg *dbw_next(report_db *db, dbw_kind kind)
 /* ---- the sink the recorder sees once a writer was started ----
  * After the writer stopped (the run ended), rows go straight to the database, as they would have
  * without a writer. */
+#define DBW_OR_DIRECT(db, call)                                                                    \
+    do {                                                                                           \
+        if (!report_db_writer_of(db)) {                                                            \
+            report_db_direct_sink()->call;                                                         \
+            return;                                                                                \
+        }                                                                                          \
+    } while (0)
 
 static void dbw_job(report_db *db, size_t seq, const report_job *job, const char *vm_name)
 {
-    if (!report_db_writer_of(db)) {
-        report_db_direct_sink()->job(db, seq, job, vm_name);
-        return;
-    }
+    DBW_OR_DIRECT(db, job(db, seq, job, vm_name));
     dbw_job_box *b = drs_xmalloc(sizeof *b);
     b->seq = seq;
     b->job = *job;
@@ -271,10 +275,7 @@ static void dbw_job(report_db *db, size_t seq, const report_job *job, const char
 
 static void dbw_job_step(report_db *db, uint64_t job_id, size_t seq, const report_job_step *st)
 {
-    if (!report_db_writer_of(db)) {
-        report_db_direct_sink()->job_step(db, job_id, seq, st);
-        return;
-    }
+    DBW_OR_DIRECT(db, job_step(db, job_id, seq, st));
     dbw_step_box *b = drs_xmalloc(sizeof *b);
     b->job_id = job_id;
     b->seq = seq;
@@ -286,10 +287,7 @@ static void dbw_job_step(report_db *db, uint64_t job_id, size_t seq, const repor
 static void dbw_event(report_db *db, uint64_t seq, const engine_event_info *ev,
                       const char *vm_name)
 {
-    if (!report_db_writer_of(db)) {
-        report_db_direct_sink()->event(db, seq, ev, vm_name);
-        return;
-    }
+    DBW_OR_DIRECT(db, event(db, seq, ev, vm_name));
     dbw_event_box *b = drs_xmalloc(sizeof *b);
     b->seq = seq;
     b->ev = *ev;
@@ -300,10 +298,7 @@ static void dbw_event(report_db *db, uint64_t seq, const engine_event_info *ev,
 
 static void dbw_sample(report_db *db, int64_t at_ns, int kind, int vm, int64_t value)
 {
-    if (!report_db_writer_of(db)) {
-        report_db_direct_sink()->sample(db, at_ns, kind, vm, value);
-        return;
-    }
+    DBW_OR_DIRECT(db, sample(db, at_ns, kind, vm, value));
     dbw_msg *m = dbw_next(db, DBW_SAMPLE);
     m->u.sample.at_ns = at_ns;
     m->u.sample.kind = kind;
@@ -314,10 +309,7 @@ static void dbw_sample(report_db *db, int64_t at_ns, int kind, int vm, int64_t v
 static void dbw_failover(report_db *db, uint64_t seq, const report_failover *f,
                          const char *plan_name, const char *vm_name)
 {
-    if (!report_db_writer_of(db)) {
-        report_db_direct_sink()->failover(db, seq, f, plan_name, vm_name);
-        return;
-    }
+    DBW_OR_DIRECT(db, failover(db, seq, f, plan_name, vm_name));
     dbw_failover_box *b = drs_xmalloc(sizeof *b);
     b->seq = seq;
     b->f = *f;
@@ -328,10 +320,7 @@ static void dbw_failover(report_db *db, uint64_t seq, const report_failover *f,
 
 static void dbw_diag(report_db *db, uint64_t seq, const drs_diag *d)
 {
-    if (!report_db_writer_of(db)) {
-        report_db_direct_sink()->diag(db, seq, d);
-        return;
-    }
+    DBW_OR_DIRECT(db, diag(db, seq, d));
     dbw_diag_box *b = drs_xmalloc(sizeof *b);
     b->seq = seq;
     b->d = *d;
@@ -348,10 +337,7 @@ static void dbw_subjects(report_db *db, const report_results *r)
 
 static void dbw_storage_sample(report_db *db, int storage, int64_t at_ns, uint64_t used_bytes)
 {
-    if (!report_db_writer_of(db)) {
-        report_db_direct_sink()->storage_sample(db, storage, at_ns, used_bytes);
-        return;
-    }
+    DBW_OR_DIRECT(db, storage_sample(db, storage, at_ns, used_bytes));
     dbw_msg *m = dbw_next(db, DBW_STORAGE_SAMPLE);
     m->u.storage.storage = storage;
     m->u.storage.at_ns = at_ns;
@@ -360,10 +346,7 @@ static void dbw_storage_sample(report_db *db, int storage, int64_t at_ns, uint64
 
 static void dbw_link_sample(report_db *db, int link, const report_link_sample *s)
 {
-    if (!report_db_writer_of(db)) {
-        report_db_direct_sink()->link_sample(db, link, s);
-        return;
-    }
+    DBW_OR_DIRECT(db, link_sample(db, link, s));
     dbw_msg *m = dbw_next(db, DBW_LINK_SAMPLE);
     m->u.link.link = link;
     m->u.link.s = *s;
@@ -371,10 +354,7 @@ static void dbw_link_sample(report_db *db, int link, const report_link_sample *s
 
 static void dbw_rpo(report_db *db, int vm, const report_rpo_point *pts, size_t n)
 {
-    if (!report_db_writer_of(db)) {
-        report_db_direct_sink()->rpo(db, vm, pts, n);
-        return;
-    }
+    DBW_OR_DIRECT(db, rpo(db, vm, pts, n));
     dbw_rpo_box *b = drs_xmalloc(sizeof *b + n * sizeof *pts);
     b->vm = vm;
     b->n = n;
@@ -385,10 +365,7 @@ static void dbw_rpo(report_db *db, int vm, const report_rpo_point *pts, size_t n
 
 static void dbw_rp_row(report_db *db, int vm, const live_rp *p, int64_t pruned_ns)
 {
-    if (!report_db_writer_of(db)) {
-        report_db_direct_sink()->rp_row(db, vm, p, pruned_ns);
-        return;
-    }
+    DBW_OR_DIRECT(db, rp_row(db, vm, p, pruned_ns));
     dbw_msg *m = dbw_next(db, DBW_RP_ROW);
     m->u.rp.vm = vm;
     m->u.rp.pruned_ns = pruned_ns;
@@ -397,10 +374,7 @@ static void dbw_rp_row(report_db *db, int vm, const live_rp *p, int64_t pruned_n
 
 static void dbw_tick(report_db *db)
 {
-    if (!report_db_writer_of(db)) {
-        report_db_direct_sink()->tick(db);
-        return;
-    }
+    DBW_OR_DIRECT(db, tick(db));
     dbw_next(db, DBW_TICK);
 }
 

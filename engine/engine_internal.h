@@ -166,8 +166,10 @@ typedef struct eng_vm {
     engine_health health;
     int64_t last_apply_ns;
     int64_t stale_due_ns; /* when the stale timer judges (it fires earlier and re-arms) */
-    int64_t *win_ns;
-    bool *win_missed;
+    /* the window's ring: a cycle's due time, complemented when missed; the oldest due time is
+     * also kept here, so that judging reads the ring only when a cycle leaves the window */
+    int64_t *win;
+    int64_t win_oldest_ns;
     size_t win_cap, win_head, win_count, win_missed_count;
 
     /* transfer slot at the primary host (transfers.c) */

@@ -6,12 +6,15 @@
  * ENGINE_HEALTH_STALE_NS, initial replication not complete, resynchronization in progress, or
  * replication paused (the primary host is down). Normal otherwise.
  *
- * The window is a ring of the cycles that came due (time, missed), sized for one window of the VM's
- * interval, with a count of the missed ones, so judging it never allocates and costs O(1).
+ * The window is a ring of the cycles that came due (time, missed: one word each), sized for one
+ * window of the VM's interval, with a count of the missed ones, so judging it never allocates and
+ * costs O(1). In a large fleet the ring is out of the cache whenever the VM's turn comes, so the
+ * oldest due time is kept beside the count: a judgement reads the ring only to drop a cycle.
  *
  * The stale timer is not moved at every apply (that would be a cancel and a schedule per cycle): it
  * stays where it is, and when it fires before the moment the newest apply set, it re-arms for that
  * moment without judging, so health is judged exactly when it would have been. */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -30,8 +33,7 @@ void eng_health_init(eng_vm *v)
     size_t cap = (size_t)(eng_health_window_ns(v) / v->interval_ns) + 2;
     if (cap > v->win_cap) {
         eng_health_free(v);
-        v->win_ns = drs_xcalloc(cap, sizeof *v->win_ns);
-        v->win_missed = drs_xcalloc(cap, sizeof *v->win_missed);
+        v->win = drs_xcalloc(cap, sizeof *v->win);
         v->win_cap = cap;
     }
     v->win_head = v->win_count = v->win_missed_count = 0;
@@ -41,36 +43,47 @@ void eng_health_init(eng_vm *v)
 void eng_health_free(eng_vm *v)
 {
     eng_cancel_timer(v->e, &v->stale_timer);
-    free(v->win_ns);
-    free(v->win_missed);
-    v->win_ns = NULL;
-    v->win_missed = NULL;
+    free(v->win);
+    v->win = NULL;
     v->win_cap = v->win_head = v->win_count = v->win_missed_count = 0;
+}
+
+/* A cycle in the ring: its due time (>= 0), complemented (< 0) when it was missed. */
+static int64_t win_due(int64_t w)
+{
+    return w < 0 ? ~w : w;
+}
+
+/* Drops the oldest cycle of the window. */
+static void win_drop(eng_vm *v)
+{
+    v->win_missed_count -= v->win[v->win_head] < 0;
+    if (++v->win_head == v->win_cap)
+        v->win_head = 0;
+    if (--v->win_count > 0)
+        v->win_oldest_ns = win_due(v->win[v->win_head]);
 }
 
 void eng_health_tick(eng_vm *v, int64_t due_ns, bool missed)
 {
-    size_t slot = (v->win_head + v->win_count) % v->win_cap;
-    if (v->win_count == v->win_cap) { /* full: the oldest is overwritten */
-        v->win_missed_count -= v->win_missed[v->win_head];
-        v->win_head = (v->win_head + 1) % v->win_cap;
-        v->win_count--;
-    }
-    v->win_ns[slot] = due_ns;
-    v->win_missed[slot] = missed;
+    assert(due_ns >= 0);
+    if (v->win_count == v->win_cap) /* full: the oldest is overwritten */
+        win_drop(v);
+    size_t slot = v->win_head + v->win_count;
+    if (slot >= v->win_cap)
+        slot -= v->win_cap;
+    v->win[slot] = missed ? ~due_ns : due_ns;
+    if (v->win_count++ == 0)
+        v->win_oldest_ns = due_ns;
     v->win_missed_count += missed;
-    v->win_count++;
 }
 
 /* Fraction of the cycles due in (now - window, now] that were missed; 0 when none came due. */
 static double missed_fraction(eng_vm *v, int64_t now)
 {
     int64_t window = eng_health_window_ns(v);
-    while (v->win_count > 0 && v->win_ns[v->win_head] <= now - window) {
-        v->win_missed_count -= v->win_missed[v->win_head];
-        v->win_head = (v->win_head + 1) % v->win_cap;
-        v->win_count--;
-    }
+    while (v->win_count > 0 && v->win_oldest_ns <= now - window)
+        win_drop(v);
     if (v->win_count == 0)
         return 0.0;
     return (double)v->win_missed_count / (double)v->win_count;

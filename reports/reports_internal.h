@@ -33,15 +33,22 @@ typedef struct vm_store {
     uint64_t used;
 } vm_store;
 
+/* A VM's recorder state. Each callback of a cycle touches it once, by then long out of the cache
+ * in a large fleet (the other VMs' cycles came in between), so what a callback reads to find its
+ * place is kept here rather than in the arrays it points to: the newest breakpoint's instant, the
+ * live points' ids, the first storage entry. */
 typedef struct vm_state {
     report_rpo_point *rpo;
     size_t rpo_n, rpo_cap;
-    size_t rpo_stored; /* breakpoints already written to the database */
+    size_t rpo_stored;     /* breakpoints already written to the database */
+    int64_t rpo_last_at_ns; /* at_ns of rpo[rpo_n - 1] when rpo_n > 0 */
     live_rp *live;
-    size_t live_n, live_cap;
+    uint64_t *live_id; /* live[i].id, packed: a lookup reads a line or two, not one per point */
+    size_t live_n, live_cap, live_id_cap;
     uint64_t live_max_id;  /* the largest id ever added to live: a larger one is not there */
     size_t live_latest;    /* live points applied as latest ones (rp_latest_now without a scan) */
-    vm_store *store;
+    vm_store store0;       /* the first storage entry (most VMs have one); the others in store */
+    vm_store *store;       /* entries 1 .. store_n - 1, at store[i - 1] */
     size_t store_n, store_cap;
     /* Replica storage at the samples, only where it changed (a step series, for the chart of a
      * run stored without the sites' storage; see report_results_storage_samples). */

@@ -149,6 +149,7 @@ void report_results_free(report_results *r)
         for (size_t i = 0; i < r->vm_count; i++) {
             free(r->vst[i].rpo);
             free(r->vst[i].live);
+            free(r->vst[i].live_id);
             free(r->vst[i].store);
             free(r->vst[i].stor);
         }
@@ -386,7 +387,7 @@ static live_rp *live_find(vm_state *s, uint64_t id)
     if (id > s->live_max_id)
         return NULL;
     for (size_t i = s->live_n; i-- > 0;)
-        if (s->live[i].id == id)
+        if (s->live_id[i] == id)
             return &s->live[i];
     return NULL;
 }
@@ -420,6 +421,8 @@ static void rp_mark_applied(report_vm_stats *v, live_rp *p, const engine_rp_info
 static live_rp *live_add(vm_state *s, const engine_rp_info *rp)
 {
     DRS_GROW(s->live, s->live_cap, s->live_n + 1);
+    DRS_GROW(s->live_id, s->live_id_cap, s->live_n + 1);
+    s->live_id[s->live_n] = rp->id;
     live_rp *p = &s->live[s->live_n++];
     if (rp->id > s->live_max_id)
         s->live_max_id = rp->id;
@@ -490,6 +493,7 @@ static void rec_recovery_point(void *ctx, engine_rp_change change, const engine_
             if (p->worth || p->keep || rp_additional(rp->kind))
                 rp_store(r, (size_t)rp->vm, p, at_ns);
             s->live_latest -= live_is_latest(p);
+            s->live_id[p - s->live] = s->live_id[s->live_n - 1];
             *p = s->live[--s->live_n];
 #ifndef NDEBUG
             size_t latest = 0;
@@ -546,14 +550,15 @@ static void rec_rpo_point(void *ctx, int vm, int64_t at_ns, int64_t captured_ns)
     if (!vm_ok(r, vm))
         return;
     vm_state *s = &r->vst[vm];
-    assert(s->rpo_n == 0 || at_ns >= s->rpo[s->rpo_n - 1].at_ns);
+    assert(s->rpo_n == 0 || at_ns >= s->rpo_last_at_ns); /* the array's tail is cold: not read */
     /* Two breakpoints at one instant: the later one alone holds from then on. */
-    if (s->rpo_n > 0 && s->rpo[s->rpo_n - 1].at_ns == at_ns) {
+    if (s->rpo_n > 0 && s->rpo_last_at_ns == at_ns) {
         s->rpo[s->rpo_n - 1].captured_ns = captured_ns;
         return;
     }
     DRS_GROW(s->rpo, s->rpo_cap, s->rpo_n + 1);
     s->rpo[s->rpo_n++] = (report_rpo_point){at_ns, captured_ns};
+    s->rpo_last_at_ns = at_ns;
     if (r->db && s->rpo_n - s->rpo_stored > RPO_CHUNK)
         results_store_rpo(r, (size_t)vm, false);
 }
@@ -610,12 +615,19 @@ static void rec_replica_storage(void *ctx, int site, int storage, int vm, uint64
         vm_levels_at(r, (size_t)vm, at_ns);
         vm_state *s = &r->vst[vm];
         vm_store *e = NULL;
-        for (size_t i = 0; i < s->store_n && !e; i++)
-            if (s->store[i].site == site && s->store[i].storage == storage)
-                e = &s->store[i];
+        for (size_t i = 0; i < s->store_n && !e; i++) {
+            vm_store *x = i == 0 ? &s->store0 : &s->store[i - 1];
+            if (x->site == site && x->storage == storage)
+                e = x;
+        }
         if (!e) {
-            DRS_GROW(s->store, s->store_cap, s->store_n + 1);
-            e = &s->store[s->store_n++];
+            if (s->store_n > 0) {
+                DRS_GROW(s->store, s->store_cap, s->store_n);
+                e = &s->store[s->store_n - 1];
+            } else {
+                e = &s->store0;
+            }
+            s->store_n++;
             *e = (vm_store){site, storage, 0};
             if (c >= 0)
                 r->classes[c].base_bytes += used_bytes;

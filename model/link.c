@@ -80,6 +80,7 @@ struct model_link {
     uint32_t *capped, n_capped; /* the moving flows with an own cap, by (cap, seq): water-filling
                                    order, kept sorted so no event sorts */
     link_key *keys;             /* sorting room for completion batches */
+    uint32_t *hits;             /* the flows an event ends, as the pass that moved them met them */
     uint64_t next_seq;
 
     uint64_t bytes_completed;
@@ -329,7 +330,9 @@ static void link_recompute(model_link *l, double credit_s)
         const uint32_t n = l->n_moving;
         double *rem_epoch = l->mv_rem_epoch;
         int64_t *epoch = l->mv_epoch;
-        double x_min = INFINITY;
+        /* The flows near the first to end are noted as they come, as in the loops below (q is
+         * monotone in x, so the smallest q is that of the smallest x, as a pass for the smallest x
+         * first would find). */
         for (uint32_t i = 0; i < n; i++) {
             double x = rem[i] - (rate[i] > 0.0 ? cv : 0.0); /* x - 0.0 is x, bit for bit */
             rem[i] = x;
@@ -337,13 +340,22 @@ static void link_recompute(model_link *l, double credit_s)
             rate[i] = r;
             epoch[i] = now;
             done[i] = LINK_DEFERRED;
-            x_min = x < x_min ? x : x_min;
+            double q = x * inv_r;
+            if (q <= q_keep || !(q < defer_max_ns)) {
+                if (q < q_min) {
+                    q_min = q;
+                    q_keep = q * (1.0 + 1e-12) + 4.0;
+                }
+                if (n_cand < CANDIDATES)
+                    cand[n_cand++] = i;
+                else
+                    overflow = true;
+            }
         }
-        /* q is monotone in x: the smallest q is that of the smallest x. */
-        q_min = x_min * inv_r;
-        q_keep = q_min * (1.0 + 1e-12) + 4.0;
         uint32_t n_exact = 0;
-        for (uint32_t i = 0; i < n; i++) {
+        uint32_t nc = overflow ? n : n_cand;
+        for (uint32_t k = 0; k < nc; k++) {
+            uint32_t i = overflow ? k : cand[k];
             double q = rem[i] * inv_r;
             if (q <= q_keep || !(q < defer_max_ns)) {
                 done[i] = link_finish_ns(now, rem[i], l->mv_noise[i], r);
@@ -557,12 +569,67 @@ static void link_finished_push(model_link *l, uint32_t idx)
     l->finished[l->fin_tail++] = idx;
 }
 
+/* A moving flow that ends at t: its instant has come, or its bytes ran out. */
+static bool link_ends(const model_link *l, uint32_t pos, int64_t t)
+{
+    return l->mv_done[pos] <= t || l->mv_rem[pos] <= 0.0;
+}
+
+/* link_move_bytes to t, in the same pass noting in hits[] (in position order) the flows that end
+ * at t. Returns how many. */
+static uint32_t link_move_ending(model_link *l, int64_t t)
+{
+    assert(t >= l->now_ns && t <= l->next_ns);
+    double *rem = l->mv_rem;
+    const double *rate = l->mv_rate;
+    const int64_t *done = l->mv_done;
+    const uint32_t n = l->n_moving;
+    uint32_t k = 0;
+    if (t == l->now_ns || l->uniform_Bps == 0.0) {
+        for (uint32_t i = 0; i < n; i++)
+            if (done[i] <= t || rem[i] <= 0.0)
+                l->hits[k++] = l->moving[i];
+    } else if (l->uniform_Bps > 0.0) {
+        double d = l->uniform_Bps * (double)(t - l->now_ns) / 1e9;
+        for (uint32_t i = 0; i < n; i++) {
+            double x = rem[i] - d;
+            rem[i] = x;
+            if (done[i] <= t || x <= 0.0)
+                l->hits[k++] = l->moving[i];
+        }
+    } else {
+        double secs = (double)(t - l->now_ns);
+        double last_r = 0.0, last_d = 0.0;
+        for (uint32_t i = 0; i < n; i++) {
+            double r = rate[i];
+            if (r > 0.0) {
+                if (r != last_r) {
+                    last_r = r;
+                    last_d = r * secs / 1e9;
+                }
+                rem[i] -= last_d;
+            }
+            if (done[i] <= t || rem[i] <= 0.0)
+                l->hits[k++] = l->moving[i];
+        }
+    }
+    l->now_ns = t;
+    return k;
+}
+
 /* Processes the events at t = l->next_ns: latency expiries, then completions (in start order), then
  * new rates. Flows whose latency ends at t start competing before completions are looked at, so
- * that a zero-byte flow finishes at the end of its latency. */
+ * that a zero-byte flow finishes at the end of its latency.
+ *
+ * One pass moves the bytes and finds the flows that end; they leave moving[] in the order a scan
+ * of it removing each in place (the last flow filling the hole, and looked at there) would take
+ * them, which keeps moving[] in the very order it always had (sums over it stay bit for bit). */
 static void link_step(model_link *l, int64_t t)
 {
-    link_move_bytes(l, t);
+    /* Deferred instants depend on no bytes moved since: computed first, they are the same. */
+    if (l->n_deferred > 0 && l->defer_lb <= t)
+        link_undefer(l);
+    uint32_t n_hit = link_move_ending(l, t);
 
     for (uint32_t i = 0; i < l->n_waiting;) {
         uint32_t idx = l->waiting[i];
@@ -571,28 +638,30 @@ static void link_step(model_link *l, int64_t t)
             link_set_remove(l, l->waiting, &l->n_waiting, i);
             f->state = FLOW_MOVING;
             link_moving_add(l, idx);
+            if (link_ends(l, f->pos, t))
+                l->hits[n_hit++] = idx;
         } else {
             i++;
         }
     }
 
-    if (l->n_deferred > 0 && l->defer_lb <= t)
-        link_undefer(l);
     uint32_t k = 0;
     double over_bytes = 0.0, freed_Bps = 0.0;
-    for (uint32_t i = 0; i < l->n_moving;) {
-        double rem = l->mv_rem[i];
-        if (l->mv_done[i] <= t || rem <= 0.0) {
-            if (rem < 0.0 && l->mv_rate[i] > 0.0) {
+    for (uint32_t h = 0; h < n_hit; h++) {
+        if (l->flows[l->hits[h]].state != FLOW_MOVING)
+            continue; /* taken already, in a hole it filled */
+        uint32_t p = l->flows[l->hits[h]].pos;
+        do {
+            double rem = l->mv_rem[p];
+            if (rem < 0.0 && l->mv_rate[p] > 0.0) {
                 over_bytes -= rem;
-                freed_Bps += l->mv_rate[i];
+                freed_Bps += l->mv_rate[p];
             }
-            uint32_t idx = l->moving[i];
+            uint32_t idx = l->moving[p];
             link_moving_remove(l, idx);
+            l->flows[idx].state = FLOW_FINISHED;
             l->keys[k++] = (link_key){l->flows[idx].seq, idx};
-        } else {
-            i++;
-        }
+        } while (p < l->n_moving && link_ends(l, p, t));
     }
     /* Ties between completions at one instant go in start order. */
     if (k > 1)
@@ -661,6 +730,7 @@ void model_link_free(model_link *l)
     free(l->waiting);
     free(l->finished);
     free(l->keys);
+    free(l->hits);
     free(l->capped);
     free(l->mv_rem);
     free(l->mv_rate);
@@ -681,7 +751,7 @@ static bool link_grow(model_link *l)
     uint32_t n = l->pool_n ? l->pool_n * 2 : 16;
     l->flows = drs_xrealloc(l->flows, n, sizeof *l->flows);
     l->keys = drs_xrealloc(l->keys, n, sizeof *l->keys);
-    uint32_t **sets[] = {&l->moving, &l->waiting, &l->finished, &l->capped};
+    uint32_t **sets[] = {&l->moving, &l->waiting, &l->finished, &l->capped, &l->hits};
     for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++)
         *sets[i] = drs_xrealloc(*sets[i], n, sizeof **sets[i]);
     double **dsets[] = {&l->mv_rem, &l->mv_rate, &l->mv_cap, &l->mv_noise, &l->mv_rem_epoch};

@@ -127,7 +127,8 @@ typedef struct eng_vm {
     eng_phase phase;
     eng_payload payload;
     engine_transfer_id transfer;
-    drs_delta *cur; /* per disk, the payload in flight */
+    drs_delta *cur; /* per disk, the payload in flight; owns the block that also holds
+                       bucket_bytes, disk_used, disk_digest, disk_storage and src_storage */
     uint64_t cur_raw, cur_wire;
     double cur_cpu;
     int64_t cur_captured_ns, cur_sent_ns;
@@ -161,6 +162,8 @@ typedef struct eng_vm {
     eng_undo *undo;
     uint64_t *undo_handles;
     size_t undo_count, undo_cap;
+    bool undo_trimmed;        /* undo_trimmed_to holds the bound of the last eng_undo_trim */
+    uint64_t undo_trimmed_to;
 
     /* health */
     engine_health health;

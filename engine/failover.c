@@ -78,6 +78,12 @@ void eng_undo_trim(eng_vm *v)
     /* Nothing older than the oldest retained point (or, without one, than the latest) can be
      * chosen, so the applies up to it need no undo: memory stays bounded by the retention. */
     uint64_t keep_after = v->point_count ? v->points[0].id : (v->has_latest ? v->latest_id : 0);
+    /* The same bound as last time: what it let go is gone, and every record since is newer (ids
+     * only grow), so the journal (cold by the VM's next turn in a large fleet) is not read. */
+    if (v->undo_trimmed && keep_after == v->undo_trimmed_to)
+        return;
+    v->undo_trimmed = true;
+    v->undo_trimmed_to = keep_after;
     size_t n = 0;
     while (n < v->undo_count && v->undo[n].id <= keep_after)
         n++;

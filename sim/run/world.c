@@ -563,12 +563,21 @@ static uint64_t pf_replica_apply(void *ctx, int vm, int disk, const drs_delta *d
         hist_check_replica(w, vm, disk);
         return model_disk_digest(d->replica);
     }
-    size_t idx;
-    POOL_TAKE(w->undos, idx);
-    world_undo *u = &w->undos.items[idx];
-    u->busy = true;
-    model_disk_apply(d->replica, delta, &u->undo);
-    *undo = HANDLE(idx, u->gen);
+    model_disk_undo rec;
+    model_disk_apply(d->replica, delta, &rec);
+    if (rec.count == 0) {
+        /* Nothing was overwritten (fluid fidelity keeps no contents; an empty delta changes none),
+         * so reverting it would change nothing: no record (undo 0), and no pool slot, cold in a
+         * large fleet, to take now and look up again when the point is pruned. */
+        *undo = 0;
+    } else {
+        size_t idx;
+        POOL_TAKE(w->undos, idx);
+        world_undo *u = &w->undos.items[idx];
+        u->busy = true;
+        u->undo = rec;
+        *undo = HANDLE(idx, u->gen);
+    }
     hist_check_replica(w, vm, disk);
     return model_disk_digest(d->replica);
 }

@@ -261,6 +261,29 @@ static void link_undefer(model_link *l)
     l->defer_lb = INT64_MAX;
 }
 
+/* The flows that can end first, noted as a pass meets them: those within a few nanoseconds of the
+ * smallest estimate seen so far (it only decreases, so every flow left out is beyond the final
+ * cut). Too many (ties): overflow, and the caller looks at every flow. */
+enum { LINK_CANDIDATES = 64 };
+typedef struct link_cands {
+    double q_min, q_keep;
+    uint32_t n;
+    bool overflow;
+    uint32_t idx[LINK_CANDIDATES];
+} link_cands;
+
+static inline void link_cands_note(link_cands *c, double q, uint32_t i)
+{
+    if (q < c->q_min) {
+        c->q_min = q;
+        c->q_keep = q * (1.0 + 1e-12) + 4.0;
+    }
+    if (c->n < LINK_CANDIDATES)
+        c->idx[c->n++] = i;
+    else
+        c->overflow = true;
+}
+
 /* Max-min fair rates by water-filling. Every moving flow gets min(its cap, level), where level is
  * the largest value with sum(min(cap_i, level)) <= bandwidth. Only flows with an own cap below the
  * link-wide cap can be bound below the level; they are walked in cap order until the first one that
@@ -306,14 +329,8 @@ static void link_recompute(model_link *l, double credit_s)
     const double *cap = l->mv_cap;
     int64_t *done = l->mv_done;
     int64_t next = INT64_MAX;
-    /* Flows whose rate changed are deferred as they come; those within a few nanoseconds of the
-     * smallest estimate seen so far are noted as candidates (the smallest only decreases, so every
-     * flow left out is beyond the final cut). Too many candidates (ties): a second pass. */
-    enum { CANDIDATES = 64 };
-    uint32_t cand[CANDIDATES];
-    uint32_t n_cand = 0;
-    bool overflow = false;
-    double q_min = INFINITY, q_keep = INFINITY;
+    /* Flows whose rate changed are deferred as they come, the candidates noted. */
+    link_cands cands = {.q_min = INFINITY, .q_keep = INFINITY};
     double inv_r = 0.0, inv_of = -1.0;
     uint32_t n_deferred = l->n_deferred;
     uint32_t redone = 0; /* deferred flows whose rate changed here (deferred afresh or not) */
@@ -341,23 +358,16 @@ static void link_recompute(model_link *l, double credit_s)
             epoch[i] = now;
             done[i] = LINK_DEFERRED;
             double q = x * inv_r;
-            if (q <= q_keep || !(q < defer_max_ns)) {
-                if (q < q_min) {
-                    q_min = q;
-                    q_keep = q * (1.0 + 1e-12) + 4.0;
-                }
-                if (n_cand < CANDIDATES)
-                    cand[n_cand++] = i;
-                else
-                    overflow = true;
+            if (q <= cands.q_keep || !(q < defer_max_ns)) {
+                link_cands_note(&cands, q, i);
             }
         }
         uint32_t n_exact = 0;
-        uint32_t nc = overflow ? n : n_cand;
+        uint32_t nc = cands.overflow ? n : cands.n;
         for (uint32_t k = 0; k < nc; k++) {
-            uint32_t i = overflow ? k : cand[k];
+            uint32_t i = cands.overflow ? k : cands.idx[k];
             double q = rem[i] * inv_r;
-            if (q <= q_keep || !(q < defer_max_ns)) {
+            if (q <= cands.q_keep || !(q < defer_max_ns)) {
                 done[i] = link_finish_ns(now, rem[i], l->mv_noise[i], r);
                 n_exact++;
                 if (done[i] < next)
@@ -367,7 +377,7 @@ static void link_recompute(model_link *l, double credit_s)
         /* Every flow deferred before was deferred again here. */
         n_deferred = n - n_exact;
         if (n_deferred > 0) {
-            int64_t lb = now + (int64_t)(q_keep * (1.0 - 1e-13) - 1.0);
+            int64_t lb = now + (int64_t)(cands.q_keep * (1.0 - 1e-13) - 1.0);
             l->n_deferred = n_deferred;
             l->defer_lb = lb;
         } else {
@@ -416,15 +426,8 @@ static void link_recompute(model_link *l, double credit_s)
             done[i] = LINK_DEFERRED;
             rem_epoch[i] = x;
             epoch[i] = now;
-            if (q <= q_keep) {
-                if (q < q_min) {
-                    q_min = q;
-                    q_keep = q * (1.0 + 1e-12) + 4.0;
-                }
-                if (n_cand < CANDIDATES)
-                    cand[n_cand++] = i;
-                else
-                    overflow = true;
+            if (q <= cands.q_keep) {
+                link_cands_note(&cands, q, i);
             }
         }
     }
@@ -452,15 +455,8 @@ static void link_recompute(model_link *l, double credit_s)
                     done[i] = LINK_DEFERRED;
                     l->mv_rem_epoch[i] = rem[i];
                     l->mv_epoch[i] = now;
-                    if (q <= q_keep) {
-                        if (q < q_min) {
-                            q_min = q;
-                            q_keep = q * (1.0 + 1e-12) + 4.0;
-                        }
-                        if (n_cand < CANDIDATES)
-                            cand[n_cand++] = i;
-                        else
-                            overflow = true;
+                    if (q <= cands.q_keep) {
+                        link_cands_note(&cands, q, i);
                     }
                     continue;
                 }
@@ -477,17 +473,17 @@ static void link_recompute(model_link *l, double credit_s)
     }
     /* The old bound stands while some flow deferred earlier still is. */
     int64_t defer_lb = l->n_deferred > redone ? l->defer_lb : INT64_MAX;
-    if (isfinite(q_min)) {
+    if (isfinite(cands.q_min)) {
         /* Within a few nanoseconds of the first: exact now. Every other deferred instant is at
          * least lb. */
-        double q_cut = q_keep;
+        double q_cut = cands.q_keep;
         double lb_ns = q_cut * (1.0 - 1e-13) - 1.0;
         int64_t lb = now + (int64_t)lb_ns;
         if (lb < defer_lb)
             defer_lb = lb;
-        uint32_t n = overflow ? l->n_moving : n_cand;
+        uint32_t n = cands.overflow ? l->n_moving : cands.n;
         for (uint32_t k = 0; k < n; k++) {
-            uint32_t i = overflow ? k : cand[k];
+            uint32_t i = cands.overflow ? k : cands.idx[k];
             if (done[i] != LINK_DEFERRED || l->mv_epoch[i] != now)
                 continue;
             double r0 = l->mv_rem_epoch[i];

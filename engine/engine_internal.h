@@ -151,6 +151,7 @@ typedef struct eng_vm {
     bool mark_pending;
     int64_t next_app_ns;       /* when the next app-consistent snapshot is due */
     eng_point *points;         /* retained, oldest first; capacity = retention + 1 */
+    uint64_t oldest_point_id;  /* points[0].id (0: none), read by every apply without the points */
     size_t point_count, point_cap;
     uint64_t *point_disk_bytes, *point_disk_digest; /* point_cap * disks */
     uint64_t *bucket_bytes;    /* per disk: bytes applied since the newest retained point */
@@ -158,10 +159,13 @@ typedef struct eng_vm {
     bool base_kept;            /* a replica left in place by an earlier disable holds its base */
     uint64_t *disk_digest;     /* per disk: primary digest of the newest applied point */
 
-    /* undo journal, oldest first: what reverting to a retained point needs */
+    /* undo journal, oldest first: what reverting to a retained point needs. Its records are
+     * undo[undo_head .. undo_head + undo_count) (handles: the same rows of undo_handles), so
+     * letting the oldest go moves the head rather than the records. */
     eng_undo *undo;
     uint64_t *undo_handles;
-    size_t undo_count, undo_cap;
+    size_t undo_head, undo_count, undo_cap;
+    size_t undo_held;         /* handles in the journal that are not 0 (none: nothing to forget) */
     bool undo_trimmed;        /* undo_trimmed_to holds the bound of the last eng_undo_trim */
     uint64_t undo_trimmed_to;
 

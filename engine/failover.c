@@ -40,20 +40,33 @@ uint64_t *eng_undo_slot(eng_vm *v)
 {
     if (!undo_wanted(v))
         return NULL;
-    if (v->undo_count == v->undo_cap) {
-        size_t cap = v->undo_cap ? v->undo_cap * 2 : 64;
-        v->undo = drs_xrealloc(v->undo, cap, sizeof *v->undo);
-        v->undo_handles = drs_xrealloc(v->undo_handles, cap * v->disks, sizeof *v->undo_handles);
-        v->undo_cap = cap;
+    if (v->undo_head + v->undo_count == v->undo_cap) {
+        if (v->undo_head > 0 && v->undo_head >= v->undo_count) {
+            /* At least half the room is before the head: move the records down, once per as
+             * many applies as there are records. */
+            memmove(v->undo, v->undo + v->undo_head, v->undo_count * sizeof *v->undo);
+            memmove(v->undo_handles, v->undo_handles + v->undo_head * v->disks,
+                    v->undo_count * v->disks * sizeof *v->undo_handles);
+            v->undo_head = 0;
+        } else {
+            size_t cap = v->undo_cap ? v->undo_cap * 2 : 64;
+            v->undo = drs_xrealloc(v->undo, cap, sizeof *v->undo);
+            v->undo_handles =
+                drs_xrealloc(v->undo_handles, cap * v->disks, sizeof *v->undo_handles);
+            v->undo_cap = cap;
+        }
     }
-    uint64_t *h = &v->undo_handles[v->undo_count * v->disks];
+    uint64_t *h = &v->undo_handles[(v->undo_head + v->undo_count) * v->disks];
     memset(h, 0, v->disks * sizeof *h);
     return h;
 }
 
 void eng_undo_commit(eng_vm *v, uint64_t id, uint64_t log_bytes)
 {
-    v->undo[v->undo_count++] = (eng_undo){.id = id, .log_bytes = log_bytes};
+    size_t i = v->undo_head + v->undo_count++;
+    v->undo[i] = (eng_undo){.id = id, .log_bytes = log_bytes};
+    for (size_t k = 0; k < v->disks; k++)
+        v->undo_held += v->undo_handles[i * v->disks + k] != 0;
 }
 
 static void forget_front(eng_vm *v, size_t n)
@@ -61,23 +74,25 @@ static void forget_front(eng_vm *v, size_t n)
     engine *e = v->e;
     if (n == 0)
         return;
-    for (size_t i = 0; i < n; i++)
+    /* Without held handles (fluid fidelity) the records are dropped unread. */
+    for (size_t i = v->undo_head; v->undo_held > 0 && i < v->undo_head + n; i++)
         for (size_t k = 0; k < v->disks; k++) {
             uint64_t h = v->undo_handles[i * v->disks + k];
-            if (h && e->pf.replica_forget)
+            if (!h)
+                continue;
+            v->undo_held--;
+            if (e->pf.replica_forget)
                 e->pf.replica_forget(e->pf.ctx, v->index, (int)k, h);
         }
-    memmove(v->undo, v->undo + n, (v->undo_count - n) * sizeof *v->undo);
-    memmove(v->undo_handles, v->undo_handles + n * v->disks,
-            (v->undo_count - n) * v->disks * sizeof *v->undo_handles);
     v->undo_count -= n;
+    v->undo_head = v->undo_count ? v->undo_head + n : 0;
 }
 
 void eng_undo_trim(eng_vm *v)
 {
     /* Nothing older than the oldest retained point (or, without one, than the latest) can be
      * chosen, so the applies up to it need no undo: memory stays bounded by the retention. */
-    uint64_t keep_after = v->point_count ? v->points[0].id : (v->has_latest ? v->latest_id : 0);
+    uint64_t keep_after = v->point_count ? v->oldest_point_id : (v->has_latest ? v->latest_id : 0);
     /* The same bound as last time: what it let go is gone, and every record since is newer (ids
      * only grow), so the journal (cold by the VM's next turn in a large fleet) is not read. */
     if (v->undo_trimmed && keep_after == v->undo_trimmed_to)
@@ -85,7 +100,7 @@ void eng_undo_trim(eng_vm *v)
     v->undo_trimmed = true;
     v->undo_trimmed_to = keep_after;
     size_t n = 0;
-    while (n < v->undo_count && v->undo[n].id <= keep_after)
+    while (n < v->undo_count && v->undo[v->undo_head + n].id <= keep_after)
         n++;
     forget_front(v, n);
 }
@@ -341,7 +356,7 @@ static bool reachable(const eng_vm *v, uint64_t id)
         return false;
     /* The records must start right after the point: the first one newer than id is the oldest one
      * kept, and the oldest kept one follows the oldest retained point. */
-    return v->undo[0].id > id ? (v->point_count && v->points[0].id == id) : true;
+    return v->undo[v->undo_head].id > id ? (v->point_count && v->points[0].id == id) : true;
 }
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -423,16 +438,20 @@ static uint64_t revert_to(eng_vm *v, uint64_t id)
 {
     engine *e = v->e;
     uint64_t bytes = 0;
-    while (v->undo_count > 0 && v->undo[v->undo_count - 1].id > id) {
-        size_t i = v->undo_count - 1;
+    while (v->undo_count > 0 && v->undo[v->undo_head + v->undo_count - 1].id > id) {
+        size_t i = v->undo_head + v->undo_count - 1;
         for (size_t k = v->disks; k-- > 0;) {
             uint64_t h = v->undo_handles[i * v->disks + k];
-            if (h)
+            if (h) {
+                v->undo_held--;
                 e->pf.replica_revert(e->pf.ctx, v->index, (int)k, h);
+            }
         }
         bytes += v->undo[i].log_bytes;
         v->undo_count--;
     }
+    if (v->undo_count == 0)
+        v->undo_head = 0;
     return bytes;
 }
 

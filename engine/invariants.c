@@ -61,6 +61,22 @@ bool engine_check_invariants(const engine *e, char *why, size_t n)
                                 "retained points are not in capture order",
                                 (long long)v->points[k - 1].captured_ns, (long long)p->captured_ns);
         }
+        /* What an apply reads instead of the points and the journal must say what they hold. */
+        if (v->oldest_point_id != (v->point_count ? v->points[0].id : 0))
+            return inv_fail(why, n, "undo-journal", v, "the oldest retained point's id is stale",
+                            (long long)v->oldest_point_id,
+                            (long long)(v->point_count ? v->points[0].id : 0));
+        size_t held = 0;
+        for (size_t r = v->undo_head; r < v->undo_head + v->undo_count; r++) {
+            for (size_t k = 0; k < v->disks; k++)
+                held += v->undo_handles[r * v->disks + k] != 0;
+            if (r > v->undo_head && v->undo[r - 1].id >= v->undo[r].id)
+                return inv_fail(why, n, "undo-journal", v, "undo records are not in apply order",
+                                (long long)v->undo[r - 1].id, (long long)v->undo[r].id);
+        }
+        if (held != v->undo_held)
+            return inv_fail(why, n, "undo-journal", v, "the count of held undo handles is stale",
+                            (long long)v->undo_held, (long long)held);
     }
     return true;
 }

@@ -219,6 +219,33 @@ static void test_undo_bounded(void **state)
     rig_free(&r);
 }
 
+/* A day and more of applies moves the journal's records down in its array several times (its
+ * oldest let go from the front, new ones added at the end); a revert to an app-consistent point
+ * after that still finds every record it needs: the replica ends on the point's digest. */
+static void test_undo_revert_after_a_day(void **state)
+{
+    (void)state;
+    rig r = rig_new(true);
+    rig_start(&r);
+    int64_t t_fail = 30 * HOUR + 2 * MIN, latest;
+    uint64_t written;
+    const fake_failover *f = unplanned(&r, DRS_RP_LATEST_APP_CONSISTENT, t_fail, &latest, &written);
+    int64_t app = -1;
+    for (size_t i = 0; i < r.w->rp_count; i++)
+        if (r.w->rps[i].change == ENGINE_RP_APPLIED &&
+            r.w->rps[i].info.kind == ENGINE_RP_APP_CONSISTENT && r.w->rps[i].at_ns <= t_fail)
+            app = r.w->rps[i].info.captured_ns;
+    assert_true(app > 24 * HOUR && app < latest);
+    assert_non_null(f);
+    assert_true(f->info.succeeded && f->info.verified);
+    assert_int_equal(f->info.rp_captured_ns, app);
+    const engine_rp_info *p = applied_point(r.w, 0, app);
+    assert_non_null(p);
+    assert_int_equal(r.w->disks[0][0].replica_digest, p->primary_digest);
+    assert_int_equal(r.w->undo_live, engine_vm_undo_records(r.e, 0));
+    rig_free(&r);
+}
+
 /* A test failover (with cleanup) leaves replication exactly as a run without it: same RPO
  * breakpoints, same cycles. */
 static void test_test_failover_undisturbed(void **state)
@@ -648,6 +675,7 @@ int main(void)
         cmocka_unit_test(test_unplanned_latest),
         cmocka_unit_test(test_unplanned_app_consistent),
         cmocka_unit_test(test_undo_bounded),
+        cmocka_unit_test(test_undo_revert_after_a_day),
         cmocka_unit_test(test_test_failover_undisturbed),
         cmocka_unit_test(test_plan_rto),
         cmocka_unit_test(test_findings),

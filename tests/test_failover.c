@@ -163,6 +163,29 @@ static void test_unplanned_latest(void **state)
     rig_free(&r);
 }
 
+/* The capture instant of the newest app-consistent point applied by t (-1: none). */
+static int64_t newest_app_consistent(const fake_world *w, int64_t t)
+{
+    int64_t app = -1;
+    for (size_t i = 0; i < w->rp_count; i++)
+        if (w->rps[i].change == ENGINE_RP_APPLIED &&
+            w->rps[i].info.kind == ENGINE_RP_APP_CONSISTENT && w->rps[i].at_ns <= t)
+            app = w->rps[i].info.captured_ns;
+    return app;
+}
+
+/* The failover succeeded from the point captured at `captured` and the replica holds its digest. */
+static void assert_recovered_point(const rig *r, const fake_failover *f, int64_t captured)
+{
+    assert_non_null(f);
+    assert_true(f->info.succeeded);
+    assert_true(f->info.verified);
+    assert_int_equal(f->info.rp_captured_ns, captured);
+    const engine_rp_info *p = applied_point(r->w, 0, captured);
+    assert_non_null(p);
+    assert_int_equal(r->w->disks[0][0].replica_digest, p->primary_digest);
+}
+
 /* From the latest app-consistent point the replica is reverted to an hourly point: the loss grows
  * by exactly (capture of latest - capture of that point), and the replica digest is the point's. */
 static void test_unplanned_app_consistent(void **state)
@@ -174,20 +197,10 @@ static void test_unplanned_app_consistent(void **state)
     uint64_t written;
     /* the newest app-consistent point applied before the failure */
     const fake_failover *f = unplanned(&r, DRS_RP_LATEST_APP_CONSISTENT, t_fail, &latest, &written);
-    int64_t app = -1;
-    for (size_t i = 0; i < r.w->rp_count; i++)
-        if (r.w->rps[i].change == ENGINE_RP_APPLIED &&
-            r.w->rps[i].info.kind == ENGINE_RP_APP_CONSISTENT && r.w->rps[i].at_ns <= t_fail)
-            app = r.w->rps[i].info.captured_ns;
+    int64_t app = newest_app_consistent(r.w, t_fail);
     assert_true(app > 0 && app < latest - HOUR);
-    assert_non_null(f);
-    assert_true(f->info.succeeded);
-    assert_int_equal(f->info.rp_captured_ns, app);
+    assert_recovered_point(&r, f, app);
     assert_int_equal(f->info.data_loss_ns, (t_fail - latest) + (latest - app));
-    assert_true(f->info.verified);
-    const engine_rp_info *p = applied_point(r.w, 0, app);
-    assert_non_null(p);
-    assert_int_equal(r.w->disks[0][0].replica_digest, p->primary_digest);
     double expect_bytes = 2e6 * (double)(t_fail - app) / 1e9;
     assert_true((double)f->info.data_loss_bytes > expect_bytes - 2 * 65536.0);
     assert_true((double)f->info.data_loss_bytes < expect_bytes + 2 * 65536.0);
@@ -230,18 +243,9 @@ static void test_undo_revert_after_a_day(void **state)
     int64_t t_fail = 30 * HOUR + 2 * MIN, latest;
     uint64_t written;
     const fake_failover *f = unplanned(&r, DRS_RP_LATEST_APP_CONSISTENT, t_fail, &latest, &written);
-    int64_t app = -1;
-    for (size_t i = 0; i < r.w->rp_count; i++)
-        if (r.w->rps[i].change == ENGINE_RP_APPLIED &&
-            r.w->rps[i].info.kind == ENGINE_RP_APP_CONSISTENT && r.w->rps[i].at_ns <= t_fail)
-            app = r.w->rps[i].info.captured_ns;
+    int64_t app = newest_app_consistent(r.w, t_fail);
     assert_true(app > 24 * HOUR && app < latest);
-    assert_non_null(f);
-    assert_true(f->info.succeeded && f->info.verified);
-    assert_int_equal(f->info.rp_captured_ns, app);
-    const engine_rp_info *p = applied_point(r.w, 0, app);
-    assert_non_null(p);
-    assert_int_equal(r.w->disks[0][0].replica_digest, p->primary_digest);
+    assert_recovered_point(&r, f, app);
     assert_int_equal(r.w->undo_live, engine_vm_undo_records(r.e, 0));
     rig_free(&r);
 }
